@@ -1,0 +1,1 @@
+"""The asyncio streaming service around :mod:`core`: Kafka in, scored results out."""

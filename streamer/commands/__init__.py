@@ -1,0 +1,1 @@
+"""Subcommands of the ``neo-streamer`` CLI (one module each)."""
