@@ -28,6 +28,16 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from core._checks import (
+    INT64_MIN,
+    MAX_ABS_NUMBER,
+    MAX_STRING,
+    UINT64_MAX,
+    jtype,
+    number,
+    ranged,
+    short,
+)
 from core._types import FloatArray
 from core.errors import FormatError, RecordError
 
@@ -54,7 +64,6 @@ _RADAR_TYPES = frozenset("Rr")
 
 # ADES fields read into arrays; any other field is kept in ``raw`` and must be a scalar.
 _ADES_REQUIRED = ("obsTime", "ra", "dec", "stn")
-_MAX_STRING = 256
 
 
 class ObsRow(NamedTuple):
@@ -104,7 +113,7 @@ def iso_to_jd(text: str) -> float:
     try:
         dt = datetime.fromisoformat(text)
     except (ValueError, TypeError):
-        raise FormatError(f"not an ISO-8601 time: {_short(text)}") from None
+        raise FormatError(f"not an ISO-8601 time: {short(text)}") from None
     secs = dt.hour * 3600 + dt.minute * 60 + dt.second + dt.microsecond * 1e-6
     offset = dt.utcoffset()
     if offset is not None:
@@ -177,7 +186,7 @@ def parse_obs80_lines(lines: Sequence[object], field: str = "obs80") -> ObsArray
     previous_type = ""
     for i, line in enumerate(lines):
         if not isinstance(line, str):
-            raise RecordError(f"{field}[{i}]", f"must be a string, got {type(line).__name__}")
+            raise RecordError(f"{field}[{i}]", f"must be a string, got {jtype(line)}")
         try:
             row = parse_obs80_line(line)
         except FormatError as exc:
@@ -227,12 +236,12 @@ def parse_ades_rows(rows: Sequence[object], field: str = "ades") -> ObsArrays:
     for i, row in enumerate(rows):
         where = f"{field}[{i}]"
         if not isinstance(row, Mapping):
-            raise RecordError(where, f"must be an object, got {type(row).__name__}")
+            raise RecordError(where, f"must be an object, got {jtype(row)}")
         for key, value in row.items():
             if not isinstance(key, str):
                 raise RecordError(where, f"field names must be strings, got {key!r}")
             if not _is_scalar(value):
-                raise RecordError(f"{where}.{key}", "ADES values must be scalars")
+                raise RecordError(f"{where}.{key}", "must be a string, number, boolean or null")
         for key in _ADES_REQUIRED:
             if row.get(key) is None:
                 raise RecordError(f"{where}.{key}", "required")
@@ -249,10 +258,10 @@ def parse_ades_rows(rows: Sequence[object], field: str = "ades") -> ObsArrays:
         rms_ra[i] = _ades_num(row, "rmsRA", where, 0.0, 1e6)
         rms_dec[i] = _ades_num(row, "rmsDec", where, 0.0, 1e6)
         stn = row["stn"]
-        if not isinstance(stn, str) or not stn.strip() or len(stn) > _MAX_STRING:
+        if not isinstance(stn, str) or not stn.strip() or len(stn) > MAX_STRING:
             raise RecordError(f"{where}.stn", "must be a non-empty observatory code string")
         band = row.get("band")
-        if band is not None and (not isinstance(band, str) or len(band) > _MAX_STRING):
+        if band is not None and (not isinstance(band, str) or len(band) > MAX_STRING):
             raise RecordError(f"{where}.band", "must be a string")
         stations.append(stn)
         bands.append(band)
@@ -267,17 +276,19 @@ def _ades_num(row: Mapping[str, Any], key: str, where: str, lo: float, hi: float
     value = row.get(key)
     if value is None:
         return float("nan")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RecordError(f"{where}.{key}", f"must be a number, got {type(value).__name__}")
-    if not lo <= value <= hi:  # written this way so that NaN fails too
-        raise RecordError(f"{where}.{key}", f"must be within [{lo:g}, {hi:g}], got {value!r}")
-    return float(value)
+    return ranged(number(value, f"{where}.{key}"), f"{where}.{key}", lo, hi)
 
 
 def _is_scalar(value: object) -> bool:
-    if value is None or isinstance(value, str | bool | int):
-        return not isinstance(value, str) or len(value) <= _MAX_STRING
-    return isinstance(value, float) and -1e300 <= value <= 1e300
+    # what orjson can encode back unchanged, so that content_hash never fails
+    kind = type(value)
+    if kind is str:
+        return len(value) <= MAX_STRING  # type: ignore[arg-type]
+    if kind is float:
+        return -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER  # type: ignore[operator]
+    if kind is int:
+        return INT64_MIN <= value <= UINT64_MAX  # type: ignore[operator]
+    return value is None or kind is bool
 
 
 def _obs80_date(text: str) -> float:
@@ -320,8 +331,3 @@ def _frozen(values: tuple[float, ...]) -> FloatArray:
     arr = np.array(values, dtype=np.float64)
     arr.setflags(write=False)
     return arr
-
-
-def _short(value: object, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -11,13 +11,36 @@ type checks and comparisons only: no regexes, no copies of the input.
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import orjson
 
+from core._checks import (
+    AQ_TOLERANCE,
+    H_RANGE,
+    MAX_ABS_NUMBER,
+    MAX_AU,
+    MAX_CLOSE_APPROACHES,
+    MAX_DIAMETER_KM,
+    MAX_ECCENTRICITY,
+    MAX_JD,
+    MAX_NONGRAV,
+    MAX_OBSERVATIONS,
+    MAX_RECORD_BYTES,
+    MAX_ROTATION_H,
+    MAX_SPEED_KMS,
+    MAX_STRING,
+    check_json,
+    jtype,
+    optional,
+    ranged,
+    required,
+    short,
+    string,
+    unknown,
+)
 from core._types import FloatArray
 from core.errors import FormatError, RecordError
 from core.observations import iso_to_jd, parse_ades_rows, parse_obs80_lines
@@ -40,36 +63,6 @@ __all__ = [
     "record_from_obj",
     "record_to_obj",
 ]
-
-# Limits: values beyond them are rejected with a reason (documented in docs/schema.md).
-MAX_RECORD_BYTES = 16 * 1024 * 1024
-"""Largest encoded message :func:`decode_record` parses."""
-MAX_ABS_NUMBER = 1e300
-"""Largest magnitude of any number (beyond it arithmetic overflows to inf)."""
-MAX_AU = 1e6
-"""Largest |a|, q, MOID or close-approach distance, au (the Oort cloud is ~1e5 au)."""
-MAX_ECCENTRICITY = 100.0
-"""Largest e (interstellar 2I/Borisov: 3.36)."""
-MAX_JD = 1e7
-"""Latest epoch, Julian date (year ~22,700); the earliest is JD 0."""
-H_RANGE = (-10.0, 40.0)
-"""Absolute magnitude bounds (a 1 m body at albedo 0.05 has H ~ 36)."""
-MAX_DIAMETER_KM = 1e5
-MAX_ROTATION_H = 1e6
-MAX_NONGRAV = 1e-3
-"""Largest |A1|, |A2|, |A3| in au/d^2: solar gravity at 1 au is 3e-4 au/d^2, so larger values
-mean a unit error (e.g. MPC's 1e-8 au/d^2 units given as au/d^2)."""
-MAX_SPEED_KMS = 299_792.458
-"""Speeds above the speed of light are rejected."""
-MAX_CLOSE_APPROACHES = 100_000
-MAX_OBSERVATIONS = 100_000
-"""Most obs80 lines or ADES rows in one record ((433) Eros has ~10,000)."""
-MAX_STRING = 256
-"""Longest designation, body, spectral type or time string."""
-MAX_META_DEPTH = 64
-"""Deepest nesting inside ``meta`` (orjson itself stops encoding at 255)."""
-AQ_TOLERANCE = 1e-2
-"""Largest relative mismatch between a given q_au and a_au·(1 - e) when both are given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +169,6 @@ _PHYSICAL_KEYS = frozenset(("H", "diameter_km", "albedo", "rot_per_h", "spectral
 _NONGRAV_KEYS = frozenset(("A1", "A2", "A3"))
 _CA_KEYS = frozenset(("time", "dist_au", "v_rel_kms", "v_inf_kms", "body", "subpoint"))
 _OBS_KEYS = frozenset(("obs80", "ades"))
-_INT64_MIN, _UINT64_MAX = -(2**63), 2**64 - 1  # what orjson can encode
 
 
 def decode_record(data: bytes) -> NeoRecord:
@@ -217,14 +209,14 @@ def record_from_obj(obj: object) -> NeoRecord:
         The first problem found, with its dotted field path and reason.
     """
     if not isinstance(obj, dict):
-        raise RecordError("$", f"a record must be a JSON object, got {_jtype(obj)}")
+        raise RecordError("$", f"a record must be a JSON object, got {jtype(obj)}")
     if obj.keys() - _TOP_KEYS:
-        _unknown(obj, _TOP_KEYS, "")
+        unknown(obj, _TOP_KEYS, "")
     designation = obj.get("designation")
     if type(designation) is not str:
         if designation is None:
             raise RecordError("designation", "required")
-        raise RecordError("designation", f"must be a string, got {_jtype(designation)}")
+        raise RecordError("designation", f"must be a string, got {jtype(designation)}")
     if not designation.strip():
         raise RecordError("designation", "must not be empty")
     if len(designation) > MAX_STRING:
@@ -244,9 +236,9 @@ def record_from_obj(obj: object) -> NeoRecord:
     if meta is None:
         meta = {}
     elif type(meta) is not dict:
-        raise RecordError("meta", f"must be an object, got {_jtype(meta)}")
+        raise RecordError("meta", f"must be an object, got {jtype(meta)}")
     elif meta:
-        _check_json(meta, "meta", 1)
+        check_json(meta, "meta", 1)
     return NeoRecord(designation, orbit, physical, nongrav, approaches, observations, meta)
 
 
@@ -301,18 +293,18 @@ def content_hash(rec: NeoRecord) -> str:
 
 def _orbit(o: object) -> Orbit:
     if type(o) is not dict:
-        raise RecordError("orbit", f"must be an object, got {_jtype(o)}")
+        raise RecordError("orbit", f"must be an object, got {jtype(o)}")
     if o.keys() - _ORBIT_KEYS:
-        _unknown(o, _ORBIT_KEYS, "orbit.")
+        unknown(o, _ORBIT_KEYS, "orbit.")
     get = o.get
-    e = _required(get("e"), "orbit.e")
+    e = required(get("e"), "orbit.e")
     if e < 0.0:
         raise RecordError("orbit.e", f"must be >= 0, got {e!r}")
     if e > MAX_ECCENTRICITY:
         raise RecordError("orbit.e", f"must be <= {MAX_ECCENTRICITY:g}, got {e!r}")
-    i_deg = _ranged(_required(get("i_deg"), "orbit.i_deg"), "orbit.i_deg", 0.0, 180.0)
-    a = _optional(get("a_au"), "orbit.a_au")
-    q = _optional(get("q_au"), "orbit.q_au")
+    i_deg = ranged(required(get("i_deg"), "orbit.i_deg"), "orbit.i_deg", 0.0, 180.0)
+    a = optional(get("a_au"), "orbit.a_au")
+    q = optional(get("q_au"), "orbit.q_au")
     if q is not None and not 0.0 < q <= MAX_AU:
         raise RecordError("orbit.q_au", f"must be within (0, {MAX_AU:g}], got {q!r}")
     if e < 1.0:
@@ -342,25 +334,25 @@ def _orbit(o: object) -> Orbit:
             if a < -MAX_AU:
                 raise RecordError("orbit.a_au", f"must be >= {-MAX_AU:g}, got {a!r}")
             _check_aq(a, q, e)
-    node = _optional(get("node_deg"), "orbit.node_deg")
+    node = optional(get("node_deg"), "orbit.node_deg")
     if node is not None:
-        _ranged(node, "orbit.node_deg", 0.0, 360.0)
-    peri = _optional(get("peri_deg"), "orbit.peri_deg")
+        ranged(node, "orbit.node_deg", 0.0, 360.0)
+    peri = optional(get("peri_deg"), "orbit.peri_deg")
     if peri is not None:
-        _ranged(peri, "orbit.peri_deg", 0.0, 360.0)
-    mean_anomaly = _optional(get("M_deg"), "orbit.M_deg")
+        ranged(peri, "orbit.peri_deg", 0.0, 360.0)
+    mean_anomaly = optional(get("M_deg"), "orbit.M_deg")
     if mean_anomaly is not None and e < 1.0:
         # hyperbolic mean anomalies are unbounded; elliptic ones are angles
-        _ranged(mean_anomaly, "orbit.M_deg", -360.0, 360.0)
-    epoch = _optional(get("epoch_jd"), "orbit.epoch_jd")
+        ranged(mean_anomaly, "orbit.M_deg", -360.0, 360.0)
+    epoch = optional(get("epoch_jd"), "orbit.epoch_jd")
     if epoch is not None:
-        _ranged(epoch, "orbit.epoch_jd", 0.0, MAX_JD)
-    moid = _optional(get("moid_au"), "orbit.moid_au")
+        ranged(epoch, "orbit.epoch_jd", 0.0, MAX_JD)
+    moid = optional(get("moid_au"), "orbit.moid_au")
     if moid is not None:
-        _ranged(moid, "orbit.moid_au", 0.0, MAX_AU)
+        ranged(moid, "orbit.moid_au", 0.0, MAX_AU)
     code = get("condition_code")
     if code is not None and (type(code) is not int or not 0 <= code <= 9):
-        raise RecordError("orbit.condition_code", f"must be an integer 0-9, got {_short(code)}")
+        raise RecordError("orbit.condition_code", f"must be an integer 0-9, got {short(code)}")
     return Orbit(e, i_deg, a, q, node, peri, mean_anomaly, epoch, moid, code)
 
 
@@ -372,49 +364,49 @@ def _check_aq(a: float, q: float, e: float) -> None:
 
 def _physical(p: object) -> Physical:
     if type(p) is not dict:
-        raise RecordError("physical", f"must be an object, got {_jtype(p)}")
+        raise RecordError("physical", f"must be an object, got {jtype(p)}")
     if p.keys() - _PHYSICAL_KEYS:
-        _unknown(p, _PHYSICAL_KEYS, "physical.")
+        unknown(p, _PHYSICAL_KEYS, "physical.")
     get = p.get
-    h = _optional(get("H"), "physical.H")
+    h = optional(get("H"), "physical.H")
     if h is not None:
-        _ranged(h, "physical.H", *H_RANGE)
-    diameter = _optional(get("diameter_km"), "physical.diameter_km")
+        ranged(h, "physical.H", *H_RANGE)
+    diameter = optional(get("diameter_km"), "physical.diameter_km")
     if diameter is not None and not 0.0 < diameter <= MAX_DIAMETER_KM:
         raise RecordError(
             "physical.diameter_km", f"must be within (0, {MAX_DIAMETER_KM:g}], got {diameter!r}"
         )
-    albedo = _optional(get("albedo"), "physical.albedo")
+    albedo = optional(get("albedo"), "physical.albedo")
     if albedo is not None and not 0.0 < albedo <= 1.0:
         raise RecordError("physical.albedo", f"must be within (0, 1], got {albedo!r}")
-    rotation = _optional(get("rot_per_h"), "physical.rot_per_h")
+    rotation = optional(get("rot_per_h"), "physical.rot_per_h")
     if rotation is not None and not 0.0 < rotation <= MAX_ROTATION_H:
         raise RecordError(
             "physical.rot_per_h", f"must be within (0, {MAX_ROTATION_H:g}], got {rotation!r}"
         )
     spectral = get("spectral_type")
     if spectral is not None:
-        _string(spectral, "physical.spectral_type")
+        string(spectral, "physical.spectral_type")
     return Physical(h, diameter, albedo, rotation, spectral)
 
 
 def _nongrav(n: object) -> NonGrav:
     if type(n) is not dict:
-        raise RecordError("nongrav", f"must be an object, got {_jtype(n)}")
+        raise RecordError("nongrav", f"must be an object, got {jtype(n)}")
     if n.keys() - _NONGRAV_KEYS:
-        _unknown(n, _NONGRAV_KEYS, "nongrav.")
+        unknown(n, _NONGRAV_KEYS, "nongrav.")
     values = []
     for key in ("A1", "A2", "A3"):
-        value = _optional(n.get(key), f"nongrav.{key}")
+        value = optional(n.get(key), f"nongrav.{key}")
         if value is not None:
-            _ranged(value, f"nongrav.{key}", -MAX_NONGRAV, MAX_NONGRAV)
+            ranged(value, f"nongrav.{key}", -MAX_NONGRAV, MAX_NONGRAV)
         values.append(value)
     return NonGrav(*values)
 
 
 def _close_approaches(items: object) -> tuple[CloseApproach, ...]:
     if type(items) is not list:
-        raise RecordError("close_approaches", f"must be an array, got {_jtype(items)}")
+        raise RecordError("close_approaches", f"must be an array, got {jtype(items)}")
     if len(items) > MAX_CLOSE_APPROACHES:
         raise RecordError(
             "close_approaches", f"{len(items)} entries exceed the limit of {MAX_CLOSE_APPROACHES}"
@@ -424,30 +416,30 @@ def _close_approaches(items: object) -> tuple[CloseApproach, ...]:
 
 def _close_approach(c: object, where: str) -> CloseApproach:
     if type(c) is not dict:
-        raise RecordError(where, f"must be an object, got {_jtype(c)}")
+        raise RecordError(where, f"must be an object, got {jtype(c)}")
     if c.keys() - _CA_KEYS:
-        _unknown(c, _CA_KEYS, where + ".")
+        unknown(c, _CA_KEYS, where + ".")
     get = c.get
     time = get("time")
     if time is None:
         raise RecordError(where + ".time", "required")
-    _string(time, where + ".time")
+    string(time, where + ".time")
     try:
         time_jd = iso_to_jd(time)
     except FormatError as exc:
         raise RecordError(where + ".time", str(exc)) from None
-    dist = _ranged(_required(get("dist_au"), where + ".dist_au"), where + ".dist_au", 0.0, MAX_AU)
-    v_rel = _optional(get("v_rel_kms"), where + ".v_rel_kms")
+    dist = ranged(required(get("dist_au"), where + ".dist_au"), where + ".dist_au", 0.0, MAX_AU)
+    v_rel = optional(get("v_rel_kms"), where + ".v_rel_kms")
     if v_rel is not None:
-        _ranged(v_rel, where + ".v_rel_kms", 0.0, MAX_SPEED_KMS)
-    v_inf = _optional(get("v_inf_kms"), where + ".v_inf_kms")
+        ranged(v_rel, where + ".v_rel_kms", 0.0, MAX_SPEED_KMS)
+    v_inf = optional(get("v_inf_kms"), where + ".v_inf_kms")
     if v_inf is not None:
-        _ranged(v_inf, where + ".v_inf_kms", 0.0, MAX_SPEED_KMS)
+        ranged(v_inf, where + ".v_inf_kms", 0.0, MAX_SPEED_KMS)
     body = get("body")
     if body is None:
         body = "Earth"
     else:
-        _string(body, where + ".body")
+        string(body, where + ".body")
     point = get("subpoint")
     subpoint = None if point is None else _subpoint(point, where + ".subpoint")
     return CloseApproach(time, time_jd, dist, v_rel, v_inf, body, subpoint)
@@ -456,8 +448,8 @@ def _close_approach(c: object, where: str) -> CloseApproach:
 def _subpoint(point: object, where: str) -> tuple[float, float]:
     if type(point) is not list or len(point) != 2:
         raise RecordError(where, "must be an array [lat_deg, lon_deg]")
-    lat = _ranged(_required(point[0], where), where, -90.0, 90.0)
-    lon = _ranged(_required(point[1], where), where, -360.0, 360.0)
+    lat = ranged(required(point[0], where), where, -90.0, 90.0)
+    lon = ranged(required(point[1], where), where, -360.0, 360.0)
     if not -180.0 <= lon < 180.0:  # normalise only when needed so the result is stable
         lon = (lon + 180.0) % 360.0 - 180.0
         if lon >= 180.0:
@@ -467,15 +459,15 @@ def _subpoint(point: object, where: str) -> tuple[float, float]:
 
 def _observations(o: object) -> Observations:
     if type(o) is not dict:
-        raise RecordError("observations", f"must be an object, got {_jtype(o)}")
+        raise RecordError("observations", f"must be an object, got {jtype(o)}")
     if o.keys() - _OBS_KEYS:
-        _unknown(o, _OBS_KEYS, "observations.")
+        unknown(o, _OBS_KEYS, "observations.")
     if len(o) != 1:
         raise RecordError("observations", "must hold exactly one of 'obs80' or 'ades'")
     ((source, rows),) = o.items()
     where = "observations." + source
     if type(rows) is not list:
-        raise RecordError(where, f"must be an array, got {_jtype(rows)}")
+        raise RecordError(where, f"must be an array, got {jtype(rows)}")
     if not rows:
         raise RecordError(where, "must hold at least one observation")
     if len(rows) > MAX_OBSERVATIONS:
@@ -484,95 +476,10 @@ def _observations(o: object) -> Observations:
     return Observations(source, tuple(rows), *arrays)
 
 
-# --- scalars ------------------------------------------------------------------------------
-
-
-def _number(value: object, where: str) -> float:
-    # exact type tests first: they are the common case and exclude bool (an int subclass)
-    if type(value) is float or (isinstance(value, float) and not isinstance(value, bool)):
-        if -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:
-            return float(value)
-        if math.isnan(value):
-            raise RecordError(where, "must be a number, got NaN")
-        raise RecordError(where, f"magnitude exceeds {MAX_ABS_NUMBER:g}: {value!r}")
-    if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
-        if -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:
-            return float(value)
-        raise RecordError(where, f"magnitude exceeds {MAX_ABS_NUMBER:g}: {_short(value)}")
-    raise RecordError(where, f"must be a number, got {_jtype(value)}")
-
-
-def _required(value: object, where: str) -> float:
-    if value is None:
-        raise RecordError(where, "required")
-    return _number(value, where)
-
-
-def _optional(value: object, where: str) -> float | None:
-    return None if value is None else _number(value, where)
-
-
-def _ranged(value: float, where: str, lo: float, hi: float) -> float:
-    if not lo <= value <= hi:
-        raise RecordError(where, f"must be within [{lo:g}, {hi:g}], got {value!r}")
-    return value
-
-
-def _string(value: object, where: str) -> str:
-    if type(value) is not str:
-        raise RecordError(where, f"must be a string, got {_jtype(value)}")
-    if not value.strip():
-        raise RecordError(where, "must not be empty")
-    if len(value) > MAX_STRING:
-        raise RecordError(where, f"longer than {MAX_STRING} characters")
-    return value
-
-
-def _check_json(value: object, where: str, depth: int) -> None:
-    if depth > MAX_META_DEPTH:
-        raise RecordError(where, f"nested deeper than {MAX_META_DEPTH} levels")
-    kind = type(value)
-    if kind is dict:
-        for key, item in value.items():  # type: ignore[attr-defined]
-            if type(key) is not str:
-                raise RecordError(where, f"keys must be strings, got {_short(key)}")
-            _check_json(item, f"{where}.{key}", depth + 1)
-    elif kind is list:
-        for k, item in enumerate(value):  # type: ignore[arg-type]
-            _check_json(item, f"{where}[{k}]", depth + 1)
-    elif kind is int:
-        if not _INT64_MIN <= value <= _UINT64_MAX:  # type: ignore[operator]
-            raise RecordError(where, "integer outside the 64-bit range")
-    elif kind is float:
-        if not -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:  # type: ignore[operator]
-            raise RecordError(where, f"must be a finite number, got {value!r}")
-    elif value is not None and kind is not str and kind is not bool:
-        raise RecordError(where, f"must hold JSON values only, got {kind.__name__}")
-
-
-def _unknown(obj: Mapping[Any, Any], allowed: frozenset[str], prefix: str) -> None:
-    key = sorted((k for k in obj if k not in allowed), key=str)[0]
-    name = key if isinstance(key, str) else repr(key)
-    raise RecordError(f"{prefix}{name[:MAX_STRING]}", "unknown field")
-
-
-def _jtype(value: object) -> str:
-    return _JSON_NAMES.get(type(value), type(value).__name__)
-
-
-def _short(value: object, limit: int = 40) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _present(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: v for name in names if (v := getattr(obj, name)) is not None}
 
 
-_JSON_NAMES = {
-    bool: "boolean", int: "number", float: "number", str: "string", list: "array",
-    dict: "object", type(None): "null",
-}  # fmt: skip
 _ORBIT_FIELDS = Orbit.__slots__
 _PHYSICAL_FIELDS = Physical.__slots__
 _NONGRAV_FIELDS = NonGrav.__slots__

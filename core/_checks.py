@@ -1,0 +1,129 @@
+"""Limits and scalar checks of the ``neo.v1`` validator (private to :mod:`core`).
+
+The limits are re-exported by :mod:`core.records` and documented in ``docs/schema.md``.
+Checks are written as ``not lo <= x <= hi`` so that NaN fails them too.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from core.errors import RecordError
+
+# Limits: values beyond them are rejected with a reason (documented in docs/schema.md).
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+"""Largest encoded message :func:`decode_record` parses."""
+MAX_ABS_NUMBER = 1e300
+"""Largest magnitude of any number (beyond it arithmetic overflows to inf)."""
+MAX_AU = 1e6
+"""Largest |a|, q, MOID or close-approach distance, au (the Oort cloud is ~1e5 au)."""
+MAX_ECCENTRICITY = 100.0
+"""Largest e (interstellar 2I/Borisov: 3.36)."""
+MAX_JD = 1e7
+"""Latest epoch, Julian date (year ~22,700); the earliest is JD 0."""
+H_RANGE = (-10.0, 40.0)
+"""Absolute magnitude bounds (a 1 m body at albedo 0.05 has H ~ 36)."""
+MAX_DIAMETER_KM = 1e5
+MAX_ROTATION_H = 1e6
+MAX_NONGRAV = 1e-3
+"""Largest |A1|, |A2|, |A3| in au/d^2: solar gravity at 1 au is 3e-4 au/d^2, so larger values
+mean a unit error (e.g. MPC's 1e-8 au/d^2 units given as au/d^2)."""
+MAX_SPEED_KMS = 299_792.458
+"""Speeds above the speed of light are rejected."""
+MAX_CLOSE_APPROACHES = 100_000
+MAX_OBSERVATIONS = 100_000
+"""Most obs80 lines or ADES rows in one record (the full history of (433) Eros is ~19,000 lines)."""
+MAX_STRING = 256
+"""Longest designation, body, spectral type or time string."""
+MAX_META_DEPTH = 64
+"""Deepest nesting inside ``meta`` (orjson itself stops encoding at 255)."""
+AQ_TOLERANCE = 1e-2
+"""Largest relative mismatch between a given q_au and a_au·(1 - e) when both are given."""
+INT64_MIN, UINT64_MAX = -(2**63), 2**64 - 1
+"""Integers orjson can encode."""
+
+
+def number(value: object, where: str) -> float:
+    # exact type tests first: they are the common case and exclude bool (an int subclass)
+    if type(value) is float or (isinstance(value, float) and not isinstance(value, bool)):
+        if -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:
+            return float(value)
+        if math.isnan(value):
+            raise RecordError(where, "must be a number, got NaN")
+        raise RecordError(where, f"magnitude exceeds {MAX_ABS_NUMBER:g}: {value!r}")
+    if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
+        if -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:
+            return float(value)
+        raise RecordError(where, f"magnitude exceeds {MAX_ABS_NUMBER:g}: {short(value)}")
+    raise RecordError(where, f"must be a number, got {jtype(value)}")
+
+
+def required(value: object, where: str) -> float:
+    if value is None:
+        raise RecordError(where, "required")
+    return number(value, where)
+
+
+def optional(value: object, where: str) -> float | None:
+    return None if value is None else number(value, where)
+
+
+def ranged(value: float, where: str, lo: float, hi: float) -> float:
+    if not lo <= value <= hi:
+        raise RecordError(where, f"must be within [{lo:g}, {hi:g}], got {value!r}")
+    return value
+
+
+def string(value: object, where: str) -> str:
+    if type(value) is not str:
+        raise RecordError(where, f"must be a string, got {jtype(value)}")
+    if not value.strip():
+        raise RecordError(where, "must not be empty")
+    if len(value) > MAX_STRING:
+        raise RecordError(where, f"longer than {MAX_STRING} characters")
+    return value
+
+
+def check_json(value: object, where: str, depth: int) -> None:
+    if depth > MAX_META_DEPTH:
+        raise RecordError(where, f"nested deeper than {MAX_META_DEPTH} levels")
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str:
+                raise RecordError(where, f"keys must be strings, got {short(key)}")
+            check_json(item, f"{where}.{key}", depth + 1)
+    elif kind is list:
+        for k, item in enumerate(value):  # type: ignore[arg-type]
+            check_json(item, f"{where}[{k}]", depth + 1)
+    elif kind is int:
+        if not INT64_MIN <= value <= UINT64_MAX:  # type: ignore[operator]
+            raise RecordError(where, "integer outside the 64-bit range")
+    elif kind is float:
+        if not -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:  # type: ignore[operator]
+            raise RecordError(where, f"must be a finite number, got {value!r}")
+    elif value is not None and kind is not str and kind is not bool:
+        raise RecordError(where, f"must hold JSON values only, got {kind.__name__}")
+
+
+def unknown(obj: Mapping[Any, Any], allowed: frozenset[str], prefix: str) -> None:
+    key = sorted((k for k in obj if k not in allowed), key=str)[0]
+    name = key if isinstance(key, str) else repr(key)
+    raise RecordError(f"{prefix}{name[:MAX_STRING]}", "unknown field")
+
+
+def jtype(value: object) -> str:
+    return _JSON_NAMES.get(type(value), type(value).__name__)
+
+
+def short(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_JSON_NAMES = {
+    bool: "boolean", int: "number", float: "number", str: "string", list: "array",
+    dict: "object", type(None): "null",
+}  # fmt: skip
