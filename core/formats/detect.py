@@ -1,0 +1,57 @@
+"""Guess the format of an input file from its first lines (never from its name alone)."""
+
+from __future__ import annotations
+
+import re
+from itertools import islice
+from pathlib import Path
+
+from core.errors import FormatError
+from core.formats._common import open_text
+
+__all__ = ["detect_format"]
+
+_OBS80_DATE = re.compile(r"\d{4} \d\d \d\d\.\d")
+_PACKED_EPOCH = re.compile(r"[IJK]\d\d[1-9ABC][1-9A-V]")
+_SNIFF_LINES = 20
+
+
+def _looks_obs80(line: str) -> bool:
+    return len(line) == 80 and bool(_OBS80_DATE.match(line[15:32]))
+
+
+def _looks_mpcorb(line: str) -> bool:
+    return len(line) >= 103 and bool(_PACKED_EPOCH.fullmatch(line[20:25]))
+
+
+def detect_format(path: str | Path) -> str:
+    """Return ``"obs80"``, ``"ades"``, ``"nea"``, ``"sbdb"`` or ``"cad"`` for ``path``.
+
+    ``*.gz`` files are read through gzip. The decision uses the first non-blank lines: an
+    ADES header (``obsTime`` column, or ``#``/``!`` header lines), a CNEOS header, an SBDB
+    header (``full_name``/``pdes`` and ``e``), 80-column lines with a date in columns 16-32,
+    or MPCORB lines with a packed epoch in columns 21-25.
+
+    Raises
+    ------
+    FormatError
+        If the file is empty or matches none of the formats.
+    """
+    with open_text(path) as fh:
+        lines = [ln.rstrip("\r\n") for ln in islice(fh, 200)]
+    lines = [ln for ln in lines if ln.strip()][:_SNIFF_LINES]
+    if not lines:
+        raise FormatError(f"{Path(path).name}: empty file, cannot detect its format")
+    first = lines[0]
+    if first.startswith(("#", "!")) or ("obsTime" in first and ("|" in first or "," in first)):
+        return "ades"
+    header = {h.strip().strip('"') for h in first.split(",")}
+    if "Close-Approach (CA) Date" in header:
+        return "cad"
+    if header & {"full_name", "pdes"} and "e" in header:
+        return "sbdb"
+    if all(_looks_obs80(ln) for ln in lines):
+        return "obs80"
+    if all(_looks_mpcorb(ln) for ln in lines):
+        return "nea"
+    raise FormatError(f"{Path(path).name}: cannot detect the format (give --format)")

@@ -1,0 +1,131 @@
+"""JPL Small-Body Database (SBDB) query CSV exports → neo.v1 orbit/physical records.
+
+Columns are found by their SBDB names, so any export layout works; the ones used:
+
+============================== =============================================
+SBDB column                    neo.v1
+============================== =============================================
+``full_name`` (else ``pdes``)  ``designation`` (canonical, see core.designations)
+``e``, ``a``, ``q``, ``i``     ``orbit.e``, ``orbit.a_au``, ``orbit.q_au``, ``orbit.i_deg``
+``om``, ``w``, ``ma``          ``orbit.node_deg``, ``orbit.peri_deg``, ``orbit.M_deg``
+``epoch`` (JD TDB)             ``orbit.epoch_jd``
+``moid`` (au)                  ``orbit.moid_au``
+``condition_code``             ``orbit.condition_code``
+``H``, ``diameter`` (km)       ``physical.H``, ``physical.diameter_km``
+``albedo``, ``rot_per`` (h)    ``physical.albedo``, ``physical.rot_per_h``
+``spec_B`` (else ``spec_T``)   ``physical.spectral_type`` (SMASS first, then Tholen)
+``A1``, ``A2``, ``A3``         ``nongrav.A1/A2/A3`` (au/d²)
+============================== =============================================
+
+For e >= 1 SBDB reports a negative ``a``; the record then carries ``q_au`` only, as the
+neo.v1 contract asks. Rows with ``spkid`` 0 are not SBDB objects (SPK-IDs start at
+1,000,000; one public export has hand-added "The sun"/"The earth" rows with spkid 0) and are
+skipped.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+from core.designations import canonical_designation
+from core.errors import FormatError
+from core.formats._common import compact, optional_float
+
+__all__ = ["parse"]
+
+_ORBIT = (
+    ("a", "a_au"),
+    ("q", "q_au"),
+    ("e", "e"),
+    ("i", "i_deg"),
+    ("om", "node_deg"),
+    ("w", "peri_deg"),
+    ("ma", "M_deg"),
+    ("epoch", "epoch_jd"),
+    ("moid", "moid_au"),
+)
+_PHYSICAL = (
+    ("H", "H"),
+    ("diameter", "diameter_km"),
+    ("albedo", "albedo"),
+    ("rot_per", "rot_per_h"),
+)
+_NONGRAV = (("A1", "A1"), ("A2", "A2"), ("A3", "A3"))
+
+
+def _floats(row: dict[str, str], names: tuple[tuple[str, str], ...], lineno: int) -> dict[str, Any]:
+    return compact(
+        {
+            ours: optional_float(row.get(theirs) or "", line=lineno, field=theirs)
+            for theirs, ours in names
+        }
+    )
+
+
+def _orbit(row: dict[str, str], lineno: int) -> dict[str, Any] | None:
+    orbit = _floats(row, _ORBIT, lineno)
+    code = (row.get("condition_code") or "").strip()
+    if code:
+        if not code.isdigit():
+            raise FormatError(f"condition_code: not an integer: {code!r}", line=lineno)
+        orbit["condition_code"] = int(code)
+    if not orbit:
+        return None
+    if "e" not in orbit or "i_deg" not in orbit:
+        raise FormatError("orbit without e or i", line=lineno)
+    if orbit["e"] >= 1:
+        orbit.pop("a_au", None)
+    if "a_au" not in orbit and "q_au" not in orbit:
+        raise FormatError("orbit without a or q", line=lineno)
+    return orbit
+
+
+def _designation(row: dict[str, str], lineno: int) -> str:
+    label = (row.get("full_name") or row.get("pdes") or "").strip()
+    try:
+        return canonical_designation(label)
+    except ValueError:
+        raise FormatError(f"no designation in {label!r}", line=lineno) from None
+
+
+def parse(stream: TextIO) -> Iterator[dict[str, Any]]:
+    """Parse an open SBDB CSV export into one record dict per object row.
+
+    Raises
+    ------
+    FormatError
+        With the 1-based line number, for a header without ``full_name``/``pdes`` or ``e``,
+        a row of the wrong width, a non-numeric value, or an incomplete orbit.
+    """
+    reader = csv.reader(stream, skipinitialspace=True)
+    header = [h.strip() for h in next(reader, [])]
+    if not header or not ({"full_name", "pdes"} & set(header)) or "e" not in header:
+        raise FormatError("not an SBDB export: the header lacks full_name/pdes or e", line=1)
+    for values in reader:
+        lineno = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            raise FormatError(
+                f"{len(values)} fields where the header has {len(header)}", line=lineno
+            )
+        row = {k: v.strip() for k, v in zip(header, values, strict=True)}
+        if row.get("spkid") == "0":
+            continue
+        record: dict[str, Any] = {"designation": _designation(row, lineno)}
+        orbit = _orbit(row, lineno)
+        if orbit is not None:
+            record["orbit"] = orbit
+        physical = _floats(row, _PHYSICAL, lineno)
+        spectral = row.get("spec_B") or row.get("spec_T")
+        if spectral:
+            physical["spectral_type"] = spectral
+        if physical:
+            record["physical"] = physical
+        nongrav = _floats(row, _NONGRAV, lineno)
+        if nongrav:
+            record["nongrav"] = nongrav
+        record["meta"] = {"source": "sbdb"}
+        yield record
