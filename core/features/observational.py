@@ -1,0 +1,56 @@
+"""Observational features from a record's astrometry (obs80 lines or ADES rows).
+
+Nights are distinct integer Julian dates: a JD day runs from noon to noon UT, so a night
+observed from Europe, Africa or the Americas falls in one JD day (from the Pacific it may
+straddle two). ``obs_rms_arcsec`` is sqrt(mean((rmsRA^2 + rmsDec^2) / 2)) over observations
+that give both (ADES only; NaN for obs80). ``obs_rate_per_d`` is n / (arc + 1 d), so that a
+single-night discovery does not divide by a near-zero arc.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core._types import FloatArray
+from core.features._gather import Gathered
+from core.features._segments import seg_count, seg_max, seg_mean, seg_min, seg_nunique, seg_std
+
+__all__ = ["NAMES", "observational_features"]
+
+NAMES: tuple[str, ...] = (
+    "obs_n",
+    "obs_arc_d",
+    "obs_nights",
+    "obs_stations",
+    "obs_mag_std",
+    "obs_mag_amp",
+    "obs_rms_arcsec",
+    "obs_rate_per_d",
+)
+
+
+def observational_features(g: Gathered) -> dict[str, FloatArray]:
+    """Observational feature columns of a batch (NaN for records without observations)."""
+    n, seg = g.n, g.obs_seg
+    count = seg_count(seg, n)
+    has = count > 0
+    arc = seg_max(seg, g.obs_time_jd, n) - seg_min(seg, g.obs_time_jd, n)
+    nights = seg_nunique(seg, np.floor(g.obs_time_jd).astype(np.int64), n)
+    # Station codes -> integers; np.unique sorts, so a code's integer depends on the batch,
+    # but only equality of codes within one record is used.
+    _, st_codes = np.unique(np.asarray(g.obs_station, dtype=str), return_inverse=True)
+    stations = seg_nunique(seg, st_codes.astype(np.int64).reshape(-1), n)
+    mag_n = seg_count(seg, n, np.isfinite(g.obs_mag))
+    mag_std = np.where(mag_n >= 2, seg_std(seg, g.obs_mag, n), np.nan)
+    mag_amp = np.where(mag_n >= 2, seg_max(seg, g.obs_mag, n) - seg_min(seg, g.obs_mag, n), np.nan)
+    msq = 0.5 * (g.obs_rms_ra * g.obs_rms_ra + g.obs_rms_dec * g.obs_rms_dec)
+    return {
+        "obs_n": np.where(has, count, np.nan),
+        "obs_arc_d": arc,
+        "obs_nights": np.where(has, nights, np.nan),
+        "obs_stations": np.where(has, stations, np.nan),
+        "obs_mag_std": mag_std,
+        "obs_mag_amp": mag_amp,
+        "obs_rms_arcsec": np.sqrt(seg_mean(seg, msq, n)),
+        "obs_rate_per_d": np.where(has, count / (arc + 1.0), np.nan),
+    }

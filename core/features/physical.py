@@ -1,0 +1,141 @@
+"""Physical and non-gravitational features: size, albedo, taxonomy, rotation, A1/A2/A3.
+
+Size from brightness: D = 1329 km / sqrt(p_V) * 10^(-H/5). ``phys_log10_d_best_km`` is the
+best available diameter: measured, else implied by H and the measured albedo, else implied
+by H with the mean NEO albedo 0.14 (:data:`core.constants.DEFAULT_ALBEDO`).
+
+Non-gravitational parameters are compared with what a natural body of that size could show:
+the transverse Yarkovsky A2 of a rock scales as 1/D (:data:`A2_NATURAL_AU_D2_KM`), and the
+radial radiation-pressure A1 of a solid sphere is bounded by :data:`A1_SRP_MAX_AU_D2_KM` / D.
+Log ratios above 0 mean "more area per mass than a natural body of this size".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core._types import FloatArray
+from core.constants import (
+    A1_SRP_MAX_AU_D2_KM,
+    A2_NATURAL_AU_D2_KM,
+    DEFAULT_ALBEDO,
+    H_TO_D_KM,
+    SPIN_BARRIER_H,
+)
+from core.features._gather import Gathered
+
+__all__ = ["NAMES", "NONGRAV_NAMES", "nongrav_features", "physical_features"]
+
+NAMES: tuple[str, ...] = (
+    "phys_H",
+    "phys_log10_d_km",
+    "phys_albedo",
+    "phys_log10_d_implied_km",
+    "phys_log10_d_ratio",
+    "phys_log10_d_h_assumed_km",
+    "phys_log10_d_best_km",
+    "phys_d_best_assumed",
+    "phys_size_albedo_km",
+    "phys_spec_s",
+    "phys_spec_c",
+    "phys_spec_x",
+    "phys_spec_other",
+    "phys_log10_rot_h",
+    "phys_fast_rotator",
+)
+
+NONGRAV_NAMES: tuple[str, ...] = (
+    "ng_log10_abs_a1",
+    "ng_log10_abs_a2",
+    "ng_log10_abs_a3",
+    "ng_sign_a2",
+    "ng_log10_a2_ratio",
+    "ng_log10_a1_ratio",
+)
+
+# Broad taxonomic complexes (Bus-DeMeo / Tholen) by the leading letter of the class string.
+_COMPLEX = {
+    **dict.fromkeys("SQKL", 0),  # S-complex (silicaceous; Q fresh S, K/L intermediate)
+    **dict.fromkeys("CBFG", 1),  # C-complex (carbonaceous)
+    **dict.fromkeys("XEMP", 2),  # X-complex (E/M/P are albedo-split X)
+}
+_OTHER = 3  # V (basaltic), D, T, A, O, R, U...: rare or distinctive classes
+
+# |A| values of exactly 0 (a parameter fixed, not fitted) are floored so their log is finite.
+_A_FLOOR = 1e-20
+
+
+def _log10_d_from_h(h: FloatArray, albedo: FloatArray) -> FloatArray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log10(H_TO_D_KM / np.sqrt(albedo)) - h / 5.0
+
+
+def _spectral_onehot(types: tuple[str | None, ...]) -> FloatArray:
+    # One dict lookup per record: this gathers a string field, it computes no feature.
+    codes = np.array(
+        [
+            -1 if t is None or not t.strip() else _COMPLEX.get(t.strip()[0].upper(), _OTHER)
+            for t in types
+        ],
+        dtype=np.int64,
+    )
+    onehot: FloatArray = (codes[:, None] == np.arange(4)[None, :]).astype(np.float64)
+    onehot[codes < 0] = np.nan
+    return onehot
+
+
+def best_log10_diameter(g: Gathered) -> tuple[FloatArray, FloatArray]:
+    """Best log10 diameter (km) and a flag: 1 where it rests on the assumed albedo."""
+    log_d = np.log10(g.diameter_km)
+    implied = _log10_d_from_h(g.H, g.albedo)
+    assumed = _log10_d_from_h(g.H, np.full(g.n, DEFAULT_ALBEDO))
+    best = np.where(np.isfinite(log_d), log_d, np.where(np.isfinite(implied), implied, assumed))
+    used_assumed = np.isnan(log_d) & np.isnan(implied) & np.isfinite(assumed)
+    flag = np.where(np.isfinite(best), used_assumed.astype(np.float64), np.nan)
+    return best, flag
+
+
+def physical_features(g: Gathered) -> dict[str, FloatArray]:
+    """Physical feature columns of a batch (NaN where the input is missing)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_d = np.log10(g.diameter_km)
+        implied = _log10_d_from_h(g.H, g.albedo)
+        best, assumed_flag = best_log10_diameter(g)
+        rot = g.rot_per_h
+        fast = np.where(np.isfinite(rot), (rot < SPIN_BARRIER_H).astype(np.float64), np.nan)
+        spec = _spectral_onehot(g.spectral_type)
+        return {
+            "phys_H": g.H,
+            "phys_log10_d_km": log_d,
+            "phys_albedo": g.albedo,
+            "phys_log10_d_implied_km": implied,
+            "phys_log10_d_ratio": log_d - implied,
+            "phys_log10_d_h_assumed_km": _log10_d_from_h(g.H, np.full(g.n, DEFAULT_ALBEDO)),
+            "phys_log10_d_best_km": best,
+            "phys_d_best_assumed": assumed_flag,
+            "phys_size_albedo_km": g.diameter_km * g.albedo,
+            "phys_spec_s": spec[:, 0].copy(),
+            "phys_spec_c": spec[:, 1].copy(),
+            "phys_spec_x": spec[:, 2].copy(),
+            "phys_spec_other": spec[:, 3].copy(),
+            "phys_log10_rot_h": np.log10(rot),
+            "phys_fast_rotator": fast,
+        }
+
+
+def nongrav_features(g: Gathered) -> dict[str, FloatArray]:
+    """Non-gravitational feature columns of a batch (NaN where A1/A2/A3 are missing)."""
+    best, _ = best_log10_diameter(g)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_a1 = np.log10(np.maximum(np.abs(g.A1), _A_FLOOR))
+        log_a2 = np.log10(np.maximum(np.abs(g.A2), _A_FLOOR))
+        log_a3 = np.log10(np.maximum(np.abs(g.A3), _A_FLOOR))
+        # log10(|A| / (K / D)) = log10|A| - log10 K + log10 D
+        return {
+            "ng_log10_abs_a1": log_a1,
+            "ng_log10_abs_a2": log_a2,
+            "ng_log10_abs_a3": log_a3,
+            "ng_sign_a2": np.sign(g.A2),
+            "ng_log10_a2_ratio": log_a2 - np.log10(A2_NATURAL_AU_D2_KM) + best,
+            "ng_log10_a1_ratio": log_a1 - np.log10(A1_SRP_MAX_AU_D2_KM) + best,
+        }

@@ -1,0 +1,387 @@
+"""Rule-based scientific indicators of artificial or anomalous NEOs, vectorised over a batch.
+
+Each indicator is a physical rule with a documented rationale and thresholds (see
+:data:`INDICATORS`). It maps one measured quantity to ``raw`` in [0, 1] through a linear ramp
+between two thresholds (0 at ``lo``, 1 at ``hi``; ``lo > hi`` means "smaller is more
+suspicious"), and gives a ``confidence`` in [0, 1]: 1 when its inputs are measured, lower
+when they rest on assumptions (an albedo assumed, an approximate encounter speed, few
+approaches), and 0 with raw 0 when an input is missing - an indicator never pretends.
+
+Combination (deterministic, order-independent, nothing depends on other records)::
+
+    weighted_i = weight_i * raw_i * confidence_i          (weights are < 1)
+    category_c = 1 - prod_{i in c} (1 - weighted_i)        ("noisy-or")
+    overall    = 1 - prod_{all i} (1 - weighted_i)
+
+so each firing indicator raises the score, missing ones leave it unchanged, and the result
+stays in [0, 1]. Indicators read the base feature columns of :mod:`core.features` by name
+(:func:`evaluate_indicators` takes them, so nothing is computed twice).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core._types import FloatArray
+
+__all__ = [
+    "CATEGORIES",
+    "FIRING_RAW",
+    "INDICATORS",
+    "IndicatorResults",
+    "IndicatorSpec",
+    "evaluate_indicators",
+]
+
+CATEGORIES: tuple[str, ...] = (
+    "orbital",
+    "velocity",
+    "temporal",
+    "geographic",
+    "physical",
+    "nongravitational",
+)
+
+FIRING_RAW = 0.2
+"""An indicator "fires" (gets a reason in :meth:`IndicatorResults.as_dict`) at raw >= this."""
+
+Base = Mapping[str, FloatArray]
+_Thresholds = Mapping[str, float]
+_Rule = Callable[[Base, _Thresholds], tuple[FloatArray, FloatArray, FloatArray]]
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorSpec:
+    """One rule: its name, category, weight, rationale, thresholds and reason template.
+
+    ``reason`` is formatted with ``value`` (the quantity the thresholds apply to).
+    """
+
+    name: str
+    category: str
+    weight: float
+    rationale: str
+    thresholds: Mapping[str, float]
+    reason: str
+    inputs: tuple[str, ...]
+
+
+def _ramp(x: FloatArray, lo: float, hi: float) -> FloatArray:
+    with np.errstate(invalid="ignore"):
+        return np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+
+
+def _present(*cols: FloatArray) -> FloatArray:
+    ok = np.ones(len(cols[0]), dtype=bool)
+    for c in cols:
+        ok &= np.isfinite(c)
+    return ok.astype(np.float64)
+
+
+def _size_confidence(b: Base) -> FloatArray:
+    # A diameter resting on the assumed mean albedo can be off by a factor ~2.
+    return np.where(b["phys_d_best_assumed"] > 0, 0.7, 1.0)
+
+
+_SPECS: tuple[IndicatorSpec, ...] = (
+    IndicatorSpec(
+        "earth_like_orbit",
+        "orbital",
+        0.5,
+        "Natural NEAs rarely have a ~ 1 au, e ~ 0 and i ~ 0 together: such orbits are unstable"
+        " and sparsely populated (the Arjuna region), whereas spent upper stages and spacecraft"
+        " that escaped the Earth-Moon system (2020 SO, J002E3, 2018 AV2) sit exactly there.",
+        {"lo": 0.15, "hi": 0.03},
+        "orbit {value:.3f} from Earth's (a, e, i all Earth-like): where escaped rocket stages sit",
+        ("orb_earth_dist",),
+    ),
+    IndicatorSpec(
+        "low_encounter_speed",
+        "velocity",
+        0.5,
+        "Objects leaving the Earth-Moon system meet Earth again at ~1 km/s; natural NEAs"
+        " encounter Earth at v_inf >~ 4 km/s (median ~ 10 km/s). Measured close-approach"
+        " speeds are used when given, else Öpik's U from a, e, i (confidence 0.8 for an"
+        " Earth-crossing orbit, 0.5 otherwise).",
+        {"lo": 4.0, "hi": 1.5},
+        "encounter speed {value:.2f} km/s: far below natural NEAs (>~ 4 km/s)",
+        ("ca_vrel_min_kms", "orb_opik_u_kms", "orb_crosses_1au"),
+    ),
+    IndicatorSpec(
+        "regular_approaches",
+        "temporal",
+        0.3,
+        "Planetary perturbations make the gaps between a natural object's approaches vary;"
+        " near-identical intervals (regularity 1/(1+cv) -> 1) suggest a controlled or"
+        " geocentric orbit. Confidence grows with the number of approaches (full at 5).",
+        {"lo": 0.95, "hi": 0.995},
+        "close-approach intervals regular to {value:.3f} (1/(1+cv)): implausibly periodic",
+        ("ca_regularity", "ca_n"),
+    ),
+    IndicatorSpec(
+        "subpoint_clustering",
+        "geographic",
+        0.3,
+        "The subpoints of a natural object's approaches are spread over the globe; repeated"
+        " approaches over one region (mean unit vector length -> 1) are not expected from"
+        " heliocentric dynamics. Confidence grows with the number of subpoints (full at 5).",
+        {"lo": 0.7, "hi": 0.95},
+        "subpoints concentrated (mean resultant length {value:.2f}) over one region",
+        ("sp_concentration", "sp_n"),
+    ),
+    IndicatorSpec(
+        "tiny_earth_like",
+        "physical",
+        0.4,
+        "Bodies fainter than H ~ 28 are a few metres across, the size of an upper stage;"
+        " combined with an Earth-like orbit this is the 2020 SO / 2018 AV2 signature."
+        " raw = ramp(H; 26 -> 28.5) * ramp(Earth-orbit distance; 0.25 -> 0.08).",
+        {"lo": 26.0, "hi": 28.5, "dist_lo": 0.25, "dist_hi": 0.08},
+        "H = {value:.1f} (a few metres) on an Earth-like orbit: the size of a rocket stage",
+        ("phys_H", "orb_earth_dist"),
+    ),
+    IndicatorSpec(
+        "diameter_mismatch",
+        "physical",
+        0.25,
+        "A measured diameter should match D = 1329/sqrt(p) 10^(-H/5) within ~ 2x (H and"
+        " albedo uncertainties); a larger mismatch means the photometric model of a rock"
+        " does not fit (metal, flat panels, specular reflection).",
+        {"lo": 2.0, "hi": 5.0},
+        "measured diameter off by a factor {value:.2f} from the one implied by H and albedo",
+        ("phys_log10_d_ratio",),
+    ),
+    IndicatorSpec(
+        "spin_barrier",
+        "physical",
+        0.2,
+        "Rubble piles larger than ~ 150 m cannot rotate faster than ~ 2.2 h (Pravec & Harris"
+        " 2000); a large fast rotator is either a rare monolith or not a rock."
+        " raw = ramp(P; 2.2 -> 1.2 h) * ramp(D; 0.15 -> 0.5 km).",
+        {"lo": 2.2, "hi": 1.2, "d_lo_km": 0.15, "d_hi_km": 0.5},
+        "rotation period {value:.2f} h beyond the 2.2 h spin barrier for a body > 150 m",
+        ("phys_log10_rot_h", "phys_log10_d_best_km", "phys_d_best_assumed"),
+    ),
+    IndicatorSpec(
+        "a2_excess",
+        "nongravitational",
+        0.5,
+        "The transverse Yarkovsky acceleration of a rock scales as 1/D (|A2| D ~ 1.2e-14"
+        " au/d^2 km; Bennu A2 = -4.6e-14 at 0.49 km). An A2 many times that needs an"
+        " area-to-mass ratio no rock has: hollow stages like 2020 SO. Thresholds on"
+        " |A2| / A2_natural(D).",
+        {"lo": 2.0, "hi": 20.0},
+        "A2/A2_natural = {value:.3g}: transverse acceleration far above a rock of this size",
+        ("ng_log10_a2_ratio", "phys_d_best_assumed"),
+    ),
+    IndicatorSpec(
+        "a1_excess",
+        "nongravitational",
+        0.5,
+        "The radial radiation-pressure acceleration of a solid rocky sphere (density 2000"
+        " kg/m^3, perfect reflector) is at most ~ 3.4e-13 / D au/d^2; a larger |A1| needs"
+        " a high area-to-mass ratio (thin shells, sails, spent stages). Thresholds on"
+        " |A1| / A1_max(D).",
+        {"lo": 1.0, "hi": 10.0},
+        "A1/A1_max = {value:.3g}: radiation-pressure acceleration beyond any rock of this size",
+        ("ng_log10_a1_ratio", "phys_d_best_assumed"),
+    ),
+)
+
+
+def _earth_like_orbit(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    v = b["orb_earth_dist"]
+    return _ramp(v, t["lo"], t["hi"]), _present(v), v
+
+
+def _low_encounter_speed(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    measured = b["ca_vrel_min_kms"]
+    opik = b["orb_opik_u_kms"]
+    v = np.where(np.isfinite(measured), measured, opik)
+    conf = np.where(
+        np.isfinite(measured), 1.0, np.where(b["orb_crosses_1au"] > 0, 0.8, 0.5)
+    ) * _present(v)
+    return _ramp(v, t["lo"], t["hi"]), conf, v
+
+
+def _regular_approaches(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    v = b["ca_regularity"]
+    conf = np.clip((b["ca_n"] - 2.0) / 3.0, 0.0, 1.0) * _present(v)
+    return _ramp(v, t["lo"], t["hi"]), conf, v
+
+
+def _subpoint_clustering(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    v = b["sp_concentration"]
+    conf = np.clip((b["sp_n"] - 2.0) / 3.0, 0.0, 1.0) * _present(v)
+    return _ramp(v, t["lo"], t["hi"]), conf, v
+
+
+def _tiny_earth_like(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    h, d = b["phys_H"], b["orb_earth_dist"]
+    raw = _ramp(h, t["lo"], t["hi"]) * _ramp(d, t["dist_lo"], t["dist_hi"])
+    return raw, _present(h, d), h
+
+
+def _diameter_mismatch(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    factor = 10.0 ** np.abs(b["phys_log10_d_ratio"])
+    return _ramp(factor, t["lo"], t["hi"]), _present(factor), factor
+
+
+def _spin_barrier(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    period = 10.0 ** b["phys_log10_rot_h"]
+    d_km = 10.0 ** b["phys_log10_d_best_km"]
+    raw = _ramp(period, t["lo"], t["hi"]) * _ramp(d_km, t["d_lo_km"], t["d_hi_km"])
+    return raw, _present(period, d_km) * _size_confidence(b), period
+
+
+def _ratio_rule(column: str) -> _Rule:
+    def rule(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+        log_ratio = b[column]
+        raw = _ramp(log_ratio, math.log10(t["lo"]), math.log10(t["hi"]))
+        return raw, _present(log_ratio) * _size_confidence(b), 10.0**log_ratio
+
+    return rule
+
+
+_RULES: dict[str, _Rule] = {
+    "earth_like_orbit": _earth_like_orbit,
+    "low_encounter_speed": _low_encounter_speed,
+    "regular_approaches": _regular_approaches,
+    "subpoint_clustering": _subpoint_clustering,
+    "tiny_earth_like": _tiny_earth_like,
+    "diameter_mismatch": _diameter_mismatch,
+    "spin_barrier": _spin_barrier,
+    "a2_excess": _ratio_rule("ng_log10_a2_ratio"),
+    "a1_excess": _ratio_rule("ng_log10_a1_ratio"),
+}
+
+INDICATORS: tuple[IndicatorSpec, ...] = _SPECS
+"""The indicator specifications, in result-column order."""
+
+REQUIRED_INPUTS: tuple[str, ...] = tuple(sorted({c for s in _SPECS for c in s.inputs}))
+"""Base feature columns :func:`evaluate_indicators` reads."""
+
+
+@dataclass(frozen=True)
+class IndicatorResults:
+    """Indicator results for a batch of n records and k indicators.
+
+    Attributes
+    ----------
+    raw, weighted, confidence, values : FloatArray
+        n x k; ``values`` holds the quantity each rule thresholds (NaN when missing).
+    category_scores : FloatArray
+        n x c, columns in :data:`categories` order.
+    overall : FloatArray
+        Length n.
+    """
+
+    names: tuple[str, ...]
+    categories: tuple[str, ...]
+    raw: FloatArray
+    weighted: FloatArray
+    confidence: FloatArray
+    values: FloatArray
+    category_scores: FloatArray
+    overall: FloatArray
+    specs: tuple[IndicatorSpec, ...] = field(default=INDICATORS, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.overall)
+
+    def firing(self, i: int) -> list[str]:
+        """Names of the indicators that fire for result ``i``, strongest first."""
+        order = np.argsort(-self.weighted[i], kind="stable")
+        return [
+            self.names[j]
+            for j in order
+            if self.raw[i, j] >= FIRING_RAW and self.confidence[i, j] > 0
+        ]
+
+    def as_dict(self, i: int) -> dict[str, Any]:
+        """JSON-ready indicators of result ``i`` (the ``indicators`` field of neo.anomaly.v1).
+
+        Returns
+        -------
+        dict
+            ``{"overall", "categories": {name: score}, "items": [{"name", "category",
+            "raw_score", "weight", "weighted_score", "confidence", "reason"}, ...]}``;
+            ``reason`` is a short explanation for firing indicators and None otherwise.
+        """
+        fire = set(self.firing(i))
+        items = []
+        for j, spec in enumerate(self.specs):
+            reason = None
+            if spec.name in fire:
+                reason = spec.reason.format(value=float(self.values[i, j]))
+            items.append(
+                {
+                    "name": spec.name,
+                    "category": spec.category,
+                    "raw_score": float(self.raw[i, j]),
+                    "weight": spec.weight,
+                    "weighted_score": float(self.weighted[i, j]),
+                    "confidence": float(self.confidence[i, j]),
+                    "reason": reason,
+                }
+            )
+        return {
+            "overall": float(self.overall[i]),
+            "categories": {
+                c: float(self.category_scores[i, k]) for k, c in enumerate(self.categories)
+            },
+            "items": items,
+        }
+
+
+def _noisy_or(weighted: FloatArray) -> FloatArray:
+    # Sequential product over columns: the same operations for every row, in the same order.
+    keep = np.ones(weighted.shape[0])
+    for j in range(weighted.shape[1]):
+        keep = keep * (1.0 - weighted[:, j])
+    return 1.0 - keep
+
+
+def evaluate_indicators(base: Base) -> IndicatorResults:
+    """Evaluate every indicator on a batch of base feature columns.
+
+    Parameters
+    ----------
+    base : mapping of str to FloatArray
+        Base feature columns by name (at least :data:`REQUIRED_INPUTS`), each of length n.
+
+    Returns
+    -------
+    IndicatorResults
+    """
+    n = len(base[REQUIRED_INPUTS[0]])
+    k = len(INDICATORS)
+    raw, conf, val = np.zeros((n, k)), np.zeros((n, k)), np.full((n, k), np.nan)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for j, spec in enumerate(INDICATORS):
+            r, c, v = _RULES[spec.name](base, spec.thresholds)
+            ok = c > 0
+            raw[:, j] = np.where(ok & np.isfinite(r), r, 0.0)
+            conf[:, j] = np.where(ok & np.isfinite(r), c, 0.0)
+            val[:, j] = v
+    weights = np.array([s.weight for s in INDICATORS])
+    weighted = raw * conf * weights
+    cats = np.empty((n, len(CATEGORIES)))
+    for ci, name in enumerate(CATEGORIES):
+        cols = [j for j, s in enumerate(INDICATORS) if s.category == name]
+        cats[:, ci] = _noisy_or(weighted[:, cols])
+    return IndicatorResults(
+        names=tuple(s.name for s in INDICATORS),
+        categories=CATEGORIES,
+        raw=raw,
+        weighted=weighted,
+        confidence=conf,
+        values=val,
+        category_scores=cats,
+        overall=_noisy_or(weighted),
+    )
