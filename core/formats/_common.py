@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from core.errors import FormatError
 
-__all__ = ["compact", "open_text", "optional_float", "required_float"]
+__all__ = ["check_width", "compact", "open_text", "optional_float", "required_float"]
 
 
 @contextmanager
@@ -70,3 +70,9 @@ def required_float(text: str, *, line: int, field: str) -> float:
 def compact(block: dict[str, Any]) -> dict[str, Any]:
     """Drop the ``None`` entries of a neo.v1 block: missing values are omitted, never 0."""
     return {k: v for k, v in block.items() if v is not None}
+
+
+def check_width(values: list[str], header: list[str], lineno: int) -> None:
+    """Raise `FormatError` when a delimited row and its header differ in field count."""
+    if len(values) != len(header):
+        raise FormatError(f"{len(values)} fields where the header has {len(header)}", line=lineno)

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from core.designations import canonical_designation
 from core.errors import FormatError
-from core.formats._common import optional_float, required_float
+from core.formats._common import check_width, optional_float, required_float
 
 __all__ = ["parse"]
 
@@ -87,10 +87,7 @@ def parse(stream: TextIO) -> Iterator[dict[str, Any]]:
                 raise FormatError("ADES header has no permID, provID or trkSub", line=lineno)
             continue
         values = next(csv.reader([line], delimiter=delimiter))
-        if len(values) != len(header):
-            raise FormatError(
-                f"{len(values)} fields where the header has {len(header)}", line=lineno
-            )
+        check_width(values, header, lineno)
         fields = dict(zip(header, values, strict=True))
         key = _object_key(fields)
         if key is None:

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 
 from core.designations import canonical_designation, unpack_designation
 from core.errors import FormatError
-from core.formats._common import optional_float, required_float
+from core.formats._common import check_width, optional_float, required_float
 
 __all__ = ["parse", "parse_cad_time"]
 
@@ -100,10 +100,7 @@ def parse(stream: TextIO) -> Iterator[dict[str, Any]]:
         lineno = reader.line_num
         if not any(v.strip() for v in values):
             continue
-        if len(values) != len(header):
-            raise FormatError(
-                f"{len(values)} fields where the header has {len(header)}", line=lineno
-            )
+        check_width(values, header, lineno)
         designation = _designation(values[col["object"]], values[-1], lineno)
         try:
             time = parse_cad_time(values[col["time"]])

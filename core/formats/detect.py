@@ -14,6 +14,7 @@ __all__ = ["detect_format"]
 _OBS80_DATE = re.compile(r"\d{4} \d\d \d\d\.\d")
 _PACKED_EPOCH = re.compile(r"[IJK]\d\d[1-9ABC][1-9A-V]")
 _SNIFF_LINES = 20
+_NAME = re.compile(r"\w*")
 
 
 def _looks_obs80(line: str) -> bool:
@@ -28,7 +29,7 @@ def detect_format(path: str | Path) -> str:
     """Return ``"obs80"``, ``"ades"``, ``"nea"``, ``"sbdb"`` or ``"cad"`` for ``path``.
 
     ``*.gz`` files are read through gzip. The decision uses the first non-blank lines: an
-    ADES header (``obsTime`` column, or ``#``/``!`` header lines), a CNEOS header, an SBDB
+    ADES field-name row (with ``obsTime``, after any ``#``/``!`` lines), a CNEOS header, an SBDB
     header (``full_name``/``pdes`` and ``e``), 80-column lines with a date in columns 16-32,
     or MPCORB lines with a packed epoch in columns 21-25.
 
@@ -42,13 +43,17 @@ def detect_format(path: str | Path) -> str:
     lines = [ln for ln in lines if ln.strip()][:_SNIFF_LINES]
     if not lines:
         raise FormatError(f"{Path(path).name}: empty file, cannot detect its format")
+    # ADES PSV/CSV: optional "#"/"!" header lines, then a field-name row with obsTime.
+    table = [ln for ln in lines if not ln.lstrip().startswith(("#", "!"))]
+    if table:
+        delimiter = "|" if "|" in table[0] else ","
+        if "obsTime" in {f.strip().strip('"') for f in table[0].split(delimiter)}:
+            return "ades"
     first = lines[0]
-    if first.startswith(("#", "!")) or ("obsTime" in first and ("|" in first or "," in first)):
-        return "ades"
     header = {h.strip().strip('"') for h in first.split(",")}
     if "Close-Approach (CA) Date" in header:
         return "cad"
-    if header & {"full_name", "pdes"} and "e" in header:
+    if header & {"full_name", "pdes"} and "e" in header and all(_NAME.fullmatch(h) for h in header):
         return "sbdb"
     if all(_looks_obs80(ln) for ln in lines):
         return "obs80"

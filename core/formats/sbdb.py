@@ -18,7 +18,10 @@ SBDB column                    neo.v1
 ============================== =============================================
 
 For e >= 1 SBDB reports a negative ``a``; the record then carries ``q_au`` only, as the
-neo.v1 contract asks. Rows with ``spkid`` 0 are not SBDB objects (SPK-IDs start at
+neo.v1 contract asks. When rounding makes ``a*(1-e)`` and ``q`` disagree by more than 0.5 %
+(4-digit exports of near-parabolic comets), ``a`` is dropped and ``q`` kept.
+
+Rows with ``spkid`` 0 are not SBDB objects (SPK-IDs start at
 1,000,000; one public export has hand-added "The sun"/"The earth" rows with spkid 0) and are
 skipped.
 """
@@ -31,7 +34,7 @@ from typing import Any, TextIO
 
 from core.designations import canonical_designation
 from core.errors import FormatError
-from core.formats._common import compact, optional_float
+from core.formats._common import check_width, compact, optional_float
 
 __all__ = ["parse"]
 
@@ -52,6 +55,7 @@ _PHYSICAL = (
     ("albedo", "albedo"),
     ("rot_per", "rot_per_h"),
 )
+_AQ_AGREE = 5e-3  # relative; half the validator's tolerance, so kept pairs validate
 _NONGRAV = (("A1", "A1"), ("A2", "A2"), ("A3", "A3"))
 
 
@@ -75,7 +79,10 @@ def _orbit(row: dict[str, str], lineno: int) -> dict[str, Any] | None:
         return None
     if "e" not in orbit or "i_deg" not in orbit:
         raise FormatError("orbit without e or i", line=lineno)
-    if orbit["e"] >= 1:
+    a, q, e = orbit.get("a_au"), orbit.get("q_au"), orbit["e"]
+    if e >= 1 or (a is not None and q is not None and abs(a * (1 - e) - q) > _AQ_AGREE * q):
+        # Rounded exports (4 significant digits) of near-parabolic orbits make a*(1-e)
+        # disagree with q; q is the well-determined element there, so it is kept.
         orbit.pop("a_au", None)
     if "a_au" not in orbit and "q_au" not in orbit:
         raise FormatError("orbit without a or q", line=lineno)
@@ -107,10 +114,7 @@ def parse(stream: TextIO) -> Iterator[dict[str, Any]]:
         lineno = reader.line_num
         if not any(v.strip() for v in values):
             continue
-        if len(values) != len(header):
-            raise FormatError(
-                f"{len(values)} fields where the header has {len(header)}", line=lineno
-            )
+        check_width(values, header, lineno)
         row = {k: v.strip() for k, v in zip(header, values, strict=True)}
         if row.get("spkid") == "0":
             continue
