@@ -1,0 +1,60 @@
+"""Topic creation: make the daemon's four topics exist, or fail with a clear :class:`TopicError`."""
+
+from __future__ import annotations
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
+
+from streamer.config import AppConfig, aiokafka_security_kwargs
+from streamer.errors import TopicError
+from streamer.logging import get_logger
+
+__all__ = ["ensure_topics"]
+
+log = get_logger(__name__)
+
+_TOPIC_ALREADY_EXISTS = 36
+
+
+async def ensure_topics(cfg: AppConfig) -> list[str]:
+    """Create the missing ones of the input, results, alerts and dead-letter topics.
+
+    Returns the names created. With ``topics.create_missing = false`` a missing topic is a
+    :class:`TopicError`; so is a broker refusing to create one (its error code is reported).
+    Connection failures propagate as aiokafka errors (the caller retries them).
+    """
+    t = cfg.topics
+    wanted = [t.input, t.results, t.alerts, t.dead_letter]
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=cfg.kafka.bootstrap_servers,
+        client_id=f"{cfg.kafka.client_id}-admin",
+        request_timeout_ms=cfg.kafka.request_timeout_ms,
+        **aiokafka_security_kwargs(cfg.kafka),
+    )
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [name for name in wanted if name not in existing]
+        if not missing:
+            return []
+        if not t.create_missing:
+            raise TopicError(
+                f"topics missing and topics.create_missing is false: {', '.join(missing)}"
+            )
+        response = await admin.create_topics(
+            [NewTopic(name, t.partitions, t.replication_factor) for name in missing]
+        )
+        created = []
+        for item in response.topic_errors:
+            name, code = item[0], item[1]
+            message = item[2] if len(item) > 2 else None
+            if code == 0:
+                created.append(name)
+            elif code != _TOPIC_ALREADY_EXISTS:  # another replica created it meanwhile
+                raise TopicError(f"cannot create topic {name!r}: error {code} {message or ''}")
+        log.info("topics created", topics=created, partitions=t.partitions)
+        return created
+    except KafkaError as exc:
+        raise TopicError(f"cannot list or create topics: {exc!r}") from exc
+    finally:
+        await admin.close()

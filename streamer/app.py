@@ -1,0 +1,359 @@
+"""The daemon supervisor: start-up, the running pipeline, rebalances, signals and shutdown.
+
+Pipeline: :class:`~streamer.source.Source` (aiokafka, manual commits) → bounded queue →
+:class:`~streamer.workers.WorkerPool` (scoring in a thread pool) → a publisher from
+:mod:`streamer.sinks` → offsets committed from :class:`~streamer.offsets.OffsetTracker`
+(at-least-once) or inside each batch's transaction (exactly-once).
+
+Exit codes (also in ``neo-streamer run --help`` and ``config.toml``): 0 clean stop, 1 an
+unexpected failure, 2 invalid configuration, 3 broker unreachable after the configured retries,
+4 model missing or corrupt, 5 topics missing and not creatable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import socket
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaConnectionError, KafkaError
+
+from core.errors import ModelError
+from streamer.admin import ensure_topics
+from streamer.config import AppConfig
+from streamer.errors import TopicError
+from streamer.http import HealthServer
+from streamer.logging import get_logger
+from streamer.metrics import Metrics
+from streamer.offsets import OffsetTracker
+from streamer.serving import ModelHost
+from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher, build_producer
+from streamer.source import TP, Source
+from streamer.workers import AlertRule, InputItem, WorkerPool
+
+__all__ = [
+    "EXIT_BROKER",
+    "EXIT_CONFIG",
+    "EXIT_ERROR",
+    "EXIT_MODEL",
+    "EXIT_OK",
+    "EXIT_TOPICS",
+    "Daemon",
+    "run_daemon",
+]
+
+EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_BROKER, EXIT_MODEL, EXIT_TOPICS = 0, 1, 2, 3, 4, 5
+
+log = get_logger(__name__)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, daemon: Daemon) -> None:
+        self._daemon = daemon
+
+    async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        await self._daemon.partitions_revoked({(tp.topic, tp.partition) for tp in revoked})
+
+    async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        self._daemon.partitions_assigned({(tp.topic, tp.partition) for tp in assigned})
+
+
+class Daemon:
+    """One running ``neo-streamer run``; :meth:`run` returns the process exit code."""
+
+    def __init__(self, cfg: AppConfig) -> None:
+        self.cfg = cfg
+        self.metrics = Metrics()
+        self.exactly_once = cfg.processing.processing_guarantee == "exactly_once"
+        self.models = ModelHost(cfg.model, self.metrics)
+        self.tracker: OffsetTracker[TP] = OffsetTracker()
+        self.queue: asyncio.Queue[InputItem] = asyncio.Queue()
+        self.http: HealthServer | None = None
+        self._executor = ThreadPoolExecutor(
+            max_workers=cfg.processing.workers + 1, thread_name_prefix="neo-score"
+        )
+        self._stop = asyncio.Event()
+        self._hup = asyncio.Event()
+        self._joined = False
+        self._broker_ok = False
+        self._source: Source | None = None
+        self._producer: AIOKafkaProducer | None = None
+        self._pool: WorkerPool | None = None
+
+    # -- readiness ----------------------------------------------------------------------------
+
+    def readiness(self) -> tuple[bool, str]:
+        """``(ready, reason)`` for ``/readyz``."""
+        if not self.models.loaded:
+            return False, "no model loaded"
+        if not self._broker_ok:
+            return False, "broker unreachable"
+        if not self._joined:
+            return False, "not yet a member of the consumer group"
+        return True, "ready"
+
+    def _metrics_text(self) -> bytes:
+        self.metrics.ready.set(1 if self.readiness()[0] else 0)
+        self.metrics.queue_depth.set(self.queue.qsize())
+        return self.metrics.render()
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def run(self) -> int:
+        """Start, serve until SIGTERM/SIGINT, drain and stop; returns the exit code."""
+        loop = asyncio.get_running_loop()
+        for sig, handler in (
+            (signal.SIGTERM, self.request_stop),
+            (signal.SIGINT, self.request_stop),
+            (signal.SIGHUP, self._hup.set),
+        ):
+            loop.add_signal_handler(sig, handler)
+        try:
+            return await self._run()
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def request_stop(self) -> None:
+        """Begin a graceful stop (what SIGTERM does)."""
+        log.info("stop requested")
+        self._stop.set()
+
+    async def _run(self) -> int:
+        cfg = self.cfg
+        if cfg.http.enabled:
+            self.http = HealthServer(
+                cfg.http.host, cfg.http.port, self.readiness, self._metrics_text
+            )
+            await self.http.start()
+        try:
+            await self.models.load(self._executor, force=True)
+        except ModelError as exc:
+            log.error("model cannot be loaded", path=cfg.model.path, error=str(exc))
+            await self._close()
+            return EXIT_MODEL
+        try:
+            connected = await self._connect()
+        except TopicError as exc:
+            log.error("topics unavailable", error=str(exc))
+            await self._close()
+            return EXIT_TOPICS
+        if not connected:
+            await self._close()
+            return EXIT_BROKER
+        return await self._serve()
+
+    async def _connect(self) -> bool:
+        """Create topics, start producer and consumer; retry unreachable brokers with backoff."""
+        k = self.cfg.kafka
+        delay = k.connect_backoff_s
+        for attempt in range(k.connect_retries + 1):
+            try:
+                await ensure_topics(self.cfg)
+                self._producer = build_producer(self.cfg, self._transactional_id())
+                await self._producer.start()
+                self._source = Source(self.cfg, self.queue, self.tracker, self.metrics)
+                await self._source.start(_Rebalance(self))
+                self._broker_ok = True
+                return True
+            except (KafkaConnectionError, KafkaError, OSError) as exc:
+                await self._close_clients()
+                last = attempt == k.connect_retries
+                log.error(
+                    "broker unreachable" + (", giving up" if last else ", retrying"),
+                    bootstrap_servers=k.bootstrap_servers,
+                    attempt=attempt + 1,
+                    attempts=k.connect_retries + 1,
+                    retry_in_s=None if last else delay,
+                    error=repr(exc),
+                )
+                if last or self._stop.is_set():
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), delay)
+                delay = min(delay * 2, k.connect_backoff_max_s)
+        return False
+
+    def _transactional_id(self) -> str | None:
+        if not self.exactly_once:
+            return None
+        # stable across restarts of the same replica: the restarted producer fences its
+        # predecessor and aborts the transaction it left open
+        return f"{self.cfg.kafka.group_id}-{self.cfg.kafka.instance_id or socket.gethostname()}"
+
+    async def _serve(self) -> int:
+        assert self._source is not None and self._producer is not None
+        cfg, source = self.cfg, self._source
+        publisher = (
+            TransactionalPublisher(self._producer, cfg)
+            if self.exactly_once
+            else AtLeastOncePublisher(self._producer, cfg)
+        )
+        p = cfg.processing
+        self._pool = WorkerPool(
+            self.queue,
+            self.models.current,
+            publisher,
+            executor=self._executor,
+            workers=p.workers,
+            batch_max_size=p.batch_max_size,
+            batch_max_wait_s=p.batch_max_wait_ms / 1000.0,
+            rule=AlertRule(p.alert_min_score, frozenset(p.alert_categories)),
+            metrics=self.metrics,
+            on_done=self._done,
+            accepting=source.accepting,
+            live=source.live,
+            retry_backoff_s=p.publish_retry_backoff_s,
+        )
+        await self._pool.start()
+        fetch = asyncio.create_task(source.run(), name="neo-fetch")
+        helpers = [
+            asyncio.create_task(self.models.watch(self._executor, self._hup), name="neo-reload"),
+            asyncio.create_task(self._probe(), name="neo-probe"),
+        ]
+        if not self.exactly_once:
+            helpers.append(asyncio.create_task(self._commit_loop(), name="neo-commit"))
+        log.info(
+            "daemon started",
+            input=cfg.topics.input,
+            guarantee=p.processing_guarantee,
+            workers=p.workers,
+            model_version=self.models.current().model_version,
+        )
+        stop = asyncio.create_task(self._stop.wait())
+        watched = {stop, fetch, *helpers, *self._pool.tasks}
+        done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        code = EXIT_OK
+        for task in done - {stop}:
+            if task.cancelled() or task.exception() is None:
+                continue
+            # the supervisor boundary: anything unexpected ends the daemon with its context
+            code = EXIT_ERROR
+            log.error("pipeline task failed", task=task.get_name(), exc_info=task.exception())
+        stop.cancel()
+        await self._shutdown(fetch, helpers, drain=code == EXIT_OK)
+        return code
+
+    async def _shutdown(
+        self, fetch: asyncio.Task[None], helpers: list[asyncio.Task[None]], *, drain: bool
+    ) -> None:
+        """Stop fetching, drain in-flight work, commit, close: all within shutdown_grace_s."""
+        assert self._source is not None and self._pool is not None
+        deadline = time.monotonic() + self.cfg.processing.shutdown_grace_s
+        self._source.stop_fetching()
+        with contextlib.suppress(TimeoutError, KafkaError):
+            await asyncio.wait_for(fetch, 1.0)
+        if drain:
+            # keep a quarter of the grace period for the commit and leaving the group
+            budget = max(0.0, (deadline - time.monotonic()) * 0.75)
+            drained = await self._pool.wait_idle(None, within=budget)
+            log.info("drained" if drained else "drain timed out", queued=self.queue.qsize())
+        await self._pool.stop()
+        for task in helpers:
+            task.cancel()
+        await asyncio.gather(*helpers, return_exceptions=True)
+        if not self.exactly_once:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._commit(), max(0.1, deadline - time.monotonic()))
+        await self._close(deadline)
+        log.info("daemon stopped")
+
+    async def _close(self, deadline: float | None = None) -> None:
+        await self._close_clients(deadline)
+        if self.http is not None:
+            await self.http.stop()
+
+    async def _close_clients(self, deadline: float | None = None) -> None:
+        for client in (self._source, self._producer):
+            if client is None:
+                continue
+            left = 5.0 if deadline is None else max(0.5, deadline - time.monotonic())
+            with contextlib.suppress(TimeoutError, KafkaError, OSError):
+                await asyncio.wait_for(client.stop(), left)
+        self._source, self._producer = None, None
+
+    # -- offsets and rebalances ---------------------------------------------------------------
+
+    def _done(self, items: Sequence[InputItem]) -> None:
+        for item in items:
+            self.tracker.mark_done(item.tp, item.offset)
+
+    async def _commit(self, only: set[TP] | None = None) -> None:
+        """Commit the contiguous acknowledged prefix of owned partitions (at-least-once)."""
+        if self._source is None:
+            return
+        owned = self._source.assignment()
+        offsets = {
+            tp: off
+            for tp, off in self.tracker.committable().items()
+            if tp in owned and (only is None or tp in only)
+        }
+        if not offsets:
+            return
+        try:
+            await self._source.consumer.commit(
+                {TopicPartition(*tp): o for tp, o in offsets.items()}
+            )
+        except KafkaError as exc:
+            # not fatal: the same (or a later) prefix is committed next time
+            self.metrics.commits.labels(outcome="failed").inc()
+            log.warning("commit failed", error=repr(exc), partitions=len(offsets))
+            return
+        self.tracker.mark_committed(offsets)
+        self.metrics.commits.labels(outcome="ok").inc()
+
+    async def _commit_loop(self) -> None:
+        interval = self.cfg.kafka.commit_interval_ms / 1000.0
+        while True:
+            await asyncio.sleep(interval)
+            await self._commit()
+
+    async def partitions_revoked(self, tps: set[TP]) -> None:
+        """Finish (bounded) or abandon revoked partitions' work; never commit past a gap."""
+        if self._source is None or self._pool is None:
+            return
+        self._source.revoking |= tps
+        drained = await self._pool.wait_idle(tps, within=self.cfg.processing.rebalance_drain_s)
+        if not self.exactly_once:
+            await self._commit(only=tps)
+        self._source.revoked(tps)
+        log.info("partitions revoked", partitions=sorted(tps), drained=drained)
+
+    def partitions_assigned(self, tps: set[TP]) -> None:
+        """New partitions: fresh offset state."""
+        self._joined = True
+        if self._source is not None:
+            self._source.assigned(tps)
+        log.info("partitions assigned", partitions=sorted(tps))
+
+    async def _probe(self) -> None:
+        """Refresh broker reachability (for /readyz) and the lag gauge."""
+        interval = self.cfg.kafka.probe_interval_s
+        while True:
+            source = self._source
+            if source is not None:
+                try:
+                    await asyncio.wait_for(source.consumer.topics(), max(1.0, interval))
+                    ok = True
+                except (TimeoutError, KafkaError, OSError):
+                    ok = False
+                if ok != self._broker_ok:
+                    log.warning("broker reachable" if ok else "broker unreachable")
+                self._broker_ok = ok
+                source.update_lag()
+            await asyncio.sleep(interval)
+
+
+def run_daemon(cfg: AppConfig) -> int:
+    """Run a :class:`Daemon` on a fresh event loop; returns its exit code."""
+    return asyncio.run(_main(cfg))
+
+
+async def _main(cfg: AppConfig) -> int:
+    return await Daemon(cfg).run()

@@ -1,0 +1,362 @@
+"""The daemon's configuration: one frozen dataclass tree.
+
+Values come from, lowest precedence first: the dataclass defaults, a TOML file (``tomllib``),
+environment variables ``NEO_STREAMER_<SECTION>__<KEY>`` (``NEO_STREAMER_TOPICS__INPUT``), and
+CLI overrides given as ``{"section.key": value}``. Every value is checked against its field's
+type; unknown sections or keys, wrong types, bad choices and out-of-range numbers raise
+:class:`~streamer.errors.ConfigError` naming the dotted key. ``config.toml`` at the top of the
+repository documents every key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import tomllib
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from streamer.errors import ConfigError
+
+__all__ = [
+    "AppConfig",
+    "HttpConfig",
+    "KafkaConfig",
+    "LoggingConfig",
+    "ModelConfig",
+    "ProcessingConfig",
+    "TopicsConfig",
+    "aiokafka_security_kwargs",
+    "load_config",
+]
+
+ENV_PREFIX = "NEO_STREAMER_"
+
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+Guarantee = Literal["at_least_once", "exactly_once"]
+LogFormat = Literal["json", "console", "auto"]
+LogLevel = Literal["debug", "info", "warning", "error"]
+OffsetReset = Literal["earliest", "latest"]
+Category = Literal["natural", "suspicious", "highly_suspicious", "artificial_candidate"]
+
+
+def _rng(lo: float | None = None, hi: float | None = None) -> dict[str, Any]:
+    """Field metadata holding an inclusive numeric range checked at load time."""
+    return {"range": (lo, hi)}
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaConfig:
+    """Broker connection, consumer group and client settings (``[kafka]``)."""
+
+    bootstrap_servers: str = "127.0.0.1:9092"
+    group_id: str = "neo-streamer"
+    client_id: str = "neo-streamer"
+    instance_id: str = ""
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism = "PLAIN"
+    sasl_username: str = ""
+    sasl_password: str = field(default="", repr=False)
+    ssl_cafile: str = ""
+    ssl_certfile: str = ""
+    ssl_keyfile: str = ""
+    ssl_password: str = field(default="", repr=False)
+    auto_offset_reset: OffsetReset = "earliest"
+    session_timeout_ms: int = field(default=10_000, metadata=_rng(1_000, 3_600_000))
+    heartbeat_interval_ms: int = field(default=3_000, metadata=_rng(100, 600_000))
+    max_poll_interval_ms: int = field(default=300_000, metadata=_rng(1_000, 86_400_000))
+    request_timeout_ms: int = field(default=40_000, metadata=_rng(1_000, 3_600_000))
+    transaction_timeout_ms: int = field(default=60_000, metadata=_rng(1_000, 900_000))
+    fetch_max_records: int = field(default=500, metadata=_rng(1, 100_000))
+    commit_interval_ms: int = field(default=1_000, metadata=_rng(10, 3_600_000))
+    linger_ms: int = field(default=5, metadata=_rng(0, 60_000))
+    connect_retries: int = field(default=5, metadata=_rng(0, 1_000))
+    connect_backoff_s: float = field(default=0.5, metadata=_rng(0.0, 3_600.0))
+    connect_backoff_max_s: float = field(default=30.0, metadata=_rng(0.0, 3_600.0))
+    probe_interval_s: float = field(default=5.0, metadata=_rng(0.1, 3_600.0))
+
+
+@dataclass(frozen=True, slots=True)
+class TopicsConfig:
+    """Topic names and how missing topics are created (``[topics]``)."""
+
+    input: str = "neo.records"
+    results: str = "neo.results"
+    alerts: str = "neo.alerts"
+    dead_letter: str = "neo.deadletter"
+    create_missing: bool = True
+    partitions: int = field(default=6, metadata=_rng(1, 10_000))
+    replication_factor: int = field(default=1, metadata=_rng(1, 100))
+
+
+@dataclass(frozen=True, slots=True)
+class ModelConfig:
+    """Which model scores, how it is reloaded and cached (``[model]``)."""
+
+    path: str = "models"
+    reload_interval_s: float = field(default=10.0, metadata=_rng(0.0, 86_400.0))
+    cache_size: int = field(default=10_000, metadata=_rng(0, 10_000_000))
+    cache_ttl_s: float = field(default=3_600.0, metadata=_rng(0.0, 31_536_000.0))
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessingConfig:
+    """Workers, micro-batching, backpressure, delivery guarantee and alerting (``[processing]``)."""
+
+    workers: int = field(default=2, metadata=_rng(1, 256))
+    batch_max_size: int = field(default=256, metadata=_rng(1, 100_000))
+    batch_max_wait_ms: int = field(default=50, metadata=_rng(0, 60_000))
+    queue_max_size: int = field(default=2_048, metadata=_rng(1, 10_000_000))
+    processing_guarantee: Guarantee = "at_least_once"
+    shutdown_grace_s: float = field(default=10.0, metadata=_rng(0.0, 3_600.0))
+    rebalance_drain_s: float = field(default=5.0, metadata=_rng(0.0, 3_600.0))
+    publish_retry_backoff_s: float = field(default=1.0, metadata=_rng(0.0, 600.0))
+    alert_min_score: float = field(default=0.99, metadata=_rng(0.0, 1.0))
+    alert_categories: tuple[Category, ...] = ("artificial_candidate",)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpConfig:
+    """The health and metrics endpoint (``[http]``); read-only, loopback by default."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = field(default=8080, metadata=_rng(0, 65_535))
+
+
+@dataclass(frozen=True, slots=True)
+class LoggingConfig:
+    """structlog output (``[logging]``)."""
+
+    level: LogLevel = "info"
+    format: LogFormat = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class AppConfig:
+    """The whole configuration; one attribute per TOML section."""
+
+    kafka: KafkaConfig = field(default_factory=KafkaConfig)
+    topics: TopicsConfig = field(default_factory=TopicsConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    processing: ProcessingConfig = field(default_factory=ProcessingConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    f.name: typing.get_type_hints(AppConfig)[f.name] for f in dataclasses.fields(AppConfig)
+}
+
+
+def load_config(
+    path: str | Path | None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> AppConfig:
+    """Build an :class:`AppConfig` from a TOML file, the environment and CLI overrides.
+
+    Parameters
+    ----------
+    path : str or Path or None
+        TOML file; None uses the defaults only.
+    env : Mapping[str, str] or None
+        Environment to read ``NEO_STREAMER_<SECTION>__<KEY>`` from; None means ``os.environ``.
+    overrides : Mapping[str, object] or None
+        ``{"section.key": value}`` from CLI flags (highest precedence); string values are
+        parsed like environment values, others are type-checked as they are.
+
+    Returns
+    -------
+    AppConfig
+
+    Raises
+    ------
+    ConfigError
+        Naming the dotted key (or ``"$"`` for an unreadable file).
+    """
+    raw: dict[str, dict[str, Any]] = {name: {} for name in _SECTIONS}
+    if path is not None:
+        for section, values in _read_toml(Path(path)).items():
+            raw[section].update(values)
+    env = os.environ if env is None else env
+    for name, text in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name[len(ENV_PREFIX) :]:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        ftype = _field_type(section, key, source=name)
+        raw[section][key] = _parse_text(f"{section}.{key}", ftype, text)
+    for dotted, value in (overrides or {}).items():
+        section, _, key = dotted.partition(".")
+        ftype = _field_type(section, key, source=dotted)
+        raw[section][key] = _parse_text(dotted, ftype, value) if isinstance(value, str) else value
+    sections = {name: _build(name, cls, raw[name]) for name, cls in _SECTIONS.items()}
+    cfg = AppConfig(**sections)
+    _check_cross_fields(cfg)
+    return cfg
+
+
+def _read_toml(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError("$", f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError("$", f"{path} is not valid TOML: {exc}") from exc
+    for section, values in data.items():
+        if section not in _SECTIONS:
+            raise ConfigError(section, f"unknown section (known: {', '.join(_SECTIONS)})")
+        if not isinstance(values, dict):
+            raise ConfigError(section, "must be a table ([section])")
+        for key in values:
+            _field_type(section, key, source=f"{section}.{key}")
+    return data
+
+
+def _field_type(section: str, key: str, *, source: str) -> Any:
+    cls = _SECTIONS.get(section)
+    if cls is None:
+        raise ConfigError(source, f"unknown section {section!r}")
+    hints = typing.get_type_hints(cls)
+    if key not in hints:
+        raise ConfigError(f"{section}.{key}", "unknown key")
+    return hints[key]
+
+
+def _build(section: str, cls: type[Any], values: Mapping[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in values:
+            continue
+        key = f"{section}.{f.name}"
+        value = _check_type(key, hints[f.name], values[f.name])
+        lo, hi = f.metadata.get("range", (None, None))
+        if lo is not None and value < lo:
+            raise ConfigError(key, f"must be >= {lo}, got {value}")
+        if hi is not None and value > hi:
+            raise ConfigError(key, f"must be <= {hi}, got {value}")
+        kwargs[f.name] = value
+    return cls(**kwargs)
+
+
+def _check_type(key: str, ftype: Any, value: Any) -> Any:
+    """Return ``value`` as ``ftype`` or raise; TOML already gives native types."""
+    origin = typing.get_origin(ftype)
+    if origin is Literal:
+        choices = typing.get_args(ftype)
+        if value not in choices:
+            raise ConfigError(key, f"must be one of {list(choices)}, got {value!r}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise ConfigError(key, f"must be a list, got {type(value).__name__}")
+        (item_type, _) = typing.get_args(ftype)
+        return tuple(_check_type(key, item_type, v) for v in value)
+    if ftype is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(key, f"must be a boolean, got {type(value).__name__}")
+        return value
+    if ftype is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(key, f"must be an integer, got {type(value).__name__}")
+        return value
+    if ftype is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(key, f"must be a number, got {type(value).__name__}")
+        if not math.isfinite(value):
+            raise ConfigError(key, "must be a finite number")
+        return float(value)
+    if ftype is str:
+        if not isinstance(value, str):
+            raise ConfigError(key, f"must be a string, got {type(value).__name__}")
+        return value
+    raise ConfigError(key, f"unsupported type {ftype!r}")  # pragma: no cover
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _parse_text(key: str, ftype: Any, text: str) -> Any:
+    """Parse an env/CLI string into ``ftype`` (type checks happen later in :func:`_build`)."""
+    text = text.strip()
+    if ftype is bool:
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+        raise ConfigError(key, f"must be a boolean (true/false), got {text!r}")
+    if ftype in (int, float):
+        parse: Callable[[str], int | float] = ftype
+        try:
+            return parse(text)
+        except ValueError:
+            kind = "an integer" if ftype is int else "a number"
+            raise ConfigError(key, f"must be {kind}, got {text!r}") from None
+    if typing.get_origin(ftype) is tuple:
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    return text
+
+
+def _check_cross_fields(cfg: AppConfig) -> None:
+    t = cfg.topics
+    seen: dict[str, str] = {}
+    for name in ("input", "results", "alerts", "dead_letter"):
+        topic = getattr(t, name)
+        if not topic:
+            raise ConfigError(f"topics.{name}", "must not be empty")
+        if topic in seen:
+            raise ConfigError(f"topics.{name}", f"must differ from topics.{seen[topic]}")
+        seen[topic] = name
+    for key in ("bootstrap_servers", "group_id", "client_id"):
+        if not getattr(cfg.kafka, key):
+            raise ConfigError(f"kafka.{key}", "must not be empty")
+    if not cfg.model.path:
+        raise ConfigError("model.path", "must not be empty")
+    k = cfg.kafka
+    if k.heartbeat_interval_ms >= k.session_timeout_ms:
+        raise ConfigError("kafka.heartbeat_interval_ms", "must be below kafka.session_timeout_ms")
+    if k.security_protocol.startswith("SASL") and not (k.sasl_username and k.sasl_password):
+        raise ConfigError(
+            "kafka.sasl_username", f"{k.security_protocol} needs sasl_username and sasl_password"
+        )
+    if (k.ssl_certfile == "") != (k.ssl_keyfile == ""):
+        raise ConfigError("kafka.ssl_keyfile", "ssl_certfile and ssl_keyfile go together")
+
+
+def aiokafka_security_kwargs(kafka: KafkaConfig) -> dict[str, Any]:
+    """Keyword arguments carrying SASL/SSL settings to aiokafka clients.
+
+    Raises
+    ------
+    ConfigError
+        When a configured SSL file does not exist or cannot be loaded.
+    """
+    kwargs: dict[str, Any] = {"security_protocol": kafka.security_protocol}
+    if kafka.security_protocol in ("SSL", "SASL_SSL"):
+        from aiokafka.helpers import create_ssl_context
+
+        for key in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+            value = getattr(kafka, key)
+            if value and not Path(value).is_file():
+                raise ConfigError(f"kafka.{key}", f"file not found: {value}")
+        try:
+            kwargs["ssl_context"] = create_ssl_context(
+                cafile=kafka.ssl_cafile or None,
+                certfile=kafka.ssl_certfile or None,
+                keyfile=kafka.ssl_keyfile or None,
+                password=kafka.ssl_password or None,
+            )
+        except (OSError, ValueError) as exc:
+            raise ConfigError("kafka.ssl_cafile", f"cannot build the SSL context: {exc}") from exc
+    if kafka.security_protocol.startswith("SASL"):
+        kwargs["sasl_mechanism"] = kafka.sasl_mechanism
+        kwargs["sasl_plain_username"] = kafka.sasl_username
+        kwargs["sasl_plain_password"] = kafka.sasl_password
+    return kwargs

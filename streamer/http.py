@@ -1,0 +1,103 @@
+"""A tiny read-only HTTP server: ``/healthz``, ``/readyz`` and ``/metrics``.
+
+Standard library only (``asyncio.start_server``); GET and HEAD, nothing writes. It binds to
+loopback by default (``[http] host``); port 0 picks a free port, reported by :attr:`port`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from streamer.logging import get_logger
+
+__all__ = ["HealthServer"]
+
+log = get_logger(__name__)
+
+_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 400: "Bad Request"}
+_REASONS[503] = "Service Unavailable"
+
+
+class HealthServer:
+    """Serves the health endpoints.
+
+    Parameters
+    ----------
+    host, port : str, int
+    ready : callable
+        Returns ``(is_ready, reason)``; ``/readyz`` answers 200 or 503 with the reason.
+    metrics : callable
+        Returns the Prometheus text exposition.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        ready: Callable[[], tuple[bool, str]],
+        metrics: Callable[[], bytes],
+    ) -> None:
+        self._host = host
+        self._port = port
+        self._ready = ready
+        self._metrics = metrics
+        self._server: asyncio.Server | None = None
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        """Bind and serve (idempotent); sets :attr:`port` to the bound port."""
+        if self._server is not None:
+            return
+        self._server = await asyncio.start_server(self._handle, self._host, self._port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        log.info("http listening", host=self._host, port=self.port)
+
+    async def stop(self) -> None:
+        """Stop serving (idempotent)."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+            self._server = None
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(reader.readline(), 5.0)
+            # drain the headers; no body is ever read (no write operations)
+            while (line := await asyncio.wait_for(reader.readline(), 5.0)) not in (b"\r\n", b""):
+                if len(line) > 8192:
+                    break
+            status, ctype, body = self._route(request)
+            head = request.split(b" ", 1)[0] == b"HEAD"
+            writer.write(
+                (
+                    f"HTTP/1.1 {status} {_REASONS[status]}\r\n"
+                    f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
+                    "Connection: close\r\n\r\n"
+                ).encode()
+                + (b"" if head else body)
+            )
+            await writer.drain()
+        except (TimeoutError, ConnectionError):
+            pass  # a client that hangs or goes away gets nothing
+        finally:
+            writer.close()
+
+    def _route(self, request: bytes) -> tuple[int, str, bytes]:
+        parts = request.decode("latin-1").split()
+        if len(parts) != 3:
+            return 400, "text/plain", b"bad request\n"
+        method, target, _ = parts
+        if method not in ("GET", "HEAD"):
+            return 405, "text/plain", b"read-only endpoint\n"
+        path = target.split("?", 1)[0]
+        if path == "/healthz":
+            return 200, "text/plain", b"ok\n"
+        if path == "/readyz":
+            ok, reason = self._ready()
+            return (200 if ok else 503), "text/plain", (reason + "\n").encode()
+        if path == "/metrics":
+            return 200, CONTENT_TYPE_LATEST, self._metrics()
+        return 404, "text/plain", b"not found\n"

@@ -1,0 +1,119 @@
+"""The serving model: loaded from the registry, hot-reloaded beside the old one, swapped atomically.
+
+``[model] path`` is either a registry root (a directory with a ``CURRENT`` file naming the
+active version) or one model version directory. Only a registry root is polled for changes;
+SIGHUP reloads either. A model that fails to load is refused (logged, counted) and the model
+already serving keeps serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from concurrent.futures import Executor
+from pathlib import Path
+from typing import Any
+
+from core.errors import ModelError
+from streamer.config import ModelConfig
+from streamer.logging import get_logger
+from streamer.metrics import Metrics
+from streamer.workers import Scorer
+
+__all__ = ["ModelHost"]
+
+log = get_logger(__name__)
+
+
+def _load_engine(cfg: ModelConfig) -> Any:
+    """Load the model and wrap it in an inference engine (blocking; run in an executor)."""
+    from core.inference import InferenceEngine
+    from core.registry import load_model
+
+    try:
+        model = load_model(Path(cfg.path))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"cannot load a model from {cfg.path}: {exc}") from exc
+    return InferenceEngine(model, cache_size=cfg.cache_size, cache_ttl_s=cfg.cache_ttl_s)
+
+
+class ModelHost:
+    """Holds the serving :class:`~core.inference.InferenceEngine`.
+
+    Workers call :meth:`current` once per batch; a swap is a single reference assignment on
+    the event loop, so a batch is scored entirely by one model and the result says which.
+    """
+
+    def __init__(self, cfg: ModelConfig, metrics: Metrics) -> None:
+        self._cfg = cfg
+        self._metrics = metrics
+        self._engine: Scorer | None = None
+        self._seen: str | None = None  # the registry CURRENT value last acted on
+        self.is_registry = (Path(cfg.path) / "CURRENT").is_file()
+
+    @property
+    def loaded(self) -> bool:
+        """Whether a model is serving."""
+        return self._engine is not None
+
+    def current(self) -> Scorer:
+        """The serving engine."""
+        if self._engine is None:
+            raise ModelError("no model loaded")
+        return self._engine
+
+    def _registry_current(self) -> str | None:
+        if not self.is_registry:
+            return None
+        from core.registry import current_version
+
+        return str(current_version(Path(self._cfg.path)))
+
+    async def load(self, executor: Executor | None, *, force: bool = False) -> bool:
+        """Load the registry's current model beside the serving one and swap it in.
+
+        Without ``force`` nothing happens unless the registry's ``CURRENT`` changed. The first
+        load raises :class:`ModelError`; later failures are refused and logged (returns False).
+        """
+        loop = asyncio.get_running_loop()
+        try:
+            seen = await loop.run_in_executor(executor, self._registry_current)
+        except (ModelError, OSError) as exc:
+            if self._engine is None:
+                raise ModelError(f"cannot read the registry at {self._cfg.path}: {exc}") from exc
+            log.error("model registry unreadable; keeping the serving model", error=str(exc))
+            return False
+        if not force and self._engine is not None and seen == self._seen:
+            return False
+        old = None if self._engine is None else self._engine.model_version
+        try:
+            engine: Scorer = await loop.run_in_executor(executor, _load_engine, self._cfg)
+        except ModelError as exc:
+            self._seen = seen  # do not retry the same broken version every interval
+            self._metrics.model_reloads.labels(outcome="refused").inc()
+            if self._engine is None:
+                raise
+            log.error(
+                "model refused; keeping the serving model",
+                error=str(exc),
+                error_type=type(exc).__name__,
+                current=seen,
+                model_version=old,
+            )
+            return False
+        self._engine, self._seen = engine, seen
+        self._metrics.model_reloads.labels(outcome="loaded").inc()
+        self._metrics.set_model(str(getattr(engine, "model_id", "")), engine.model_version)
+        log.info("model serving", model_version=engine.model_version, previous=old)
+        return True
+
+    async def watch(self, executor: Executor | None, hup: asyncio.Event) -> None:
+        """Poll ``CURRENT`` every ``reload_interval_s`` (0: never) and reload on SIGHUP."""
+        interval = self._cfg.reload_interval_s
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(hup.wait(), interval if interval > 0 else None)
+            forced = hup.is_set()
+            hup.clear()
+            if forced or self.is_registry:
+                await self.load(executor, force=forced)

@@ -1,0 +1,130 @@
+"""Publishing of results, alerts and dead letters to Kafka.
+
+Two publishers implement :class:`streamer.workers.Publisher`:
+
+* :class:`AtLeastOncePublisher`: an idempotent producer (``acks=all``); ``enqueue`` hands the
+  messages to the producer and returns an awaitable that completes when the broker has
+  acknowledged all of them. The input offsets are committed later by the supervisor, from the
+  contiguous prefix of acknowledged records.
+* :class:`TransactionalPublisher`: one Kafka transaction per batch holding its outputs *and*
+  the consumed offsets (``send_offsets_to_transaction``), committed before ``enqueue``
+  returns; batches arrive in input order, so each transaction commits a contiguous prefix.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError, ProducerFenced
+
+from streamer.config import AppConfig, aiokafka_security_kwargs
+from streamer.errors import PublishError
+from streamer.workers import ItemOutcome, OutputKind
+
+__all__ = ["AtLeastOncePublisher", "TransactionalPublisher", "build_producer"]
+
+
+def build_producer(cfg: AppConfig, transactional_id: str | None) -> AIOKafkaProducer:
+    """An idempotent (and, given ``transactional_id``, transactional) producer; not started."""
+    k = cfg.kafka
+    return AIOKafkaProducer(
+        bootstrap_servers=k.bootstrap_servers,
+        client_id=f"{k.client_id}-producer",
+        acks="all",
+        enable_idempotence=True,
+        transactional_id=transactional_id,
+        transaction_timeout_ms=k.transaction_timeout_ms,
+        request_timeout_ms=k.request_timeout_ms,
+        linger_ms=k.linger_ms,
+        **aiokafka_security_kwargs(k),
+    )
+
+
+class _Base:
+    def __init__(self, producer: AIOKafkaProducer, cfg: AppConfig) -> None:
+        self._producer = producer
+        t = cfg.topics
+        self._topics: dict[OutputKind, str] = {
+            "result": t.results,
+            "alert": t.alerts,
+            "dead_letter": t.dead_letter,
+        }
+        self._group_id = cfg.kafka.group_id
+
+    async def _send_all(self, outcomes: Sequence[ItemOutcome]) -> list[asyncio.Future[Any]]:
+        futures: list[asyncio.Future[Any]] = []
+        for outcome in outcomes:
+            for out in outcome.outputs:
+                futures.append(
+                    await self._producer.send(self._topics[out.kind], value=out.value, key=out.key)
+                )
+        return futures
+
+
+async def _acknowledged(futures: list[asyncio.Future[Any]]) -> None:
+    results = await asyncio.gather(*futures, return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise PublishError(f"{len(errors)} of {len(futures)} outputs not acknowledged: {errors[0]}")
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _fatal(exc: BaseException) -> PublishError:
+    err = PublishError(f"producer fenced by a newer instance: {exc}")
+    err.retriable = False
+    return err
+
+
+class AtLeastOncePublisher(_Base):
+    """Publishes with the idempotent producer; see the module docstring."""
+
+    async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
+        """Send every output; the returned awaitable raises :class:`PublishError` on failure."""
+        if not outcomes:
+            return _nothing()
+        try:
+            futures = await self._send_all(outcomes)
+        except KafkaError as exc:
+            raise PublishError(f"cannot publish: {exc!r}") from exc
+        return _acknowledged(futures)
+
+
+class TransactionalPublisher(_Base):
+    """One transaction per batch with the batch's consumed offsets; see the module docstring."""
+
+    async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
+        """Publish and commit ``outcomes`` atomically before returning."""
+        if not outcomes:
+            return _nothing()
+        offsets: dict[TopicPartition, int] = {}
+        for o in outcomes:
+            tp = TopicPartition(o.item.topic, o.item.partition)
+            offsets[tp] = max(offsets.get(tp, 0), o.item.offset + 1)
+        try:
+            await self._producer.begin_transaction()
+            futures = await self._send_all(outcomes)
+            await self._producer.send_offsets_to_transaction(offsets, self._group_id)
+            await self._producer.commit_transaction()
+            await _acknowledged(futures)
+        except ProducerFenced as exc:
+            raise _fatal(exc) from exc
+        except KafkaError as exc:
+            await self._abort()
+            raise PublishError(f"transaction failed: {exc!r}") from exc
+        return _nothing()
+
+    async def _abort(self) -> None:
+        try:
+            await self._producer.abort_transaction()
+        except ProducerFenced as exc:
+            raise _fatal(exc) from exc
+        except KafkaError:
+            # the transaction state is already unusable or was never begun; the next
+            # begin_transaction reports a fatal state, so nothing more can be done here
+            return

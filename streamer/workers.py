@@ -1,0 +1,436 @@
+"""ML workers: micro-batches from the input queue, scored off the event loop, published in order.
+
+One worker at a time collects a batch (up to ``batch_max_size`` items, waiting at most
+``batch_max_wait_ms`` after the first), so each batch is a contiguous run of the queue. The
+batch is decoded, validated and scored in a thread pool (:func:`process_batch` through
+``run_in_executor``); N workers overlap scoring. Publishing then happens *in batch order*
+(each batch waits for its predecessor to hand its outputs to the producer), so results for one
+key keep the input order while scoring runs in parallel. Only after the broker acknowledged
+every output of a record is it reported done (and its offset becomes committable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import orjson
+
+from core.errors import RecordError
+from core.records import NeoRecord, decode_record
+from streamer.errors import PublishError
+from streamer.logging import get_logger
+from streamer.metrics import Metrics
+
+__all__ = [
+    "AlertRule",
+    "InputItem",
+    "ItemOutcome",
+    "Output",
+    "Publisher",
+    "Scorer",
+    "WorkerPool",
+    "collect_batch",
+    "process_batch",
+]
+
+log = get_logger(__name__)
+
+TP = tuple[str, int]
+
+OutputKind = Literal["result", "alert", "dead_letter"]
+
+
+class Scorer(Protocol):
+    """What the workers need from :class:`core.inference.InferenceEngine`."""
+
+    @property
+    def model_version(self) -> str:
+        """Version of the model that scores."""
+        ...
+
+    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
+        """One neo.anomaly.v1 result dict per record, in order."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class InputItem:
+    """One fetched input message; ``epoch`` is the assignment generation it was fetched in."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+    epoch: int = 0
+
+    @property
+    def tp(self) -> tuple[str, int]:
+        """``(topic, partition)``."""
+        return (self.topic, self.partition)
+
+    def source(self) -> dict[str, Any]:
+        """The ``"source"`` object every output carries."""
+        return {"topic": self.topic, "partition": self.partition, "offset": self.offset}
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One message to publish."""
+
+    kind: OutputKind
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(slots=True)
+class ItemOutcome:
+    """Everything one input produced."""
+
+    item: InputItem
+    outputs: list[Output]
+    designation: str | None = None
+    model_version: str | None = None
+    error_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """A result is an alert when its score reaches ``min_score`` or its category is listed."""
+
+    min_score: float
+    categories: frozenset[str] = frozenset()
+
+    def matches(self, result: dict[str, Any]) -> bool:
+        """Whether ``result`` (a neo.anomaly.v1 dict) goes to the alert topic."""
+        return bool(
+            float(result["anomaly_score"]) >= self.min_score
+            or result.get("category") in self.categories
+        )
+
+
+def _dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _dead_letter(item: InputItem, field_: str, reason: str, error_type: str) -> ItemOutcome:
+    body = {
+        "schema": "neo.deadletter.v1",
+        "reason": reason,
+        "field": field_,
+        "error_type": error_type,
+        "original": base64.b64encode(item.value or b"").decode("ascii"),
+        "original_is_null": item.value is None,
+        "source": item.source(),
+        "key": None if item.key is None else item.key.decode("utf-8", "backslashreplace"),
+    }
+    return ItemOutcome(item, [Output("dead_letter", item.key, _dumps(body))], error_type=error_type)
+
+
+def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -> list[ItemOutcome]:
+    """Decode, validate and score ``items``; pure and synchronous (runs in the executor).
+
+    Undecodable or invalid messages become dead letters (``RecordError``'s field and reason).
+    When ``predict_batch`` raises for the batch, records are scored one by one so a single
+    record that breaks the model is dead-lettered (``error_type`` = the exception's class)
+    instead of taking its batch with it.
+    """
+    outcomes: list[ItemOutcome | None] = [None] * len(items)
+    valid: list[tuple[int, NeoRecord]] = []
+    for i, item in enumerate(items):
+        if item.value is None:
+            outcomes[i] = _dead_letter(item, "$", "empty message (null value)", "RecordError")
+            continue
+        try:
+            valid.append((i, decode_record(item.value)))
+        except RecordError as exc:
+            outcomes[i] = _dead_letter(item, exc.field, exc.reason, "RecordError")
+        except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it
+            outcomes[i] = _dead_letter(item, "$", f"undecodable: {exc!r}", type(exc).__name__)
+    if valid:
+        version = scorer.model_version
+        try:
+            scored: list[dict[str, Any] | BaseException] = list(
+                scorer.predict_batch([rec for _, rec in valid])
+            )
+        except Exception:  # retried record by record just below
+            scored = []
+            for _, rec in valid:
+                try:
+                    scored.append(scorer.predict_batch([rec])[0])
+                except Exception as exc:  # the record goes to the dead letters
+                    scored.append(exc)
+        for (i, rec), res in zip(valid, scored, strict=True):
+            item = items[i]
+            if isinstance(res, BaseException):
+                outcome = _dead_letter(item, "$", f"scoring failed: {res}", type(res).__name__)
+                outcome.designation = rec.designation
+                outcomes[i] = outcome
+                continue
+            result = dict(res)
+            result["source"] = item.source()
+            key = item.key if item.key is not None else rec.designation.encode("utf-8")
+            value = _dumps(result)
+            outs = [Output("result", key, value)]
+            if rule.matches(result):
+                outs.append(Output("alert", key, value))
+            model = result.get("model") or {}
+            outcomes[i] = ItemOutcome(
+                item, outs, rec.designation, str(model.get("version", version))
+            )
+    return [o for o in outcomes if o is not None]
+
+
+async def collect_batch(
+    queue: asyncio.Queue[InputItem], max_size: int, max_wait_s: float
+) -> list[InputItem]:
+    """Wait for one item, then take more until ``max_size`` or ``max_wait_s`` have passed."""
+    batch = [await queue.get()]
+    deadline = time.monotonic() + max_wait_s
+    while len(batch) < max_size:
+        # take what is already queued without yielding, then wait only for the remainder
+        while len(batch) < max_size and not queue.empty():
+            batch.append(queue.get_nowait())
+        remaining = deadline - time.monotonic()
+        if len(batch) >= max_size or remaining <= 0:
+            break
+        try:
+            batch.append(await asyncio.wait_for(queue.get(), remaining))
+        except TimeoutError:
+            break
+    return batch
+
+
+class Publisher(Protocol):
+    """Hands outcomes to the broker; see :mod:`streamer.sinks`."""
+
+    async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
+        """Start publishing (called in batch order); the awaitable completes on acknowledgement.
+
+        Raises :class:`~streamer.errors.PublishError` (from either step) on failure.
+        """
+        ...
+
+
+@dataclass
+class _Turns:
+    """Hands out batch sequence numbers and lets batch n publish only after batch n-1."""
+
+    issued: int = 0
+    served: int = 0
+    cond: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    async def wait(self, seq: int) -> None:
+        async with self.cond:
+            await self.cond.wait_for(lambda: self.served == seq)
+
+    async def release(self) -> None:
+        async with self.cond:
+            self.served += 1
+            self.cond.notify_all()
+
+
+class WorkerPool:
+    """N asyncio workers feeding ``process_batch`` through ``executor``.
+
+    Parameters
+    ----------
+    queue : asyncio.Queue
+        Input items, filled by :mod:`streamer.source`.
+    scorer : callable
+        Returns the serving :class:`Scorer` (read once per batch, so a hot reload swaps
+        between batches and each result carries the version that scored it).
+    publisher : Publisher
+    on_done : callable
+        Called with the items whose outputs are all acknowledged.
+    accepting : callable
+        ``accepting(item)``: False drops the item before scoring (its partition is being
+        revoked or is gone; it will be redelivered to the new owner).
+    live : callable
+        ``live(item)``: False drops a scored outcome before publishing.
+    """
+
+    def __init__(
+        self,
+        queue: asyncio.Queue[InputItem],
+        scorer: Callable[[], Scorer],
+        publisher: Publisher,
+        *,
+        executor: Executor | None,
+        workers: int,
+        batch_max_size: int,
+        batch_max_wait_s: float,
+        rule: AlertRule,
+        metrics: Metrics,
+        on_done: Callable[[Sequence[InputItem]], None],
+        accepting: Callable[[InputItem], bool] = lambda _: True,
+        live: Callable[[InputItem], bool] = lambda _: True,
+        retry_backoff_s: float = 1.0,
+    ) -> None:
+        self._queue = queue
+        self._scorer = scorer
+        self._publisher = publisher
+        self._executor = executor
+        self._n = workers
+        self._max_size = batch_max_size
+        self._max_wait = batch_max_wait_s
+        self._rule = rule
+        self._metrics = metrics
+        self._on_done = on_done
+        self._accepting = accepting
+        self._live = live
+        self._backoff = retry_backoff_s
+        self._collect_lock = asyncio.Lock()
+        self._turns = _Turns()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._active: dict[int, frozenset[TP]] = {}
+        self._idle = asyncio.Condition()
+        self._stopping = False
+
+    async def start(self) -> None:
+        """Start the worker tasks (idempotent)."""
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._run(), name=f"neo-worker-{i}") for i in range(self._n)
+            ]
+
+    async def stop(self) -> None:
+        """Cancel the workers; unfinished items are not reported done (idempotent)."""
+        self._stopping = True
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    @property
+    def tasks(self) -> list[asyncio.Task[None]]:
+        """The running worker tasks (the supervisor watches them)."""
+        return list(self._tasks)
+
+    def busy_partitions(self) -> set[TP]:
+        """Partitions that have a batch between collection and acknowledgement."""
+        return set().union(*self._active.values()) if self._active else set()
+
+    async def wait_idle(self, partitions: set[TP] | None = None, within: float = 0.0) -> bool:
+        """Wait until no batch holds any of ``partitions``; with None, until no batch is in
+        flight and the queue is empty. Returns False when ``within`` seconds pass first."""
+
+        def done() -> bool:
+            busy = self.busy_partitions()
+            if partitions is None:
+                return not busy and self._queue.empty()
+            return not (busy & partitions)
+
+        try:
+            async with self._idle:
+                await asyncio.wait_for(self._idle.wait_for(done), within)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            async with self._collect_lock:
+                batch = await collect_batch(self._queue, self._max_size, self._max_wait)
+                seq = self._turns.issued
+                self._turns.issued += 1
+                self._active[seq] = frozenset(i.tp for i in batch)
+            self._metrics.queue_depth.set(self._queue.qsize())
+            try:
+                await self._handle(loop, seq, [i for i in batch if self._accepting(i)])
+            except Exception:
+                # re-raised to the supervisor; logged here where the records are known
+                first = batch[0]
+                log.exception(
+                    "worker failed",
+                    topic=first.topic,
+                    partition=first.partition,
+                    offset=first.offset,
+                    batch_size=len(batch),
+                )
+                raise
+            finally:
+                self._active.pop(seq, None)
+                async with self._idle:
+                    self._idle.notify_all()
+
+    async def _handle(
+        self, loop: asyncio.AbstractEventLoop, seq: int, batch: list[InputItem]
+    ) -> None:
+        outcomes: list[ItemOutcome] = []
+        try:
+            if batch:
+                scorer = self._scorer()
+                started = time.perf_counter()
+                outcomes = await loop.run_in_executor(
+                    self._executor, process_batch, batch, scorer, self._rule
+                )
+                self._metrics.scoring_seconds.observe(time.perf_counter() - started)
+                self._metrics.batch_size.observe(len(batch))
+            await self._turns.wait(seq)
+        except BaseException:
+            # never leave the successors waiting for a turn that will not come
+            await self._turns.release()
+            raise
+        outcomes = [o for o in outcomes if self._live(o.item)]
+        try:
+            waiter = await self._enqueue(outcomes)
+        finally:
+            await self._turns.release()
+        if not outcomes:
+            return
+        while True:
+            try:
+                await waiter
+                break
+            except PublishError as exc:
+                self._metrics.publish_errors.inc()
+                log.warning("publish failed, retrying the batch", error=str(exc), size=len(batch))
+                await asyncio.sleep(self._backoff)
+                outcomes = [o for o in outcomes if self._live(o.item)]
+                waiter = await self._enqueue(outcomes)
+        self._account(outcomes)
+
+    async def _enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
+        """Enqueue with retries: a failure here (e.g. no metadata) must not lose the batch."""
+        while True:
+            try:
+                return await self._publisher.enqueue(outcomes)
+            except PublishError as exc:
+                if self._stopping:
+                    raise
+                self._metrics.publish_errors.inc()
+                log.warning("publish failed, retrying the batch", error=str(exc))
+                await asyncio.sleep(self._backoff)
+                outcomes = [o for o in outcomes if self._live(o.item)]
+
+    def _account(self, outcomes: Sequence[ItemOutcome]) -> None:
+        now_ms = time.time() * 1000.0
+        m = self._metrics
+        for o in outcomes:
+            for out in o.outputs:
+                if out.kind == "result":
+                    m.results_out.inc()
+                elif out.kind == "alert":
+                    m.alerts_out.inc()
+                else:
+                    m.dead_letters.labels(error_type=o.error_type or "unknown").inc()
+                    log.warning(
+                        "dead letter",
+                        topic=o.item.topic,
+                        partition=o.item.partition,
+                        offset=o.item.offset,
+                        designation=o.designation,
+                        error_type=o.error_type,
+                    )
+            if o.item.timestamp_ms > 0:
+                m.end_to_end_seconds.observe(max(0.0, now_ms - o.item.timestamp_ms) / 1000.0)
+        self._on_done([o.item for o in outcomes])

@@ -1,0 +1,215 @@
+"""Configuration loading: defaults, TOML, env and CLI precedence, and errors that name the key."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from streamer.config import AppConfig, aiokafka_security_kwargs, load_config
+from streamer.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file() -> None:
+    cfg = load_config(None, env={})
+    assert cfg == AppConfig()
+    assert cfg.kafka.bootstrap_servers == "127.0.0.1:9092"
+    assert cfg.processing.processing_guarantee == "at_least_once"
+    assert cfg.processing.shutdown_grace_s == 10.0
+    assert cfg.http.host == "127.0.0.1"
+    assert cfg.http.port == 8080
+
+
+def test_committed_config_toml_loads_and_documents_every_key() -> None:
+    path = ROOT / "config.toml"
+    cfg = load_config(path, env={})
+    assert cfg == AppConfig()  # the file lists the defaults
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    for section in dataclasses.fields(AppConfig):
+        keys = {f.name for f in dataclasses.fields(getattr(cfg, section.name))}
+        assert set(data[section.name]) == keys, section.name
+
+
+def test_public_key_names() -> None:
+    cfg = load_config(
+        None,
+        env={},
+        overrides={
+            "kafka.bootstrap_servers": "b:1",
+            "kafka.group_id": "g",
+            "topics.input": "i",
+            "topics.results": "r",
+            "topics.alerts": "a",
+            "topics.dead_letter": "d",
+            "model.path": "/m",
+            "http.port": 9,
+        },
+    )
+    assert (cfg.kafka.bootstrap_servers, cfg.kafka.group_id) == ("b:1", "g")
+    assert (cfg.topics.input, cfg.topics.results, cfg.topics.alerts) == ("i", "r", "a")
+    assert (cfg.topics.dead_letter, cfg.model.path, cfg.http.port) == ("d", "/m", 9)
+
+
+def test_precedence_file_env_cli(tmp_path: Path) -> None:
+    path = _write(tmp_path, '[topics]\ninput = "from-file"\nresults = "file-results"\n')
+    cfg = load_config(path, env={})
+    assert cfg.topics.input == "from-file"
+    env = {"NEO_STREAMER_TOPICS__INPUT": "from-env", "NEO_STREAMER_PROCESSING__WORKERS": "7"}
+    cfg = load_config(path, env=env)
+    assert cfg.topics.input == "from-env"
+    assert cfg.topics.results == "file-results"
+    assert cfg.processing.workers == 7
+    cfg = load_config(path, env=env, overrides={"topics.input": "from-cli"})
+    assert cfg.topics.input == "from-cli"
+    assert cfg.processing.workers == 7
+
+
+def test_env_values_are_parsed_to_the_field_type() -> None:
+    env = {
+        "NEO_STREAMER_TOPICS__CREATE_MISSING": "false",
+        "NEO_STREAMER_MODEL__CACHE_TTL_S": "2.5",
+        "NEO_STREAMER_PROCESSING__ALERT_CATEGORIES": "suspicious, artificial_candidate",
+        "NEO_STREAMER_PROCESSING__PROCESSING_GUARANTEE": "exactly_once",
+        "NEO_STREAMER_CONFIG": "ignored: not a SECTION__KEY variable",
+        "UNRELATED": "x",
+    }
+    cfg = load_config(None, env=env)
+    assert cfg.topics.create_missing is False
+    assert cfg.model.cache_ttl_s == 2.5
+    assert cfg.processing.alert_categories == ("suspicious", "artificial_candidate")
+    assert cfg.processing.processing_guarantee == "exactly_once"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[kafak]\nx = 1\n", "kafak"),
+        ("[kafka]\nbootstrap = 'x'\n", "kafka.bootstrap"),
+        ("[kafka]\nsession_timeout_ms = 'soon'\n", "kafka.session_timeout_ms"),
+        ("[kafka]\nsecurity_protocol = 'TLS'\n", "kafka.security_protocol"),
+        ("[processing]\nworkers = 0\n", "processing.workers"),
+        ("[processing]\nworkers = 2.5\n", "processing.workers"),
+        ("[processing]\nprocessing_guarantee = 'at_most_once'\n", "processing.processing_guarantee"),
+        ("[processing]\nalert_min_score = 1.5\n", "processing.alert_min_score"),
+        ("[processing]\nalert_categories = ['weird']\n", "processing.alert_categories"),
+        ("[topics]\ncreate_missing = 'yes'\n", "topics.create_missing"),
+        ("[topics]\nresults = 'neo.records'\n", "topics.results"),
+        ("[http]\nport = 70000\n", "http.port"),
+        ("[logging]\nformat = 'xml'\n", "logging.format"),
+        ("[kafka]\nsecurity_protocol = 'SASL_SSL'\n", "kafka.sasl_username"),
+        ("[kafka]\nheartbeat_interval_ms = 20000\n", "kafka.heartbeat_interval_ms"),
+        ("kafka = 3\n", "kafka"),
+        ("not toml [\n", "$"),
+    ],
+)
+def test_file_errors_name_the_key(tmp_path: Path, text: str, key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(_write(tmp_path, text), env={})
+    assert info.value.key == key
+    assert key in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "key"),
+    [
+        ({"NEO_STREAMER_KAFKA__NOPE": "1"}, "kafka.nope"),
+        ({"NEO_STREAMER_NOPE__X": "1"}, "NEO_STREAMER_NOPE__X"),
+        ({"NEO_STREAMER_PROCESSING__WORKERS": "many"}, "processing.workers"),
+        ({"NEO_STREAMER_TOPICS__CREATE_MISSING": "maybe"}, "topics.create_missing"),
+        ({"NEO_STREAMER_HTTP__PORT": "-1"}, "http.port"),
+    ],
+)
+def test_env_errors_name_the_key(env: dict[str, str], key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(None, env=env)
+    assert info.value.key == key
+
+
+def test_override_errors_name_the_key() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(None, env={}, overrides={"processing.batch_max_size": "0"})
+    assert info.value.key == "processing.batch_max_size"
+    with pytest.raises(ConfigError) as info:
+        load_config(None, env={}, overrides={"http.prot": "1"})
+    assert info.value.key == "http.prot"
+
+
+def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path / "absent.toml", env={})
+    assert info.value.key == "$"
+
+
+def test_secrets_are_not_in_repr() -> None:
+    cfg = load_config(
+        None,
+        env={
+            "NEO_STREAMER_KAFKA__SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+            "NEO_STREAMER_KAFKA__SASL_USERNAME": "svc",
+            "NEO_STREAMER_KAFKA__SASL_PASSWORD": "hunter2-secret",
+            "NEO_STREAMER_KAFKA__SSL_PASSWORD": "keypass-secret",
+        },
+    )
+    assert cfg.kafka.sasl_password == "hunter2-secret"
+    for text in (repr(cfg), str(cfg), repr(cfg.kafka)):
+        assert "hunter2-secret" not in text
+        assert "keypass-secret" not in text
+    assert "svc" in repr(cfg.kafka)
+
+
+def test_security_kwargs_pass_sasl_through() -> None:
+    cfg = load_config(
+        None,
+        env={},
+        overrides={
+            "kafka.security_protocol": "SASL_PLAINTEXT",
+            "kafka.sasl_mechanism": "SCRAM-SHA-512",
+            "kafka.sasl_username": "u",
+            "kafka.sasl_password": "p",
+        },
+    )
+    assert aiokafka_security_kwargs(cfg.kafka) == {
+        "security_protocol": "SASL_PLAINTEXT",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "u",
+        "sasl_plain_password": "p",
+    }
+    assert aiokafka_security_kwargs(AppConfig().kafka) == {"security_protocol": "PLAINTEXT"}
+
+
+def test_security_kwargs_missing_ssl_file_names_the_key(tmp_path: Path) -> None:
+    cfg = load_config(
+        None,
+        env={},
+        overrides={"kafka.security_protocol": "SSL", "kafka.ssl_cafile": str(tmp_path / "ca.pem")},
+    )
+    with pytest.raises(ConfigError) as info:
+        aiokafka_security_kwargs(cfg.kafka)
+    assert info.value.key == "kafka.ssl_cafile"
+
+
+def test_run_command_exits_2_naming_the_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[processing]\nworkers = -3\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "streamer.cli", "run", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "processing.workers" in proc.stderr
