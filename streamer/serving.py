@@ -28,6 +28,7 @@ log = get_logger(__name__)
 def _load_engine(cfg: ModelConfig) -> Any:
     """Load the model and wrap it in an inference engine (blocking; run in an executor)."""
     from core.inference import InferenceEngine
+
     from core.registry import load_model
 
     try:
@@ -67,7 +68,7 @@ class ModelHost:
             return None
         from core.registry import current_version
 
-        return str(current_version(Path(self._cfg.path)))
+        return current_version(Path(self._cfg.path))
 
     async def load(self, executor: Executor | None, *, force: bool = False) -> bool:
         """Load the registry's current model beside the serving one and swap it in.

@@ -1,0 +1,220 @@
+"""Batching, scoring fallbacks, dead letters and in-order publishing of the worker pool.
+
+The scorer here is a tiny deterministic stand-in for the inference engine (pure logic under
+test; the integration tests use the real engine and broker).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from collections.abc import Awaitable, Sequence
+from typing import Any
+
+import orjson
+import pytest
+
+from core.records import NeoRecord
+from streamer.errors import PublishError
+from streamer.metrics import Metrics
+from streamer.workers import (
+    AlertRule,
+    InputItem,
+    ItemOutcome,
+    WorkerPool,
+    collect_batch,
+    process_batch,
+)
+
+RULE = AlertRule(min_score=0.8, categories=frozenset({"artificial_candidate"}))
+
+
+class EccentricityScorer:
+    """anomaly_score = orbit.e (0 without an orbit); raises for designations starting 'BOOM'."""
+
+    def __init__(self, version: str = "v1") -> None:
+        self.model_version = version
+        self.calls: list[int] = []
+
+    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
+        self.calls.append(len(records))
+        if any(r.designation.startswith("BOOM") for r in records):
+            raise ValueError("model cannot score this")
+        return [
+            {
+                "designation": r.designation,
+                "anomaly_score": r.orbit.e if r.orbit else 0.0,
+                "category": "artificial_candidate" if r.designation == "ART" else "natural",
+                "model": {"id": "m", "version": self.model_version},
+            }
+            for r in records
+        ]
+
+
+def _rec(designation: str, e: float | None = None) -> bytes:
+    obj: dict[str, Any] = {"designation": designation}
+    if e is not None:
+        obj["orbit"] = {"e": e, "i_deg": 5.0, "a_au": 1.5}
+    return orjson.dumps(obj)
+
+
+def _item(offset: int, value: bytes | None, key: bytes | None = None, part: int = 0) -> InputItem:
+    return InputItem("in", part, offset, key, value, 1_000, 0)
+
+
+def test_results_carry_source_key_and_version() -> None:
+    items = [_item(7, _rec("2024 AB", 0.3), key=b"2024 AB"), _item(8, _rec("2024 CD", 0.9))]
+    out = process_batch(items, EccentricityScorer("v9"), RULE)
+    assert [o.item.offset for o in out] == [7, 8]
+    first = orjson.loads(out[0].outputs[0].value)
+    assert first["source"] == {"topic": "in", "partition": 0, "offset": 7}
+    assert first["model"]["version"] == "v9"
+    assert out[0].outputs[0].key == b"2024 AB"
+    # a null input key is replaced by the designation so one object's results stay ordered
+    assert out[1].outputs[0].key == b"2024 CD"
+    assert [o.kind for o in out[0].outputs] == ["result"]
+    assert [o.kind for o in out[1].outputs] == ["result", "alert"]  # 0.9 >= 0.8
+    assert out[1].model_version == "v9"
+
+
+def test_alert_rule_by_score_and_category() -> None:
+    assert RULE.matches({"anomaly_score": 0.8, "category": "natural"})
+    assert not RULE.matches({"anomaly_score": 0.79, "category": "natural"})
+    assert RULE.matches({"anomaly_score": 0.1, "category": "artificial_candidate"})
+
+
+def test_invalid_messages_become_dead_letters_with_reasons() -> None:
+    bad_orbit = b'{"designation":"X","orbit":{"e":-1,"i_deg":3,"a_au":1.2}}'
+    items = [
+        _item(0, b"\xff\xfe not utf-8", key=b"k"),
+        _item(1, b"[1, 2]"),
+        _item(2, None),
+        _item(3, bad_orbit),
+        _item(4, _rec("OK", 0.1)),
+    ]
+    out = process_batch(items, EccentricityScorer(), RULE)
+    assert [o.item.offset for o in out] == [0, 1, 2, 3, 4]
+    letters = [orjson.loads(o.outputs[0].value) for o in out[:4]]
+    assert all(o.outputs[0].kind == "dead_letter" for o in out[:4])
+    assert [d["field"] for d in letters] == ["$", "$", "$", "orbit.e"]
+    assert all(d["error_type"] == "RecordError" and d["reason"] for d in letters)
+    assert base64.b64decode(letters[0]["original"]) == b"\xff\xfe not utf-8"
+    assert letters[0]["key"] == "k"
+    assert letters[1]["key"] is None
+    assert letters[2]["original_is_null"] is True
+    assert letters[3]["source"] == {"topic": "in", "partition": 0, "offset": 3}
+    assert out[4].outputs[0].kind == "result"
+
+
+def test_a_record_that_breaks_the_model_is_isolated() -> None:
+    scorer = EccentricityScorer()
+    items = [_item(0, _rec("A", 0.1)), _item(1, _rec("BOOM-1", 0.2)), _item(2, _rec("C", 0.3))]
+    out = process_batch(items, scorer, RULE)
+    assert scorer.calls == [3, 1, 1, 1]  # the batch, then one by one
+    assert [o.outputs[0].kind for o in out] == ["result", "dead_letter", "result"]
+    letter = orjson.loads(out[1].outputs[0].value)
+    assert letter["error_type"] == "ValueError"
+    assert "model cannot score this" in letter["reason"]
+
+
+async def test_collect_batch_respects_max_size_and_wait() -> None:
+    queue: asyncio.Queue[InputItem] = asyncio.Queue()
+    for i in range(5):
+        queue.put_nowait(_item(i, b"{}"))
+    batch = await collect_batch(queue, max_size=3, max_wait_s=10.0)
+    assert [i.offset for i in batch] == [0, 1, 2]  # full: returns without waiting
+    batch = await collect_batch(queue, max_size=3, max_wait_s=0.01)
+    assert [i.offset for i in batch] == [3, 4]  # partial after the wait
+    assert queue.empty()
+
+
+class RecordingPublisher:
+    """Records publish order; fails the first ``failures`` enqueues."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.published: list[int] = []
+        self.failures = failures
+
+    async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
+        if self.failures:
+            self.failures -= 1
+            raise PublishError("broker said no")
+        self.published.extend(o.item.offset for o in outcomes)
+
+        async def ack() -> None:
+            await asyncio.sleep(0)
+
+        return ack()
+
+
+class SlowFirstScorer(EccentricityScorer):
+    """The first batch scores slowly so later batches finish scoring first."""
+
+    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
+        if not self.calls:
+            import time
+
+            time.sleep(0.2)
+        return super().predict_batch(records)
+
+
+async def _run_pool(
+    items: list[InputItem], scorer: EccentricityScorer, publisher: RecordingPublisher, **kw: Any
+) -> tuple[list[int], Metrics]:
+    queue: asyncio.Queue[InputItem] = asyncio.Queue()
+    done: list[int] = []
+    metrics = Metrics()
+    pool = WorkerPool(
+        queue,
+        lambda: scorer,
+        publisher,
+        executor=None,
+        workers=3,
+        batch_max_size=2,
+        batch_max_wait_s=0.0,
+        rule=RULE,
+        metrics=metrics,
+        on_done=lambda its: done.extend(i.offset for i in its),
+        retry_backoff_s=0.0,
+        **kw,
+    )
+    for item in items:
+        queue.put_nowait(item)
+    await pool.start()
+    assert await pool.wait_idle(None, within=10.0)
+    await pool.stop()
+    return done, metrics
+
+
+@pytest.mark.timeout(30)
+async def test_pool_publishes_in_input_order_although_scoring_overlaps() -> None:
+    items = [_item(i, _rec(f"D{i}", 0.5)) for i in range(10)]
+    publisher = RecordingPublisher()
+    done, metrics = await _run_pool(items, SlowFirstScorer(), publisher)
+    assert publisher.published == list(range(10))
+    assert sorted(done) == list(range(10))
+    assert metrics.results_out._value.get() == 10
+
+
+@pytest.mark.timeout(30)
+async def test_pool_retries_failed_publishes_without_losing_records() -> None:
+    items = [_item(i, _rec(f"D{i}", 0.95 if i == 3 else 0.1)) for i in range(6)]
+    items.append(_item(6, b"not json"))
+    publisher = RecordingPublisher(failures=2)
+    done, metrics = await _run_pool(items, EccentricityScorer(), publisher)
+    assert publisher.published == list(range(7))
+    assert sorted(done) == list(range(7))
+    assert metrics.publish_errors._value.get() == 2
+    assert metrics.alerts_out._value.get() == 1
+    assert metrics.dead_letters.labels(error_type="RecordError")._value.get() == 1
+
+
+@pytest.mark.timeout(30)
+async def test_pool_drops_items_of_revoked_partitions() -> None:
+    items = [_item(i, _rec(f"D{i}"), part=i % 2) for i in range(8)]
+    publisher = RecordingPublisher()
+    done, _ = await _run_pool(
+        items, EccentricityScorer(), publisher, accepting=lambda i: i.partition == 0
+    )
+    assert publisher.published == [0, 2, 4, 6]
+    assert done == [0, 2, 4, 6]  # partition 1 is never reported done, so never committed
