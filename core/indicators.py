@@ -33,6 +33,7 @@ __all__ = [
     "CATEGORIES",
     "FIRING_RAW",
     "INDICATORS",
+    "REQUIRED_INPUTS",
     "IndicatorResults",
     "IndicatorSpec",
     "evaluate_indicators",
