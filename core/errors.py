@@ -59,7 +59,7 @@ class FormatError(CoreError):
         self.line = line
 
 
-class NotFittedError(CoreError, _SklearnNotFittedError):
+class NotFittedError(CoreError, _SklearnNotFittedError):  # type: ignore[misc]
     """An estimator was used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
 
 
