@@ -38,6 +38,7 @@ from core.errors import NotFittedError
 
 __all__ = ["ScoreCalibrator"]
 
+
 class ScoreCalibrator(BaseEstimator):  # type: ignore[misc]
     """Map raw detector scores to a calibrated anomaly score and probability.
 
