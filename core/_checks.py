@@ -83,7 +83,28 @@ def string(value: object, where: str) -> str:
         raise RecordError(where, "must not be empty")
     if len(value) > MAX_STRING:
         raise RecordError(where, f"longer than {MAX_STRING} characters")
+    if not encodable(value):
+        raise RecordError(where, "not valid Unicode (lone surrogate)")
     return value
+
+
+def encodable(text: str) -> bool:
+    """Whether ``text`` can be written as UTF-8 (Python strings may hold lone surrogates that
+    JSON cannot carry); the ASCII test makes the common case cheap."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def key_name(key: object) -> str:
+    """``key`` as it appears in a field path: plain when printable, else its repr."""
+    if type(key) is str and key and key.isprintable() and len(key) <= MAX_STRING:
+        return key
+    return short(key)
 
 
 def check_json(value: object, where: str, depth: int) -> None:
@@ -92,9 +113,9 @@ def check_json(value: object, where: str, depth: int) -> None:
     kind = type(value)
     if kind is dict:
         for key, item in value.items():  # type: ignore[attr-defined]
-            if type(key) is not str:
+            if type(key) is not str or not encodable(key):
                 raise RecordError(where, f"keys must be strings, got {short(key)}")
-            check_json(item, f"{where}.{key}", depth + 1)
+            check_json(item, f"{where}.{key_name(key)}", depth + 1)
     elif kind is list:
         for k, item in enumerate(value):  # type: ignore[arg-type]
             check_json(item, f"{where}[{k}]", depth + 1)
@@ -104,14 +125,16 @@ def check_json(value: object, where: str, depth: int) -> None:
     elif kind is float:
         if not -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER:  # type: ignore[operator]
             raise RecordError(where, f"must be a finite number, got {value!r}")
-    elif value is not None and kind is not str and kind is not bool:
+    elif kind is str:
+        if not encodable(value):  # type: ignore[arg-type]
+            raise RecordError(where, "not valid Unicode (lone surrogate)")
+    elif value is not None and kind is not bool:
         raise RecordError(where, f"must hold JSON values only, got {kind.__name__}")
 
 
 def unknown(obj: Mapping[Any, Any], allowed: frozenset[str], prefix: str) -> None:
     key = sorted((k for k in obj if k not in allowed), key=str)[0]
-    name = key if isinstance(key, str) else repr(key)
-    raise RecordError(f"{prefix}{name[:MAX_STRING]}", "unknown field")
+    raise RecordError(prefix + key_name(key), "unknown field")
 
 
 def jtype(value: object) -> str:

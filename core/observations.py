@@ -33,7 +33,9 @@ from core._checks import (
     MAX_ABS_NUMBER,
     MAX_STRING,
     UINT64_MAX,
+    encodable,
     jtype,
+    key_name,
     number,
     ranged,
     short,
@@ -142,6 +144,8 @@ def parse_obs80_line(line: str) -> ObsRow | None:
     """
     if len(line) != OBS80_LINE_LENGTH:
         raise FormatError(f"must be exactly 80 characters, got {len(line)}")
+    if not line.isascii():
+        raise FormatError("must be ASCII")
     obs_type = line[14]
     if obs_type in _SECOND_LINE_OF or obs_type in _RADAR_TYPES:
         return None
@@ -238,10 +242,12 @@ def parse_ades_rows(rows: Sequence[object], field: str = "ades") -> ObsArrays:
         if not isinstance(row, Mapping):
             raise RecordError(where, f"must be an object, got {jtype(row)}")
         for key, value in row.items():
-            if not isinstance(key, str):
-                raise RecordError(where, f"field names must be strings, got {key!r}")
+            if not isinstance(key, str) or not encodable(key):
+                raise RecordError(where, f"field names must be strings, got {short(key)}")
             if not _is_scalar(value):
-                raise RecordError(f"{where}.{key}", "must be a string, number, boolean or null")
+                raise RecordError(
+                    f"{where}.{key_name(key)}", "must be a string, number, boolean or null"
+                )
         for key in _ADES_REQUIRED:
             if row.get(key) is None:
                 raise RecordError(f"{where}.{key}", "required")
@@ -283,7 +289,7 @@ def _is_scalar(value: object) -> bool:
     # what orjson can encode back unchanged, so that content_hash never fails
     kind = type(value)
     if kind is str:
-        return len(value) <= MAX_STRING  # type: ignore[arg-type]
+        return len(value) <= MAX_STRING and encodable(value)  # type: ignore[arg-type]
     if kind is float:
         return -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER  # type: ignore[operator]
     if kind is int:

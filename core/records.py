@@ -33,6 +33,7 @@ from core._checks import (
     MAX_SPEED_KMS,
     MAX_STRING,
     check_json,
+    encodable,
     jtype,
     optional,
     ranged,
@@ -221,6 +222,8 @@ def record_from_obj(obj: object) -> NeoRecord:
         raise RecordError("designation", "must not be empty")
     if len(designation) > MAX_STRING:
         raise RecordError("designation", f"longer than {MAX_STRING} characters")
+    if not encodable(designation):
+        raise RecordError("designation", "not valid Unicode (lone surrogate)")
     get = obj.get
     value = get("orbit")
     orbit = None if value is None else _orbit(value)
@@ -278,13 +281,13 @@ def content_hash(rec: NeoRecord) -> str:
     Raises
     ------
     RecordError
-        ``meta`` holds something JSON cannot encode (only possible for records not built by
+        The record holds something JSON cannot encode (only possible for records not built by
         :func:`record_from_obj`).
     """
     try:
         data = orjson.dumps(record_to_obj(rec), option=orjson.OPT_SORT_KEYS)
     except orjson.JSONEncodeError as exc:
-        raise RecordError("meta", f"cannot be encoded as JSON: {exc}") from None
+        raise RecordError("$", f"record cannot be encoded as JSON: {exc}") from None
     return hashlib.sha256(data).hexdigest()
 
 
