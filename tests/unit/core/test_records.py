@@ -204,6 +204,8 @@ INVALID: list[tuple[str, object, str, str]] = [
     ("designation", 5, "designation", "must be a string, got number"),
     ("designation", "   ", "designation", "must not be empty"),
     ("designation", "x" * 257, "designation", "longer than 256"),
+    ("designation", "2008 \ud800", "designation", "not valid Unicode (lone surrogate)"),
+    ("", 1, "''", "unknown field"),
     ("colour", "red", "colour", "unknown field"),
     ("schema", "neo.v1", "schema", "unknown field"),
     ("orbit", [1, 2], "orbit", "must be an object, got array"),
@@ -273,12 +275,14 @@ INVALID: list[tuple[str, object, str, str]] = [
     ("observations.obs80", "line", "observations.obs80", "must be an array, got string"),
     ("observations.obs80.1", "too short", "observations.obs80[1]", "exactly 80 characters"),
     ("observations.obs80.2", None, "observations.obs80[2]", "must be a string, got null"),
+    ("observations.obs80.0", "é" + TC3_LINES[0][1:], "observations.obs80[0]", "must be ASCII"),
     ("meta", [], "meta", "must be an object, got array"),
     ("meta.trace", {"id": math.nan}, "meta.trace.id", "must be a finite number, got nan"),
     ("meta.tags", {"a", "b"}, "meta.tags", "JSON values only, got set"),
     ("meta.pair", (1, 2), "meta.pair", "JSON values only, got tuple"),
     ("meta.big", 2**70, "meta.big", "64-bit"),
     ("meta.odd", {1: "x"}, "meta.odd", "keys must be strings"),
+    ("meta.note", "\udc00", "meta.note", "not valid Unicode"),
 ]
 
 
