@@ -1,0 +1,1 @@
+"""Benchmarks of neo-streamer (``make bench``); see ``docs/performance.md``."""

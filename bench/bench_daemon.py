@@ -1,0 +1,187 @@
+"""The real daemon, full ensemble: sustained records/s and steady-state RSS.
+
+Each case starts ``neo-streamer run --config <generated toml>`` as a subprocess on a shared,
+pre-filled input topic (re-keyed copies of the sample stream) with a fresh consumer group and
+fresh output topics, and samples the progress every 0.1 s until every input has an output:
+
+* at-least-once: messages in the results + dead-letter topics (end offsets, no payload read);
+* exactly-once: the group's committed input offsets (they commit inside each transaction;
+  the output topics' end offsets also count transaction markers).
+
+The rate is taken from 10 % of the records to the last (joining the group, loading the model
+and the first fetches are excluded). RSS is sampled from ``/proc/<pid>/status`` over the same
+window. The daemon is stopped with SIGTERM and must exit 0.
+
+Usage::
+
+    .venv/bin/python -m bench.bench_daemon [--records 100000] [--workers 1 2 4]
+                                           [--batch-sizes 64 256 1024] [--model models]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import harness
+
+
+@dataclass(frozen=True)
+class Case:
+    """One daemon configuration to measure."""
+
+    workers: int
+    batch: int
+    guarantee: str = "at_least_once"
+
+    @property
+    def name(self) -> str:
+        """Short label, e.g. ``alo-w2-b256``."""
+        g = "eos" if self.guarantee == "exactly_once" else "alo"
+        return f"{g}-w{self.workers}-b{self.batch}"
+
+
+def default_cases(
+    workers: Sequence[int], batches: Sequence[int], default_batch: int = 256
+) -> list[Case]:
+    """Workers swept at the default batch size, batch sizes swept at 2 workers, and
+    exactly-once at the default configuration."""
+    cases = [Case(w, default_batch) for w in workers]
+    cases += [Case(2, b) for b in batches if Case(2, b) not in cases]
+    cases.append(Case(2, default_batch, "exactly_once"))
+    return cases
+
+
+async def run_case(
+    bootstrap: str,
+    *,
+    model: Path,
+    input_topic: str,
+    records: int,
+    case: Case,
+    workdir: Path,
+) -> dict[str, Any]:
+    """Run one daemon over the ``records`` messages of ``input_topic``."""
+    tag = harness.new_tag()
+    topics = {
+        "input": input_topic,
+        "results": f"bench-res-{tag}",
+        "alerts": f"bench-alr-{tag}",
+        "dead_letter": f"bench-dlq-{tag}",
+    }
+    outputs = [topics["results"], topics["alerts"], topics["dead_letter"]]
+    group = f"bench-daemon-{tag}"
+    await harness.create_topics(bootstrap, outputs)
+    processing: dict[str, object] = {
+        "workers": case.workers,
+        "batch_max_size": case.batch,
+        "processing_guarantee": case.guarantee,
+        # the queue must hold a batch for every worker or the workers starve by design
+        "queue_max_size": max(2048, 2 * case.workers * case.batch),
+    }
+    cfg = harness.daemon_config(bootstrap, model, topics, group, **processing)
+    daemon = harness.DaemonProcess(workdir / case.name, cfg).start()
+    timeout = max(120.0, records / 200)
+    dead_letters = 0
+    try:
+        with harness.RssSampler(daemon.pid) as rss:
+            if case.guarantee == "exactly_once":
+                async with harness.GroupProgress(bootstrap, group, input_topic) as progress:
+                    samples = await harness.poll_progress(
+                        progress.count, records, timeout, alive=daemon.alive
+                    )
+            else:
+                async with (
+                    harness.TopicCounter(bootstrap, topics["results"]) as results,
+                    harness.TopicCounter(bootstrap, topics["dead_letter"]) as dead,
+                ):
+
+                    async def count() -> int:
+                        return await results.count() + await dead.count()
+
+                    samples = await harness.poll_progress(
+                        count, records, timeout, alive=daemon.alive
+                    )
+                    dead_letters = await dead.count()
+        rate = harness.sustained_rate(samples)
+        done = samples[-1][1] if samples else 0
+        steady_from = samples[0][0] if samples else None
+        with contextlib.suppress(IndexError):
+            steady_from = next(t for t, c in samples if c >= 0.1 * records)
+        memory = rss.mib(steady_from, samples[-1][0] if samples else None)
+    finally:
+        code = daemon.stop()
+        await harness.delete_topics(bootstrap, outputs)
+    if done < records:
+        raise RuntimeError(f"{case.name}: {done} of {records} records done:\n{daemon.tail()}")
+    result: dict[str, Any] = {
+        "case": case.name,
+        "workers": case.workers,
+        "batch_max_size": case.batch,
+        "guarantee": case.guarantee,
+        "records": records,
+        "rps": rate["rps"],
+        "seconds": rate["seconds"],
+        "rss_mib": memory,
+        "exit_code": code,
+    }
+    if case.guarantee != "exactly_once":
+        result["dead_letters"] = dead_letters
+    return result
+
+
+async def run_cases(
+    bootstrap: str, model: Path, input_topic: str, records: int, cases: Sequence[Case]
+) -> list[dict[str, Any]]:
+    """Every case in turn (one daemon at a time: they would compete for the same cores)."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="neo-bench-") as tmp:
+        for case in cases:
+            result = await run_case(
+                bootstrap,
+                model=model,
+                input_topic=input_topic,
+                records=records,
+                case=case,
+                workdir=Path(tmp),
+            )
+            print(
+                f"  daemon {case.name:<14} {result['rps']:>10,.0f} records/s  "
+                f"RSS {result['rss_mib']['max']:,.0f} MiB",
+                flush=True,
+            )
+            out.append(result)
+    return out
+
+
+async def _main(args: argparse.Namespace) -> list[dict[str, Any]]:
+    bootstrap = harness.bootstrap_servers()
+    topic = f"bench-in-{harness.new_tag()}"
+    await harness.create_topics(bootstrap, [topic])
+    try:
+        await harness.bulk_produce(bootstrap, topic, harness.rekeyed_messages(args.records))
+        cases = default_cases(args.workers, args.batch_sizes)
+        return await run_cases(bootstrap, args.model, topic, args.records, cases)
+    finally:
+        await harness.delete_topics(bootstrap, [topic])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the daemon cases alone."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256, 1024])
+    parser.add_argument("--model", type=Path, default=harness.DEFAULT_MODEL)
+    asyncio.run(_main(parser.parse_args(argv)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

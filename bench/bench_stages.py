@@ -1,0 +1,261 @@
+"""Where the time goes on the worker path: per-stage cost per record, measured, not guessed.
+
+Two views:
+
+* ``stage_costs``: ``time.perf_counter`` sections around each stage of the path a batch takes
+  through the daemon, run in this process on re-keyed sample records (cache off, so every
+  record is scored): decode + validate (``decode_record``), the cache key (``content_hash``),
+  feature extraction, preprocessing, each ensemble member's ``anomaly_score``, the ensemble's
+  combination and calibration, feature contributions, the rest of ``predict_batch`` (result
+  documents, categories), encode (the remainder of ``streamer.workers.process_batch``: source,
+  alert rule, ``orjson``), and on the real broker: produce (send + acknowledgement of a batch of
+  result documents with the daemon's producer) and commit (one ``commit`` of 6 partitions,
+  amortised over the records of one ``commit_interval_ms`` at the measured daemon rate).
+* ``thread_profile``: a sampling profiler over the real :class:`streamer.app.Daemon` run
+  in-process on a pre-filled topic: every few ms each thread's stack is sampled and charged to
+  the innermost frame in ``core/`` or ``streamer/`` (or the library module when none), split
+  into the event-loop thread and the scoring threads. It shows what the event loop spends
+  its time on while the workers score.
+
+Usage::
+
+    .venv/bin/python -m bench.bench_stages [--batch 256] [--model models] [--no-daemon]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench import harness
+from core.features import extract_features
+from core.inference import InferenceEngine
+from core.records import content_hash, decode_record
+from core.registry import load_model
+from streamer.config import AppConfig
+from streamer.workers import AlertRule, InputItem, process_batch
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Mean seconds of ``fn()`` over ``repeat`` calls (after one warm-up) and its last value."""
+    value = fn()
+    started = time.perf_counter()
+    for _ in range(repeat):
+        value = fn()
+    return (time.perf_counter() - started) / repeat, value
+
+
+def stage_costs(model_path: Path, batch: int, repeat: int) -> dict[str, float]:
+    """Microseconds per record of each in-process stage at ``batch`` records per batch."""
+    values = [v for _, v in harness.rekeyed_messages(batch)]
+    model = load_model(model_path)
+    engine = InferenceEngine(model, cache_size=0)
+    items = [InputItem("in", 0, i, None, v, 0) for i, v in enumerate(values)]
+    rule = AlertRule(0.99, frozenset({"artificial_candidate"}))
+    t: dict[str, float] = {}
+    t["decode"], records = _timed(lambda: [decode_record(v) for v in values], repeat)
+    t["cache_key"], _ = _timed(lambda: [content_hash(r) for r in records], repeat)
+    t["features"], fm = _timed(lambda: extract_features(records), repeat)
+    t["preprocess"], X = _timed(lambda: model.preprocessor.transform(fm.values), repeat)
+    members = 0.0
+    for name, det in model.ensemble.members_:
+
+        def member(det: Any = det) -> Any:
+            return det.anomaly_score(X)
+
+        t[f"detector:{name}"], _ = _timed(member, repeat)
+        members += t[f"detector:{name}"]
+    ensemble, _ = _timed(lambda: model.ensemble.score_details(X), repeat)
+    t["ensemble_combine"] = max(0.0, ensemble - members)
+    scored, out = _timed(lambda: model.score_matrix(fm.values), repeat)
+    t["contributions"], _ = _timed(
+        lambda: model.contributions.explain(out.X, fm.values, out.scores, 5), repeat
+    )
+    predict, _ = _timed(lambda: engine.predict_batch(records), repeat)
+    modelled = t["cache_key"] + t["features"] + scored + t["contributions"]
+    t["result_documents"] = max(0.0, predict - modelled)
+    whole, _ = _timed(lambda: process_batch(items, engine, rule), repeat)
+    t["encode"] = max(0.0, whole - t["decode"] - predict)
+    t["process_batch_total"] = whole
+    return {k: 1e6 * v / batch for k, v in t.items()}
+
+
+async def broker_costs(bootstrap: str, batch: int, batches: int) -> dict[str, float]:
+    """Produce (µs per record, batch acknowledged as the daemon awaits it) and commit (ms)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from streamer.sinks import build_producer
+
+    topic = f"bench-stage-{harness.new_tag()}"
+    await harness.create_topics(bootstrap, [topic])
+    cfg = _config(bootstrap, topic)
+    engine_like = orjson.dumps({"pad": "x" * 1500})  # a result document is ~1.5-2 KiB
+    producer = build_producer(cfg, None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=f"bench-stage-{harness.new_tag()}"
+    )
+    await producer.start()
+    await consumer.start()
+    try:
+        started = time.perf_counter()
+        for _ in range(batches):
+            futures = [
+                await producer.send(topic, value=engine_like, key=b"k%d" % i) for i in range(batch)
+            ]
+            await asyncio.gather(*futures)
+        produce = (time.perf_counter() - started) / (batches * batch)
+        tps = [TopicPartition(topic, p) for p in range(harness.PARTITIONS)]
+        commits = 20
+        started = time.perf_counter()
+        for i in range(commits):
+            await consumer.commit({tp: i + 1 for tp in tps})
+        commit = (time.perf_counter() - started) / commits
+    finally:
+        await consumer.stop()
+        await producer.stop()
+        await harness.delete_topics(bootstrap, [topic])
+    return {"produce_us_per_record": 1e6 * produce, "commit_ms_per_call": 1e3 * commit}
+
+
+def _config(bootstrap: str, input_topic: str, **extra: object) -> AppConfig:
+    cfg: AppConfig = harness.app_config(
+        bootstrap, input_topic, "bench-prof", **{"http.enabled": False, **extra}
+    )
+    return cfg
+
+
+# -- sampling profile of the in-process daemon ---------------------------------------------
+
+
+def _charge(frame: Any) -> str:
+    """The innermost frame of ours (``core/``, ``streamer/``), else the innermost library."""
+    first = None
+    while frame is not None:
+        path = frame.f_code.co_filename
+        if first is None:
+            first = f"{Path(path).parent.name}/{Path(path).name}:{frame.f_code.co_name}"
+        for pkg in ("/core/", "/streamer/"):
+            if pkg in path and "site-packages" not in path:
+                rel = path[path.rindex(pkg) + 1 :]
+                return f"{rel}:{frame.f_code.co_name}"
+        frame = frame.f_back
+    return first or "?"
+
+
+class _Sampler:
+    def __init__(self, interval_s: float) -> None:
+        self.interval = interval_s
+        self.counts: dict[str, collections.Counter[str]] = collections.defaultdict(
+            collections.Counter
+        )
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me, main = threading.get_ident(), threading.main_thread().ident
+        names = {}
+        while not self.stop.wait(self.interval):
+            for t in threading.enumerate():
+                names[t.ident] = t.name
+            for ident, frame in sys._current_frames().items():
+                if ident == me:
+                    continue
+                name = names.get(ident, "?")
+                role = "event_loop" if ident == main else name.rstrip("_0123456789")
+                self.counts[role][_charge(frame)] += 1
+
+
+async def thread_profile(
+    bootstrap: str, model_path: Path, records: int, workers: int, batch: int
+) -> dict[str, list[tuple[str, float]]]:
+    """Share of samples per function (top 15), per thread role, while the daemon works."""
+    from streamer.app import Daemon
+    from streamer.logging import configure_logging
+
+    tag = harness.new_tag()
+    topic = f"bench-prof-in-{tag}"
+    outputs = [f"bench-prof-{k}-{tag}" for k in ("res", "alr", "dlq")]
+    await harness.create_topics(bootstrap, [topic, *outputs])
+    await harness.bulk_produce(bootstrap, topic, harness.rekeyed_messages(records))
+    cfg = _config(
+        bootstrap,
+        topic,
+        **{
+            "topics.results": outputs[0],
+            "topics.alerts": outputs[1],
+            "topics.dead_letter": outputs[2],
+            "model.path": str(model_path),
+            "model.reload_interval_s": 0.0,
+            "processing.workers": workers,
+            "processing.batch_max_size": batch,
+            "logging.level": "warning",
+        },
+    )
+    configure_logging("warning", "json")
+    daemon = Daemon(cfg)
+    sampler = _Sampler(0.002)
+    run = asyncio.create_task(daemon.run())
+    try:
+        async with harness.TopicCounter(bootstrap, outputs[0]) as counter:
+            running = lambda: not run.done()  # noqa: E731
+            await harness.poll_progress(counter.count, records // 10, 600.0, alive=running)
+            sampler.thread.start()
+            await harness.poll_progress(counter.count, records, 600.0, alive=running)
+    finally:
+        sampler.stop.set()
+        daemon.request_stop()
+        await run
+        await harness.delete_topics(bootstrap, [topic, *outputs])
+    out: dict[str, list[tuple[str, float]]] = {}
+    for role, counter_ in sampler.counts.items():
+        total = sum(counter_.values())
+        out[role] = [(fn, round(100.0 * n / total, 1)) for fn, n in counter_.most_common(15)]
+    return out
+
+
+def run_stages(
+    bootstrap: str, model: Path, batch: int, *, repeat: int, daemon_records: int | None
+) -> dict[str, Any]:
+    """Everything above, as one JSON-able dict."""
+    result: dict[str, Any] = {"batch": batch}
+    result["us_per_record"] = stage_costs(model, batch, repeat)
+    result["us_per_record_batch1"] = stage_costs(model, 1, repeat * 20)
+    result["broker"] = asyncio.run(broker_costs(bootstrap, batch, batches=40))
+    if daemon_records:
+        result["profile"] = asyncio.run(
+            thread_profile(bootstrap, model, daemon_records, workers=2, batch=batch)
+        )
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Print the stage costs and the thread profile."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--records", type=int, default=30_000, help="for the daemon profile")
+    parser.add_argument("--no-daemon", action="store_true")
+    parser.add_argument("--model", type=Path, default=harness.DEFAULT_MODEL)
+    args = parser.parse_args(argv)
+    res = run_stages(
+        harness.bootstrap_servers(),
+        args.model,
+        args.batch,
+        repeat=args.repeat,
+        daemon_records=None if args.no_daemon else args.records,
+    )
+    print(orjson.dumps(res, option=orjson.OPT_INDENT_2).decode())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

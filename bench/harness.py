@@ -1,0 +1,458 @@
+"""Shared pieces of the Kafka benchmarks: machine facts, input data, topics, bulk produce,
+progress polling, sustained rates, RSS sampling of a process and the daemon as a subprocess.
+
+Every benchmark runs against a real broker on loopback (``KAFKA_BOOTSTRAP_SERVERS``, default
+``127.0.0.1:9092``, as started by ``tools/kafka/kafka.sh up``) and uses its own uuid-named
+topics and consumer groups, deleted afterwards.
+
+Input data are re-keyed copies of the bundled ``data/sample_stream.jsonl.gz``: copy ``k`` of a
+record gets ``meta.bench_copy = k`` and the key ``"<designation>#<k>"``, so every message has
+its own content hash and the inference cache (keyed by content) never answers for the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import importlib.metadata
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample_stream.jsonl.gz"
+NEO_STREAMER = ROOT / ".venv" / "bin" / "neo-streamer"
+DEFAULT_MODEL = ROOT / "models"
+RESULTS_DIR = ROOT / "bench" / "results"
+PARTITIONS = 6  # the daemon's default ([topics] partitions)
+
+Message = tuple[bytes, bytes]
+
+
+def bootstrap_servers() -> str:
+    """The broker under test: ``KAFKA_BOOTSTRAP_SERVERS`` or the local launcher's address."""
+    return os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+def new_tag() -> str:
+    """A short unique suffix for topic and group names."""
+    return uuid.uuid4().hex[:10]
+
+
+# -- machine and versions ---------------------------------------------------------------------
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of the packages on the measured path and of the Kafka broker jars."""
+    out: dict[str, str | None] = {}
+    for dist in ("aiokafka", "numpy", "scikit-learn", "torch", "orjson", "cachetools"):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            out[dist] = None
+    pom = ROOT / "tools" / "kafka" / "pom.xml"
+    found = re.search(r"<kafka\.version>([^<]+)<", pom.read_text()) if pom.is_file() else None
+    out["kafka_broker"] = found.group(1) if found else None
+    return out
+
+
+def machine_info() -> dict[str, Any]:
+    """CPU, cores, memory, OS, Python, git commit (from ``bench_features``) plus versions."""
+    from bench.bench_features import machine
+
+    info = machine()
+    try:
+        total_kib = int(_proc_field(Path("/proc/meminfo"), "MemTotal"))
+        info["memory_gib"] = round(total_kib / 2**20, 1)
+    except (OSError, ValueError):
+        info["memory_gib"] = None
+    info["load_avg_1m"] = round(os.getloadavg()[0], 2)
+    info["versions"] = versions()
+    return info
+
+
+# -- input data ---------------------------------------------------------------------------------
+
+
+def sample_objects() -> list[dict[str, Any]]:
+    """The bundled sample stream as neo.v1 dicts."""
+    with gzip.open(SAMPLE, "rb") as fh:
+        return [orjson.loads(line) for line in fh if line.strip()]
+
+
+def rekeyed_messages(n: int) -> list[Message]:
+    """``n`` ``(key, value)`` messages: the sample stream cycled, each copy made unique."""
+    objs = sample_objects()
+    out: list[Message] = []
+    for i in range(n):
+        copy, obj = divmod(i, len(objs))
+        rec = objs[obj]
+        value = orjson.dumps({**rec, "meta": {**rec.get("meta", {}), "bench_copy": copy}})
+        out.append((f"{rec['designation']}#{copy}".encode(), value))
+    return out
+
+
+# -- topics and producing --------------------------------------------------------------------
+
+
+async def create_topics(bootstrap: str, names: Sequence[str], partitions: int = PARTITIONS) -> None:
+    """Create fresh topics (replication 1) and wait until their metadata is visible."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(n, partitions, 1) for n in names])
+        deadline = time.monotonic() + 30
+        while not set(names) <= set(await admin.list_topics()):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"topics not visible after 30 s: {names}")
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+
+
+async def delete_topics(bootstrap: str, names: Sequence[str]) -> None:
+    """Delete the benchmark's topics (best effort: a missing topic is not an error)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        doomed = [n for n in names if n in existing]
+        if doomed:
+            await admin.delete_topics(doomed)
+    finally:
+        await admin.close()
+
+
+async def bulk_produce(
+    bootstrap: str, topic: str, messages: Sequence[Message], partitions: int = PARTITIONS
+) -> float:
+    """Write ``messages`` round-robin over the partitions in large record batches.
+
+    This is set-up, not a measurement: it uses ``send_batch`` with ~512 KiB batches so that
+    100,000 records take seconds. Returns the seconds it took.
+    """
+    started = time.perf_counter()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=20, max_batch_size=1 << 20
+    )
+    await producer.start()
+    try:
+        builders = [producer.create_batch() for _ in range(partitions)]
+        futures: list[asyncio.Future[Any]] = []
+        for i, (key, value) in enumerate(messages):
+            p = i % partitions
+            if builders[p].append(key=key, value=value, timestamp=None) is None:
+                futures.append(await producer.send_batch(builders[p], topic, partition=p))
+                builders[p] = producer.create_batch()
+                builders[p].append(key=key, value=value, timestamp=None)
+        for p, builder in enumerate(builders):
+            if builder.record_count():
+                futures.append(await producer.send_batch(builder, topic, partition=p))
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return time.perf_counter() - started
+
+
+# -- progress and rates -----------------------------------------------------------------------
+
+
+async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
+    """The partitions of ``topic`` as a started consumer sees them (waits for metadata)."""
+    deadline = time.monotonic() + 30
+    while True:
+        await consumer.topics()  # refreshes the metadata
+        parts = consumer.partitions_for_topic(topic)
+        if parts:
+            return [TopicPartition(topic, p) for p in sorted(parts)]
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no metadata for {topic} after 30 s")
+        await asyncio.sleep(0.2)
+
+
+class TopicCounter:
+    """Counts the messages in a topic from its end offsets (cheap: no payload is read).
+
+    Only meaningful for topics written without transactions (control markers take offsets).
+    """
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self._topic = topic
+        self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+        self._tps: list[TopicPartition] = []
+
+    async def __aenter__(self) -> TopicCounter:
+        await self._consumer.start()
+        self._tps = await topic_partitions(self._consumer, self._topic)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._consumer.stop()
+
+    async def count(self) -> int:
+        """Messages written so far."""
+        ends = await self._consumer.end_offsets(self._tps)
+        return int(sum(ends.values()))
+
+
+class GroupProgress:
+    """Counts the input records a consumer group has committed (exact under transactions)."""
+
+    def __init__(self, bootstrap: str, group_id: str, topic: str) -> None:
+        self._group, self._topic = group_id, topic
+        self._admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+
+    async def __aenter__(self) -> GroupProgress:
+        await self._admin.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._admin.close()
+
+    async def count(self) -> int:
+        """Sum of the group's committed offsets on the topic."""
+        offsets = await self._admin.list_consumer_group_offsets(self._group)
+        return int(sum(o.offset for tp, o in offsets.items() if tp.topic == self._topic))
+
+
+async def poll_progress(
+    count: Callable[[], Awaitable[int]],
+    total: int,
+    timeout_s: float,
+    *,
+    interval_s: float = 0.1,
+    alive: Callable[[], bool] = lambda: True,
+) -> list[tuple[float, int]]:
+    """Sample ``(monotonic time, count)`` until ``total`` is reached, ``timeout_s`` passes or
+    ``alive()`` turns False."""
+    samples: list[tuple[float, int]] = []
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline and alive():
+        samples.append((time.monotonic(), await count()))
+        if samples[-1][1] >= total:
+            break
+        await asyncio.sleep(interval_s)
+    return samples
+
+
+def _time_at(samples: Sequence[tuple[float, int]], level: float) -> float | None:
+    """Interpolated time at which the count first reached ``level``."""
+    prev_t, prev_c = samples[0]
+    for t, c in samples:
+        if c >= level:
+            if c == prev_c:
+                return t
+            return prev_t + (t - prev_t) * (level - prev_c) / (c - prev_c)
+        prev_t, prev_c = t, c
+    return None
+
+
+def sustained_rate(samples: Sequence[tuple[float, int]], skip: float = 0.1) -> dict[str, float]:
+    """Records/s between the first ``skip`` fraction of the final count (warm-up: joining the
+    group, first fetches, lazy imports) and the final count.
+
+    Returns ``{"rps", "seconds", "records"}``; ``rps`` is 0 without progress.
+    """
+    if not samples or samples[-1][1] <= 0:
+        return {"rps": 0.0, "seconds": 0.0, "records": 0.0}
+    final = samples[-1][1]
+    start_level = max(1.0, skip * final)
+    t0, t1 = _time_at(samples, start_level), _time_at(samples, final)
+    if t0 is None or t1 is None or t1 <= t0:
+        return {"rps": 0.0, "seconds": 0.0, "records": float(final)}
+    return {"rps": (final - start_level) / (t1 - t0), "seconds": t1 - t0, "records": float(final)}
+
+
+def percentiles_ms(latencies_s: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99 (and max, count) of latencies given in seconds, in milliseconds."""
+    if not latencies_s:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan"), "n": 0}
+    arr = np.asarray(latencies_s, dtype=np.float64) * 1000.0
+    p50, p95, p99 = np.percentile(arr, [50, 95, 99]).tolist()
+    return {"p50": p50, "p95": p95, "p99": p99, "max": float(arr.max()), "n": int(arr.size)}
+
+
+# -- memory -------------------------------------------------------------------------------------
+
+
+def _proc_field(path: Path, name: str) -> str:
+    for line in path.read_text().splitlines():
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1].split()[0]
+    raise ValueError(f"{name} not in {path}")
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of ``pid`` in KiB (``VmRSS`` of ``/proc/<pid>/status``)."""
+    return int(_proc_field(Path(f"/proc/{pid}/status"), "VmRSS"))
+
+
+class RssSampler:
+    """Samples a process's RSS every ``interval_s`` in a background thread."""
+
+    def __init__(self, pid: int, interval_s: float = 0.25) -> None:
+        self._pid, self._interval = pid, interval_s
+        self.samples: list[tuple[float, int]] = []  # (monotonic time, KiB)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.samples.append((time.monotonic(), rss_kib(self._pid)))
+            except (OSError, ValueError):
+                return  # the process is gone
+            self._stop.wait(self._interval)
+
+    def mib(self, since: float | None = None, until: float | None = None) -> dict[str, float]:
+        """Median and max RSS (MiB) of the samples in ``[since, until]`` (all when None)."""
+        lo = -np.inf if since is None else since
+        hi = np.inf if until is None else until
+        vals = [kib / 1024.0 for t, kib in self.samples if lo <= t <= hi]
+        if not vals:
+            vals = [kib / 1024.0 for _, kib in self.samples] or [float("nan")]
+        return {"median": float(np.median(vals)), "max": float(np.max(vals))}
+
+
+# -- daemon configuration -------------------------------------------------------------------
+
+
+def app_config(bootstrap: str, input_topic: str, group_prefix: str, **keys: object) -> Any:
+    """A :class:`streamer.config.AppConfig` with the shipped defaults and a fresh consumer
+    group, for in-process pieces of the daemon; ``keys`` are dotted overrides, e.g.
+    ``app_config(b, t, "bench-x", **{"topics.results": "out"})``."""
+    from streamer.config import load_config
+
+    overrides = {
+        "kafka.bootstrap_servers": bootstrap,
+        "kafka.group_id": f"{group_prefix}-{new_tag()}",
+        "topics.input": input_topic,
+        **keys,
+    }
+    return load_config(None, env={}, overrides=overrides)
+
+
+# -- the daemon as a subprocess ---------------------------------------------------------------
+
+
+def _toml_value(v: object) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list | tuple):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    if isinstance(v, str):
+        return orjson.dumps(v).decode()
+    return repr(v)
+
+
+def daemon_config(
+    bootstrap: str,
+    model: Path,
+    topics: dict[str, str],
+    group_id: str,
+    **processing: object,
+) -> dict[str, dict[str, object]]:
+    """A daemon configuration for a benchmark run: the shipped defaults except the names,
+    an ephemeral HTTP port, JSON logs, and the ``[processing]`` keys given."""
+    return {
+        "kafka": {"bootstrap_servers": bootstrap, "group_id": group_id, "instance_id": group_id},
+        "topics": {**topics, "partitions": PARTITIONS},
+        "model": {"path": str(model), "reload_interval_s": 0.0},
+        "processing": dict(processing),
+        "http": {"port": 0},
+        "logging": {"level": "info", "format": "json"},
+    }
+
+
+@dataclass
+class DaemonProcess:
+    """``neo-streamer run --config <generated toml>`` with its JSON logs in ``workdir``."""
+
+    workdir: Path
+    config: dict[str, dict[str, object]]
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.log_path = self.workdir / "daemon.log"
+
+    def start(self) -> DaemonProcess:
+        """Write the TOML file and start the daemon."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        path = self.workdir / "bench.toml"
+        lines: list[str] = []
+        for section, values in self.config.items():
+            lines.append(f"[{section}]")
+            lines.extend(f"{k} = {_toml_value(v)}" for k, v in values.items())
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [str(NEO_STREAMER), "run", "--config", str(path)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
+        return self
+
+    @property
+    def pid(self) -> int:
+        """The daemon's process id."""
+        assert self.proc is not None
+        return self.proc.pid
+
+    def alive(self) -> bool:
+        """Whether the daemon is still running."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def has_event(self, name: str) -> bool:
+        """Whether the daemon logged an event named ``name``."""
+        needle = orjson.dumps({"event": name})[1:-1]  # '"event":"<name>"'
+        return needle in self.log_path.read_bytes()
+
+    async def wait_event(self, name: str, timeout_s: float = 120.0) -> None:
+        """Wait for a log event; raise with the log's tail when the daemon exits first."""
+        deadline = time.monotonic() + timeout_s
+        while not self.has_event(name):
+            if not self.alive():
+                raise RuntimeError(f"daemon exited before {name!r}:\n{self.tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no {name!r} within {timeout_s} s:\n{self.tail()}")
+            await asyncio.sleep(0.2)
+
+    def stop(self, timeout_s: float = 30.0) -> int | None:
+        """SIGTERM (graceful stop), SIGKILL after ``timeout_s``; returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout_s)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def tail(self, n: int = 30) -> str:
+        """The last ``n`` lines of the daemon's log."""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])

@@ -1,0 +1,248 @@
+"""Run every benchmark on the local broker, print a table, write ``bench/results/``.
+
+Order: fill one input topic with re-keyed sample records, then (one at a time, so nothing
+competes for the cores) the transport ceiling, the daemon cases, the naive loop, latency under
+load, the stage costs and the daemon's thread profile, and the offline engine and feature
+benchmarks when their scripts are present (``bench/bench_engine.py``,
+``bench/bench_features.py``, run with ``--json``). Writes ``bench/results/<YYYY-MM-DD>.json``
+and ``bench/results/latest.json``.
+
+Usage::
+
+    .venv/bin/python -m bench.run_all [--quick] [--model models] [--records N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from bench import harness
+
+TARGETS = {
+    "daemon_rps": 10_000.0,
+    "daemon_vs_passthrough": 0.5,
+    "speedup_vs_naive": 50.0,
+    "p99_ms_at_1000": 250.0,
+    "rss_mib": 1024.0,
+}
+
+
+def summarize(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The results document: the required top-level keys, ratios and targets, then ``raw``.
+
+    ``raw`` holds ``transport``, ``daemon`` (a list of cases), ``naive``, ``latency`` (by
+    rate) and optional ``stages``, ``engine``, ``features``, ``machine``, ``command``.
+    """
+    alo = [c for c in raw["daemon"] if c["guarantee"] == "at_least_once"]
+    eos = [c for c in raw["daemon"] if c["guarantee"] == "exactly_once"]
+    best = max(alo, key=lambda c: c["rps"])
+    passthrough, naive = raw["transport"]["rps"], raw["naive"]["rps"]
+    latency = {
+        rate: {k: stats[k] for k in ("p50", "p95", "p99")} for rate, stats in raw["latency"].items()
+    }
+    rss = max(c["rss_mib"]["max"] for c in raw["daemon"])
+    values = {
+        "daemon_rps": best["rps"],
+        "daemon_vs_passthrough": best["rps"] / passthrough if passthrough else 0.0,
+        "speedup_vs_naive": best["rps"] / naive if naive else 0.0,
+        "p99_ms_at_1000": latency.get("1000", {}).get("p99", float("nan")),
+        "rss_mib": rss,
+    }
+    targets = {
+        name: {
+            "target": target,
+            "value": values[name],
+            # latency and memory are ceilings, the rest floors
+            "met": values[name] <= target
+            if name in ("p99_ms_at_1000", "rss_mib")
+            else values[name] >= target,
+        }
+        for name, target in TARGETS.items()
+    }
+    return {
+        "passthrough_rps": passthrough,
+        "daemon_rps": best["rps"],
+        "daemon_config": best["case"],
+        "daemon_eos_rps": max((c["rps"] for c in eos), default=None),
+        "naive_rps": naive,
+        "daemon_vs_passthrough": values["daemon_vs_passthrough"],
+        "speedup_vs_naive": values["speedup_vs_naive"],
+        "latency_ms": latency,
+        "rss_mib": rss,
+        "targets": targets,
+        **{k: raw[k] for k in ("date", "quick", "command", "machine") if k in raw},
+        "details": {
+            k: v for k, v in raw.items() if k not in ("date", "quick", "command", "machine")
+        },
+    }
+
+
+def write_results(
+    summary: Mapping[str, Any], out_dir: Path, date: str, suffix: str = ""
+) -> list[Path]:
+    """Write ``<date><suffix>.json`` and ``latest<suffix>.json`` in ``out_dir``; returns both.
+
+    ``--quick`` runs use the suffix ``-quick`` so they never replace a full run's results.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(summary, indent=2, default=str) + "\n"
+    paths = [out_dir / f"{date}{suffix}.json", out_dir / f"latest{suffix}.json"]
+    for path in paths:
+        path.write_text(text, encoding="utf-8")
+    return paths
+
+
+def table(summary: Mapping[str, Any]) -> str:
+    """The human-readable table (also pasted into ``docs/performance.md``)."""
+    d = summary["details"]
+    rows = [("measure", "value", "target", "met")]
+    t = summary["targets"]
+
+    def row(label: str, value: str, key: str | None = None) -> None:
+        if key is None:
+            rows.append((label, value, "", ""))
+        else:
+            op = "<=" if key in ("p99_ms_at_1000", "rss_mib") else ">="
+            rows.append(
+                (label, value, f"{op} {t[key]['target']:,g}", "yes" if t[key]["met"] else "NO")
+            )
+
+    row("passthrough (transport ceiling)", f"{summary['passthrough_rps']:,.0f} rec/s")
+    for c in d["daemon"]:
+        row(f"daemon {c['case']}", f"{c['rps']:,.0f} rec/s")
+    row(
+        f"daemon best ({summary['daemon_config']})",
+        f"{summary['daemon_rps']:,.0f} rec/s",
+        "daemon_rps",
+    )
+    row("daemon / passthrough", f"{summary['daemon_vs_passthrough']:.2f}", "daemon_vs_passthrough")
+    row("naive one-at-a-time", f"{summary['naive_rps']:,.1f} rec/s")
+    row("daemon / naive", f"{summary['speedup_vs_naive']:,.0f} x", "speedup_vs_naive")
+    for rate, s in summary["latency_ms"].items():
+        key = "p99_ms_at_1000" if rate == "1000" else None
+        row(
+            f"latency @ {rate}/s p50/p95/p99",
+            f"{s['p50']:.0f}/{s['p95']:.0f}/{s['p99']:.0f} ms",
+            key,
+        )
+    row("daemon RSS (steady, max)", f"{summary['rss_mib']:,.0f} MiB", "rss_mib")
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [
+        "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def _script_json(script: Path, args: Sequence[str], timeout_s: float) -> dict[str, Any] | None:
+    """Run an offline bench script with ``--json`` and return what it wrote (None if absent).
+
+    A failure is recorded, not raised: the Kafka numbers are still worth writing.
+    """
+    if not script.is_file():
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.json"
+        proc = subprocess.run(
+            [sys.executable, str(script), *args, "--json", str(out)],
+            cwd=harness.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+            check=False,
+        )
+        if proc.returncode != 0 or not out.is_file():
+            return {"error": f"exit {proc.returncode}: {proc.stderr.strip()[-500:]}"}
+        loaded: dict[str, Any] = json.loads(out.read_text())
+        return loaded
+
+
+async def _kafka_benchmarks(args: argparse.Namespace, raw: dict[str, Any]) -> None:
+    from bench.bench_daemon import Case, default_cases, run_cases
+    from bench.bench_latency import run_latency
+    from bench.bench_naive import run_naive
+    from bench.bench_transport import run_transport
+
+    bootstrap = harness.bootstrap_servers()
+    topic = f"bench-in-{harness.new_tag()}"
+    await harness.create_topics(bootstrap, [topic])
+    try:
+        took = await harness.bulk_produce(bootstrap, topic, harness.rekeyed_messages(args.records))
+        print(f"input: {args.records:,} records produced in {took:.1f} s", flush=True)
+        raw["transport"] = await run_transport(bootstrap, topic, args.records)
+        print(f"  passthrough {raw['transport']['rps']:>14,.0f} records/s", flush=True)
+        if args.quick:
+            cases = [Case(2, 256), Case(2, 256, "exactly_once")]
+        else:
+            cases = default_cases([1, 2, 4], [64, 256, 1024])
+        raw["daemon"] = await run_cases(bootstrap, args.model, topic, args.records, cases)
+        raw["naive"] = await run_naive(
+            bootstrap, args.model, topic, seconds=args.naive_seconds, max_records=args.records
+        )
+        print(f"  naive       {raw['naive']['rps']:>14,.1f} records/s", flush=True)
+    finally:
+        await harness.delete_topics(bootstrap, [topic])
+    raw["latency"] = await run_latency(
+        bootstrap, args.model, [100, 1000, 5000], args.latency_seconds
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run everything; exit 0 when the run completed (targets missed are reported, not fatal)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small counts: validates the harness")
+    parser.add_argument("--model", type=Path, default=harness.DEFAULT_MODEL)
+    parser.add_argument("--records", type=int, default=None, help="default 100000 (quick 10000)")
+    parser.add_argument("--out-dir", type=Path, default=harness.RESULTS_DIR)
+    parser.add_argument("--no-profile", action="store_true", help="skip stage costs and profile")
+    args = parser.parse_args(argv)
+    args.records = args.records or (10_000 if args.quick else 100_000)
+    args.naive_seconds = 5.0 if args.quick else 30.0
+    args.latency_seconds = 4.0 if args.quick else 15.0
+
+    started = time.monotonic()
+    raw: dict[str, Any] = {
+        "date": dt.date.today().isoformat(),
+        "quick": args.quick,
+        "command": " ".join(["python -m bench.run_all", *(argv or sys.argv[1:])]),
+        "machine": harness.machine_info(),
+        "records": args.records,
+    }
+    print(f"machine: {raw['machine']}", flush=True)
+    asyncio.run(_kafka_benchmarks(args, raw))
+    if not args.no_profile:
+        from bench.bench_stages import run_stages
+
+        raw["stages"] = run_stages(
+            harness.bootstrap_servers(),
+            args.model,
+            256,
+            repeat=3 if args.quick else 10,
+            daemon_records=args.records // 2 if args.quick else 50_000,
+        )
+    offline = ["--min-seconds", "0.5" if args.quick else "2"]
+    for name in ("engine", "features"):
+        res = _script_json(harness.ROOT / "bench" / f"bench_{name}.py", offline, 900.0)
+        if res is not None:
+            raw[name] = res
+    raw["wall_seconds"] = round(time.monotonic() - started, 1)
+    summary = summarize(raw)
+    paths = write_results(summary, args.out_dir, raw["date"], "-quick" if args.quick else "")
+    print()
+    print(table(summary))
+    print(f"\nwritten: {', '.join(str(p) for p in paths)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""The benchmark results document: required keys, ratios and target verdicts from raw results."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[3]
+if str(ROOT) not in sys.path:  # bench/ is a folder of scripts, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from bench.run_all import summarize, table, write_results  # noqa: E402
+
+
+def _raw() -> dict[str, Any]:
+    def case(name: str, guarantee: str, rps: float, rss: float) -> dict[str, Any]:
+        return {
+            "case": name,
+            "guarantee": guarantee,
+            "rps": rps,
+            "rss_mib": {"median": rss - 10, "max": rss},
+        }
+
+    return {
+        "date": "2025-01-02",
+        "quick": False,
+        "command": "python -m bench.run_all",
+        "machine": {"cpus": 2},
+        "transport": {"rps": 20_000.0},
+        "daemon": [
+            case("alo-w1-b256", "at_least_once", 8_000.0, 600.0),
+            case("alo-w2-b256", "at_least_once", 12_000.0, 700.0),
+            case("eos-w2-b256", "exactly_once", 9_000.0, 1_100.0),
+        ],
+        "naive": {"rps": 200.0},
+        "latency": {
+            "100": {"p50": 30.0, "p95": 50.0, "p99": 60.0, "n": 1500},
+            "1000": {"p50": 40.0, "p95": 90.0, "p99": 300.0, "n": 15000},
+            "5000": {"p50": 80.0, "p95": 150.0, "p99": 200.0, "n": 75000},
+        },
+    }
+
+
+def test_summary_has_the_required_keys_and_values() -> None:
+    s = summarize(_raw())
+    assert s["passthrough_rps"] == 20_000.0
+    assert s["daemon_rps"] == 12_000.0  # best at-least-once case
+    assert s["daemon_config"] == "alo-w2-b256"
+    assert s["daemon_eos_rps"] == 9_000.0
+    assert s["naive_rps"] == 200.0
+    assert s["latency_ms"] == {
+        "100": {"p50": 30.0, "p95": 50.0, "p99": 60.0},
+        "1000": {"p50": 40.0, "p95": 90.0, "p99": 300.0},
+        "5000": {"p50": 80.0, "p95": 150.0, "p99": 200.0},
+    }
+    assert s["rss_mib"] == 1_100.0  # the largest steady-state RSS of any case
+    assert s["daemon_vs_passthrough"] == 0.6
+    assert s["speedup_vs_naive"] == 60.0
+    assert s["machine"] == {"cpus": 2}
+
+
+def test_targets_are_judged_in_the_right_direction() -> None:
+    met = {name: t["met"] for name, t in summarize(_raw())["targets"].items()}
+    assert met == {
+        "daemon_rps": True,
+        "daemon_vs_passthrough": True,
+        "speedup_vs_naive": True,
+        "p99_ms_at_1000": False,  # 300 ms > 250 ms
+        "rss_mib": False,  # 1,100 MiB > 1 GiB
+    }
+
+
+def test_results_written_to_the_dated_file_and_latest(tmp_path: Path) -> None:
+    s = summarize(_raw())
+    paths = write_results(s, tmp_path, "2025-01-02")
+    assert [p.name for p in paths] == ["2025-01-02.json", "latest.json"]
+    for path in paths:
+        loaded = json.loads(path.read_text())
+        assert {"passthrough_rps", "daemon_rps", "naive_rps", "latency_ms", "rss_mib"} <= set(
+            loaded
+        )
+        assert loaded["latency_ms"]["1000"]["p99"] == 300.0
+    quick = write_results(s, tmp_path, "2025-01-02", "-quick")
+    assert [p.name for p in quick] == ["2025-01-02-quick.json", "latest-quick.json"]
+
+
+def test_table_marks_missed_targets() -> None:
+    text = table(summarize(_raw()))
+    lines = {line.split("|")[1].strip(): line for line in text.splitlines()[2:]}
+    assert lines["latency @ 1000/s p50/p95/p99"].rstrip(" |").endswith("NO")
+    assert lines["daemon / naive"].rstrip(" |").endswith("yes")
