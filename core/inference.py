@@ -1,0 +1,183 @@
+"""The inference engine: neo.v1 records in, ``neo.anomaly.v1`` result dicts out.
+
+:meth:`InferenceEngine.predict_batch` is vectorised end to end: one feature extraction, one
+preprocessing transform and one ensemble call per batch, for the records not already in the
+cache. The TTL cache (``cachetools.TTLCache``) is keyed by ``(content_hash(record), model
+version)``, so an identical record (designation and meta included) scored again within the
+TTL returns exactly what a fresh score would. Repeated content inside one batch is scored
+once.
+
+Thread safety: one lock guards the cache and the statistics; feature extraction and scoring
+run outside it, so several executor threads can score concurrently. Returned dicts are
+fresh top-level copies (a caller may add keys, e.g. the streamer's ``source``); nested
+values must be treated as read-only because they are shared with the cache.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from cachetools import TTLCache
+
+from core.features import extract_features
+from core.model import TrainedModel
+from core.records import NeoRecord, content_hash
+
+__all__ = ["RESULT_SCHEMA", "InferenceEngine"]
+
+RESULT_SCHEMA = "neo.anomaly.v1"
+
+
+class InferenceEngine:
+    """Score batches of records with one :class:`~core.model.TrainedModel`.
+
+    Parameters
+    ----------
+    model : TrainedModel
+        The loaded model.
+    cache_size : int
+        Maximum cached results (0 disables the cache).
+    cache_ttl_s : float
+        Seconds a cached result stays valid.
+    top_contributions : int
+        Feature contributions reported per result.
+    latency_window : int
+        Number of recent ``predict_batch`` calls kept for the latency percentiles.
+    """
+
+    def __init__(
+        self,
+        model: TrainedModel,
+        *,
+        cache_size: int = 10_000,
+        cache_ttl_s: float = 3600.0,
+        top_contributions: int = 5,
+        latency_window: int = 10_000,
+    ) -> None:
+        self._model = model
+        self._top = top_contributions
+        self._cache: TTLCache[tuple[str, str], dict[str, Any]] | None = (
+            TTLCache(maxsize=cache_size, ttl=cache_ttl_s) if cache_size > 0 else None
+        )
+        self._lock = threading.Lock()
+        self._latencies: deque[float] = deque(maxlen=latency_window)
+        self._count = 0
+        self._hits = 0
+        self._batches = 0
+        self._model_info = {"id": model.model_id, "version": model.version}
+
+    @property
+    def model(self) -> TrainedModel:
+        """The model this engine scores with."""
+        return self._model
+
+    @property
+    def model_id(self) -> str:
+        """Identifier of the loaded model."""
+        return self._model.model_id
+
+    @property
+    def model_version(self) -> str:
+        """Registry version of the loaded model."""
+        return self._model.version
+
+    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
+        """Score ``records`` and return one ``neo.anomaly.v1`` dict per record, in order."""
+        start = time.perf_counter()
+        results: list[dict[str, Any] | None] = [None] * len(records)
+        keys = [(content_hash(r), self._model.version) for r in records]
+        hits = 0
+        if self._cache is not None:
+            with self._lock:
+                for i, key in enumerate(keys):
+                    cached = self._cache.get(key)
+                    if cached is not None:
+                        results[i] = cached
+                        hits += 1
+        # Score each distinct missing content once, in first-seen order.
+        todo: dict[tuple[str, str], list[int]] = {}
+        for i, res in enumerate(results):
+            if res is None:
+                todo.setdefault(keys[i], []).append(i)
+        if todo:
+            firsts = [idxs[0] for idxs in todo.values()]
+            fresh = self._score([records[i] for i in firsts])
+            for idxs, res in zip(todo.values(), fresh, strict=True):
+                for i in idxs:
+                    results[i] = res
+            # A result with a failed member is not what a healthy model would say: not cached.
+            if self._cache is not None and not fresh[0]["failed_detectors"]:
+                with self._lock:
+                    for key, res in zip(todo, fresh, strict=True):
+                        self._cache[key] = res
+        elapsed = time.perf_counter() - start
+        with self._lock:
+            self._count += len(records)
+            self._hits += hits
+            self._batches += 1
+            self._latencies.append(elapsed)
+        return [dict(res) for res in results if res is not None]
+
+    def stats(self) -> dict[str, Any]:
+        """Counters and latency percentiles (ms per ``predict_batch`` call, recent window)."""
+        with self._lock:
+            lat = np.array(self._latencies, dtype=np.float64) * 1000.0
+            count, hits, batches = self._count, self._hits, self._batches
+            cache_len = len(self._cache) if self._cache is not None else 0
+        p50, p95, p99 = np.percentile(lat, [50, 95, 99]).tolist() if lat.size else [0.0] * 3
+        return {
+            "count": count,
+            "batches": batches,
+            "cache_hits": hits,
+            "cache_hit_rate": hits / count if count else 0.0,
+            "cache_size": cache_len,
+            "latency_ms_p50": p50,
+            "latency_ms_p95": p95,
+            "latency_ms_p99": p99,
+            "model_id": self.model_id,
+            "model_version": self.model_version,
+        }
+
+    def _score(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
+        model = self._model
+        fm = extract_features(records)
+        out = model.score_matrix(fm.values)
+        contributions = model.contributions.explain(out.X, fm.values, out.scores, self._top)
+        categories = model.cuts.categorize(out.scores, fm.indicators.overall)
+        scores = out.scores.tolist()
+        probs = out.probabilities.tolist()
+        conf = out.confidence.tolist()
+        member_scores = out.member_scores.tolist()
+        member_weights = out.member_weights.tolist()
+        names = out.member_names
+        failed = list(out.failed)
+        threshold = model.threshold
+        results = []
+        for i, rec in enumerate(records):
+            ms, mw = member_scores[i], member_weights[i]
+            results.append(
+                {
+                    "schema": RESULT_SCHEMA,
+                    "designation": rec.designation,
+                    "anomaly_score": scores[i],
+                    "anomaly_probability": probs[i],
+                    "is_anomaly": scores[i] >= threshold,
+                    "confidence": conf[i],
+                    "category": categories[i],
+                    "model": self._model_info,
+                    "detectors": {
+                        name: {"score": None if ms[j] != ms[j] else ms[j], "weight": mw[j]}
+                        for j, name in enumerate(names)
+                    },
+                    "failed_detectors": failed,
+                    "indicators": fm.indicators.as_dict(i),
+                    "contributions": contributions[i],
+                    "meta": dict(rec.meta),
+                }
+            )
+        return results

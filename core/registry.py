@@ -1,0 +1,390 @@
+"""The model registry: versioned model directories, verified before anything is deserialised.
+
+Layout of a registry root::
+
+    <root>/CURRENT                 text file naming the current version (no symlinks)
+    <root>/<version>/manifest.json model id, version, created (UTC), detectors and parameters,
+                                   feature schema version and hash, training-data sha256,
+                                   metrics, library versions, sha256 of every artifact
+    <root>/<version>/model.json    threshold, category cuts, schema names, contributions,
+                                   ensemble layout (members and how each is stored)
+    <root>/<version>/preprocessor.skops, ensemble.skops, member-<name>.skops
+    <root>/<version>/member-<name>.json + member-<name>.pt   (the torch autoencoder)
+    <root>/<version>/report.json, report.png                (written by training)
+
+Safe formats only, never plain pickle: scikit-learn objects go through skops, and before a
+skops file is loaded its untrusted types (``skops.io.get_untrusted_types``) must all be in
+:data:`ALLOWED_TYPES`, else loading is refused; the autoencoder's weights are a torch
+``state_dict`` loaded with ``torch.load(weights_only=True)``; the rest is small JSON.
+
+:func:`load_model` checks every artifact's sha256 against the manifest *before* reading any
+of them (:class:`~core.errors.IntegrityError` on a mismatch or a missing file), then the
+feature schema hash against the running :data:`core.features.FEATURE_SCHEMA`
+(:class:`~core.errors.SchemaMismatchError`).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import platform
+import shutil
+import tempfile
+import zipfile
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+from core.errors import IntegrityError, ModelError, SchemaMismatchError
+from core.explain import ContributionModel
+from core.model import CategoryCuts, TrainedModel
+
+__all__ = [
+    "ALLOWED_TYPES",
+    "activate",
+    "current_version",
+    "list_versions",
+    "load_model",
+    "read_manifest",
+    "resolve_model_dir",
+    "save_model",
+]
+
+ALLOWED_TYPES: frozenset[str] = frozenset(
+    {
+        "core.preprocessing.Preprocessor",
+        "core.calibration.ScoreCalibrator",
+        "core.detectors.iforest.IsolationForestDetector",
+        "core.detectors.ocsvm.OneClassSVMDetector",
+        "core.ensemble.EnsembleDetector",
+        "sklearn.tree._tree.Tree",
+    }
+)
+"""Types a skops artifact may contain beyond skops' own trusted defaults."""
+
+CURRENT_FILE = "CURRENT"
+MANIFEST = "manifest.json"
+_AUTOENCODER_STATE = "get_state"
+
+
+def save_model(
+    model: TrainedModel,
+    root: Path,
+    *,
+    training_data_sha256: str,
+    extra_files: dict[str, Path] | None = None,
+    make_current: bool = True,
+) -> Path:
+    """Write ``model`` as a new version under ``root`` and return its directory.
+
+    The version is written to a temporary directory inside ``root`` and renamed into place,
+    so a reader never sees a half-written version. ``model.version`` and ``model.created``
+    are set here. ``extra_files`` (e.g. the training report) are copied in and hashed too.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    created = datetime.now(UTC)
+    model.created = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+    model.version = _new_version(root, created)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+    try:
+        artifacts = _write_artifacts(model, tmp)
+        for name, src in (extra_files or {}).items():
+            shutil.copyfile(src, tmp / name)
+            artifacts.append(name)
+        manifest = _manifest(model, tmp, sorted(artifacts), training_data_sha256)
+        (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+        target = root / model.version
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if make_current:
+        activate(root, model.version)
+    return target
+
+
+def load_model(path: Path | str) -> TrainedModel:
+    """Load a model from a registry root (its current version) or a version directory.
+
+    Raises
+    ------
+    IntegrityError
+        An artifact is missing or its sha256 differs from the manifest.
+    SchemaMismatchError
+        The model was trained on another feature schema than the running one.
+    ModelError
+        The path is neither a registry nor a model directory, or an artifact holds a type
+        outside the allow-list.
+    """
+    from core.features import FEATURE_SCHEMA
+
+    directory = resolve_model_dir(Path(path))
+    manifest = read_manifest(directory)
+    _verify_artifacts(directory, manifest)
+    schema = manifest["feature_schema"]
+    if schema["hash"] != FEATURE_SCHEMA.hash:
+        raise SchemaMismatchError(
+            f"model {manifest['version']} was trained on feature schema {schema['version']} "
+            f"(hash {schema['hash'][:12]}), the running code has {FEATURE_SCHEMA.version} "
+            f"(hash {FEATURE_SCHEMA.hash[:12]}); retrain with `neo-streamer train`"
+        )
+    spec = orjson.loads((directory / "model.json").read_bytes())
+    if spec["schema_hash"] != schema["hash"]:
+        raise IntegrityError(f"{directory}: model.json and manifest disagree on the schema hash")
+    ensemble = _load_skops(directory / "ensemble.skops")
+    members = []
+    for member in spec["members"]:
+        members.append((member["name"], _load_member(directory, member)))
+    ensemble.members = members
+    ensemble.members_ = list(members)
+    return TrainedModel(
+        schema_version=spec["schema_version"],
+        schema_hash=spec["schema_hash"],
+        feature_names=tuple(spec["feature_names"]),
+        preprocessor=_load_skops(directory / "preprocessor.skops"),
+        ensemble=ensemble,
+        threshold=float(spec["threshold"]),
+        cuts=CategoryCuts(**spec["cuts"]),
+        contributions=ContributionModel.from_json(spec["contributions"]),
+        model_id=manifest["model_id"],
+        version=manifest["version"],
+        created=manifest["created"],
+        params=manifest["params"],
+        metrics=manifest["metrics"],
+    )
+
+
+def resolve_model_dir(path: Path) -> Path:
+    """The version directory that ``path`` names (a registry root means its current)."""
+    if (path / CURRENT_FILE).is_file():
+        version = current_version(path)
+        if version is None:
+            raise ModelError(f"{path}: CURRENT is empty")
+        path = path / version
+    if not (path / MANIFEST).is_file():
+        raise ModelError(f"{path} is neither a model registry nor a model directory")
+    return path
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The parsed ``manifest.json`` of a version directory."""
+    try:
+        manifest: dict[str, Any] = orjson.loads((directory / MANIFEST).read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise ModelError(f"{directory}: unreadable manifest: {exc}") from exc
+    return manifest
+
+
+def list_versions(root: Path) -> list[str]:
+    """Versions under ``root`` (directories with a manifest), oldest first."""
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in root.iterdir()
+        if p.is_dir() and not p.name.startswith(".") and (p / MANIFEST).is_file()
+    )
+
+
+def current_version(root: Path) -> str | None:
+    """The version named by ``<root>/CURRENT``, or None when there is none."""
+    try:
+        text = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return text or None
+
+
+def activate(root: Path, version: str) -> None:
+    """Make ``version`` current: atomic replace of ``CURRENT`` (temp file + ``os.replace``)."""
+    if version not in list_versions(root):
+        raise ModelError(f"no model version {version!r} in {root}")
+    fd, tmp = tempfile.mkstemp(prefix=".CURRENT-", dir=root)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(version + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, root / CURRENT_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _new_version(root: Path, created: datetime) -> str:
+    base = created.strftime("%Y%m%dT%H%M%SZ")
+    existing = set(list_versions(root))
+    version, n = base, 1
+    while version in existing:
+        n += 1
+        version = f"{base}-{n}"
+    return version
+
+
+def _write_artifacts(model: TrainedModel, directory: Path) -> list[str]:
+    artifacts = ["model.json", "preprocessor.skops", "ensemble.skops"]
+    _dump_skops(model.preprocessor, directory / "preprocessor.skops")
+    # The ensemble's own fitted state (weights, calibration) without its members, which are
+    # stored one file each (the autoencoder cannot go through skops).
+    shell: Any = copy.copy(model.ensemble)
+    placeholders = [(name, None) for name, _ in model.ensemble.members_]
+    shell.members, shell.members_ = placeholders, list(placeholders)
+    _dump_skops(shell, directory / "ensemble.skops")
+    members = []
+    for name, det in model.ensemble.members_:
+        if hasattr(det, _AUTOENCODER_STATE):
+            config, state = det.get_state()
+            (directory / f"member-{name}.json").write_bytes(orjson.dumps(config))
+            _save_torch_state(state, directory / f"member-{name}.pt")
+            files = [f"member-{name}.json", f"member-{name}.pt"]
+            members.append({"name": name, "format": "torch", "files": files})
+        else:
+            files = [f"member-{name}.skops"]
+            _dump_skops(det, directory / files[0])
+            members.append({"name": name, "format": "skops", "files": files})
+        artifacts.extend(files)
+    spec = {
+        "schema_version": model.schema_version,
+        "schema_hash": model.schema_hash,
+        "feature_names": list(model.feature_names),
+        "threshold": model.threshold,
+        "cuts": {
+            "suspicious": model.cuts.suspicious,
+            "highly_suspicious": model.cuts.highly_suspicious,
+            "artificial_candidate": model.cuts.artificial_candidate,
+            "indicator_evidence": model.cuts.indicator_evidence,
+        },
+        "contributions": model.contributions.to_json(),
+        "members": members,
+    }
+    (directory / "model.json").write_bytes(orjson.dumps(spec))
+    return artifacts
+
+
+def _manifest(
+    model: TrainedModel, directory: Path, artifacts: list[str], data_sha256: str
+) -> dict[str, Any]:
+    detectors = [
+        {
+            "name": name,
+            "type": f"{type(det).__module__}.{type(det).__name__}",
+            "params": _json_safe(det.get_params()),
+        }
+        for name, det in model.ensemble.members_
+    ]
+    return {
+        "model_id": model.model_id,
+        "version": model.version,
+        "created": model.created,
+        "detectors": detectors,
+        "ensemble": {
+            "method": model.ensemble.method,
+            "weights": [float(w) for w in model.ensemble.weights_],
+        },
+        "feature_schema": {
+            "version": model.schema_version,
+            "hash": model.schema_hash,
+            "n_features": len(model.feature_names),
+        },
+        "training_data_sha256": data_sha256,
+        "params": model.params,
+        "metrics": model.metrics,
+        "libraries": {
+            "python": platform.python_version(),
+            **{pkg: _pkg_version(pkg) for pkg in ("numpy", "scikit-learn", "torch", "skops")},
+        },
+        "artifacts": {name: sha256_file(directory / name) for name in artifacts},
+    }
+
+
+def _verify_artifacts(directory: Path, manifest: dict[str, Any]) -> None:
+    artifacts = manifest.get("artifacts")
+    if not isinstance(artifacts, dict) or "model.json" not in artifacts:
+        raise IntegrityError(f"{directory}: manifest lists no artifacts")
+    for name, expected in artifacts.items():
+        path = directory / name
+        if Path(name).name != name or not path.is_file():
+            raise IntegrityError(f"{directory}: artifact {name!r} is missing")
+        actual = sha256_file(path)
+        if actual != expected:
+            raise IntegrityError(
+                f"{directory}: artifact {name!r} has sha256 {actual[:12]}..., "
+                f"the manifest says {str(expected)[:12]}...; the model was modified or corrupted"
+            )
+
+
+def _dump_skops(obj: Any, path: Path) -> None:
+    import skops.io as sio
+
+    sio.dump(obj, path, compression=zipfile.ZIP_DEFLATED)
+
+
+def _load_skops(path: Path) -> Any:
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=path)
+    refused = sorted(set(untrusted) - ALLOWED_TYPES)
+    if refused:
+        raise ModelError(f"{path.name} holds types outside the allow-list: {refused}")
+    return sio.load(path, trusted=list(untrusted))
+
+
+def _load_member(directory: Path, member: dict[str, Any]) -> Any:
+    if member["format"] == "skops":
+        return _load_skops(directory / member["files"][0])
+    if member["format"] == "torch":
+        from core.detectors.autoencoder import AutoencoderDetector
+
+        config = orjson.loads((directory / member["files"][0]).read_bytes())
+        state = _load_torch_state(directory / member["files"][1])
+        return AutoencoderDetector.from_state(config, state, device="cpu")
+    raise ModelError(f"unknown member format {member['format']!r}")
+
+
+def _save_torch_state(state: dict[str, Any], path: Path) -> None:
+    # torch is imported here, lazily, only when an autoencoder is saved or loaded (the
+    # autoencoder module has already imported it by then).
+    import torch
+
+    torch.save(state, path)
+
+
+def _load_torch_state(path: Path) -> dict[str, Any]:
+    import torch
+
+    state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
+    return state
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return repr(value)
+
+
+def _pkg_version(name: str) -> str | None:
+    try:
+        return package_version(name)
+    except PackageNotFoundError:
+        return None

@@ -1,0 +1,407 @@
+"""The training pipeline: catalog → split → features → search → select → ensemble → validate.
+
+Steps (each with a progress bar on stderr when ``progress`` is on):
+
+1. **Load** the neo.v1 JSONL catalog (gzip or plain); invalid lines are reported, not fatal.
+2. **Split** the real naturals, seeded, into train / validation / test (60 / 20 / 20).
+3. **Inject** artificial objects (:mod:`core.synthetic`) into validation and test, built on
+   templates from the same split (never from train), ``injected_fraction`` of its naturals.
+4. **Features** (:func:`core.features.extract_features`) and the **preprocessor**, fitted on
+   the training rows only.
+5. **Search** (:mod:`core.search`) for each detector kind; every candidate is fitted on train
+   and ranked on validation by average precision, ties by ROC-AUC, then by order (the grid
+   lists cheaper forests first).
+6. **Ensemble** of the best member per kind, weighted by validation AP; the combination
+   method (weighted average, voting, stacking, dynamic) is also chosen on validation AP.
+7. **Threshold** on validation naturals at ``target_false_alert_rate`` (default 1 %); the
+   category cuts at 1/5 and 1/20 of that rate (see :mod:`core.model`). Feature-contribution
+   sensitivities by occlusion on validation anomalies (:mod:`core.explain`).
+8. **Final evaluation** on the untouched test split, per member and for the ensemble:
+   ROC-AUC and AP with bootstrap CIs, false-alert and detection rates at thresholds fixed on
+   validation (:mod:`core.evaluation`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import structlog
+
+from core._types import FloatArray, IntArray
+from core.detectors.base import BaseDetector
+from core.ensemble import EnsembleDetector, Method
+from core.errors import ModelError, RecordError
+from core.evaluation import (
+    DetectorEvaluation,
+    average_precision,
+    evaluate_scores,
+    roc_auc,
+    threshold_at_false_alert_rate,
+)
+from core.explain import ContributionModel, occlusion_sensitivity
+from core.features import FEATURE_SCHEMA, extract_features
+from core.model import CategoryCuts, TrainedModel
+from core.preprocessing import Preprocessor
+from core.records import NeoRecord, decode_record
+from core.report import ReportPlotData
+from core.search import DETECTOR_KINDS, SearchMethod, Trial, grid_candidates, run_search
+from core.synthetic import generate_artificial
+
+__all__ = ["InvalidLine", "TrainingConfig", "TrainingResult", "load_catalog", "train"]
+
+_log = structlog.get_logger(__name__)
+_METHODS: tuple[Method, ...] = ("weighted_average", "voting", "stacking", "dynamic")
+_OCCLUSION_ROWS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidLine:
+    """A catalog line that failed validation (1-based line number)."""
+
+    line: int
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Everything that decides a training run.
+
+    Attributes
+    ----------
+    catalog : Path
+        neo.v1 JSONL (``.gz`` allowed) of real natural objects.
+    search : {"grid", "random", "bayesian"}
+    n_trials : int
+        Trials per detector kind for random and Bayesian search.
+    seed : int
+        Seeds the split, the injection, the search and the detectors.
+    quick : bool
+        Small configurations (quick grid, few epochs, fewer bootstrap replicates).
+    max_records : int or None
+        Use a seeded subset of this many catalog records (tests).
+    injected_fraction : float
+        Injected objects per natural in validation and test.
+    target_false_alert_rate : float
+        False-alert rate on validation naturals that sets the alert threshold.
+    n_boot : int
+        Bootstrap replicates of the confidence intervals.
+    progress : bool
+        Show tqdm progress bars on stderr.
+    """
+
+    catalog: Path
+    search: SearchMethod = "grid"
+    n_trials: int = 12
+    seed: int = 0
+    quick: bool = False
+    max_records: int | None = None
+    injected_fraction: float = 0.1
+    target_false_alert_rate: float = 0.01
+    n_boot: int = 200
+    progress: bool = True
+    detector_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    @classmethod
+    def quick_config(cls, catalog: Path, *, seed: int = 0, **changes: Any) -> TrainingConfig:
+        """A configuration that trains in seconds: quick grid, short training, 50 replicates."""
+        return replace(cls(catalog=catalog, seed=seed, quick=True, n_boot=50), **changes)
+
+
+@dataclass
+class TrainingResult:
+    """Output of :func:`train`: the model, its report and the data behind the plots."""
+
+    model: TrainedModel
+    report: dict[str, Any]
+    plot: ReportPlotData
+    invalid_lines: list[InvalidLine]
+    training_data_sha256: str
+
+
+def load_catalog(path: Path) -> tuple[list[NeoRecord], list[InvalidLine], str]:
+    """Read and validate a neo.v1 JSONL catalog: (records, invalid lines, sha256 of the file)."""
+    raw = path.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    records: list[NeoRecord] = []
+    invalid: list[InvalidLine] = []
+    for lineno, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(decode_record(line))
+        except RecordError as exc:
+            invalid.append(InvalidLine(lineno, exc.field, exc.reason))
+    return records, invalid, digest
+
+
+def _detector(kind: str, params: Mapping[str, Any], config: TrainingConfig) -> BaseDetector:
+    fixed: dict[str, Any] = {"random_state": config.seed}
+    if kind == "iforest":
+        from core.detectors.iforest import IsolationForestDetector
+
+        return IsolationForestDetector(**{**fixed, **params})
+    if kind == "ocsvm":
+        from core.detectors.ocsvm import OneClassSVMDetector
+
+        return OneClassSVMDetector(**{**fixed, **params})
+    from core.detectors.autoencoder import AutoencoderDetector
+
+    # Large batches: on a small CPU the per-step overhead dominates, not the arithmetic.
+    fixed |= {"device": "cpu", "batch_size": 1024, "patience": 5}
+    fixed |= {"max_epochs": 10, "hidden_layers": (32, 16)} if config.quick else {"max_epochs": 40}
+    return AutoencoderDetector(**{**fixed, **params})
+
+
+@dataclass
+class _Split:
+    """One labelled evaluation set (validation or test) in preprocessed space."""
+
+    X: FloatArray
+    raw: FloatArray
+    labels: IntArray
+    families: list[tuple[str, ...]]
+
+
+class _Stage:
+    """A tqdm bar per pipeline stage (disabled when progress is off)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str, total: int) -> Iterator[Any]:
+        from tqdm import tqdm
+
+        start = time.perf_counter()
+        with tqdm(total=total, desc=name, disable=not self.enabled, leave=True) as bar:
+            yield bar
+        self.timings[name] = round(time.perf_counter() - start, 3)
+
+
+@dataclass(frozen=True)
+class _Best:
+    """The selected candidate of one detector kind."""
+
+    detector: BaseDetector
+    trial: Trial
+    roc_auc: float
+
+
+def _search(
+    kind: str, X_train: FloatArray, val: _Split, config: TrainingConfig, bar: Any
+) -> tuple[_Best, list[dict[str, Any]]]:
+    """Fit every candidate of ``kind`` on train, rank on validation: AP, then AUC, then order."""
+    fitted: list[tuple[BaseDetector, float]] = []
+
+    def objective(params: Mapping[str, Any]) -> float:
+        det = _detector(kind, {**params, **config.detector_overrides.get(kind, {})}, config)
+        det.fit(X_train)
+        scores = det.score_samples(val.X)
+        ap, auc = average_precision(val.labels, scores), roc_auc(val.labels, scores)
+        fitted.append((det, auc))
+        bar.update()
+        return ap
+
+    trials = run_search(
+        kind,
+        objective,
+        method=config.search,
+        n_trials=config.n_trials,
+        seed=config.seed,
+        quick=config.quick,
+    )
+    top = min(range(len(trials)), key=lambda i: (-trials[i].value, -fitted[i][1], i))
+    _log.info("search_done", kind=kind, best=dict(trials[top].params), ap=trials[top].value)
+    table = [
+        {"params": dict(t.params), "average_precision": t.value, "roc_auc": fitted[i][1]}
+        for i, t in enumerate(trials)
+    ]
+    return _Best(fitted[top][0], trials[top], fitted[top][1]), table
+
+
+def train(config: TrainingConfig) -> TrainingResult:
+    """Run the whole pipeline (see the module docstring) and return the trained model."""
+    stage = _Stage(config.progress)
+    rng = np.random.default_rng(config.seed)
+    with stage("load catalog", 1) as bar:
+        records, invalid, digest = load_catalog(config.catalog)
+        if config.max_records is not None and len(records) > config.max_records:
+            keep = np.sort(rng.choice(len(records), config.max_records, replace=False))
+            records = [records[i] for i in keep]
+        if len(records) < 50:
+            raise ModelError(f"{config.catalog}: {len(records)} valid records, need at least 50")
+        bar.update()
+    order = rng.permutation(len(records))
+    n_train, n_val = int(0.6 * len(records)), int(0.2 * len(records))
+    parts = [order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :]]
+    train_recs, val_recs, test_recs = ([records[i] for i in p] for p in parts)
+
+    with stage("features", 3) as bar:
+        train_fm = extract_features(train_recs)
+        pre = Preprocessor().fit(train_fm.values)
+        X_train = pre.transform(train_fm.values)
+        bar.update()
+        splits = []
+        for natural in (val_recs, test_recs):
+            n_inj = max(10, round(config.injected_fraction * len(natural)))
+            injected = generate_artificial(natural, n_inj, rng)
+            fm = extract_features([*natural, *injected.records])
+            labels = np.r_[np.zeros(len(natural), np.int64), np.ones(n_inj, np.int64)]
+            families: list[tuple[str, ...]] = [()] * len(natural) + list(injected.families)
+            splits.append(_Split(pre.transform(fm.values), fm.values, labels, families))
+            bar.update()
+    val, test = splits
+
+    best: dict[str, _Best] = {}
+    trials_report: dict[str, list[dict[str, Any]]] = {}
+    for kind in DETECTOR_KINDS:
+        n = (
+            len(grid_candidates(kind, quick=config.quick))
+            if config.search == "grid"
+            else config.n_trials
+        )
+        with stage(f"search {kind}", n) as bar:
+            best[kind], trials_report[kind] = _search(kind, X_train, val, config, bar)
+
+    members = [(kind, best[kind].detector) for kind in DETECTOR_KINDS]
+    weights = [max(best[kind].trial.value, 1e-3) for kind in DETECTOR_KINDS]
+    with stage("ensemble", len(_METHODS)) as bar:
+        candidates = []
+        for i, method in enumerate(_METHODS):
+            ens = EnsembleDetector(members, weights=weights, method=method, prefit=True)
+            ens.fit(X_train)
+            s = ens.score_details(val.X).scores
+            candidates.append((-average_precision(val.labels, s), -roc_auc(val.labels, s), i, ens))
+            bar.update()
+        ensemble = min(candidates, key=lambda c: c[:3])[3]
+
+    with stage("threshold + contributions", 2) as bar:
+        val_details = ensemble.score_details(val.X)
+        natural_val = val_details.scores[val.labels == 0]
+        far = config.target_false_alert_rate
+        cuts = CategoryCuts(
+            suspicious=threshold_at_false_alert_rate(natural_val, far),
+            highly_suspicious=threshold_at_false_alert_rate(natural_val, far / 5),
+            artificial_candidate=threshold_at_false_alert_rate(natural_val, far / 20),
+        )
+        bar.update()
+        anomalous = val.X[val.labels == 1][:_OCCLUSION_ROWS]
+        sensitivity = occlusion_sensitivity(
+            lambda M: ensemble.score_details(M).scores, anomalous, np.median(X_train, axis=0)
+        )
+        contributions = ContributionModel.fit(
+            X_train,
+            pre.get_feature_names_out(FEATURE_SCHEMA.names),
+            pre.source_index_,
+            sensitivity,
+        )
+        bar.update()
+
+    with stage("final evaluation", len(members) + 1) as bar:
+        evaluations = _evaluate(ensemble, val=val, test=test, far=far, config=config, bar=bar)
+    params = {
+        "search": config.search,
+        "seed": config.seed,
+        "quick": config.quick,
+        "members": {kind: dict(best[kind].trial.params) for kind in DETECTOR_KINDS},
+        "ensemble": {"method": ensemble.method, "weights": ensemble.weights_.tolist()},
+        "target_false_alert_rate": far,
+    }
+    metrics = {
+        "test": {ev.name: ev.to_dict() for ev in evaluations},
+        "validation": {
+            k: {"average_precision": best[k].trial.value, "roc_auc": best[k].roc_auc}
+            for k in DETECTOR_KINDS
+        },
+        "detection_by_family": _by_family(ensemble, test, cuts.suspicious),
+    }
+    model = TrainedModel(
+        schema_version=FEATURE_SCHEMA.version,
+        schema_hash=FEATURE_SCHEMA.hash,
+        feature_names=tuple(FEATURE_SCHEMA.names),
+        preprocessor=pre,
+        ensemble=ensemble,
+        threshold=cuts.suspicious,
+        cuts=cuts,
+        contributions=contributions,
+        params=params,
+        metrics=metrics,
+    )
+    catalog_raw = np.vstack([train_fm.values, val.raw[val.labels == 0], test.raw[test.labels == 0]])
+    catalog_scores = model.score_matrix(catalog_raw).scores
+    test_scores = ensemble.score_details(test.X).scores
+    plot = ReportPlotData(
+        natural_scores=test_scores[test.labels == 0],
+        injected_scores=test_scores[test.labels == 1],
+        threshold=cuts.suspicious,
+        a_au=catalog_raw[:, FEATURE_SCHEMA.index("orb_a_au")],
+        e=catalog_raw[:, FEATURE_SCHEMA.index("orb_e")],
+        i_deg=catalog_raw[:, FEATURE_SCHEMA.index("orb_i_deg")],
+        catalog_scores=catalog_scores,
+    )
+    report = {
+        "catalog": str(config.catalog),
+        "training_data_sha256": digest,
+        "n_records": len(records),
+        "invalid_lines": len(invalid),
+        "split": {"train": len(train_recs), "validation": len(val_recs), "test": len(test_recs)},
+        "injected": {"validation": int(val.labels.sum()), "test": int(test.labels.sum())},
+        "params": params,
+        "metrics": metrics,
+        "trials": trials_report,
+        "timings_s": stage.timings,
+    }
+    return TrainingResult(model, report, plot, invalid, digest)
+
+
+def _evaluate(
+    ensemble: EnsembleDetector,
+    *,
+    val: _Split,
+    test: _Split,
+    far: float,
+    config: TrainingConfig,
+    bar: Any,
+) -> list[DetectorEvaluation]:
+    """Per-member and ensemble evaluation on test, thresholds fixed on validation naturals."""
+    v, t = ensemble.score_details(val.X), ensemble.score_details(test.X)
+    columns = [
+        (name, v.member_scores[:, j], t.member_scores[:, j])
+        for j, name in enumerate(v.member_names)
+    ]
+    columns.append(("ensemble", v.scores, t.scores))
+    out = []
+    for name, v_scores, t_scores in columns:
+        threshold = threshold_at_false_alert_rate(v_scores[val.labels == 0], far)
+        out.append(
+            evaluate_scores(
+                name, test.labels, t_scores, threshold, n_boot=config.n_boot, seed=config.seed
+            )
+        )
+        bar.update()
+    return out
+
+
+def _by_family(ensemble: EnsembleDetector, test: _Split, threshold: float) -> dict[str, float]:
+    """Detection rate at the threshold among test injected objects, per family and overall."""
+    scores = ensemble.score_details(test.X).scores
+    injected = np.flatnonzero(test.labels == 1)
+    groups: dict[str, list[int]] = {"all_families": [], "partial": []}
+    for i in injected:
+        fams = test.families[i]
+        groups["all_families" if len(fams) == 4 else "partial"].append(int(i))
+        for f in fams:
+            groups.setdefault(f, []).append(int(i))
+    return {k: float(np.mean(scores[v] >= threshold)) for k, v in groups.items() if v}

@@ -1,0 +1,125 @@
+"""``neo-streamer score``: score a neo.v1 JSONL file offline with a registered model.
+
+One ``neo.anomaly.v1`` result per input line, in input order, JSON lines on ``--output``
+(stdout with ``-``). An invalid line gives an error result for that line,
+``{"schema": "neo.anomaly.v1", "error": {"line": N, "field": ..., "reason": ...}}``, and
+scoring continues. Records are scored in batches of 1024. Blank lines are skipped. Exit 0
+when the file was processed; 2 when the input cannot be read or the model cannot be loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["BATCH_SIZE", "add_arguments", "run"]
+
+BATCH_SIZE = 1024
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``score`` options to ``parser``."""
+    parser.add_argument(
+        "--input",
+        required=True,
+        type=Path,
+        metavar="PATH",
+        help="neo.v1 JSONL file (.jsonl or .jsonl.gz)",
+    )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=_ROOT / "models",
+        metavar="DIR",
+        help="model registry (its current model) or one model version directory "
+        "(default: the project's models/)",
+    )
+    parser.add_argument(
+        "--output",
+        default="-",
+        metavar="PATH",
+        help="where results go, one JSON line each; '-' = stdout (default)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score every line of ``args.input``; return the exit code."""
+    import orjson
+
+    from core.errors import ModelError, RecordError
+    from core.inference import RESULT_SCHEMA, InferenceEngine
+    from core.records import NeoRecord, decode_record
+    from core.registry import load_model
+    from streamer.logging import configure_logging
+
+    configure_logging("warning")
+    try:
+        engine = InferenceEngine(load_model(args.model), cache_size=0)
+    except (ModelError, OSError) as exc:
+        print(f"neo-streamer score: cannot load model from {args.model}: {exc}", file=sys.stderr)
+        return 2
+    scored = errors = 0
+    try:
+        with _open_output(args.output) as out:
+            pending: list[tuple[int, NeoRecord | dict[str, Any]]] = []
+
+            def flush() -> None:
+                records = [item for _, item in pending if not isinstance(item, dict)]
+                results = iter(engine.predict_batch(records)) if records else iter(())
+                for _, item in pending:
+                    res = item if isinstance(item, dict) else next(results)
+                    out.write(orjson.dumps(res) + b"\n")
+                pending.clear()
+
+            for number, line in _lines(args.input):
+                try:
+                    pending.append((number, decode_record(line)))
+                    scored += 1
+                except RecordError as exc:
+                    errors += 1
+                    error = {"line": number, "field": exc.field, "reason": exc.reason}
+                    pending.append((number, {"schema": RESULT_SCHEMA, "error": error}))
+                if len(pending) >= BATCH_SIZE:
+                    flush()
+            flush()
+    except (OSError, EOFError) as exc:
+        print(f"neo-streamer score: cannot read {args.input}: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"scored {scored} records, {errors} invalid lines, model {engine.model_version}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as stream:
+        for number, line in enumerate(stream, start=1):
+            if line.strip():
+                yield number, line
+
+
+class _open_output:  # noqa: N801 - used as a context manager like open()
+    """stdout (binary, not closed) for ``-``, else the file."""
+
+    def __init__(self, target: str) -> None:
+        self._target = target
+        self._fh: IO[bytes] | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        if self._target == "-":
+            return sys.stdout.buffer
+        self._fh = open(self._target, "wb")
+        return self._fh
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        else:
+            sys.stdout.flush()

@@ -1,0 +1,56 @@
+"""``neo-streamer models list|show|activate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from core.registry import current_version, save_model
+from core.training import TrainingConfig, train
+from streamer.cli import main
+
+CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    root = tmp_path_factory.mktemp("registry")
+    model = train(
+        TrainingConfig.quick_config(CATALOG, seed=5, max_records=800, progress=False)
+    ).model
+    versions = [save_model(model, root, training_data_sha256="c" * 64).name for _ in range(2)]
+    return root, versions
+
+
+def test_list_marks_the_current_version(
+    registry: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, (first, second) = registry
+    assert main(["models", "--registry", str(root), "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines] == [[first, "neo-ensemble"], ["*", second]]
+    assert "test ROC-AUC" in lines[1]
+
+
+def test_show_prints_the_manifest(
+    registry: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, (first, _) = registry
+    assert main(["models", "show", first, "--registry", str(root)]) == 0
+    manifest = orjson.loads(capsys.readouterr().out)
+    assert manifest["version"] == first
+    assert manifest["training_data_sha256"] == "c" * 64
+
+
+def test_activate_changes_current_and_unknown_version_exits_1(
+    registry: tuple[Path, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    root, (first, second) = registry
+    assert main(["models", "--registry", str(root), "activate", first]) == 0
+    assert current_version(root) == first
+    assert main(["models", "--registry", str(root), "activate", "nope"]) == 1
+    assert "no version 'nope'" in capsys.readouterr().err
+    assert current_version(root) == first
+    assert main(["models", "--registry", str(root), "activate", second]) == 0

@@ -1,0 +1,82 @@
+"""``neo-streamer score``: one result per line, in order, errors in place, exit 0."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import orjson
+import pytest
+
+from core.registry import save_model
+from core.training import TrainingConfig, train
+from streamer.cli import main
+
+CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("registry")
+    result = train(TrainingConfig.quick_config(CATALOG, seed=4, max_records=1000, progress=False))
+    save_model(result.model, root, training_data_sha256=result.training_data_sha256)
+    return root
+
+
+def test_results_in_input_order_with_error_results_for_invalid_lines(
+    registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = gzip.decompress(CATALOG.read_bytes()).splitlines()[:6]
+    lines = [
+        good[0],
+        good[1],
+        b'{"designation": "bad", "orbit": {"e": 0.1, "i_deg": 200, "a_au": 1.0}}',
+        good[2],
+        b"",
+        b"{not json",
+        *good[3:],
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\n".join(lines) + b"\n")
+    out = tmp_path / "out.jsonl"
+    code = main(["score", "--input", str(src), "--model", str(registry), "--output", str(out)])
+    assert code == 0
+    results = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert len(results) == 8  # the blank line is skipped
+    expected = [orjson.loads(g)["designation"] for g in good]
+    assert [r.get("designation") for r in results] == [
+        expected[0],
+        expected[1],
+        None,
+        expected[2],
+        None,
+        *expected[3:],
+    ]
+    assert results[2] == {
+        "schema": "neo.anomaly.v1",
+        "error": {"line": 3, "field": "orbit.i_deg", "reason": results[2]["error"]["reason"]},
+    }
+    assert results[4]["error"]["line"] == 6 and results[4]["error"]["field"] == "$"
+    assert all(r["schema"] == "neo.anomaly.v1" for r in results)
+    assert "scored 6 records, 2 invalid lines" in capsys.readouterr().err
+
+
+def test_stdout_output_and_version_directory(
+    registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.jsonl.gz"
+    src.write_bytes(
+        gzip.compress(b"\n".join(gzip.decompress(CATALOG.read_bytes()).splitlines()[:3]))
+    )
+    version_dir = next(p for p in registry.iterdir() if p.is_dir())
+    assert main(["score", "--input", str(src), "--model", str(version_dir)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3
+    assert orjson.loads(lines[0])["model"]["version"] == version_dir.name
+
+
+def test_unloadable_model_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"{}\n")
+    assert main(["score", "--input", str(src), "--model", str(tmp_path)]) == 2
+    assert "cannot load model" in capsys.readouterr().err
