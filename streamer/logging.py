@@ -59,5 +59,9 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
 
 
 def get_logger(name: str) -> Any:
-    """A structlog logger bound with ``logger=name``."""
-    return structlog.get_logger(name).bind(logger=name)
+    """A structlog logger bound with ``module=name``.
+
+    Lazy: configuration made later by :func:`configure_logging` still applies to loggers
+    created at import time.
+    """
+    return structlog.get_logger(module=name)

@@ -28,13 +28,16 @@ log = get_logger(__name__)
 def _load_engine(cfg: ModelConfig) -> Any:
     """Load the model and wrap it in an inference engine (blocking; run in an executor)."""
     from core.inference import InferenceEngine
-
     from core.registry import load_model
 
     try:
         model = load_model(Path(cfg.path))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"cannot load a model from {cfg.path}: {exc}") from exc
+    except ModelError:
+        raise
+    except Exception as exc:
+        # model files are input we do not control: whatever a damaged one raises is a refusal,
+        # never a crash of the serving daemon
+        raise ModelError(f"cannot load a model from {cfg.path}: {exc!r}") from exc
     return InferenceEngine(model, cache_size=cfg.cache_size, cache_ttl_s=cfg.cache_ttl_s)
 
 
