@@ -5,8 +5,9 @@ The broker, in order of preference:
 1. ``KAFKA_BOOTSTRAP_SERVERS`` when set (``tools/run-tests.sh`` and CI set it);
 2. a throw-away ``apache/kafka`` container through testcontainers, when a Docker engine
    actually answers a ping;
-3. the project's local launcher, ``tools/kafka/kafka.sh up`` (official jars from Maven
-   Central, KRaft, 127.0.0.1:9092); stopped at the end only if this session started it.
+3. the project's local launcher, ``tools/kafka/kafka.sh acquire`` (official jars from Maven
+   Central, KRaft, 127.0.0.1:9092); released at the end, which stops the broker only when
+   no other session holds it and none of them found it already running.
 
 Every test under ``tests/integration/`` is marked ``kafka`` and gets a default timeout.
 """
@@ -129,9 +130,9 @@ async def _wait_until_answers(bootstrap: str, timeout_s: float) -> None:
             await admin.close()
 
 
-def _kafka_sh(command: str) -> subprocess.CompletedProcess[str]:
+def _kafka_sh(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", str(KAFKA_SH), command],
+        ["bash", str(KAFKA_SH), *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -140,18 +141,21 @@ def _kafka_sh(command: str) -> subprocess.CompletedProcess[str]:
 
 
 def _local_broker() -> Iterator[str]:
-    """``kafka.sh up``; ``kafka.sh down`` at the end only if this session started it."""
-    # `up` is a no-op on a healthy broker (and waits for one that another shell is
-    # starting), so ask `status` first only to know whether the broker is ours to stop.
-    already_running = _kafka_sh("status").returncode == 0
-    up = _kafka_sh("up")
+    """The local launcher's broker, held through a lease for this test session.
+
+    Several sessions (engineers, CI steps) may share the broker: ``acquire`` starts it if
+    needed, and the last ``release`` stops it only if a lease holder started it.
+    """
+    holder = str(os.getpid())
+    up = _kafka_sh("acquire", holder)
     if up.returncode != 0:
-        pytest.fail(f"tools/kafka/kafka.sh up failed:\n{up.stdout}\n{up.stderr}", pytrace=False)
+        pytest.fail(
+            f"tools/kafka/kafka.sh acquire failed:\n{up.stdout}\n{up.stderr}", pytrace=False
+        )
     try:
         yield f"127.0.0.1:{os.environ.get('KAFKA_PORT', '9092')}"
     finally:
-        if not already_running:
-            _kafka_sh("down")
+        _kafka_sh("release", holder)
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,10 @@
 #                      broker in the background and wait until it answers; no-op if running
 #   kafka.sh down      stop it gracefully (SIGTERM, then SIGKILL after a grace period)
 #   kafka.sh status    exit 0 if a broker answers on the port, 1 otherwise
+#   kafka.sh acquire [PID]   `up` on behalf of process PID (default: the caller), recorded
+#                      as a lease; for test sessions that share the broker
+#   kafka.sh release [PID]   drop PID's lease; the last release stops the broker if a
+#                      lease holder started it (never one started with `up`)
 #   kafka.sh topics [ARGS...]   kafka-topics on this broker (default: --list)
 #   kafka.sh fetch     only fetch the jars into tools/kafka/target/libs
 #
@@ -194,10 +198,9 @@ lock() {
     flock -w $((START_TIMEOUT + STOP_TIMEOUT + 60)) 9 || die "timed out waiting for $STATE/.lock"
 }
 
-cmd="${1:-}"
-[[ $# -gt 0 ]] && shift
-case "$cmd" in
-up)
+# Start the broker unless a healthy one answers; STARTED=1 when this call started it.
+ensure_up() {
+    STARTED=0
     check_java
     fetch_libs
     lock
@@ -205,24 +208,70 @@ up)
     if pid_alive; then
         if broker_answers; then
             say "already running on $BOOTSTRAP (pid $(cat "$PID_FILE"))"
-            exit 0
+            return 0
         fi
         say "pid $(cat "$PID_FILE") does not answer on $BOOTSTRAP; restarting it"
         stop_broker
     elif port_open; then
         if broker_answers; then
             say "a broker not started by kafka.sh already answers on $BOOTSTRAP; using it"
-            exit 0
+            return 0
         fi
         die "port $PORT is taken by something that is not a Kafka broker"
     fi
     rm -f "$PID_FILE"
     write_configs
     start_broker
+    STARTED=1
+}
+
+# Leases let several test sessions share one broker: the last holder to release stops it,
+# but only if a lease holder started it (a broker started with `up` is the user's).
+LEASES="$STATE/leases"
+AUTO_STOP="$STATE/stop-when-unleased"
+
+prune_leases() {
+    local lease
+    for lease in "$LEASES"/*; do
+        [[ -e "$lease" ]] || continue
+        kill -0 "$(basename "$lease")" 2>/dev/null || rm -f "$lease"
+    done
+}
+
+holder_pid() {
+    local holder="${1:-$PPID}"
+    [[ "$holder" =~ ^[0-9]+$ ]] || die "lease holder must be a process id, got '$holder'"
+    echo "$holder"
+}
+
+cmd="${1:-}"
+[[ $# -gt 0 ]] && shift
+case "$cmd" in
+up)
+    ensure_up
+    rm -f "$AUTO_STOP"
+    ;;
+acquire)
+    holder="$(holder_pid "${1:-}")"
+    ensure_up
+    ((STARTED)) && touch "$AUTO_STOP"
+    mkdir -p "$LEASES"
+    touch "$LEASES/$holder"
+    ;;
+release)
+    holder="$(holder_pid "${1:-}")"
+    lock
+    rm -f "$LEASES/$holder"
+    prune_leases
+    if [[ -f "$AUTO_STOP" ]] && ! compgen -G "$LEASES/*" >/dev/null; then
+        stop_broker
+        rm -f "$AUTO_STOP"
+    fi
     ;;
 down)
     lock
     stop_broker
+    rm -f "$AUTO_STOP"
     ;;
 status)
     if pid_alive && port_open; then
@@ -246,7 +295,7 @@ fetch)
     fetch_libs
     ;;
 *)
-    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
