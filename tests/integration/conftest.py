@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, for_code
 
@@ -37,8 +38,11 @@ KAFKA_IMAGE = "apache/kafka:4.1.1"
 # Maven fetch); a test that needs more sets its own ``pytest.mark.timeout``.
 DEFAULT_TIMEOUT_S = 300
 _TOPIC_READY_TIMEOUT_S = 30.0
+_READ_DEADLINE_S = 60.0
 
 TopicFactory = Callable[..., Awaitable[str]]
+Records = list[ConsumerRecord[bytes, bytes]]
+TopicReader = Callable[..., Awaitable[Records]]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -225,3 +229,43 @@ async def topic_factory(kafka_bootstrap: str) -> AsyncIterator[TopicFactory]:
             pass  # a test may delete its own topic (fault injection); nothing left to clean
         finally:
             await admin.close()
+
+
+@pytest.fixture
+def read_all(kafka_bootstrap: str) -> TopicReader:
+    """``await read_all(topic, partitions, isolation_level="read_uncommitted")``: every record.
+
+    Reads each partition from the beginning up to the end offsets taken at the start (the
+    last stable offset under ``read_committed``), in partition then offset order.
+    """
+
+    async def read(
+        topic: str, partitions: int, isolation_level: str = "read_uncommitted"
+    ) -> Records:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=kafka_bootstrap,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level=isolation_level,
+        )
+        await consumer.start()
+        try:
+            tps = [TopicPartition(topic, p) for p in range(partitions)]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            ends = await consumer.end_offsets(tps)
+            got: dict[int, Records] = {p: [] for p in range(partitions)}
+            deadline = time.monotonic() + _READ_DEADLINE_S
+            while True:
+                positions = {tp: await consumer.position(tp) for tp in tps}
+                if all(positions[tp] >= ends[tp] for tp in tps):
+                    return [r for p in range(partitions) for r in got[p]]
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{topic}: stuck at {positions}, ends {ends}")
+                batch = await consumer.getmany(*tps, timeout_ms=500)
+                for tp, records in batch.items():
+                    got[tp.partition].extend(records)
+        finally:
+            await consumer.stop()
+
+    return read

@@ -8,7 +8,6 @@ one object in order, the idempotent producer writes each record once, and a
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -16,42 +15,11 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.partitioner import DefaultPartitioner
 
 TopicFactory = Callable[..., Awaitable[str]]
-
-_READ_DEADLINE_S = 60.0
-
-
-async def _read_to_end(
-    bootstrap: str, topic: str, partitions: int, isolation_level: str = "read_uncommitted"
-) -> list[ConsumerRecord[bytes, bytes]]:
-    """Every record of ``topic`` up to its end offsets, read with the given isolation."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level=isolation_level,
-    )
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        records: list[ConsumerRecord[bytes, bytes]] = []
-        deadline = time.monotonic() + _READ_DEADLINE_S
-        while True:
-            positions = {tp: await consumer.position(tp) for tp in tps}
-            if all(positions[tp] >= ends[tp] for tp in tps):
-                return records
-            assert time.monotonic() < deadline, f"stuck at {positions}, ends {ends}"
-            batch = await consumer.getmany(*tps, timeout_ms=500)
-            for tp_records in batch.values():
-                records.extend(tp_records)
-    finally:
-        await consumer.stop()
+TopicReader = Callable[..., Awaitable[list[ConsumerRecord[bytes, bytes]]]]
 
 
 async def test_keys_keep_their_partition_and_order(
-    kafka_bootstrap: str, topic_factory: TopicFactory
+    kafka_bootstrap: str, topic_factory: TopicFactory, read_all: TopicReader
 ) -> None:
     topic = await topic_factory(partitions=3, prefix="keys")
     keys = [f"2024 PT{i}".encode() for i in range(12)]
@@ -65,7 +33,7 @@ async def test_keys_keep_their_partition_and_order(
     finally:
         await producer.stop()
 
-    got = await _read_to_end(kafka_bootstrap, topic, 3)
+    got = await read_all(topic, 3)
 
     assert sorted((r.key, r.value) for r in got) == sorted(sent)
     # The Java-compatible murmur2 partitioner decides, so every client agrees where a key lives.
@@ -79,7 +47,7 @@ async def test_keys_keep_their_partition_and_order(
 
 
 async def test_idempotent_producer_writes_each_record_once(
-    kafka_bootstrap: str, topic_factory: TopicFactory
+    kafka_bootstrap: str, topic_factory: TopicFactory, read_all: TopicReader
 ) -> None:
     topic = await topic_factory(partitions=1, prefix="idem")
     producer = AIOKafkaProducer(
@@ -92,7 +60,7 @@ async def test_idempotent_producer_writes_each_record_once(
     finally:
         await producer.stop()
 
-    got = await _read_to_end(kafka_bootstrap, topic, 1)
+    got = await read_all(topic, 1)
 
     assert offsets == list(range(50))
     assert [r.offset for r in got] == list(range(50))
@@ -100,7 +68,7 @@ async def test_idempotent_producer_writes_each_record_once(
 
 
 async def test_read_committed_sees_committed_transactions_only(
-    kafka_bootstrap: str, topic_factory: TopicFactory
+    kafka_bootstrap: str, topic_factory: TopicFactory, read_all: TopicReader
 ) -> None:
     topic = await topic_factory(partitions=2, prefix="txn")
     producer = AIOKafkaProducer(
@@ -120,8 +88,8 @@ async def test_read_committed_sees_committed_transactions_only(
     finally:
         await producer.stop()
 
-    committed = await _read_to_end(kafka_bootstrap, topic, 2, "read_committed")
-    everything = await _read_to_end(kafka_bootstrap, topic, 2, "read_uncommitted")
+    committed = await read_all(topic, 2, "read_committed")
+    everything = await read_all(topic, 2, "read_uncommitted")
 
     assert [r.value for r in committed] == [f"committed-{i}".encode() for i in range(5)]
     assert [r.value for r in everything] == [f"aborted-{i}".encode() for i in range(5)] + [
@@ -130,7 +98,7 @@ async def test_read_committed_sees_committed_transactions_only(
 
 
 async def test_consumed_offsets_commit_only_with_their_transaction(
-    kafka_bootstrap: str, topic_factory: TopicFactory
+    kafka_bootstrap: str, topic_factory: TopicFactory, read_all: TopicReader
 ) -> None:
     """Consume-transform-produce: the group offset moves with a commit, not with an abort."""
     source = await topic_factory(partitions=1, prefix="eos-in")
@@ -167,7 +135,7 @@ async def test_consumed_offsets_commit_only_with_their_transaction(
         await producer.stop()
 
     assert await _committed_offset(kafka_bootstrap, group, tp) == 4
-    outputs = await _read_to_end(kafka_bootstrap, sink, 1, "read_committed")
+    outputs = await read_all(sink, 1, "read_committed")
     assert [r.value for r in outputs] == [f"out-{i}".encode() for i in range(4)]
 
 
