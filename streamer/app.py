@@ -316,7 +316,7 @@ class Daemon:
 
     async def partitions_revoked(self, tps: set[TP]) -> None:
         """Finish (bounded) or abandon revoked partitions' work; never commit past a gap."""
-        if self._source is None or self._pool is None:
+        if self._source is None or self._pool is None or not tps:
             return
         self._source.revoking |= tps
         drained = await self._pool.wait_idle(tps, within=self.cfg.processing.rebalance_drain_s)
