@@ -1,0 +1,45 @@
+"""Options shared by the Kafka client commands (``produce``, ``tail``) and their config."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from streamer.config import AppConfig
+
+__all__ = ["add_kafka_options", "load_cli_config"]
+
+
+def add_kafka_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--bootstrap-servers`` and ``--config`` to ``parser``."""
+    parser.add_argument(
+        "--bootstrap-servers",
+        default=None,
+        metavar="HOST:PORT[,...]",
+        help="overrides kafka.bootstrap_servers",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        default=os.environ.get("NEO_STREAMER_CONFIG"),
+        help="TOML configuration (default: $NEO_STREAMER_CONFIG, else built-in defaults); "
+        "NEO_STREAMER_<SECTION>__<KEY> variables apply too",
+    )
+
+
+def load_cli_config(args: argparse.Namespace) -> AppConfig:
+    """The configuration file and environment, with ``--bootstrap-servers`` on top.
+
+    Raises
+    ------
+    streamer.errors.ConfigError
+        When the file or a value is invalid (the CLI exits with code 2).
+    """
+    from streamer.config import load_config
+
+    overrides = {}
+    if args.bootstrap_servers:
+        overrides["kafka.bootstrap_servers"] = args.bootstrap_servers
+    return load_config(args.config, overrides=overrides)

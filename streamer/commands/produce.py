@@ -1,0 +1,271 @@
+"""``neo-streamer produce``: feed NEO records into a Kafka topic.
+
+Inputs: neo.v1 JSONL (plain or ``.gz``), any file :mod:`core.formats` reads (MPC 80-column
+or ADES observations grouped into one record per object, NEA.txt, SBDB, CNEOS), or
+``sample`` for the bundled ``data/sample_stream.jsonl.gz``. JSONL lines are sent byte for
+byte, valid or not, so the daemon's validation and dead-letter path see exactly what the
+file holds. The key of each message is the record's designation (none when a line has no
+readable designation). The producer is idempotent with ``acks=all``; a progress bar goes
+to standard error and a summary to standard output.
+
+Exit codes: 0 all records acknowledged; 1 a record was refused by the broker (too large,
+...); 2 bad input file or configuration; 3 Kafka unreachable; 5 the topic does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from streamer.commands._kafka_options import add_kafka_options, load_cli_config
+
+if TYPE_CHECKING:
+    from aiokafka import AIOKafkaProducer
+
+    from streamer.config import AppConfig
+
+__all__ = ["SAMPLE_PATH", "add_arguments", "iter_messages", "run"]
+
+SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "sample_stream.jsonl.gz"
+"""The bundled sample stream that ``--input sample`` feeds."""
+
+_FORMATS = ("jsonl", "obs80", "ades", "nea", "sbdb", "cad")
+# Acknowledgements awaited in chunks: bounded memory, and still many requests in flight.
+_MAX_IN_FLIGHT = 1000
+
+Message = tuple[bytes | None, bytes]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``produce`` options to ``parser``."""
+    parser.add_argument(
+        "--input",
+        required=True,
+        metavar="PATH|sample",
+        help="records to send: a file, or 'sample' for the bundled sample stream",
+    )
+    parser.add_argument(
+        "--format",
+        choices=_FORMATS,
+        default=None,
+        help="input format; detected when omitted (a file whose first line is a JSON "
+        "object is jsonl)",
+    )
+    parser.add_argument(
+        "--topic", default=None, help="target topic (default: topics.input of the configuration)"
+    )
+    add_kafka_options(parser)
+    parser.add_argument(
+        "--rate", type=_positive(float), default=None, help="at most this many records/s"
+    )
+    parser.add_argument(
+        "--limit", type=_positive(int), default=None, help="send at most this many records"
+    )
+    parser.add_argument(
+        "--repeat", type=_positive(int), default=1, help="send the input this many times"
+    )
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress bar on standard error"
+    )
+
+
+def _positive(kind: type[int] | type[float]) -> Any:
+    def parse(text: str) -> int | float:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its error message
+    return parse
+
+
+def _resolve_input(name: str) -> Path:
+    return SAMPLE_PATH if name == "sample" else Path(name)
+
+
+def _open_bytes(path: Path) -> Any:
+    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
+
+
+def _detect(path: Path) -> str:
+    """``jsonl`` when the first non-blank line starts a JSON object, else core's detection."""
+    with _open_bytes(path) as fh:
+        for line in fh:
+            if line.strip():
+                if line.lstrip().startswith(b"{"):
+                    return "jsonl"
+                break
+    from core.formats import detect_format
+
+    return detect_format(path)
+
+
+def _key_of(line: bytes) -> bytes | None:
+    import orjson
+
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    designation = obj.get("designation") if isinstance(obj, dict) else None
+    return designation.encode() if isinstance(designation, str) and designation else None
+
+
+def iter_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
+    """Yield ``(key, value)`` messages for the records of ``path``.
+
+    Parameters
+    ----------
+    path : Path
+        Input file (``.gz`` is decompressed).
+    fmt : str, optional
+        ``jsonl`` or a :data:`core.formats.FORMATS` name; detected when None.
+
+    Raises
+    ------
+    core.errors.FormatError
+        When the format cannot be detected or the file does not parse.
+    OSError
+        When the file cannot be read.
+    """
+    name = fmt or _detect(path)
+    if name == "jsonl":
+        with _open_bytes(path) as fh:
+            for line in fh:
+                value = line.rstrip(b"\r\n")
+                if value.strip():  # blank lines separate nothing and carry no record
+                    yield _key_of(value), value
+        return
+    import orjson
+
+    from core.formats import read_records
+
+    for obj in read_records(path, name):
+        designation = obj.get("designation")
+        key = designation.encode() if isinstance(designation, str) and designation else None
+        yield key, orjson.dumps(obj)
+
+
+def _messages(args: argparse.Namespace) -> Iterator[Message]:
+    path = _resolve_input(args.input)
+    sent = 0
+    for _ in range(args.repeat):
+        for message in iter_messages(path, args.format):
+            if args.limit is not None and sent >= args.limit:
+                return
+            sent += 1
+            yield message
+
+
+def run(args: argparse.Namespace) -> int:
+    """Send the records of ``args.input`` to the topic; return the exit code."""
+    cfg = load_cli_config(args)
+    topic: str = args.topic or cfg.topics.input
+    path = _resolve_input(args.input)
+    if not path.is_file():
+        print(f"neo-streamer produce: no such input file: {path}", file=sys.stderr)
+        return 2
+    return asyncio.run(_produce(args, cfg, topic))
+
+
+async def _produce(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
+    from aiokafka import AIOKafkaProducer
+    from aiokafka.errors import KafkaConnectionError, KafkaError
+
+    from core.errors import FormatError
+    from streamer.config import aiokafka_security_kwargs
+
+    producer = AIOKafkaProducer(
+        bootstrap_servers=cfg.kafka.bootstrap_servers,
+        client_id=f"{cfg.kafka.client_id}-produce",
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=cfg.kafka.linger_ms,
+        request_timeout_ms=cfg.kafka.request_timeout_ms,
+        **aiokafka_security_kwargs(cfg.kafka),
+    )
+    servers = cfg.kafka.bootstrap_servers
+    try:
+        await producer.start()
+    except KafkaConnectionError as exc:
+        await producer.stop()
+        print(f"neo-streamer produce: cannot reach Kafka at {servers}: {exc}", file=sys.stderr)
+        return 3
+    try:
+        metadata = await producer.client.fetch_all_metadata()
+        if topic not in metadata.topics():
+            print(
+                f"neo-streamer produce: topic {topic!r} does not exist on {servers} (the daemon "
+                "creates its topics at start; or create it with kafka-topics)",
+                file=sys.stderr,
+            )
+            return 5
+        counts, seconds = await _send_all(producer, args, topic)
+    except FormatError as exc:
+        print(f"neo-streamer produce: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"neo-streamer produce: cannot read {args.input}: {exc}", file=sys.stderr)
+        return 2
+    except KafkaError as exc:
+        print(f"neo-streamer produce: the broker refused a record: {exc!r}", file=sys.stderr)
+        return 1
+    finally:
+        await producer.stop()
+    total = sum(counts.values())
+    spread = " ".join(f"{p}={n}" for p, n in sorted(counts.items()))
+    rate = total / seconds if seconds > 0 else float("inf")
+    print(
+        f"produced {total} records to {topic} on {servers} in {seconds:.1f} s "
+        f"({rate:.0f} records/s); per partition: {spread or '-'}"
+    )
+    return 0
+
+
+async def _send_all(
+    producer: AIOKafkaProducer, args: argparse.Namespace, topic: str
+) -> tuple[Counter[int], float]:
+    """Send every message, paced by ``--rate``; returns acknowledged counts per partition."""
+    from tqdm import tqdm
+
+    counts: Counter[int] = Counter()
+    pending: list[asyncio.Future[Any]] = []
+    start = time.monotonic()
+    # tqdm's disable=None hides the bar when standard error is not a terminal.
+    with tqdm(
+        total=args.limit,
+        unit="rec",
+        desc=topic,
+        file=sys.stderr,
+        disable=True if args.no_progress else None,
+    ) as bar:
+
+        async def settle() -> None:
+            # Await every pending ack before raising, so no failed future goes unretrieved.
+            outcomes = await asyncio.gather(*pending, return_exceptions=True)
+            pending.clear()
+            for outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    raise outcome
+                counts[outcome.partition] += 1
+
+        for sent, (key, value) in enumerate(_messages(args)):
+            if args.rate is not None:
+                # Pace against the start time, so short sleeps do not accumulate drift.
+                delay = start + sent / args.rate - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            pending.append(await producer.send(topic, value=value, key=key))
+            bar.update(1)
+            if len(pending) >= _MAX_IN_FLIGHT:
+                await settle()
+        await settle()
+    return counts, time.monotonic() - start

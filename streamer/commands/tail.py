@@ -1,0 +1,198 @@
+"""``neo-streamer tail``: print scored results (or alerts) from Kafka as they arrive.
+
+Reads the results topic, or the alerts topic with ``--alerts``, outside any consumer
+group (nothing is committed, every partition is read) and with ``read_committed``, so in
+exactly-once mode only committed results are shown. Each neo.anomaly.v1 result is printed
+as two readable lines (designation, score, category, then the top reasons: firing
+indicators and the features that pushed the score up), or as one JSON line with ``--json``.
+
+Exit codes: 0 after ``--max-messages`` messages or ``--timeout`` seconds without a new one;
+2 bad configuration; 3 Kafka unreachable; 5 the topic does not exist; 130 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from streamer.commands._kafka_options import add_kafka_options, load_cli_config
+
+if TYPE_CHECKING:
+    from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+    from streamer.config import AppConfig
+
+__all__ = ["add_arguments", "format_result", "run"]
+
+_TOP_REASONS = 3
+_TOP_FEATURES = 3
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``tail`` options to ``parser``."""
+    parser.add_argument(
+        "--alerts", action="store_true", help="read the alerts topic instead of the results"
+    )
+    parser.add_argument(
+        "--topic", default=None, help="read this topic instead (overrides --alerts)"
+    )
+    parser.add_argument("--json", action="store_true", help="print each message as a JSON line")
+    parser.add_argument(
+        "--from-beginning",
+        action="store_true",
+        help="start at the oldest message instead of only new ones",
+    )
+    parser.add_argument(
+        "--max-messages", type=int, default=None, metavar="N", help="stop after N messages"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="S",
+        help="stop after S seconds without a new message (default: wait forever)",
+    )
+    add_kafka_options(parser)
+
+
+def _number(value: Any, digits: int = 3) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "?"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def _reasons(result: Mapping[str, Any]) -> list[str]:
+    """Firing indicators' reasons, strongest first, then the top feature contributions."""
+    indicators = result.get("indicators")
+    items = indicators.get("items", []) if isinstance(indicators, Mapping) else []
+    firing = [i for i in items if isinstance(i, Mapping) and i.get("reason")]
+    firing.sort(key=lambda i: -float(i.get("weighted_score") or 0.0))
+    reasons = [str(i["reason"]) for i in firing[:_TOP_REASONS]]
+    contributions = result.get("contributions")
+    for c in (contributions if isinstance(contributions, list) else [])[:_TOP_FEATURES]:
+        if isinstance(c, Mapping) and "feature" in c:
+            reasons.append(
+                f"{c['feature']}={_number(c.get('value'), 4)} (+{_number(c.get('contribution'))})"
+            )
+    return reasons
+
+
+def format_result(result: Mapping[str, Any]) -> str:
+    """Two readable lines for one neo.anomaly.v1 result.
+
+    >>> print(format_result({"designation": "2020 SO", "anomaly_score": 0.996,
+    ...     "category": "artificial_candidate", "is_anomaly": True,
+    ...     "model": {"version": "3"}, "contributions": []}))
+    2020 SO  score 0.996  artificial_candidate  ANOMALY  model 3
+      why: -
+    """
+    designation = result.get("designation") or "<no designation>"
+    parts = [
+        str(designation),
+        f"score {_number(result.get('anomaly_score'))}",
+        str(result.get("category", "?")),
+    ]
+    if result.get("is_anomaly"):
+        parts.append("ANOMALY")
+    model = result.get("model")
+    if isinstance(model, Mapping) and model.get("version") is not None:
+        parts.append(f"model {model['version']}")
+    reasons = _reasons(result)
+    return "  ".join(parts) + "\n  why: " + ("; ".join(reasons) if reasons else "-")
+
+
+def _render(message: ConsumerRecord[bytes, bytes], as_json: bool) -> str:
+    import orjson
+
+    value = message.value or b""
+    try:
+        obj = orjson.loads(value)
+    except orjson.JSONDecodeError:
+        obj = None
+    if as_json:
+        # Valid JSON passes through re-encoded on one line; anything else is wrapped so
+        # the output stays one JSON object per line.
+        if obj is None:
+            wrapped = {
+                "undecodable": value.decode("utf-8", "replace"),
+                "source": {
+                    "topic": message.topic,
+                    "partition": message.partition,
+                    "offset": message.offset,
+                },
+            }
+            return orjson.dumps(wrapped).decode()
+        return orjson.dumps(obj).decode()
+    if not isinstance(obj, Mapping):
+        return (
+            f"<not a result: {len(value)} bytes at "
+            f"{message.topic}[{message.partition}]@{message.offset}>"
+        )
+    return format_result(obj)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print messages from the results or alerts topic; return the exit code."""
+    cfg = load_cli_config(args)
+    topic: str = args.topic or (cfg.topics.alerts if args.alerts else cfg.topics.results)
+    return asyncio.run(_tail(args, cfg, topic))
+
+
+async def _tail(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
+    from aiokafka import AIOKafkaConsumer
+    from aiokafka.errors import KafkaConnectionError
+
+    from streamer.config import aiokafka_security_kwargs
+
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=cfg.kafka.bootstrap_servers,
+        client_id=f"{cfg.kafka.client_id}-tail",
+        group_id=None,  # a viewer: no group, no commits, every partition
+        enable_auto_commit=False,
+        auto_offset_reset="earliest" if args.from_beginning else "latest",
+        isolation_level="read_committed",
+        request_timeout_ms=cfg.kafka.request_timeout_ms,
+        **aiokafka_security_kwargs(cfg.kafka),
+    )
+    servers = cfg.kafka.bootstrap_servers
+    try:
+        await consumer.start()
+    except KafkaConnectionError as exc:
+        await consumer.stop()
+        print(f"neo-streamer tail: cannot reach Kafka at {servers}: {exc}", file=sys.stderr)
+        return 3
+    try:
+        if topic not in await consumer.topics():
+            message = f"topic {topic!r} does not exist on {servers}"
+            print(f"neo-streamer tail: {message}", file=sys.stderr)
+            return 5
+        consumer.subscribe([topic])
+        await _print_messages(consumer, args)
+    finally:
+        await consumer.stop()
+    return 0
+
+
+async def _print_messages(consumer: AIOKafkaConsumer, args: argparse.Namespace) -> None:
+    """Print until ``--max-messages`` are shown or ``--timeout`` passes without one."""
+    shown = 0
+    last = time.monotonic()
+    while args.max_messages is None or shown < args.max_messages:
+        wait_s = 1.0
+        if args.timeout is not None:
+            wait_s = min(wait_s, args.timeout - (time.monotonic() - last))
+            if wait_s <= 0:
+                return
+        batches = await consumer.getmany(timeout_ms=int(wait_s * 1000))
+        # Partitions in order, each in offset order: per-designation order is kept.
+        for _tp, messages in sorted(batches.items(), key=lambda kv: kv[0].partition):
+            for message in messages:
+                print(_render(message, args.json), flush=True)
+                shown += 1
+                last = time.monotonic()
+                if args.max_messages is not None and shown >= args.max_messages:
+                    return

@@ -1,0 +1,116 @@
+"""``neo-streamer produce`` without a broker: what it would send, and its argument checks."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+from pathlib import Path
+
+import orjson
+import pytest
+
+from core.formats import read_records
+from streamer.cli import main
+from streamer.commands import produce
+from streamer.commands.produce import SAMPLE_PATH, iter_messages
+
+ROOT = Path(__file__).resolve().parents[3]
+MIXED_OBS80 = ROOT / "tests" / "fixtures" / "mpc80" / "mixed_objects.txt"
+
+_LINES = [
+    b'{"designation":"2024 PT5","orbit":{"a_au":1.01,"e":0.02,"i_deg":1.5}}',
+    b"{not json",
+    b'["an", "array"]',
+    b'{"orbit":{"a_au":1.2}}',
+    b'{"designation":"","orbit":{}}',
+    b'{"designation":"433","physical":{"H":10.4}}',
+]
+
+
+def _write_jsonl(path: Path, lines: list[bytes]) -> Path:
+    # Blank lines and CRLF endings as a hand-edited file would have them.
+    body = b"\r\n".join(lines[:3]) + b"\n\n   \n" + b"\n".join(lines[3:]) + b"\n"
+    if path.name.endswith(".gz"):
+        path.write_bytes(gzip.compress(body))
+    else:
+        path.write_bytes(body)
+    return path
+
+
+@pytest.mark.parametrize("name", ["in.jsonl", "in.jsonl.gz", "records.txt"])
+def test_jsonl_lines_are_sent_byte_for_byte_keyed_by_designation(tmp_path: Path, name: str) -> None:
+    path = _write_jsonl(tmp_path / name, _LINES)
+
+    messages = list(iter_messages(path))
+
+    assert messages == [
+        (b"2024 PT5", _LINES[0]),
+        (None, _LINES[1]),  # invalid JSON still goes out: the daemon dead-letters it
+        (None, _LINES[2]),
+        (None, _LINES[3]),
+        (None, _LINES[4]),
+        (b"433", _LINES[5]),
+    ]
+
+
+def test_observation_files_become_one_record_per_object() -> None:
+    expected = list(read_records(MIXED_OBS80))
+
+    messages = list(iter_messages(MIXED_OBS80))
+
+    assert [key for key, _ in messages] == [b"99942", b"2010 JV181", b"2020 NB1", b"101955"]
+    assert [orjson.loads(value) for _, value in messages] == expected
+
+
+def test_explicit_format_overrides_detection(tmp_path: Path) -> None:
+    path = tmp_path / "obs.dat"
+    path.write_bytes(MIXED_OBS80.read_bytes())
+
+    assert [k for k, _ in iter_messages(path, "obs80")][:1] == [b"99942"]
+
+
+def test_the_bundled_sample_is_found_and_complete() -> None:
+    messages = list(iter_messages(SAMPLE_PATH))
+
+    assert len(messages) == 3115
+    assert messages[0][0] == b"2020 QT7"
+    assert all(key is not None for key, _ in messages)
+
+
+def _args(path: Path, **kw: object) -> argparse.Namespace:
+    base: dict[str, object] = {"input": str(path), "format": None, "limit": None, "repeat": 1}
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_repeat_and_limit(tmp_path: Path) -> None:
+    path = tmp_path / "three.jsonl"
+    path.write_bytes(b'{"designation":"a"}\n{"designation":"b"}\n{"designation":"c"}\n')
+
+    def keys(**kw: object) -> list[bytes | None]:
+        return [k for k, _ in produce._messages(_args(path, **kw))]
+
+    assert keys(repeat=3, limit=7) == [b"a", b"b", b"c", b"a", b"b", b"c", b"a"]
+    assert keys(repeat=2) == [b"a", b"b", b"c"] * 2
+    assert keys(limit=2) == [b"a", b"b"]
+
+
+@pytest.mark.parametrize("flag", ["--rate", "--limit", "--repeat"])
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_counts_and_rates_must_be_positive(
+    flag: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["produce", "--input", "sample", flag, value])
+
+    assert exc.value.code == 2
+    assert f"{flag}: must be > 0, got {value}" in capsys.readouterr().err
+
+
+def test_missing_input_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.jsonl"
+
+    code = main(["produce", "--input", str(missing), "--topic", "t"])
+
+    assert code == 2
+    assert f"no such input file: {missing}" in capsys.readouterr().err
