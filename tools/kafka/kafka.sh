@@ -62,7 +62,9 @@ fetch_libs() {
     command -v mvn >/dev/null 2>&1 || die "mvn not found: Maven fetches the Kafka jars (apt-get install maven)"
     say "fetching the Kafka jars from Maven Central into $LIBS"
     rm -rf "$LIBS"
-    mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies \
+    # Maven prints bare colour resets even in batch mode; keep only its real messages.
+    mvn -q -B -f "$HERE/pom.xml" dependency:copy-dependencies 2>&1 \
+        | sed -e 's/\x1b\[[0-9;]*m//g' -e '/^[[:space:]]*$/d' >&2 \
         || die "mvn could not fetch the Kafka jars (see above)"
     touch "$LIBS/.complete"
 }
