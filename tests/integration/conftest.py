@@ -114,7 +114,12 @@ def _container_broker() -> Iterator[str]:
         container = container.with_env(key, value)
     bootstrap = f"127.0.0.1:{port}"
     with container:
-        asyncio.run(_wait_until_answers(bootstrap, timeout_s=120.0))
+        # A private loop: asyncio.run() would unset pytest-asyncio's current loop on exit.
+        loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(_wait_until_answers(bootstrap, timeout_s=120.0))
+        finally:
+            loop.close()
         yield bootstrap
 
 
