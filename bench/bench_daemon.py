@@ -89,8 +89,12 @@ async def run_case(
     daemon = harness.DaemonProcess(workdir / case.name, cfg).start()
     timeout = max(120.0, records / 200)
     dead_letters = 0
+    broker = harness.broker_pid()
+    broker_cpu = harness.RssSampler(broker) if broker is not None else None
     try:
-        with harness.RssSampler(daemon.pid) as rss:
+        with harness.RssSampler(daemon.pid) as rss, contextlib.ExitStack() as stack:
+            if broker_cpu is not None:
+                stack.enter_context(broker_cpu)
             if case.guarantee == "exactly_once":
                 async with harness.GroupProgress(bootstrap, group, input_topic) as progress:
                     samples = await harness.poll_progress(
@@ -114,7 +118,16 @@ async def run_case(
         steady_from = samples[0][0] if samples else None
         with contextlib.suppress(IndexError):
             steady_from = next(t for t, c in samples if c >= 0.1 * records)
-        memory = rss.mib(steady_from, samples[-1][0] if samples else None)
+        end = samples[-1][0] if samples else 0.0
+        memory = rss.mib(steady_from, end)
+        window = (steady_from or 0.0, end)
+        counted = done - 0.1 * records
+        cpu_us = 1e6 * rss.cpu_between(*window) / counted if counted > 0 else float("nan")
+        broker_us = (
+            1e6 * broker_cpu.cpu_between(*window) / counted
+            if broker_cpu is not None and counted > 0
+            else None
+        )
     finally:
         code = daemon.stop()
         await harness.delete_topics(bootstrap, outputs)
@@ -129,6 +142,9 @@ async def run_case(
         "rps": rate["rps"],
         "seconds": rate["seconds"],
         "rss_mib": memory,
+        # CPU per record (all threads), independent of the machine's other load
+        "daemon_cpu_us_per_record": cpu_us,
+        "broker_cpu_us_per_record": broker_us,
         "exit_code": code,
     }
     if case.guarantee != "exactly_once":
@@ -153,7 +169,8 @@ async def run_cases(
             )
             print(
                 f"  daemon {case.name:<14} {result['rps']:>10,.0f} records/s  "
-                f"RSS {result['rss_mib']['max']:,.0f} MiB",
+                f"RSS {result['rss_mib']['max']:,.0f} MiB  "
+                f"CPU {result['daemon_cpu_us_per_record']:,.0f} us/record",
                 flush=True,
             )
             out.append(result)

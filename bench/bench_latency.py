@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from bench import harness
 
@@ -40,7 +40,7 @@ class _Receiver:
 
     async def start(self) -> None:
         await self._consumer.start()
-        tps = await harness.topic_partitions(self._consumer, self._topic)
+        tps = [TopicPartition(self._topic, p) for p in range(harness.PARTITIONS)]
         self._consumer.assign(tps)
         await self._consumer.seek_to_beginning(*tps)
 

@@ -170,33 +170,19 @@ async def bulk_produce(
 # -- progress and rates -----------------------------------------------------------------------
 
 
-async def topic_partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    """The partitions of ``topic`` as a started consumer sees them (waits for metadata)."""
-    deadline = time.monotonic() + 30
-    while True:
-        await consumer.topics()  # refreshes the metadata
-        parts = consumer.partitions_for_topic(topic)
-        if parts:
-            return [TopicPartition(topic, p) for p in sorted(parts)]
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"no metadata for {topic} after 30 s")
-        await asyncio.sleep(0.2)
-
-
 class TopicCounter:
     """Counts the messages in a topic from its end offsets (cheap: no payload is read).
 
     Only meaningful for topics written without transactions (control markers take offsets).
+    The topic must have been made by :func:`create_topics` (``partitions`` partitions).
     """
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
-        self._topic = topic
+    def __init__(self, bootstrap: str, topic: str, partitions: int = PARTITIONS) -> None:
         self._consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-        self._tps: list[TopicPartition] = []
+        self._tps = [TopicPartition(topic, p) for p in range(partitions)]
 
     async def __aenter__(self) -> TopicCounter:
         await self._consumer.start()
-        self._tps = await topic_partitions(self._consumer, self._topic)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -300,12 +286,34 @@ def rss_kib(pid: int) -> int:
     return int(_proc_field(Path(f"/proc/{pid}/status"), "VmRSS"))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds ``pid`` has used (``/proc/<pid>/stat``, all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def broker_pid() -> int | None:
+    """Pid of the broker ``tools/kafka/kafka.sh`` started (its state dir), if it runs."""
+    state = Path(os.environ.get("KAFKA_STATE_DIR", ROOT / ".kafka"))
+    try:
+        pid = int((state / "kafka.pid").read_text().strip())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
+
+
 class RssSampler:
-    """Samples a process's RSS every ``interval_s`` in a background thread."""
+    """Samples a process's RSS and CPU time every ``interval_s`` in a background thread.
+
+    CPU time per record does not depend on what else the machine runs, unlike records/s, so
+    it is reported beside every rate measured on a shared machine.
+    """
 
     def __init__(self, pid: int, interval_s: float = 0.25) -> None:
         self._pid, self._interval = pid, interval_s
         self.samples: list[tuple[float, int]] = []  # (monotonic time, KiB)
+        self.cpu: list[tuple[float, float]] = []  # (monotonic time, CPU seconds)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
@@ -320,10 +328,17 @@ class RssSampler:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.samples.append((time.monotonic(), rss_kib(self._pid)))
-            except (OSError, ValueError):
+                now = time.monotonic()
+                self.samples.append((now, rss_kib(self._pid)))
+                self.cpu.append((now, cpu_seconds(self._pid)))
+            except (OSError, ValueError, IndexError):
                 return  # the process is gone
             self._stop.wait(self._interval)
+
+    def cpu_between(self, since: float, until: float) -> float:
+        """CPU seconds used between two monotonic times (nearest samples inside)."""
+        inside = [c for t, c in self.cpu if since <= t <= until]
+        return inside[-1] - inside[0] if len(inside) >= 2 else float("nan")
 
     def mib(self, since: float | None = None, until: float | None = None) -> dict[str, float]:
         """Median and max RSS (MiB) of the samples in ``[since, until]`` (all when None)."""

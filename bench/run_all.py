@@ -144,6 +144,66 @@ def table(summary: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+DOC = harness.ROOT / "docs" / "performance.md"
+DOC_START, DOC_END = "<!-- bench:latest:start -->", "<!-- bench:latest:end -->"
+
+
+def doc_section(summary: Mapping[str, Any]) -> str:
+    """The generated part of ``docs/performance.md``: run facts, the table, stage costs."""
+    m = summary.get("machine", {})
+    v = m.get("versions", {})
+    d = summary["details"]
+    lines = [
+        f"Run of {summary.get('date')} (`{summary.get('command')}`, commit {m.get('commit')}),"
+        f" {d.get('records', 0):,} records per daemon case.",
+        "",
+        f"Machine: {m.get('cpu')}, {m.get('cpus')} cores, {m.get('memory_gib')} GiB, "
+        f"{m.get('os')}; load average at the start {m.get('load_avg_1m')}.",
+        "Versions: Python {}, {}.".format(
+            m.get("python"), ", ".join(f"{k} {val}" for k, val in v.items())
+        ),
+        "",
+        table(summary),
+        "",
+        "| daemon case | records/s | daemon CPU µs/record | broker CPU µs/record | RSS MiB |",
+        "|---|---|---|---|---|",
+    ]
+    for c in d["daemon"]:
+        broker = c.get("broker_cpu_us_per_record")
+        lines.append(
+            f"| {c['case']} | {c['rps']:,.0f} | {c.get('daemon_cpu_us_per_record', 0):,.0f} | "
+            f"{'n/a' if broker is None else f'{broker:,.0f}'} | {c['rss_mib']['max']:,.0f} |"
+        )
+    stages = d.get("stages")
+    if stages:
+        lines += [
+            "",
+            f"Worker path, µs per record at batch {stages['batch']} (fastest of repeats):",
+            "",
+        ]
+        lines += ["| stage | batch " + str(stages["batch"]) + " | batch 1 |", "|---|---|---|"]
+        for name, us in stages["us_per_record"].items():
+            lines.append(f"| {name} | {us:,.1f} | {stages['us_per_record_batch1'][name]:,.1f} |")
+        b = stages["broker"]
+        lines.append(
+            f"| produce (send + ack, daemon producer) | {b['produce_us_per_record']:,.1f} | |"
+        )
+        lines.append(
+            f"| commit, µs per call (6 partitions) | {b['commit_ms_per_call'] * 1000:,.0f} | |"
+        )
+    return "\n".join(lines)
+
+
+def update_doc(path: Path, summary: Mapping[str, Any]) -> None:
+    """Replace the text between the markers in ``docs/performance.md`` with this run."""
+    text = path.read_text(encoding="utf-8")
+    if DOC_START not in text or DOC_END not in text:
+        return
+    head, rest = text.split(DOC_START, 1)
+    _, tail = rest.split(DOC_END, 1)
+    path.write_text(f"{head}{DOC_START}\n{doc_section(summary)}\n{DOC_END}{tail}", encoding="utf-8")
+
+
 def _script_json(script: Path, args: Sequence[str], timeout_s: float) -> dict[str, Any] | None:
     """Run an offline bench script with ``--json`` and return what it wrote (None if absent).
 
@@ -231,13 +291,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             daemon_records=args.records // 2 if args.quick else 50_000,
         )
     offline = ["--min-seconds", "0.5" if args.quick else "2"]
+    extra = {"engine": ["--model", str(args.model)], "features": []}
     for name in ("engine", "features"):
-        res = _script_json(harness.ROOT / "bench" / f"bench_{name}.py", offline, 900.0)
+        script = harness.ROOT / "bench" / f"bench_{name}.py"
+        res = _script_json(script, offline + extra[name], 900.0)
         if res is not None:
             raw[name] = res
     raw["wall_seconds"] = round(time.monotonic() - started, 1)
     summary = summarize(raw)
     paths = write_results(summary, args.out_dir, raw["date"], "-quick" if args.quick else "")
+    if not args.quick and DOC.is_file():
+        update_doc(DOC, summary)
     print()
     print(table(summary))
     print(f"\nwritten: {', '.join(str(p) for p in paths)}")
