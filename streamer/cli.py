@@ -18,14 +18,22 @@ __all__ = ["main"]
 
 # (name, module, one-line help)
 _COMMANDS: tuple[tuple[str, str, str], ...] = (
-    ("convert", "streamer.commands.convert", "convert obs80/ADES/NEA.txt/SBDB/CAD files to neo.v1 JSONL"),
+    (
+        "convert",
+        "streamer.commands.convert",
+        "convert obs80/ADES/NEA.txt/SBDB/CAD files to neo.v1 JSONL",
+    ),
     ("validate", "streamer.commands.validate", "check a neo.v1 JSONL file line by line"),
     ("screen", "streamer.commands.screen", "rank records by the rule-based indicators (no model)"),
     ("train", "streamer.commands.train", "train the ensemble and register the model"),
     ("score", "streamer.commands.score", "score a neo.v1 JSONL file offline"),
     ("models", "streamer.commands.models", "list, show or activate registered models"),
     ("run", "streamer.commands.run", "run the streaming daemon"),
-    ("produce", "streamer.commands.produce", "feed records or observation files into a Kafka topic"),
+    (
+        "produce",
+        "streamer.commands.produce",
+        "feed records or observation files into a Kafka topic",
+    ),
     ("tail", "streamer.commands.tail", "print results or alerts from Kafka as they arrive"),
 )
 
