@@ -22,6 +22,7 @@ is vectorised over the batch and depends on nothing but the record itself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -114,20 +115,20 @@ class ContributionModel:
         picked = np.take_along_axis(picked, order, axis=1)
         values = raw[np.arange(n)[:, None], self.source_index[idx]]
         flags = self.is_indicator[idx]
+        # An indicator column reports whether its feature was missing, not the raw value.
+        values = np.where(flags, np.isnan(values).astype(np.float64), values)
+        # Python lists from here: per-element numpy scalar access is the slow part.
+        names = self.names
         out: list[list[dict[str, Any]]] = []
-        for r in range(n):
+        for amounts, cols, vals in zip(picked.tolist(), idx.tolist(), values.tolist(), strict=True):
             row = []
-            for c in range(k):
-                amount = float(picked[r, c])
+            for amount, col, value in zip(amounts, cols, vals, strict=True):
                 if amount <= 0.0:
                     break
-                value = float(values[r, c])
-                if flags[r, c]:
-                    value = 1.0 if np.isnan(value) else 0.0
                 row.append(
                     {
-                        "feature": self.names[int(idx[r, c])],
-                        "value": None if np.isnan(value) else value,
+                        "feature": names[col],
+                        "value": None if math.isnan(value) else value,
                         "contribution": amount,
                     }
                 )

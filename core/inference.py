@@ -15,6 +15,7 @@ values must be treated as read-only because they are shared with the cache.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import deque
@@ -171,7 +172,7 @@ class InferenceEngine:
                     "category": categories[i],
                     "model": self._model_info,
                     "detectors": {
-                        name: {"score": None if ms[j] != ms[j] else ms[j], "weight": mw[j]}
+                        name: {"score": None if math.isnan(ms[j]) else ms[j], "weight": mw[j]}
                         for j, name in enumerate(names)
                     },
                     "failed_detectors": failed,
