@@ -315,27 +315,28 @@ class IndicatorResults:
             ``reason`` is a short explanation for firing indicators and None otherwise.
         """
         fire = set(self.firing(i))
+        # Whole rows as Python lists: per-element numpy scalar access dominated the engine.
+        raw, weighted = self.raw[i].tolist(), self.weighted[i].tolist()
+        confidence, values = self.confidence[i].tolist(), self.values[i].tolist()
         items = []
         for j, spec in enumerate(self.specs):
             reason = None
             if spec.name in fire:
-                reason = spec.reason.format(value=float(self.values[i, j]))
+                reason = spec.reason.format(value=values[j])
             items.append(
                 {
                     "name": spec.name,
                     "category": spec.category,
-                    "raw_score": float(self.raw[i, j]),
+                    "raw_score": raw[j],
                     "weight": spec.weight,
-                    "weighted_score": float(self.weighted[i, j]),
-                    "confidence": float(self.confidence[i, j]),
+                    "weighted_score": weighted[j],
+                    "confidence": confidence[j],
                     "reason": reason,
                 }
             )
         return {
             "overall": float(self.overall[i]),
-            "categories": {
-                c: float(self.category_scores[i, k]) for k, c in enumerate(self.categories)
-            },
+            "categories": dict(zip(self.categories, self.category_scores[i].tolist(), strict=True)),
             "items": items,
         }
 
