@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
 import sys
 import time
 from collections import Counter
@@ -24,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from streamer.commands._jsonl import open_binary
 from streamer.commands._kafka_options import add_kafka_options, load_cli_config
 
 if TYPE_CHECKING:
@@ -91,13 +91,9 @@ def _resolve_input(name: str) -> Path:
     return SAMPLE_PATH if name == "sample" else Path(name)
 
 
-def _open_bytes(path: Path) -> Any:
-    return gzip.open(path, "rb") if path.name.endswith(".gz") else path.open("rb")
-
-
 def _detect(path: Path) -> str:
     """``jsonl`` when the first non-blank line starts a JSON object, else core's detection."""
-    with _open_bytes(path) as fh:
+    with open_binary(path) as fh:
         for line in fh:
             if line.strip():
                 if line.lstrip().startswith(b"{"):
@@ -138,7 +134,7 @@ def iter_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
     """
     name = fmt or _detect(path)
     if name == "jsonl":
-        with _open_bytes(path) as fh:
+        with open_binary(path) as fh:
             for line in fh:
                 value = line.rstrip(b"\r\n")
                 if value.strip():  # blank lines separate nothing and carry no record

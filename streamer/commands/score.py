@@ -10,11 +10,12 @@ when the file was processed; 2 when the input cannot be read or the model cannot
 from __future__ import annotations
 
 import argparse
-import gzip
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+
+from streamer.commands._jsonl import numbered_lines, open_binary
 
 __all__ = ["BATCH_SIZE", "add_arguments", "run"]
 
@@ -98,11 +99,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as stream:
-        for number, line in enumerate(stream, start=1):
-            if line.strip():
-                yield number, line
+    with open_binary(path) as stream:
+        yield from numbered_lines(stream)
 
 
 class _open_output:  # noqa: N801 - used as a context manager like open()

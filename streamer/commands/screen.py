@@ -11,9 +11,7 @@ record, 2 when it cannot be read.
 from __future__ import annotations
 
 import argparse
-import gzip
 import heapq
-import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -50,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import RecordError
     from core.features import extract_features
     from core.records import NeoRecord, decode_record
+    from streamer.commands._jsonl import numbered_lines, open_binary
 
     path: str = args.input
     top: int = max(int(args.top), 0)
@@ -75,10 +74,8 @@ def run(args: argparse.Namespace) -> int:
         lines.clear()
 
     try:
-        with _open(path) as stream:
-            for number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
+        with open_binary(path) as stream:
+            for number, line in numbered_lines(stream):
                 try:
                     batch.append(decode_record(line))
                 except RecordError as exc:
@@ -119,10 +116,3 @@ def _print_table(ranked: list[tuple[float, int, int, str, dict[str, Any]]]) -> N
         for k, it in enumerate(firing):
             text = f"{it['name']} ({it['raw_score']:.2f}): {it['reason']}"
             print((head if k == 0 else indent) + text)
-
-
-def _open(path: str) -> io.BufferedIOBase:
-    # Bytes, not text: decode_record reports bad UTF-8 per line instead of the file failing.
-    if path.endswith(".gz"):
-        return gzip.GzipFile(path, "rb")
-    return open(path, "rb")

@@ -7,10 +7,7 @@ line is valid, 1 when some are not, 2 when the file cannot be read. Blank lines 
 from __future__ import annotations
 
 import argparse
-import gzip
 import sys
-from collections.abc import Iterable
-from contextlib import AbstractContextManager, nullcontext
 
 __all__ = ["add_arguments", "run"]
 
@@ -36,15 +33,14 @@ def run(args: argparse.Namespace) -> int:
     """Validate every line of ``args.input``; return the exit code."""
     from core.errors import RecordError
     from core.records import decode_record
+    from streamer.commands._jsonl import numbered_lines, open_binary
 
     path: str = args.input
     max_errors: int = args.max_errors
     valid = invalid = 0
     try:
-        with _open(path) as stream:
-            for number, line in enumerate(stream, start=1):
-                if not line.strip():
-                    continue
+        with open_binary(path) as stream:
+            for number, line in numbered_lines(stream):
                 try:
                     decode_record(line)
                 except RecordError as exc:
@@ -60,12 +56,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"... {invalid - max_errors} more invalid lines not shown")
     print(f"{valid} valid, {invalid} invalid")
     return 1 if invalid else 0
-
-
-def _open(path: str) -> AbstractContextManager[Iterable[bytes]]:
-    # Bytes, not text: decode_record reports bad UTF-8 per line instead of the file failing.
-    if path == "-":
-        return nullcontext(sys.stdin.buffer)  # never close the process's stdin
-    if path.endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
