@@ -16,7 +16,7 @@ mkdir -p .kafka
 
 bash tools/kafka/kafka.sh up
 
-if ! "$BIN/neo-streamer" models list --registry models >/dev/null 2>&1; then
+if [[ ! -s models/CURRENT ]]; then
   echo "==> no model registered in models/: training on the bundled catalog (about 2-3 minutes)"
   "$BIN/neo-streamer" train
 fi
