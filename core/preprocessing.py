@@ -16,7 +16,10 @@ alone and inside any batch:
 4. scaling (standard, min-max, robust, or none) with training statistics;
 5. feature selection: constant columns (and columns with training variance at most
    ``variance_threshold``) are dropped, then of any pair with ``|correlation|`` above
-   ``correlation_threshold`` the later column is dropped.
+   ``correlation_threshold`` the later column is dropped; columns listed in
+   ``exclude_features`` (and their missing indicators) never reach the output: they stay in
+   the feature schema, for the indicators and explanations, but the detectors do not see
+   them (used for block-presence flags: absence of data is not evidence of anything).
 
 :meth:`Preprocessor.get_feature_names_out` names the output columns (``name`` or
 ``name__missing``) and :attr:`Preprocessor.source_index_` maps each back to its input column,
@@ -59,6 +62,8 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         dropped; constant columns are always dropped.
     correlation_threshold : float, default=0.98
         Of two columns with ``|Pearson r|`` above this, the later one is dropped.
+    exclude_features : tuple of int, default=()
+        Input columns left out of the output (no value column, no missing indicator).
 
     Attributes
     ----------
@@ -87,6 +92,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         feature_selection: bool = True,
         variance_threshold: float = 0.0,
         correlation_threshold: float = 0.98,
+        exclude_features: tuple[int, ...] = (),
     ) -> None:
         self.imputation = imputation
         self.add_missing_indicator = add_missing_indicator
@@ -95,6 +101,7 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         self.feature_selection = feature_selection
         self.variance_threshold = variance_threshold
         self.correlation_threshold = correlation_threshold
+        self.exclude_features = exclude_features
 
     def fit(self, X: FloatArray, y: object = None) -> Self:
         """Fit every step on the training matrix ``X`` (n × d, NaN = missing, no ``±inf``)."""
@@ -114,8 +121,10 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
             stats[has_values] = stat(cols, axis=0)
         self.statistics_ = stats
         self.n_features_in_ = d
+        excluded = np.zeros(d, dtype=bool)
+        excluded[list(self.exclude_features)] = True
         self.indicator_features_ = (
-            np.flatnonzero(missing.any(axis=0)).astype(np.int64)
+            np.flatnonzero(missing.any(axis=0) & ~excluded).astype(np.int64)
             if self.add_missing_indicator
             else np.zeros(0, dtype=np.int64)
         )
@@ -126,10 +135,11 @@ class Preprocessor(TransformerMixin, BaseEstimator):  # type: ignore[misc]
         expanded = self._expand(filled, missing)
         self.center_, self.scale_ = _fit_scaler(expanded, self.scaler)
         sources = np.concatenate([np.arange(d, dtype=np.int64), self.indicator_features_])
+        usable = ~excluded[sources]
         if self.feature_selection:
-            support = _select(expanded, self.variance_threshold, self.correlation_threshold)
+            support = _select(expanded, self.variance_threshold, self.correlation_threshold, usable)
         else:
-            support = np.arange(expanded.shape[1], dtype=np.int64)
+            support = np.flatnonzero(usable).astype(np.int64)
         self.support_ = support
         self.source_index_ = sources[support]
         self.n_features_out_ = int(support.size)
@@ -221,9 +231,11 @@ def _fit_scaler(expanded: FloatArray, scaler: Scaler) -> tuple[FloatArray, Float
     return center, np.where(scale > 0.0, scale, 1.0)
 
 
-def _select(expanded: FloatArray, variance_threshold: float, corr_threshold: float) -> IntArray:
+def _select(
+    expanded: FloatArray, variance_threshold: float, corr_threshold: float, usable: BoolArray
+) -> IntArray:
     constant = expanded.max(axis=0) == expanded.min(axis=0)
-    keep = ~constant & (expanded.var(axis=0) > variance_threshold)
+    keep = usable & ~constant & (expanded.var(axis=0) > variance_threshold)
     candidates = np.flatnonzero(keep)
     if candidates.size <= 1 or corr_threshold >= 1.0:
         return candidates.astype(np.int64)

@@ -4,10 +4,16 @@ Steps (each with a progress bar on stderr when ``progress`` is on):
 
 1. **Load** the neo.v1 JSONL catalog (gzip or plain); invalid lines are reported, not fatal.
 2. **Split** the real naturals, seeded, into train / validation / test (60 / 20 / 20).
+   **Missingness augmentation** (:mod:`core.augment`): in every split, ``missing_fraction``
+   of the naturals lose optional parts in the patterns real feeds show (no H, orbit only,
+   no orbit, ...), so partial records are normal and evaluation covers them.
 3. **Inject** artificial objects (:mod:`core.synthetic`) into validation and test, built on
-   templates from the same split (never from train), ``injected_fraction`` of its naturals.
+   templates from the same (augmented) split (never from train), ``injected_fraction`` of
+   its naturals.
 4. **Features** (:func:`core.features.extract_features`) and the **preprocessor**, fitted on
-   the training rows only.
+   the training rows only. With ``hide_missingness`` the block-presence flags
+   (:data:`PRESENCE_FEATURES`) and missing-value indicators are kept from the detectors:
+   absence of data is not evidence of artificiality.
 5. **Search** (:mod:`core.search`) for each detector kind; every candidate is fitted on train
    and ranked on validation by average precision, ties by ROC-AUC, then by order (the grid
    lists cheaper forests first).
@@ -36,6 +42,7 @@ import numpy as np
 import structlog
 
 from core._types import FloatArray, IntArray
+from core.augment import COMPLETE, drop_parts
 from core.detectors.base import BaseDetector
 from core.ensemble import EnsembleDetector, Method
 from core.errors import ModelError, RecordError
@@ -48,6 +55,7 @@ from core.evaluation import (
 )
 from core.explain import ContributionModel, occlusion_sensitivity
 from core.features import FEATURE_SCHEMA, extract_features
+from core.features.schema import STATISTICAL_NAMES
 from core.model import CategoryCuts, TrainedModel
 from core.preprocessing import Preprocessor
 from core.records import NeoRecord, decode_record
@@ -55,11 +63,22 @@ from core.report import ReportPlotData
 from core.search import DETECTOR_KINDS, SearchMethod, Trial, grid_candidates, run_search
 from core.synthetic import generate_artificial
 
-__all__ = ["InvalidLine", "TrainingConfig", "TrainingResult", "load_catalog", "train"]
+__all__ = [
+    "PRESENCE_FEATURES",
+    "InvalidLine",
+    "TrainingConfig",
+    "TrainingResult",
+    "load_catalog",
+    "train",
+]
 
 _log = structlog.get_logger(__name__)
 _METHODS: tuple[Method, ...] = ("weighted_average", "voting", "stacking", "dynamic")
 _OCCLUSION_ROWS = 200
+
+PRESENCE_FEATURES: tuple[str, ...] = (*STATISTICAL_NAMES, "ind_mean_confidence")
+"""Features that measure how complete a record is rather than what it says (kept in the
+schema for explanations; hidden from the detectors with ``hide_missingness``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +109,11 @@ class TrainingConfig:
         Use a seeded subset of this many catalog records (tests).
     injected_fraction : float
         Injected objects per natural in validation and test.
+    missing_fraction : float
+        Share of the naturals of every split rewritten into partial records
+        (:func:`core.augment.drop_parts`).
+    hide_missingness : bool
+        Keep :data:`PRESENCE_FEATURES` and missing-value indicators out of the detectors.
     target_false_alert_rate : float
         False-alert rate on validation naturals that sets the alert threshold.
     n_boot : int
@@ -105,6 +129,8 @@ class TrainingConfig:
     quick: bool = False
     max_records: int | None = None
     injected_fraction: float = 0.1
+    missing_fraction: float = 0.5
+    hide_missingness: bool = True
     target_false_alert_rate: float = 0.01
     n_boot: int = 200
     progress: bool = True
@@ -173,6 +199,7 @@ class _Split:
     raw: FloatArray
     labels: IntArray
     families: list[tuple[str, ...]]
+    patterns: list[str]
 
 
 class _Stage:
@@ -248,21 +275,29 @@ def train(config: TrainingConfig) -> TrainingResult:
     order = rng.permutation(len(records))
     n_train, n_val = int(0.6 * len(records)), int(0.2 * len(records))
     parts = [order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :]]
-    train_recs, val_recs, test_recs = ([records[i] for i in p] for p in parts)
+    train_recs, val_recs, test_recs = (
+        drop_parts([records[i] for i in p], config.missing_fraction, rng) for p in parts
+    )
 
     with stage("features", 3) as bar:
-        train_fm = extract_features(train_recs)
-        pre = Preprocessor().fit(train_fm.values)
+        train_fm = extract_features(train_recs.records)
+        hidden = PRESENCE_FEATURES if config.hide_missingness else ()
+        pre = Preprocessor(
+            add_missing_indicator=not config.hide_missingness,
+            exclude_features=tuple(FEATURE_SCHEMA.index(name) for name in hidden),
+        ).fit(train_fm.values)
         X_train = pre.transform(train_fm.values)
         bar.update()
         splits = []
         for natural in (val_recs, test_recs):
-            n_inj = max(10, round(config.injected_fraction * len(natural)))
-            injected = generate_artificial(natural, n_inj, rng)
-            fm = extract_features([*natural, *injected.records])
-            labels = np.r_[np.zeros(len(natural), np.int64), np.ones(n_inj, np.int64)]
-            families: list[tuple[str, ...]] = [()] * len(natural) + list(injected.families)
-            splits.append(_Split(pre.transform(fm.values), fm.values, labels, families))
+            n_nat = len(natural.records)
+            n_inj = max(10, round(config.injected_fraction * n_nat))
+            injected = generate_artificial(natural.records, n_inj, rng)
+            fm = extract_features([*natural.records, *injected.records])
+            labels = np.r_[np.zeros(n_nat, np.int64), np.ones(n_inj, np.int64)]
+            families: list[tuple[str, ...]] = [()] * n_nat + list(injected.families)
+            patterns = [*natural.patterns, *(["injected"] * n_inj)]
+            splits.append(_Split(pre.transform(fm.values), fm.values, labels, families, patterns))
             bar.update()
     val, test = splits
 
@@ -328,6 +363,7 @@ def train(config: TrainingConfig) -> TrainingResult:
             for k in DETECTOR_KINDS
         },
         "detection_by_family": _by_family(ensemble, test, cuts.suspicious),
+        "false_alert_by_pattern": _by_pattern(ensemble, test, cuts.suspicious),
     }
     model = TrainedModel(
         schema_version=FEATURE_SCHEMA.version,
@@ -358,7 +394,13 @@ def train(config: TrainingConfig) -> TrainingResult:
         "training_data_sha256": digest,
         "n_records": len(records),
         "invalid_lines": len(invalid),
-        "split": {"train": len(train_recs), "validation": len(val_recs), "test": len(test_recs)},
+        "split": {
+            "train": len(train_recs.records),
+            "validation": len(val_recs.records),
+            "test": len(test_recs.records),
+        },
+        "missing_fraction": config.missing_fraction,
+        "hide_missingness": config.hide_missingness,
         "injected": {"validation": int(val.labels.sum()), "test": int(test.labels.sum())},
         "params": params,
         "metrics": metrics,
@@ -407,3 +449,15 @@ def _by_family(ensemble: EnsembleDetector, test: _Split, threshold: float) -> di
         for f in fams:
             groups.setdefault(f, []).append(int(i))
     return {k: float(np.mean(scores[v] >= threshold)) for k, v in groups.items() if v}
+
+
+def _by_pattern(ensemble: EnsembleDetector, test: _Split, threshold: float) -> dict[str, Any]:
+    """False-alert rate at the threshold among test naturals, per missingness pattern."""
+    scores = ensemble.score_details(test.X).scores
+    natural = test.labels == 0
+    out: dict[str, Any] = {}
+    for pattern in sorted({p for p, is_nat in zip(test.patterns, natural, strict=True) if is_nat}):
+        rows = natural & np.array([p == pattern for p in test.patterns])
+        out[pattern] = {"n": int(rows.sum()), "rate": float(np.mean(scores[rows] >= threshold))}
+    out.setdefault(COMPLETE, {"n": 0, "rate": 0.0})
+    return out

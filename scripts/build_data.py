@@ -11,7 +11,9 @@ Writes (deterministically: sorted, gzip without name or mtime):
   condition code and non-gravitational parameters, and with CNEOS close approaches;
 * ``data/sample_stream.jsonl.gz``: a few thousand records for demos and tests, from sources
   other than the catalog (objects discovered after the 2019 snapshot with their SBDB elements,
-  real 80-column and ADES observations, CNEOS close approaches);
+  real 80-column and ADES observations, CNEOS close approaches), plus a few injected
+  artificial objects (:mod:`core.synthetic`, fixed seed) spread through the stream and marked
+  only in ``meta`` (``{"source": "synthetic", "family": [...]}``) so demos show alerts;
 * ``data/SOURCES.md``: origins (the SOURCE.txt lines), the command, row counts and the
   records skipped by validation with their reasons.
 
@@ -30,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 
 from core.errors import RecordError  # noqa: E402
 from core.formats import read_records  # noqa: E402
-from core.records import record_from_obj  # noqa: E402
+from core.records import record_from_obj, record_to_obj  # noqa: E402
+from core.synthetic import generate_artificial  # noqa: E402
 
 Obj = dict[str, Any]
 
@@ -75,6 +79,8 @@ NONGRAV_ORDER = (PHA25, NUM23, UDA20)
 SAMPLE_NEW_ORBITS = 2000  # objects in SBDB 2024 but not in the 2019 catalog
 SAMPLE_CAD_ONLY = 300  # objects known only through CNEOS close approaches
 MAX_OBS = 1500  # keep a message well under Kafka's default 1 MB limit
+SAMPLE_SYNTHETIC = 40  # injected artificial objects in the sample stream
+SYNTHETIC_SEED = 20241031
 
 
 def _stable_key(text: str) -> str:
@@ -233,6 +239,34 @@ class Builder:
         return result
 
 
+def _with_synthetic(sample: list[Obj], catalog: list[Obj]) -> list[Obj]:
+    """Insert :data:`SAMPLE_SYNTHETIC` injected objects at evenly spread positions.
+
+    Templates are catalog records; the template's ``meta`` is replaced by the family list
+    (meta never reaches a score). Designations that exist in real data are skipped, so an
+    injected object never shares a name with a real one.
+    """
+    templates = [record_from_obj(o) for o in catalog]
+    taken = {o["designation"] for o in (*catalog, *sample)}
+    injected = generate_artificial(
+        templates, 2 * SAMPLE_SYNTHETIC, np.random.default_rng(SYNTHETIC_SEED)
+    )
+    fresh: list[Obj] = []
+    for rec, families in zip(injected.records, injected.families, strict=True):
+        if rec.designation in taken or len(fresh) == SAMPLE_SYNTHETIC:
+            continue
+        taken.add(rec.designation)
+        obj = record_to_obj(rec)
+        obj["meta"] = {"source": "synthetic", "family": list(families)}
+        fresh.append(_ordered(obj))
+    out = list(sample)
+    step = len(sample) / len(fresh)
+    # From the end, so earlier insertion points do not shift.
+    for k in reversed(range(len(fresh))):
+        out.insert(int((k + 0.5) * step), fresh[k])
+    return out
+
+
 def _validated(records: list[Obj], skipped: Counter[str]) -> list[Obj]:
     good = []
     for obj in records:
@@ -289,7 +323,13 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         + ", ".join(f"{v} {k}" for k, v in sorted(counts["sample_by_source"].items()))
         + f". Observation records keep at most the last {MAX_OBS} lines/rows of a file"
         " (`meta.observations_in_file` gives the full count); those whose object is in SBDB"
-        " 2024 carry its orbit.",
+        " 2024 carry its orbit."
+        f" The {counts['sample_by_source'].get('synthetic', 0)} `synthetic` records are"
+        " injected artificial objects (`core/synthetic.py`, seed"
+        f" {SYNTHETIC_SEED}, catalog records as templates, fresh designations), spread evenly"
+        ' through the stream and marked only in `meta` (`{"source": "synthetic", "family":'
+        " [...]}`, the signal families each carries; meta never influences a score), so"
+        " `make run` shows alerts arriving for them. Every other record is real.",
         "",
         "## Validation",
         "",
@@ -322,7 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     skipped: Counter[str] = Counter()
     catalog = _validated(builder.catalog(), skipped)
     known = {o["designation"] for o in catalog}
-    sample = _validated(builder.sample(known), skipped)
+    sample = _validated(_with_synthetic(builder.sample(known), catalog), skipped)
     args.out.mkdir(parents=True, exist_ok=True)
     _write_jsonl_gz(args.out / "catalog.jsonl.gz", catalog)
     _write_jsonl_gz(args.out / "sample_stream.jsonl.gz", sample)

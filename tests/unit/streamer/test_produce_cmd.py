@@ -72,7 +72,7 @@ def test_explicit_format_overrides_detection(tmp_path: Path) -> None:
 def test_the_bundled_sample_is_found_and_complete() -> None:
     messages = list(iter_messages(SAMPLE_PATH))
 
-    assert len(messages) == 3115
+    assert len(messages) == 3155
     assert messages[0][0] == b"2020 QT7"
     assert all(key is not None for key, _ in messages)
 

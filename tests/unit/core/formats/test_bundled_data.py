@@ -73,3 +73,17 @@ def test_sample_stream_mixes_sources(sample: list[NeoRecord], catalog: list[NeoR
 def test_sample_observation_records_fit_a_kafka_message() -> None:
     for obj in _objects("sample_stream.jsonl.gz"):
         assert len(orjson.dumps(obj)) < 1_000_000
+
+
+def test_sample_stream_holds_marked_injected_objects_spread_through_it(
+    sample: list[NeoRecord],
+) -> None:
+    positions = [i for i, r in enumerate(sample) if r.meta.get("source") == "synthetic"]
+    assert len(positions) == 40
+    assert positions[0] < len(sample) // 20 and positions[-1] > len(sample) * 19 // 20
+    families = {"earth_like_orbit", "tiny_size", "radiation_pressure", "regular_approaches"}
+    for i in positions:
+        assert set(sample[i].meta) == {"source", "family"}
+        assert len(sample[i].meta["family"]) >= 1 and set(sample[i].meta["family"]) <= families
+    real = {r.designation for r in sample if r.meta.get("source") != "synthetic"}
+    assert not real & {sample[i].designation for i in positions}
