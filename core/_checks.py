@@ -100,6 +100,19 @@ def encodable(text: str) -> bool:
     return True
 
 
+def scalar(value: object) -> bool:
+    """Whether ``value`` is a JSON scalar orjson encodes back unchanged (so that
+    ``content_hash`` never fails): a string, finite number, boolean or None."""
+    kind = type(value)
+    if kind is str:
+        return len(value) <= MAX_STRING and encodable(value)  # type: ignore[arg-type]
+    if kind is float:
+        return -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER  # type: ignore[operator]
+    if kind is int:
+        return INT64_MIN <= value <= UINT64_MAX  # type: ignore[operator]
+    return value is None or kind is bool
+
+
 def key_name(key: object) -> str:
     """``key`` as it appears in a field path: plain when printable, else its repr."""
     if type(key) is str and key and key.isprintable() and len(key) <= MAX_STRING:

@@ -28,16 +28,15 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from core import _obs_fast
 from core._checks import (
-    INT64_MIN,
-    MAX_ABS_NUMBER,
     MAX_STRING,
-    UINT64_MAX,
     encodable,
     jtype,
     key_name,
     number,
     ranged,
+    scalar,
     short,
 )
 from core._types import FloatArray
@@ -173,6 +172,10 @@ def parse_obs80_line(line: str) -> ObsRow | None:
 def parse_obs80_lines(lines: Sequence[object], field: str = "obs80") -> ObsArrays:
     """Parse the 80-column lines of one object into arrays.
 
+    Blocks are parsed column-wise at once (:mod:`core._obs_fast`); a line of unusual shape is
+    parsed alone, and any invalid input is handed to the line-by-line parser, which finds and
+    words the first problem. Both paths give identical arrays.
+
     Parameters
     ----------
     lines : sequence of str
@@ -186,6 +189,15 @@ def parse_obs80_lines(lines: Sequence[object], field: str = "obs80") -> ObsArray
         ``field[i]`` names the first bad line; ``field`` itself when no line holds an
         optical observation.
     """
+    if len(lines) >= _BLOCK_MIN:
+        columns = _obs_fast.obs80_block(lines, _LINE_KIND, _optical_fields)
+        if columns is not None:
+            return ObsArrays(*columns)
+    return _obs80_each(lines, field)
+
+
+def _obs80_each(lines: Sequence[object], field: str) -> ObsArrays:
+    # the reference: one line at a time, in order, so the first problem is the one reported
     rows: list[ObsRow] = []
     previous_type = ""
     for i, line in enumerate(lines):
@@ -228,6 +240,12 @@ def parse_ades_rows(rows: Sequence[object], field: str = "ades") -> ObsArrays:
     RecordError
         ``field[i].name`` names the first bad value.
     """
+    columns = _obs_fast.ades_block(rows, _time_jd)
+    return _ades_each(rows, field) if columns is None else ObsArrays(*columns)
+
+
+def _ades_each(rows: Sequence[object], field: str) -> ObsArrays:
+    # the reference: one row at a time, in order, so the first problem is the one reported
     n = len(rows)
     time_jd = np.empty(n)
     ra = np.empty(n)
@@ -244,7 +262,7 @@ def parse_ades_rows(rows: Sequence[object], field: str = "ades") -> ObsArrays:
         for key, value in row.items():
             if not isinstance(key, str) or not encodable(key):
                 raise RecordError(where, f"field names must be strings, got {short(key)}")
-            if not _is_scalar(value):
+            if not scalar(value):
                 raise RecordError(
                     f"{where}.{key_name(key)}", "must be a string, number, boolean or null"
                 )
@@ -278,23 +296,39 @@ def parse_ades_rows(rows: Sequence[object], field: str = "ades") -> ObsArrays:
     return ObsArrays(time_jd, ra, dec, mag, tuple(bands), tuple(stations), rms_ra, rms_dec)
 
 
+# --- block paths: every value as the reference gives it, or None to hand over to it ----------
+
+_BLOCK_MIN = 8
+"""Shorter obs80 blocks go line by line: numpy's per-call cost outweighs the gain."""
+_LINE_KIND = np.zeros(256, dtype=np.int8)  # column-15 byte -> 1 optical, 2 skipped, 0 unknown
+_LINE_KIND[[ord(c) for c in _OPTICAL_TYPES]] = 1
+_LINE_KIND[[ord(c) for c in "sSvVrR" if c not in _OPTICAL_TYPES]] = 2
+
+
+def _optical_fields(line: str) -> tuple[float, float, float, float] | None:
+    # time, RA, Dec and magnitude of a valid optical line, None for an invalid one
+    try:
+        row = parse_obs80_line(line)
+    except FormatError:
+        return None
+    return None if row is None else (row.time_jd, row.ra_deg, row.dec_deg, row.mag)
+
+
+def _time_jd(text: str) -> float | None:
+    # the ADES obsTime rule: a scalar string that is an ISO-8601 time, else None
+    if not scalar(text):
+        return None
+    try:
+        return iso_to_jd(text)
+    except FormatError:
+        return None
+
+
 def _ades_num(row: Mapping[str, Any], key: str, where: str, lo: float, hi: float) -> float:
     value = row.get(key)
     if value is None:
         return float("nan")
     return ranged(number(value, f"{where}.{key}"), f"{where}.{key}", lo, hi)
-
-
-def _is_scalar(value: object) -> bool:
-    # what orjson can encode back unchanged, so that content_hash never fails
-    kind = type(value)
-    if kind is str:
-        return len(value) <= MAX_STRING and encodable(value)  # type: ignore[arg-type]
-    if kind is float:
-        return -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER  # type: ignore[operator]
-    if kind is int:
-        return INT64_MIN <= value <= UINT64_MAX  # type: ignore[operator]
-    return value is None or kind is bool
 
 
 def _obs80_date(text: str) -> float:
