@@ -41,7 +41,8 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from core._types import FloatArray
-from core.detectors.base import BaseDetector
+from core.calibration import ScoreCalibrator
+from core.detectors.base import BaseDetector, round_significant
 from core.errors import ModelError
 
 __all__ = ["EnsembleDetector", "ScoreDetails"]
@@ -162,6 +163,61 @@ class EnsembleDetector(BaseDetector):
             scores, _ = self._member_scores(X)
             self.weights_ = self._fit_stacking(scores, y)
 
+    def get_state(self) -> dict[str, Any]:
+        """JSON-serialisable fitted state of the combiner, without the members.
+
+        The members are stored by their own formats; :meth:`from_state` takes them back.
+        """
+        self._check_fitted()
+        state: dict[str, Any] = {
+            "member_names": [name for name, _ in self.members_],
+            "method": self.method,
+            "contamination": float(self.contamination),
+            "base_weights": None if self.weights is None else [float(w) for w in self.weights],
+            "weights": self.weights_.tolist(),
+            "member_thresholds": self.member_thresholds_.tolist(),
+            "failed_members": dict(self.failed_members_),
+            "n_features_in": int(self.n_features_in_),
+            "calibrator": self.calibrator_.get_state(),
+        }
+        if hasattr(self, "stacking_coef_"):
+            state["stacking_coef"] = self.stacking_coef_.tolist()
+        return state
+
+    @classmethod
+    def from_state(
+        cls, state: dict[str, Any], members: list[tuple[str, BaseDetector]]
+    ) -> EnsembleDetector:
+        """Rebuild a fitted ensemble from :meth:`get_state` output and its fitted members.
+
+        Raises
+        ------
+        ModelError
+            ``members`` are not the ones the state was saved with (names and order).
+        """
+        names = [name for name, _ in members]
+        if names != list(state["member_names"]):
+            raise ModelError(
+                f"ensemble members {names} differ from the saved {state['member_names']}"
+            )
+        ens = cls(
+            list(members),
+            weights=state["base_weights"],
+            method=state["method"],
+            contamination=state["contamination"],
+            prefit=True,
+        )
+        ens.members_ = list(members)
+        ens.failed_members_ = dict(state["failed_members"])
+        ens.weights_ = np.asarray(state["weights"], dtype=np.float64)
+        ens.member_thresholds_ = np.asarray(state["member_thresholds"], dtype=np.float64)
+        ens.n_features_in_ = int(state["n_features_in"])
+        ens.calibrator_ = ScoreCalibrator.from_state(state["calibrator"])
+        ens.threshold_ = ens.calibrator_.score_threshold_
+        if "stacking_coef" in state:
+            ens.stacking_coef_ = np.asarray(state["stacking_coef"], dtype=np.float64)
+        return ens
+
     def _fit_stacking(self, scores: FloatArray, y: object) -> FloatArray:
         feats = _logit(scores)
         if y is not None:
@@ -231,6 +287,7 @@ class EnsembleDetector(BaseDetector):
         X = self._validate_for_scoring(X)
         scores, failed = self._member_scores(X)
         raw, weights = self._combine(scores)
+        raw = round_significant(raw)  # as score_samples does: batch == alone, bit for bit
         return ScoreDetails(
             scores=self.calibrator_.transform(raw),
             member_scores=scores,

@@ -103,7 +103,11 @@ class ContributionModel:
             return [[] for _ in range(n)]
         z = (X - self.center) / self.scale
         evidence = self.sensitivity * z * z
-        total = evidence.sum(axis=1, keepdims=True)
+        # Column by column: numpy's row sum takes another summation path for one row than
+        # for many (last-bit differences); a fixed order keeps batch == alone bit for bit.
+        total = np.zeros((n, 1))
+        for j in range(d):
+            total[:, 0] += evidence[:, j]
         share = np.divide(evidence, total, out=np.zeros_like(evidence), where=total > 0)
         contrib = share * scores[:, None]
         contrib[np.abs(z) <= 1.0] = 0.0

@@ -7,15 +7,18 @@ Layout of a registry root::
                                    feature schema version and hash, training-data sha256,
                                    metrics, library versions, sha256 of every artifact
     <root>/<version>/model.json    threshold, category cuts, schema names, contributions,
-                                   ensemble layout (members and how each is stored)
-    <root>/<version>/preprocessor.skops, ensemble.skops, member-<name>.skops
+                                   the ensemble's fitted state (EnsembleDetector.get_state),
+                                   its members and how each is stored
+    <root>/<version>/preprocessor.skops, member-<name>.skops
     <root>/<version>/member-<name>.json + member-<name>.pt   (the torch autoencoder)
     <root>/<version>/report.json, report.png                (written by training)
 
 Safe formats only, never plain pickle: scikit-learn objects go through skops, and before a
 skops file is loaded its untrusted types (``skops.io.get_untrusted_types``) must all be in
 :data:`ALLOWED_TYPES`, else loading is refused; the autoencoder's weights are a torch
-``state_dict`` loaded with ``torch.load(weights_only=True)``; the rest is small JSON.
+``state_dict`` loaded with ``torch.load(weights_only=True)`` (inside
+:mod:`core.detectors.autoencoder`, the only module that imports torch); the rest is small
+JSON. A manifest or model.json without a required key raises :class:`~core.errors.ModelError`.
 
 :func:`load_model` checks every artifact's sha256 against the manifest *before* reading any
 of them (:class:`~core.errors.IntegrityError` on a mismatch or a missing file), then the
@@ -25,7 +28,6 @@ feature schema hash against the running :data:`core.features.FEATURE_SCHEMA`
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import os
 import platform
@@ -41,6 +43,7 @@ from typing import Any
 import numpy as np
 import orjson
 
+from core.ensemble import EnsembleDetector
 from core.errors import IntegrityError, ModelError, SchemaMismatchError
 from core.explain import ContributionModel
 from core.model import CategoryCuts, TrainedModel
@@ -62,7 +65,6 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
         "core.calibration.ScoreCalibrator",
         "core.detectors.iforest.IsolationForestDetector",
         "core.detectors.ocsvm.OneClassSVMDetector",
-        "core.ensemble.EnsembleDetector",
         "sklearn.tree._tree.Tree",
     }
 )
@@ -70,7 +72,7 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
 
 CURRENT_FILE = "CURRENT"
 MANIFEST = "manifest.json"
-_AUTOENCODER_STATE = "get_state"
+_AUTOENCODER_STATE = "save_state"
 
 
 def save_model(
@@ -122,10 +124,19 @@ def load_model(path: Path | str) -> TrainedModel:
         The path is neither a registry nor a model directory, or an artifact holds a type
         outside the allow-list.
     """
-    from core.features import FEATURE_SCHEMA
 
     directory = resolve_model_dir(Path(path))
     manifest = read_manifest(directory)
+    try:
+        return _load(directory, manifest)
+    except KeyError as exc:
+        # A manifest or model.json that parses but lacks a key is a damaged model, not a bug.
+        raise ModelError(f"{directory}: model description lacks the key {exc}") from exc
+
+
+def _load(directory: Path, manifest: dict[str, Any]) -> TrainedModel:
+    from core.features import FEATURE_SCHEMA
+
     _verify_artifacts(directory, manifest)
     schema = manifest["feature_schema"]
     if schema["hash"] != FEATURE_SCHEMA.hash:
@@ -137,12 +148,8 @@ def load_model(path: Path | str) -> TrainedModel:
     spec = orjson.loads((directory / "model.json").read_bytes())
     if spec["schema_hash"] != schema["hash"]:
         raise IntegrityError(f"{directory}: model.json and manifest disagree on the schema hash")
-    ensemble = _load_skops(directory / "ensemble.skops")
-    members = []
-    for member in spec["members"]:
-        members.append((member["name"], _load_member(directory, member)))
-    ensemble.members = members
-    ensemble.members_ = list(members)
+    members = [(m["name"], _load_member(directory, m)) for m in spec["members"]]
+    ensemble = EnsembleDetector.from_state(spec["ensemble"], members)
     return TrainedModel(
         schema_version=spec["schema_version"],
         schema_hash=spec["schema_hash"],
@@ -237,21 +244,15 @@ def _new_version(root: Path, created: datetime) -> str:
 
 
 def _write_artifacts(model: TrainedModel, directory: Path) -> list[str]:
-    artifacts = ["model.json", "preprocessor.skops", "ensemble.skops"]
+    artifacts = ["model.json", "preprocessor.skops"]
     _dump_skops(model.preprocessor, directory / "preprocessor.skops")
-    # The ensemble's own fitted state (weights, calibration) without its members, which are
-    # stored one file each (the autoencoder cannot go through skops).
-    shell: Any = copy.copy(model.ensemble)
-    placeholders = [(name, None) for name, _ in model.ensemble.members_]
-    shell.members, shell.members_ = placeholders, list(placeholders)
-    _dump_skops(shell, directory / "ensemble.skops")
+    # The ensemble's own fitted state (weights, calibration) goes into model.json; its
+    # members are stored one file each (the autoencoder cannot go through skops).
     members = []
     for name, det in model.ensemble.members_:
         if hasattr(det, _AUTOENCODER_STATE):
-            config, state = det.get_state()
-            (directory / f"member-{name}.json").write_bytes(orjson.dumps(config))
-            _save_torch_state(state, directory / f"member-{name}.pt")
             files = [f"member-{name}.json", f"member-{name}.pt"]
+            det.save_state(directory / files[0], directory / files[1])
             members.append({"name": name, "format": "torch", "files": files})
         else:
             files = [f"member-{name}.skops"]
@@ -270,6 +271,7 @@ def _write_artifacts(model: TrainedModel, directory: Path) -> list[str]:
             "indicator_evidence": model.cuts.indicator_evidence,
         },
         "contributions": model.contributions.to_json(),
+        "ensemble": model.ensemble.get_state(),
         "members": members,
     }
     (directory / "model.json").write_bytes(orjson.dumps(spec))
@@ -350,25 +352,11 @@ def _load_member(directory: Path, member: dict[str, Any]) -> Any:
     if member["format"] == "torch":
         from core.detectors.autoencoder import AutoencoderDetector
 
-        config = orjson.loads((directory / member["files"][0]).read_bytes())
-        state = _load_torch_state(directory / member["files"][1])
-        return AutoencoderDetector.from_state(config, state, device="cpu")
+        config_file, weights_file = member["files"]
+        return AutoencoderDetector.load_state(
+            directory / config_file, directory / weights_file, device="cpu"
+        )
     raise ModelError(f"unknown member format {member['format']!r}")
-
-
-def _save_torch_state(state: dict[str, Any], path: Path) -> None:
-    # torch is imported here, lazily, only when an autoencoder is saved or loaded (the
-    # autoencoder module has already imported it by then).
-    import torch
-
-    torch.save(state, path)
-
-
-def _load_torch_state(path: Path) -> dict[str, Any]:
-    import torch
-
-    state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
-    return state
 
 
 def _json_safe(value: Any) -> Any:

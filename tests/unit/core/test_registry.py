@@ -146,3 +146,23 @@ def test_not_a_registry_is_a_model_error(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="neither"):
         load_model(tmp_path)
     shutil.rmtree(tmp_path)
+
+
+@pytest.mark.parametrize("key", ["feature_schema", "model_id", "metrics"])
+def test_manifest_without_a_required_key_is_a_model_error(registry: Path, key: str) -> None:
+    version_dir = resolve_model_dir(registry)
+    manifest = orjson.loads((version_dir / "manifest.json").read_bytes())
+    del manifest[key]
+    (version_dir / "manifest.json").write_bytes(orjson.dumps(manifest))
+    with pytest.raises(ModelError, match=f"lacks the key '{key}'"):
+        load_model(registry)
+
+
+def test_ensemble_state_is_json_and_no_placeholder_members_are_stored(registry: Path) -> None:
+    version_dir = resolve_model_dir(registry)
+    spec = orjson.loads((version_dir / "model.json").read_bytes())
+    assert spec["ensemble"]["member_names"] == ["iforest", "ocsvm", "autoencoder"]
+    assert not (version_dir / "ensemble.skops").exists()
+    # torch stays confined to the autoencoder module
+    source = (Path(__file__).parents[3] / "core" / "registry.py").read_text()
+    assert "import torch" not in source
