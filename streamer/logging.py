@@ -23,6 +23,25 @@ def _dumps(obj: Any, **_: Any) -> str:
     return orjson.dumps(obj, default=str).decode()
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at write time, not at configuration time.
+
+    Binding the stream object once breaks when it is replaced and closed later (pytest's
+    capture does this per test; so can a supervisor redirecting the process's stderr): a
+    log call would then raise ``ValueError: I/O operation on closed file`` inside whatever
+    code was logging, e.g. a worker's publish-retry path.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
 def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | None = None) -> None:
     """Configure structlog globally.
 
@@ -34,11 +53,11 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
     stream : TextIO or None
         Where lines go; stderr by default (stdout stays free for command output).
     """
-    stream = sys.stderr if stream is None else stream
+    out: Any = _CurrentStderr() if stream is None else stream
     if fmt == "auto":
-        fmt = "console" if stream.isatty() else "json"
+        fmt = "console" if out.isatty() else "json"
     renderer: Any = (
-        structlog.dev.ConsoleRenderer(colors=stream.isatty())
+        structlog.dev.ConsoleRenderer(colors=out.isatty())
         if fmt == "console"
         else structlog.processors.JSONRenderer(serializer=_dumps)
     )
@@ -51,11 +70,11 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )
     # aiokafka logs through stdlib logging; keep its chatter at warning and on the same stream
-    logging.basicConfig(stream=stream, level=logging.WARNING, format="%(name)s %(message)s")
+    logging.basicConfig(stream=out, level=logging.WARNING, format="%(name)s %(message)s")
 
 
 def get_logger(name: str) -> Any:
