@@ -83,6 +83,7 @@ class Daemon:
         self._broker_ok = False
         self._source: Source | None = None
         self._producer: AIOKafkaProducer | None = None
+        self._publisher: AtLeastOncePublisher | TransactionalPublisher | None = None
         self._pool: WorkerPool | None = None
 
     # -- readiness ----------------------------------------------------------------------------
@@ -195,6 +196,7 @@ class Daemon:
             if self.exactly_once
             else AtLeastOncePublisher(self._producer, cfg)
         )
+        self._publisher = publisher
         p = cfg.processing
         self._pool = WorkerPool(
             self.queue,
@@ -270,6 +272,9 @@ class Daemon:
             await self.http.stop()
 
     async def _close_clients(self, deadline: float | None = None) -> None:
+        if self._publisher is not None:
+            # the publisher may have replaced the producer it was given
+            self._producer, self._publisher = self._publisher.producer, None
         for client in (self._source, self._producer):
             if client is None:
                 continue

@@ -5,7 +5,10 @@ Two publishers implement :class:`streamer.workers.Publisher`:
 * :class:`AtLeastOncePublisher`: an idempotent producer (``acks=all``); ``enqueue`` hands the
   messages to the producer and returns an awaitable that completes when the broker has
   acknowledged all of them. The input offsets are committed later by the supervisor, from the
-  contiguous prefix of acknowledged records.
+  contiguous prefix of acknowledged records. When the broker reports a gap in the producer's
+  sequence numbers (batches that expired while the broker was away never reached it), aiokafka's
+  producer cannot send again; the publisher then replaces it with a fresh producer (a new
+  producer id, so sequences start over) before the failed batch is retried.
 * :class:`TransactionalPublisher`: one Kafka transaction per batch holding its outputs *and*
   the consumed offsets (``send_offsets_to_transaction``), committed before ``enqueue``
   returns; batches arrive in input order, so each transaction commits a contiguous prefix.
@@ -14,15 +17,22 @@ Two publishers implement :class:`streamer.workers.Publisher`:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId
 
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.errors import PublishError
+from streamer.logging import get_logger
 from streamer.workers import ItemOutcome, OutputKind
+
+log = get_logger(__name__)
+
+# after these the idempotent producer's sequence state no longer matches the broker's
+_SEQUENCE_BROKEN = (OutOfOrderSequenceNumber, UnknownProducerId)
 
 __all__ = ["AtLeastOncePublisher", "TransactionalPublisher", "build_producer"]
 
@@ -46,6 +56,7 @@ def build_producer(cfg: AppConfig, transactional_id: str | None) -> AIOKafkaProd
 class _Base:
     def __init__(self, producer: AIOKafkaProducer, cfg: AppConfig) -> None:
         self._producer = producer
+        self._cfg = cfg
         t = cfg.topics
         self._topics: dict[OutputKind, str] = {
             "result": t.results,
@@ -54,14 +65,33 @@ class _Base:
         }
         self._group_id = cfg.kafka.group_id
 
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        """The producer in use (the supervisor closes it at shutdown)."""
+        return self._producer
+
     async def _send_all(self, outcomes: Sequence[ItemOutcome]) -> list[asyncio.Future[Any]]:
         futures: list[asyncio.Future[Any]] = []
-        for outcome in outcomes:
-            for out in outcome.outputs:
-                futures.append(
-                    await self._producer.send(self._topics[out.kind], value=out.value, key=out.key)
-                )
+        try:
+            for outcome in outcomes:
+                for out in outcome.outputs:
+                    futures.append(
+                        await self._producer.send(
+                            self._topics[out.kind], value=out.value, key=out.key
+                        )
+                    )
+        except BaseException:
+            # the batch is retried whole; the outputs already handed over fail or succeed
+            # unobserved, so mark their errors as seen (no "exception never retrieved" noise)
+            for future in futures:
+                future.add_done_callback(_observe)
+            raise
         return futures
+
+
+def _observe(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def _acknowledged(futures: list[asyncio.Future[Any]]) -> None:
@@ -84,15 +114,53 @@ def _fatal(exc: BaseException) -> PublishError:
 class AtLeastOncePublisher(_Base):
     """Publishes with the idempotent producer; see the module docstring."""
 
+    def __init__(self, producer: AIOKafkaProducer, cfg: AppConfig) -> None:
+        super().__init__(producer, cfg)
+        self._broken: AIOKafkaProducer | None = None
+        self._renewing = asyncio.Lock()
+
     async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
         """Send every output; the returned awaitable raises :class:`PublishError` on failure."""
         if not outcomes:
             return _nothing()
+        if self._broken is not None:
+            await self._renew()
+        producer = self._producer
         try:
             futures = await self._send_all(outcomes)
         except KafkaError as exc:
+            self._check_sequence(producer, [exc])
             raise PublishError(f"cannot publish: {exc!r}") from exc
-        return _acknowledged(futures)
+        return self._acknowledged(producer, futures)
+
+    async def _acknowledged(
+        self, producer: AIOKafkaProducer, futures: list[asyncio.Future[Any]]
+    ) -> None:
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        self._check_sequence(producer, [r for r in results if isinstance(r, BaseException)])
+        await _acknowledged(futures)
+
+    def _check_sequence(self, producer: AIOKafkaProducer, errors: list[BaseException]) -> None:
+        if producer is self._producer and any(isinstance(e, _SEQUENCE_BROKEN) for e in errors):
+            self._broken = producer
+
+    async def _renew(self) -> None:
+        """Replace a producer whose sequence numbers broke by a fresh one (once)."""
+        async with self._renewing:
+            old = self._broken
+            if old is None or old is not self._producer:
+                return
+            fresh = build_producer(self._cfg, None)
+            try:
+                await fresh.start()
+            except KafkaError as exc:
+                with contextlib.suppress(KafkaError, OSError):
+                    await fresh.stop()
+                raise PublishError(f"cannot start a new producer: {exc!r}") from exc
+            self._producer, self._broken = fresh, None
+            log.warning("producer replaced after a sequence number gap")
+            with contextlib.suppress(KafkaError, OSError, TimeoutError):
+                await asyncio.wait_for(old.stop(), 5.0)
 
 
 class TransactionalPublisher(_Base):

@@ -28,6 +28,7 @@ from streamer.logging import get_logger
 from streamer.metrics import Metrics
 
 __all__ = [
+    "MAX_OUTPUT_BYTES",
     "AlertRule",
     "InputItem",
     "ItemOutcome",
@@ -120,18 +121,35 @@ def _dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
+# Every output must fit in one Kafka message: aiokafka's default max_request_size is 1,048,576
+# bytes and a broker's default max.message.bytes 1,048,588. An output over the limit would be
+# refused on every retry and block its partition forever, so it is never produced: an oversized
+# result becomes a dead letter, and a dead letter keeps only a prefix of a huge original.
+MAX_OUTPUT_BYTES = 1_000_000
+_MAX_ORIGINAL_BYTES = 600_000  # base64 makes it 800,000
+_MAX_TEXT = 1_024  # reason, field and key inside a dead letter
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "..."
+
+
 def _dead_letter(item: InputItem, field_: str, reason: str, error_type: str) -> ItemOutcome:
+    original = item.value or b""
+    key = item.key if item.key is None or len(item.key) <= _MAX_TEXT else item.key[:_MAX_TEXT]
     body = {
         "schema": "neo.deadletter.v1",
-        "reason": reason,
-        "field": field_,
+        "reason": _clip(reason),
+        "field": _clip(field_),
         "error_type": error_type,
-        "original": base64.b64encode(item.value or b"").decode("ascii"),
+        "original": base64.b64encode(original[:_MAX_ORIGINAL_BYTES]).decode("ascii"),
         "original_is_null": item.value is None,
+        "original_bytes": len(original),
+        "original_truncated": len(original) > _MAX_ORIGINAL_BYTES,
         "source": item.source(),
-        "key": None if item.key is None else item.key.decode("utf-8", "backslashreplace"),
+        "key": None if key is None else key.decode("utf-8", "backslashreplace"),
     }
-    return ItemOutcome(item, [Output("dead_letter", item.key, _dumps(body))], error_type=error_type)
+    return ItemOutcome(item, [Output("dead_letter", key, _dumps(body))], error_type=error_type)
 
 
 def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -> list[ItemOutcome]:
@@ -140,7 +158,8 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
     Undecodable or invalid messages become dead letters (``RecordError``'s field and reason).
     When ``predict_batch`` raises for the batch, records are scored one by one so a single
     record that breaks the model is dead-lettered (``error_type`` = the exception's class)
-    instead of taking its batch with it.
+    instead of taking its batch with it. A result larger than :data:`MAX_OUTPUT_BYTES` is
+    dead-lettered (``ResultTooLarge``) rather than sent to a broker that would refuse it.
     """
     outcomes: list[ItemOutcome | None] = [None] * len(items)
     valid: list[tuple[int, NeoRecord]] = []
@@ -178,6 +197,12 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
             result["source"] = item.source()
             key = item.key if item.key is not None else rec.designation.encode("utf-8")
             value = _dumps(result)
+            if len(value) + len(key) > MAX_OUTPUT_BYTES:
+                reason = f"result of {len(value)} bytes exceeds the {MAX_OUTPUT_BYTES}-byte limit"
+                outcome = _dead_letter(item, "$", reason, "ResultTooLarge")
+                outcome.designation = rec.designation
+                outcomes[i] = outcome
+                continue
             outs = [Output("result", key, value)]
             if rule.matches(result):
                 outs.append(Output("alert", key, value))

@@ -45,15 +45,35 @@ Records = list[ConsumerRecord[bytes, bytes]]
 TopicReader = Callable[..., Awaitable[Records]]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``soak`` marker (long reliability runs, ``make soak``)."""
+    config.addinivalue_line(
+        "markers", "soak: long reliability run (100,000 records); only with -m soak (make soak)"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every integration test ``kafka`` and give it a timeout unless it has one."""
+    """Mark every integration test ``kafka`` and give it a timeout unless it has one.
+
+    ``soak`` tests are skipped unless the marker expression asks for them (``-m soak``).
+    """
     here = Path(__file__).resolve().parent
+    soak = "soak" in (config.option.markexpr or "")
     for item in items:
         if here not in item.path.resolve().parents:
             continue  # this hook sees the whole session's items, unit tests included
         item.add_marker(pytest.mark.kafka)
         if item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(DEFAULT_TIMEOUT_S))
+        if item.get_closest_marker("soak") is not None and not soak:
+            item.add_marker(pytest.mark.skip(reason="soak test: run with -m soak (make soak)"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Rewrite docs/reliability.md when the whole reliability set ran and passed."""
+    import reliability_report
+
+    reliability_report.write_if_complete(passed=exitstatus == 0)
 
 
 def _docker_answers() -> bool:

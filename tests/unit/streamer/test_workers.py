@@ -218,3 +218,35 @@ async def test_pool_drops_items_of_revoked_partitions() -> None:
     )
     assert publisher.published == [0, 2, 4, 6]
     assert done == [0, 2, 4, 6]  # partition 1 is never reported done, so never committed
+
+
+class MetaScorer(EccentricityScorer):
+    """Passes ``meta`` through, as the inference engine does."""
+
+    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
+        out = super().predict_batch(records)
+        return [{**res, "meta": dict(r.meta)} for res, r in zip(out, records, strict=True)]
+
+
+def test_oversized_outputs_never_reach_the_producer() -> None:
+    from streamer.workers import MAX_OUTPUT_BYTES
+
+    pad = "x" * (MAX_OUTPUT_BYTES + 10)
+    big_valid = orjson.dumps({"designation": "BIG", "meta": {"pad": pad}})
+    huge_invalid = b"{" + b"7" * (MAX_OUTPUT_BYTES + 10)
+    out = process_batch(
+        [_item(0, big_valid, key=b"k" * 5000), _item(1, huge_invalid)],
+        MetaScorer(),
+        RULE,
+    )
+    assert [o.outputs[0].kind for o in out] == ["dead_letter", "dead_letter"]
+    assert all(len(o.outputs[0].value) < MAX_OUTPUT_BYTES for o in out)
+    big, huge = (orjson.loads(o.outputs[0].value) for o in out)
+    assert big["error_type"] == "ResultTooLarge"
+    assert "exceeds the 1000000-byte limit" in big["reason"]
+    assert out[0].designation == "BIG"
+    assert len(big["key"]) == 1024 and len(out[0].outputs[0].key or b"") == 1024
+    assert huge["error_type"] == "RecordError"
+    assert huge["original_bytes"] == len(huge_invalid)
+    assert huge["original_truncated"] is True
+    assert base64.b64decode(huge["original"]) == huge_invalid[:600_000]

@@ -1,0 +1,157 @@
+"""The results topic becomes unwritable under a running daemon (its size limit below every
+result, or the topic deleted): the daemon keeps running, reports the failure (log and
+``neo_streamer_publish_errors_total``), commits no input offset whose result is unpublished,
+and publishes everything once the topic is writable again."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from daemon_harness import (
+    Daemon,
+    base_config,
+    make_registry,
+    new_topics,
+    produce,
+    sample_records,
+    write_config,
+)
+from reliability_report import Tally, account, add_row, sources_of
+
+pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]
+
+TopicFactory = Callable[..., Awaitable[str]]
+Reader = Callable[..., Awaitable[list[Any]]]
+Source = tuple[int, int]
+
+
+def _publish_errors(daemon: Daemon) -> float:
+    _, body = daemon.http_get("/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith("neo_streamer_publish_errors_total "):
+            return float(line.split()[1])
+    raise AssertionError("no publish error metric")
+
+
+async def _committed(admin: AIOKafkaAdminClient, group: str, topic: str) -> dict[int, int]:
+    offsets = await admin.list_consumer_group_offsets(group)
+    return {tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic}
+
+
+async def _assert_commits_stop_before(
+    admin: AIOKafkaAdminClient, group: str, topic: str, unpublished: set[Source]
+) -> dict[int, int]:
+    """No partition's committed offset is past its first input whose result is unpublished."""
+    committed = await _committed(admin, group, topic)
+    for part, off in committed.items():
+        first = min((o for p, o in unpublished if p == part), default=None)
+        if first is not None:
+            assert off <= first, f"partition {part} committed {off} past unpublished {first}"
+    return committed
+
+
+async def _wait_failing(daemon: Daemon, within: float = 90.0) -> None:
+    deadline = time.monotonic() + within
+    while _publish_errors(daemon) < 3:
+        assert time.monotonic() < deadline, "publishing never failed"
+        await asyncio.sleep(0.5)
+    assert daemon.events("publish failed, retrying the batch")
+
+
+@pytest.mark.parametrize("fault", ["over-size-limit", "topic-deleted"])
+async def test_unwritable_results_topic_blocks_commits_then_recovers(
+    tmp_path: Path,
+    kafka_bootstrap: str,
+    topic_factory: TopicFactory,
+    read_all: Reader,
+    fault: str,
+) -> None:
+    root = tmp_path / "registry"
+    make_registry(root)
+    topics = new_topics()
+    topics["input"] = await topic_factory(partitions=3, prefix="in")
+    # the results topic is the test's own, so its size limit can be set and changed
+    small = {"max.message.bytes": "600"} if fault == "over-size-limit" else {}
+    topics["results"] = await topic_factory(partitions=3, prefix="res", config=small)
+    cfg = base_config(kafka_bootstrap, root, topics)
+    cfg["kafka"]["request_timeout_ms"] = 5000  # a send to a vanished topic fails sooner
+    group = cfg["kafka"]["group_id"]
+    daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    tally = None
+    try:
+        daemon.wait_event("daemon started")
+        before: list[Source] = []
+        if fault == "topic-deleted":
+            # a first wave goes through, then the topic disappears under the daemon
+            before = await produce(
+                kafka_bootstrap, topics["input"], [(None, v) for v in sample_records(300)]
+            )
+            tally = await Tally(kafka_bootstrap, [topics["results"]], read_committed=False).start()
+            await tally.wait_covering(set(before), len(before), within=120)
+            await tally.stop()
+            tally = None
+            await admin.delete_topics([topics["results"]])
+        wave = await produce(
+            kafka_bootstrap, topics["input"], [(None, v) for v in sample_records(300, 300)]
+        )
+        await _wait_failing(daemon)
+        await asyncio.sleep(2 * cfg["kafka"]["commit_interval_ms"] / 1000 + 1)
+        assert daemon.proc is not None and daemon.proc.poll() is None
+        stuck = await _assert_commits_stop_before(admin, group, topics["input"], set(wave))
+        # restore the topic
+        if fault == "over-size-limit":
+            resource = ConfigResource(
+                ConfigResourceType.TOPIC, topics["results"], {"max.message.bytes": "1048588"}
+            )
+            await admin.alter_configs([resource])
+        else:
+            await admin.create_topics([NewTopic(topics["results"], 3, 1)])
+        tally = await Tally(kafka_bootstrap, [topics["results"]], read_committed=False).start()
+        await tally.wait_covering(set(wave), len(wave), within=120)
+        # the commits catch up with the end of the input
+        ends = {p: o + 1 for p, o in _max_per_partition([*before, *wave]).items()}
+        deadline = time.monotonic() + 30
+        while await _committed(admin, group, topics["input"]) != ends:
+            assert time.monotonic() < deadline, "commits never caught up"
+            await asyncio.sleep(0.5)
+        results = sources_of(r.value for r in await read_all(topics["results"], 3))
+        acc = account(wave, results, [])
+        failed = _publish_errors(daemon)
+        what = (
+            "results topic max.message.bytes = 600 (every result larger), raised to 1 MB"
+            if fault == "over-size-limit"
+            else "results topic deleted after 300 inputs, recreated"
+        )
+        add_row(
+            f"output-{fault}",
+            "fault",
+            f"results topic unwritable: {fault.replace('-', ' ')}",
+            acc,
+            f"{what}; {failed:.0f} failed publish attempts reported (log + metric); committed "
+            f"offsets held at {sum(stuck.values())} of {len(before) + len(wave)} inputs "
+            "until then",
+        )
+        assert acc.lost == 0
+        assert acc.results >= len(wave)
+        assert daemon.proc.poll() is None
+    finally:
+        if tally is not None:
+            await tally.stop()
+        await admin.close()
+        daemon.stop()
+
+
+def _max_per_partition(placed: list[Source]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for p, o in placed:
+        out[p] = max(out.get(p, -1), o)
+    return out

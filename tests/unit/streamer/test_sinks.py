@@ -1,0 +1,82 @@
+"""The at-least-once publisher replaces a producer whose sequence numbers broke.
+
+aiokafka's idempotent producer stops for good after ``OutOfOrderSequenceNumber`` (batches that
+expired while the broker was away left a gap). The producer here is a small stand-in that
+records sends and fails them as told; the real broker case is
+``tests/integration/test_reliability_broker.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiokafka.errors import MessageSizeTooLargeError, OutOfOrderSequenceNumber
+
+import streamer.sinks
+from streamer.config import AppConfig
+from streamer.errors import PublishError
+from streamer.sinks import AtLeastOncePublisher
+from streamer.workers import InputItem, ItemOutcome, Output
+
+
+class FakeProducer:
+    def __init__(self, fail_with: type[Exception] | None = None) -> None:
+        self.fail_with = fail_with
+        self.sent: list[tuple[str, bytes]] = []
+        self.started = self.stopped = False
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.stopped = True
+
+    async def send(self, topic: str, value: bytes, key: bytes | None) -> asyncio.Future[Any]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self.fail_with is not None:
+            future.set_exception(self.fail_with())
+        else:
+            self.sent.append((topic, value))
+            future.set_result(None)
+        return future
+
+
+def _outcome(offset: int) -> ItemOutcome:
+    item = InputItem("in", 0, offset, None, b"{}", 0)
+    return ItemOutcome(item, [Output("result", b"k", b"r%d" % offset)])
+
+
+async def test_sequence_gap_replaces_the_producer_before_the_retry(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    broken, fresh = FakeProducer(OutOfOrderSequenceNumber), FakeProducer()
+    built: list[str | None] = []
+
+    def build(cfg: AppConfig, transactional_id: str | None) -> FakeProducer:
+        built.append(transactional_id)
+        return fresh
+
+    monkeypatch.setattr(streamer.sinks, "build_producer", build)
+    publisher = AtLeastOncePublisher(broken, AppConfig())
+    with pytest.raises(PublishError, match="OutOfOrderSequenceNumber"):
+        await (await publisher.enqueue([_outcome(1)]))
+    assert built == []  # replaced lazily, by the retry
+    await (await publisher.enqueue([_outcome(1)]))
+    assert built == [None]  # one fresh idempotent (not transactional) producer
+    assert fresh.started and broken.stopped
+    assert publisher.producer is fresh
+    assert fresh.sent == [("neo.results", b"r1")]
+    await (await publisher.enqueue([_outcome(2)]))
+    assert built == [None]  # a working producer is kept
+
+
+async def test_other_publish_errors_keep_the_producer(monkeypatch: pytest.MonkeyPatch) -> None:
+    producer = FakeProducer(MessageSizeTooLargeError)
+    monkeypatch.setattr(streamer.sinks, "build_producer", lambda *_: pytest.fail("rebuilt"))
+    publisher = AtLeastOncePublisher(producer, AppConfig())
+    for _ in range(2):
+        with pytest.raises(PublishError, match="MessageSizeTooLarge"):
+            await (await publisher.enqueue([_outcome(1)]))
+    assert publisher.producer is producer and not producer.stopped
