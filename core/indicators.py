@@ -304,6 +304,43 @@ class IndicatorResults:
             if self.raw[i, j] >= FIRING_RAW and self.confidence[i, j] > 0
         ]
 
+    def as_dicts(self) -> list[dict[str, Any]]:
+        """:meth:`as_dict` of every result, built from whole-matrix lists (the engine's path)."""
+        fires = ((self.raw >= FIRING_RAW) & (self.confidence > 0)).tolist()
+        raws, weighteds = self.raw.tolist(), self.weighted.tolist()
+        confidences, values = self.confidence.tolist(), self.values.tolist()
+        categories = self.category_scores.tolist()
+        specs = [(s.name, s.category, s.weight, s.reason) for s in self.specs]
+        out = []
+        for row, overall in enumerate(self.overall.tolist()):
+            raw, weighted, conf, val, fire = (
+                raws[row],
+                weighteds[row],
+                confidences[row],
+                values[row],
+                fires[row],
+            )
+            items = [
+                {
+                    "name": name,
+                    "category": category,
+                    "raw_score": raw[j],
+                    "weight": weight,
+                    "weighted_score": weighted[j],
+                    "confidence": conf[j],
+                    "reason": reason.format(value=val[j]) if fire[j] else None,
+                }
+                for j, (name, category, weight, reason) in enumerate(specs)
+            ]
+            out.append(
+                {
+                    "overall": overall,
+                    "categories": dict(zip(self.categories, categories[row], strict=True)),
+                    "items": items,
+                }
+            )
+        return out
+
     def as_dict(self, i: int) -> dict[str, Any]:
         """JSON-ready indicators of result ``i`` (the ``indicators`` field of neo.anomaly.v1).
 

@@ -87,22 +87,42 @@ class InferenceEngine:
         """Registry version of the loaded model."""
         return self._model.version
 
-    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
-        """Score ``records`` and return one ``neo.anomaly.v1`` dict per record, in order."""
+    def predict_batch(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Score ``records`` and return one ``neo.anomaly.v1`` dict per record, in order.
+
+        Parameters
+        ----------
+        records : sequence of NeoRecord
+        cache_keys : sequence of str, optional
+            One key per record that identifies its whole content (designation and meta
+            included), e.g. a hash of the raw message bytes the caller already holds; it
+            replaces :func:`core.records.content_hash`, the costliest part of a cache lookup.
+            Ignored when the cache is off.
+        """
         start = time.perf_counter()
-        results: list[dict[str, Any] | None] = [None] * len(records)
-        keys = [(content_hash(r), self._model.version) for r in records]
+        if self._cache is None:
+            # No cache: no content hashes and no de-duplication, every record is scored.
+            results = self._score(records)
+            self._account(len(records), 0, start)
+            return results
+        if cache_keys is not None and len(cache_keys) != len(records):
+            raise ValueError(f"{len(cache_keys)} cache keys for {len(records)} records")
+        version = self._model.version
+        hashes = cache_keys if cache_keys is not None else [content_hash(r) for r in records]
+        keys = [(h, version) for h in hashes]
+        slots: list[dict[str, Any] | None] = [None] * len(records)
         hits = 0
-        if self._cache is not None:
-            with self._lock:
-                for i, key in enumerate(keys):
-                    cached = self._cache.get(key)
-                    if cached is not None:
-                        results[i] = cached
-                        hits += 1
+        with self._lock:
+            for i, key in enumerate(keys):
+                cached = self._cache.get(key)
+                if cached is not None:
+                    slots[i] = cached
+                    hits += 1
         # Score each distinct missing content once, in first-seen order.
         todo: dict[tuple[str, str], list[int]] = {}
-        for i, res in enumerate(results):
+        for i, res in enumerate(slots):
             if res is None:
                 todo.setdefault(keys[i], []).append(i)
         if todo:
@@ -110,19 +130,22 @@ class InferenceEngine:
             fresh = self._score([records[i] for i in firsts])
             for idxs, res in zip(todo.values(), fresh, strict=True):
                 for i in idxs:
-                    results[i] = res
+                    slots[i] = res
             # A result with a failed member is not what a healthy model would say: not cached.
-            if self._cache is not None and not fresh[0]["failed_detectors"]:
+            if not fresh[0]["failed_detectors"]:
                 with self._lock:
                     for key, res in zip(todo, fresh, strict=True):
                         self._cache[key] = res
+        self._account(len(records), hits, start)
+        return [dict(res) for res in slots if res is not None]
+
+    def _account(self, n: int, hits: int, start: float) -> None:
         elapsed = time.perf_counter() - start
         with self._lock:
-            self._count += len(records)
+            self._count += n
             self._hits += hits
             self._batches += 1
             self._latencies.append(elapsed)
-        return [dict(res) for res in results if res is not None]
 
     def stats(self) -> dict[str, Any]:
         """Counters and latency percentiles (ms per ``predict_batch`` call, recent window)."""
@@ -158,26 +181,38 @@ class InferenceEngine:
         names = out.member_names
         failed = list(out.failed)
         threshold = model.threshold
+        indicators = fm.indicators.as_dicts()
+        model_info = self._model_info
         results = []
-        for i, rec in enumerate(records):
-            ms, mw = member_scores[i], member_weights[i]
+        for rec, score, prob, cf, cat, ms, mw, ind, contrib in zip(
+            records,
+            scores,
+            probs,
+            conf,
+            categories,
+            member_scores,
+            member_weights,
+            indicators,
+            contributions,
+            strict=True,
+        ):
             results.append(
                 {
                     "schema": RESULT_SCHEMA,
                     "designation": rec.designation,
-                    "anomaly_score": scores[i],
-                    "anomaly_probability": probs[i],
-                    "is_anomaly": scores[i] >= threshold,
-                    "confidence": conf[i],
-                    "category": categories[i],
-                    "model": self._model_info,
+                    "anomaly_score": score,
+                    "anomaly_probability": prob,
+                    "is_anomaly": score >= threshold,
+                    "confidence": cf,
+                    "category": cat,
+                    "model": model_info,
                     "detectors": {
-                        name: {"score": None if math.isnan(ms[j]) else ms[j], "weight": mw[j]}
-                        for j, name in enumerate(names)
+                        name: {"score": None if math.isnan(s) else s, "weight": w}
+                        for name, s, w in zip(names, ms, mw, strict=True)
                     },
                     "failed_detectors": failed,
-                    "indicators": fm.indicators.as_dict(i),
-                    "contributions": contributions[i],
+                    "indicators": ind,
+                    "contributions": contrib,
                     "meta": dict(rec.meta),
                 }
             )

@@ -70,6 +70,7 @@ def test_2020_so_like_object_fires() -> None:
     assert conf["a2_excess"] == 0.7
     assert res.overall[0] > 0.8
     d = res.as_dict(0)
+    assert res.as_dicts() == [d]  # the engine's batch path gives the same dicts
     orjson.dumps(d)  # JSON-ready
     assert d["overall"] == pytest.approx(float(res.overall[0]))
     assert set(d["categories"]) == set(CATEGORIES)

@@ -134,3 +134,16 @@ def test_renaming_objects_does_not_change_any_score(
     other = engine.predict_batch(renamed)
     assert [_strip(r) for r in original] == [_strip(r) for r in other]
     assert other[0]["designation"] == "1999 XX0"
+
+
+def test_precomputed_cache_keys_replace_content_hashes(
+    model: TrainedModel, records: list[NeoRecord]
+) -> None:
+    engine = InferenceEngine(model)
+    keys = [f"msg-{i}" for i in range(30)]
+    first = engine.predict_batch(records[:30], cache_keys=keys)
+    assert first == InferenceEngine(model, cache_size=0).predict_batch(records[:30])
+    again = engine.predict_batch(records[:30], cache_keys=keys)
+    assert again == first and engine.stats()["cache_hits"] == 30
+    with pytest.raises(ValueError, match="2 cache keys for 3 records"):
+        engine.predict_batch(records[:3], cache_keys=keys[:2])
