@@ -214,17 +214,40 @@ def _table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def render(rows: list[Row], when: str) -> str:
-    """The whole ``docs/reliability.md`` text."""
+def render(rows: list[Row], when: str, soak_when: str = "") -> str:
+    """The whole ``docs/reliability.md`` text; ``soak_when`` dates soak rows of an earlier run."""
     by = {s: [r for r in rows if r.section == s] for s in ("fault", "soak", "input")}
-    parts = [_HEAD.replace("{when}", when), "", "## Faults", ""]
+    parts = [_HEAD.rstrip("\n").replace("{when}", when), "", "## Faults", ""]
     parts += _table(by["fault"])
     parts += ["", "## Soak (`make soak`)", ""]
-    parts += _table(by["soak"]) if by["soak"] else ["Not part of this run (see `make soak`)."]
+    if not by["soak"]:
+        parts += ["Not run yet (`make soak`)."]
+    else:
+        if soak_when:
+            parts += [f"From the last `make soak` run ({soak_when}).", ""]
+        parts += _table(by["soak"])
     parts += ["", "## Hostile input", ""]
     parts += _table(by["input"])
-    parts += ["", "<!-- rows: " + orjson.dumps([asdict(r) for r in rows]).decode() + " -->", ""]
+    state = {"soak_when": soak_when or when, "rows": [asdict(r) for r in rows]}
+    parts += ["", "<!-- rows: " + orjson.dumps(state).decode() + " -->", ""]
     return "\n".join(parts)
+
+
+def _earlier_soak() -> tuple[list[Row], str]:
+    """Soak rows (and their date) kept in the current document, so ``make test`` keeps them."""
+    if not DOC.is_file():
+        return [], ""
+    text = DOC.read_text(encoding="utf-8")
+    marker = "<!-- rows: "
+    if marker not in text:
+        return [], ""
+    state = orjson.loads(text.split(marker, 1)[1].split(" -->", 1)[0])
+    rows = [
+        Row(r["case"], r["section"], r["label"], Account(**r["account"]), r["detail"])
+        for r in state["rows"]
+        if r["section"] == "soak"
+    ]
+    return rows, str(state["soak_when"])
 
 
 def write_if_complete(passed: bool) -> bool:
@@ -236,5 +259,9 @@ def write_if_complete(passed: bool) -> bool:
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs"
     )
-    DOC.write_text(render(ROWS, when), encoding="utf-8")
+    rows, soak_when = list(ROWS), ""
+    if not any(r.section == "soak" for r in rows):
+        kept, soak_when = _earlier_soak()
+        rows += kept
+    DOC.write_text(render(rows, when, soak_when), encoding="utf-8")
     return True

@@ -1,8 +1,9 @@
 """Slow scoring: one batch takes longer to score than ``kafka.max_poll_interval_ms``.
 
 Induced without any test hook: the smallest allowed poll interval (1 s), one worker and one
-batch of 3,000 records (about 2 s of scoring on the CI machine; the test checks from the
-daemon's own scoring histogram that at least one batch did take longer than the interval).
+batch sized from the engine's speed measured in the test (about 3 s of scoring); the test
+checks from the daemon's own scoring histogram that at least one batch did take longer than
+the interval.
 The fetch loop keeps polling while the worker scores, so the consumer never leaves the group:
 one assignment, no revocation, no rebalance loop, every input scored exactly once.
 """
@@ -30,8 +31,25 @@ pytestmark = [pytest.mark.kafka, pytest.mark.slow, pytest.mark.timeout(300)]
 TopicFactory = Callable[..., Awaitable[str]]
 Reader = Callable[..., Awaitable[list[Any]]]
 
-RECORDS = 3000
 POLL_INTERVAL_MS = 1000
+
+
+def _records_for(seconds: float) -> int:
+    """How many records the bundled model scores in about ``seconds`` (measured here)."""
+    import time
+
+    from daemon_harness import trained_model
+
+    from core.inference import InferenceEngine
+    from core.records import decode_record
+
+    engine = InferenceEngine(trained_model(), cache_size=0)
+    records = [decode_record(v) for v in sample_records(1000)]
+    engine.predict_batch(records[:10])  # warm-up
+    started = time.perf_counter()
+    engine.predict_batch(records)
+    rate = len(records) / (time.perf_counter() - started)
+    return max(3000, min(90_000, int(rate * seconds)))
 
 
 def _histogram(text: str, name: str) -> dict[str, float]:
@@ -51,18 +69,19 @@ async def test_scoring_slower_than_max_poll_interval_causes_no_rebalance_and_no_
 ) -> None:
     root = tmp_path / "registry"
     make_registry(root)
+    records = _records_for(3.0)
     topics = new_topics()
     topics["input"] = await topic_factory(partitions=3, prefix="in")
     placed = await produce(
-        kafka_bootstrap, topics["input"], [(None, v) for v in sample_records(RECORDS)]
+        kafka_bootstrap, topics["input"], [(None, v) for v in sample_records(records)]
     )
     cfg = base_config(kafka_bootstrap, root, topics)
-    cfg["kafka"].update(max_poll_interval_ms=POLL_INTERVAL_MS, fetch_max_records=RECORDS)
+    cfg["kafka"].update(max_poll_interval_ms=POLL_INTERVAL_MS, fetch_max_records=records)
     cfg["processing"].update(
         workers=1,
-        batch_max_size=RECORDS,
-        batch_max_wait_ms=3000,  # the whole backlog in one batch
-        queue_max_size=2 * RECORDS,
+        batch_max_size=records,
+        batch_max_wait_ms=5000,  # the whole backlog in one batch
+        queue_max_size=2 * records,
     )
     cfg["model"]["cache_size"] = 0  # every record is really scored
     daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
@@ -84,12 +103,12 @@ async def test_scoring_slower_than_max_poll_interval_causes_no_rebalance_and_no_
             "fault",
             "scoring slower than max_poll_interval",
             acc,
-            f"max_poll_interval_ms = {POLL_INTERVAL_MS}, one worker, batches up to {RECORDS:,}: "
+            f"max_poll_interval_ms = {POLL_INTERVAL_MS}, one worker, batches up to {records:,}: "
             f"{slow_batches:.0f} of {scoring['count']:.0f} batches took over 1 s; "
             f"{len(assigned)} assignment, {len(revoked)} revocations",
         )
         assert len(assigned) == 1 and revoked == []
-        assert acc.lost == 0 and acc.duplicates == 0 and acc.results == RECORDS
+        assert acc.lost == 0 and acc.duplicates == 0 and acc.results == records
         assert daemon.proc is not None and daemon.proc.poll() is None
     finally:
         if tally is not None:
