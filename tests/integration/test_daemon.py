@@ -263,7 +263,7 @@ async def test_hot_reload_under_load_switches_versions_without_loss(
         # a broken version is refused and v2 keeps serving
         broken = root / "broken"
         shutil.copytree(root / v2, broken)
-        with (broken / "ensemble.skops").open("ab") as fh:
+        with (broken / "preprocessor.skops").open("ab") as fh:
             fh.write(b"tampered")
         (root / "CURRENT").write_text("broken\n")
         daemon.wait_event("model refused; keeping the serving model")
