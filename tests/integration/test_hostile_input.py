@@ -215,13 +215,7 @@ async def test_hostile_input_is_dead_lettered_or_scored_and_the_daemon_survives(
         assert status == 200
         for case, at in zip(cases, placed, strict=True):
             acc = account(at, res_at, dlq_at)
-            add_row(
-                f"input:{case.label}",
-                "input",
-                case.label,
-                acc,
-                "scored" if case.scored else "dead-lettered with field and reason",
-            )
+            add_row(f"input:{case.label}", "input", case.label, acc, _detail(case, at, dlq_by))
             assert acc.lost == 0 and acc.duplicates == 0, case.label
             if case.scored:
                 assert acc.results == len(at), case.label
@@ -257,6 +251,21 @@ async def _produce_one(bootstrap: str, topic: str, value: bytes) -> tuple[int, i
         return (meta.partition, meta.offset)
     finally:
         await producer.stop()
+
+
+def _detail(case: Case, at: list[tuple[int, int]], dlq_by: dict[Any, dict[str, Any]]) -> str:
+    """What the table says about one case: the dead letters' fields and error types."""
+    sizes = sorted({len(v or b"") for _, v in case.messages})
+    size = f"{sizes[0]:,} bytes" if len(sizes) == 1 else f"{sizes[0]:,}-{sizes[-1]:,} bytes"
+    if case.scored:
+        return f"scored ({size})"
+    letters = [dlq_by[src] for src in at if src in dlq_by]
+    fields = sorted({f"`{d['field'][:24]}{'…' if len(d['field']) > 24 else ''}`" for d in letters})
+    kinds = sorted({d["error_type"] for d in letters})
+    text = f"dead letter: {', '.join(kinds)} at {', '.join(fields)} ({size})"
+    if case.error_type == "ResultTooLarge":
+        text += "; the largest message the topic accepts (1 byte more is refused)"
+    return text
 
 
 def _by_source(records: list[Any]) -> dict[tuple[int, int], dict[str, Any]]:
