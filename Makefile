@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 KAFKA := tools/kafka/kafka.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit test-integration lint format bench kafka-up kafka-down kafka-status train data clean
+.PHONY: help install run test test-unit lint format bench soak kafka-up kafka-down kafka-status train data clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ test: install ## lint, start a local broker if needed, run the whole test suite
 
 test-unit: install ## unit tests only (no broker)
 	$(BIN)/pytest tests/unit
+
+soak: install ## reliability tests + 100,000-record SIGKILL soak on a real broker (~7 min); rewrites docs/reliability.md
+	bash tools/run-tests.sh -m "soak or kafka" tests/integration/test_reliability_*.py tests/integration/test_hostile_input.py
 
 run: install ## local broker + bundled model + daemon + sample feed; shows alerts arriving
 	bash tools/demo.sh
