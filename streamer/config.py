@@ -109,15 +109,16 @@ class ProcessingConfig:
     """Workers, micro-batching, backpressure, delivery guarantee and alerting (``[processing]``)."""
 
     workers: int = field(default=2, metadata=_rng(1, 256))
-    batch_max_size: int = field(default=256, metadata=_rng(1, 100_000))
+    intra_op_threads: int = field(default=1, metadata=_rng(1, 256))
+    batch_max_size: int = field(default=1024, metadata=_rng(1, 100_000))
     batch_max_wait_ms: int = field(default=50, metadata=_rng(0, 60_000))
-    queue_max_size: int = field(default=2_048, metadata=_rng(1, 10_000_000))
+    queue_max_size: int = field(default=4_096, metadata=_rng(1, 10_000_000))
     processing_guarantee: Guarantee = "at_least_once"
     shutdown_grace_s: float = field(default=10.0, metadata=_rng(0.0, 3_600.0))
     rebalance_drain_s: float = field(default=5.0, metadata=_rng(0.0, 3_600.0))
     publish_retry_backoff_s: float = field(default=1.0, metadata=_rng(0.0, 600.0))
-    alert_min_score: float = field(default=0.99, metadata=_rng(0.0, 1.0))
-    alert_categories: tuple[Category, ...] = ("artificial_candidate",)
+    alert_min_score: float = field(default=0.998, metadata=_rng(0.0, 1.0))
+    alert_categories: tuple[Category, ...] = ("highly_suspicious", "artificial_candidate")
 
 
 @dataclass(frozen=True, slots=True)

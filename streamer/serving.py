@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,18 @@ def _load_engine(cfg: ModelConfig) -> Any:
         # never a crash of the serving daemon
         raise ModelError(f"cannot load a model from {cfg.path}: {exc!r}") from exc
     return InferenceEngine(model, cache_size=cfg.cache_size, cache_ttl_s=cfg.cache_ttl_s)
+
+
+def _freeze_heap() -> None:
+    """Move the long-lived heap (the model's many small objects) out of the cyclic GC's sight.
+
+    Without this every full collection re-scans the whole model — measured at 10-30 % of the
+    CPU per scored record. ``unfreeze`` + ``collect`` first, so a replaced model's cycles are
+    still freed after a hot reload.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 class ModelHost:
@@ -106,6 +119,7 @@ class ModelHost:
             )
             return False
         self._engine, self._seen = engine, seen
+        _freeze_heap()
         self._metrics.model_reloads.labels(outcome="loaded").inc()
         self._metrics.set_model(str(getattr(engine, "model_id", "")), engine.model_version)
         log.info("model serving", model_version=engine.model_version, previous=old)

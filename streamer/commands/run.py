@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import MutableMapping
 
 __all__ = ["add_arguments", "run"]
 
@@ -64,7 +65,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the configuration, configure logging and run the daemon until it stops."""
-    from streamer.app import run_daemon
     from streamer.config import aiokafka_security_kwargs, load_config
     from streamer.errors import ConfigError
     from streamer.logging import configure_logging
@@ -82,4 +82,21 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, overrides=overrides)
     aiokafka_security_kwargs(cfg.kafka)  # SSL files are checked before anything starts
     configure_logging(cfg.logging.level, cfg.logging.format)
+    limit_intra_op_threads(cfg.processing.intra_op_threads)
+    from streamer.app import run_daemon  # imports numpy (via core): after the thread limit
+
     return run_daemon(cfg)
+
+
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def limit_intra_op_threads(threads: int, environ: MutableMapping[str, str] = os.environ) -> None:
+    """Cap the native thread pools of numpy/BLAS, OpenMP and torch at ``threads``.
+
+    Must run before numpy or torch is imported (they read these variables once, when their
+    thread pools start); ``run`` calls it before anything imports the model. A variable the
+    operator already set is left alone.
+    """
+    for name in _THREAD_VARIABLES:
+        environ.setdefault(name, str(threads))
