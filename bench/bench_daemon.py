@@ -48,7 +48,7 @@ class Case:
 
 
 def default_cases(
-    workers: Sequence[int], batches: Sequence[int], default_batch: int = 256
+    workers: Sequence[int], batches: Sequence[int], default_batch: int = 1024
 ) -> list[Case]:
     """Workers swept at the default batch size, batch sizes swept at 2 workers, and
     exactly-once at the default configuration."""

@@ -242,7 +242,7 @@ async def _kafka_benchmarks(args: argparse.Namespace, raw: dict[str, Any]) -> No
         raw["transport"] = await run_transport(bootstrap, topic, args.records)
         print(f"  passthrough {raw['transport']['rps']:>14,.0f} records/s", flush=True)
         if args.quick:
-            cases = [Case(2, 256), Case(2, 256, "exactly_once")]
+            cases = [Case(2, 1024), Case(2, 1024, "exactly_once")]
         else:
             cases = default_cases([1, 2, 4], [64, 256, 1024])
         raw["daemon"] = await run_cases(bootstrap, args.model, topic, args.records, cases)
@@ -286,7 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raw["stages"] = run_stages(
             harness.bootstrap_servers(),
             args.model,
-            256,
+            1024,
             repeat=3 if args.quick else 10,
             daemon_records=args.records // 2 if args.quick else 50_000,
         )
