@@ -39,12 +39,15 @@ class Case:
     workers: int
     batch: int
     guarantee: str = "at_least_once"
+    replicas: int = 1
 
     @property
     def name(self) -> str:
-        """Short label, e.g. ``alo-w2-b256``."""
+        """Short label, e.g. ``alo-w2-b256`` (``-r2``: two replicas in one consumer group)."""
         g = "eos" if self.guarantee == "exactly_once" else "alo"
-        return f"{g}-w{self.workers}-b{self.batch}"
+        return f"{g}-w{self.workers}-b{self.batch}" + (
+            f"-r{self.replicas}" if self.replicas > 1 else ""
+        )
 
 
 def default_cases(
@@ -55,6 +58,8 @@ def default_cases(
     cases = [Case(w, default_batch) for w in workers]
     cases += [Case(2, b) for b in batches if Case(2, b) not in cases]
     cases.append(Case(2, default_batch, "exactly_once"))
+    # scale-out as users do it: a second replica in the same consumer group, same machine
+    cases.append(Case(1, default_batch, replicas=2))
     return cases
 
 
@@ -87,6 +92,10 @@ async def run_case(
     }
     cfg = harness.daemon_config(bootstrap, model, topics, group, **processing)
     daemon = harness.DaemonProcess(workdir / case.name, cfg).start()
+    others = []
+    for r in range(1, case.replicas):
+        cfg_r = {**cfg, "kafka": {**cfg["kafka"], "instance_id": f"{group}-{r}"}}
+        others.append(harness.DaemonProcess(workdir / f"{case.name}-{r}", cfg_r).start())
     timeout = max(120.0, records / 200)
     dead_letters = 0
     broker = harness.broker_pid()
@@ -95,6 +104,7 @@ async def run_case(
         with harness.RssSampler(daemon.pid) as rss, contextlib.ExitStack() as stack:
             if broker_cpu is not None:
                 stack.enter_context(broker_cpu)
+            replica_cpu = [stack.enter_context(harness.RssSampler(o.pid)) for o in others]
             if case.guarantee == "exactly_once":
                 async with harness.GroupProgress(bootstrap, group, input_topic) as progress:
                     samples = await harness.poll_progress(
@@ -122,7 +132,8 @@ async def run_case(
         memory = rss.mib(steady_from, end)
         window = (steady_from or 0.0, end)
         counted = done - 0.1 * records
-        cpu_us = 1e6 * rss.cpu_between(*window) / counted if counted > 0 else float("nan")
+        cpu = rss.cpu_between(*window) + sum(r.cpu_between(*window) for r in replica_cpu)
+        cpu_us = 1e6 * cpu / counted if counted > 0 else float("nan")
         broker_us = (
             1e6 * broker_cpu.cpu_between(*window) / counted
             if broker_cpu is not None and counted > 0
@@ -130,6 +141,8 @@ async def run_case(
         )
     finally:
         code = daemon.stop()
+        for other in others:
+            code = code or other.stop()
         await harness.delete_topics(bootstrap, outputs)
     if done < records:
         raise RuntimeError(f"{case.name}: {done} of {records} records done:\n{daemon.tail()}")
@@ -138,11 +151,12 @@ async def run_case(
         "workers": case.workers,
         "batch_max_size": case.batch,
         "guarantee": case.guarantee,
+        "replicas": case.replicas,
         "records": records,
         "rps": rate["rps"],
         "seconds": rate["seconds"],
-        "rss_mib": memory,
-        # CPU per record (all threads), independent of the machine's other load
+        "rss_mib": memory,  # of the first replica
+        # CPU per record (all threads, all replicas), independent of the machine's other load
         "daemon_cpu_us_per_record": cpu_us,
         "broker_cpu_us_per_record": broker_us,
         "exit_code": code,
