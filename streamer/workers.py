@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor
@@ -55,8 +56,14 @@ class Scorer(Protocol):
         """Version of the model that scores."""
         ...
 
-    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
-        """One neo.anomaly.v1 result dict per record, in order."""
+    def predict_batch(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """One neo.anomaly.v1 result dict per record, in order.
+
+        ``cache_keys`` identify each record's whole content (the workers pass a hash of the
+        message bytes they hold, far cheaper than hashing the decoded record).
+        """
         ...
 
 
@@ -163,12 +170,14 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
     """
     outcomes: list[ItemOutcome | None] = [None] * len(items)
     valid: list[tuple[int, NeoRecord]] = []
+    keys: list[str] = []
     for i, item in enumerate(items):
         if item.value is None:
             outcomes[i] = _dead_letter(item, "$", "empty message (null value)", "RecordError")
             continue
         try:
             valid.append((i, decode_record(item.value)))
+            keys.append(hashlib.blake2b(item.value, digest_size=16).hexdigest())
         except RecordError as exc:
             outcomes[i] = _dead_letter(item, exc.field, exc.reason, "RecordError")
         except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it
@@ -177,13 +186,13 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
         version = scorer.model_version
         try:
             scored: list[dict[str, Any] | BaseException] = list(
-                scorer.predict_batch([rec for _, rec in valid])
+                scorer.predict_batch([rec for _, rec in valid], keys)
             )
         except Exception:  # retried record by record just below
             scored = []
-            for _, rec in valid:
+            for (_, rec), cache_key in zip(valid, keys, strict=True):
                 try:
-                    scored.append(scorer.predict_batch([rec])[0])
+                    scored.append(scorer.predict_batch([rec], [cache_key])[0])
                 except Exception as exc:  # the record goes to the dead letters
                     scored.append(exc)
         for (i, rec), res in zip(valid, scored, strict=True):

@@ -36,7 +36,9 @@ class EccentricityScorer:
         self.model_version = version
         self.calls: list[int] = []
 
-    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
+    def predict_batch(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         self.calls.append(len(records))
         if any(r.designation.startswith("BOOM") for r in records):
             raise ValueError("model cannot score this")
@@ -150,7 +152,9 @@ class RecordingPublisher:
 class SlowFirstScorer(EccentricityScorer):
     """The first batch scores slowly so later batches finish scoring first."""
 
-    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
+    def predict_batch(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         if not self.calls:
             import time
 
@@ -223,7 +227,9 @@ async def test_pool_drops_items_of_revoked_partitions() -> None:
 class MetaScorer(EccentricityScorer):
     """Passes ``meta`` through, as the inference engine does."""
 
-    def predict_batch(self, records: Sequence[NeoRecord]) -> list[dict[str, Any]]:
+    def predict_batch(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
         out = super().predict_batch(records)
         return [{**res, "meta": dict(r.meta)} for res, r in zip(out, records, strict=True)]
 
@@ -250,3 +256,33 @@ def test_oversized_outputs_never_reach_the_producer() -> None:
     assert huge["original_bytes"] == len(huge_invalid)
     assert huge["original_truncated"] is True
     assert base64.b64decode(huge["original"]) == huge_invalid[:600_000]
+
+
+class KeyRecordingScorer(EccentricityScorer):
+    """Remembers the cache keys it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.keys: list[list[str] | None] = []
+
+    def predict_batch(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> list[dict[str, Any]]:
+        self.keys.append(None if cache_keys is None else list(cache_keys))
+        return super().predict_batch(records, cache_keys)
+
+
+def test_cache_keys_are_hashes_of_the_message_bytes_of_valid_records() -> None:
+    import hashlib
+
+    same = _rec("2020 SO", 0.03)
+    items = [_item(0, same), _item(1, b"not json"), _item(2, _rec("433", 0.22)), _item(3, same)]
+    scorer = KeyRecordingScorer()
+    process_batch(items, scorer, RULE)
+    (keys,) = scorer.keys
+    assert keys is not None and len(keys) == 3  # the invalid message is not scored
+    expected = [
+        hashlib.blake2b(items[i].value or b"", digest_size=16).hexdigest() for i in (0, 2, 3)
+    ]
+    assert keys == expected
+    assert keys[0] == keys[2] != keys[1]  # same bytes, same key: a repeat is a cache hit
