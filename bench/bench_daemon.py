@@ -40,13 +40,16 @@ class Case:
     batch: int
     guarantee: str = "at_least_once"
     replicas: int = 1
+    executor: str = "thread"
 
     @property
     def name(self) -> str:
         """Short label, e.g. ``alo-w2-b256`` (``-r2``: two replicas in one consumer group)."""
         g = "eos" if self.guarantee == "exactly_once" else "alo"
-        return f"{g}-w{self.workers}-b{self.batch}" + (
-            f"-r{self.replicas}" if self.replicas > 1 else ""
+        return (
+            f"{g}-w{self.workers}-b{self.batch}"
+            + (f"-r{self.replicas}" if self.replicas > 1 else "")
+            + ("-proc" if self.executor == "process" else "")
         )
 
 
@@ -60,6 +63,8 @@ def default_cases(
     cases.append(Case(2, default_batch, "exactly_once"))
     # scale-out as users do it: a second replica in the same consumer group, same machine
     cases.append(Case(1, default_batch, replicas=2))
+    # the same two cores from one daemon: scoring in processes beside the Kafka I/O
+    cases.append(Case(2, default_batch, executor="process"))
     return cases
 
 
@@ -87,6 +92,7 @@ async def run_case(
         "workers": case.workers,
         "batch_max_size": case.batch,
         "processing_guarantee": case.guarantee,
+        "executor": case.executor,
         # the queue must hold a batch for every worker or the workers starve by design
         "queue_max_size": max(2048, 2 * case.workers * case.batch),
     }
@@ -152,6 +158,7 @@ async def run_case(
         "batch_max_size": case.batch,
         "guarantee": case.guarantee,
         "replicas": case.replicas,
+        "executor": case.executor,
         "records": records,
         "rps": rate["rps"],
         "seconds": rate["seconds"],

@@ -13,6 +13,7 @@ its own content hash and the inference cache (keyed by content) never answers fo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import importlib.metadata
 import os
@@ -303,6 +304,20 @@ def broker_pid() -> int | None:
     return pid
 
 
+def _descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (from ``/proc/<pid>/task/*/children``)."""
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                kids = [int(k) for k in (task / "children").read_text().split()]
+                out.extend(kids)
+                todo.extend(kids)
+    return out
+
+
 class RssSampler:
     """Samples a process's RSS and CPU time every ``interval_s`` in a background thread.
 
@@ -329,10 +344,15 @@ class RssSampler:
         while not self._stop.is_set():
             try:
                 now = time.monotonic()
-                self.samples.append((now, rss_kib(self._pid)))
-                self.cpu.append((now, cpu_seconds(self._pid)))
+                rss, cpu = rss_kib(self._pid), cpu_seconds(self._pid)
             except (OSError, ValueError, IndexError):
                 return  # the process is gone
+            # scoring processes (executor = "process") count as part of the daemon
+            for child in _descendants(self._pid):
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    rss, cpu = rss + rss_kib(child), cpu + cpu_seconds(child)
+            self.samples.append((now, rss))
+            self.cpu.append((now, cpu))
             self._stop.wait(self._interval)
 
     def cpu_between(self, since: float, until: float) -> float:

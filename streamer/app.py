@@ -18,7 +18,7 @@ import signal
 import socket
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError
@@ -31,6 +31,7 @@ from streamer.http import HealthServer
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
+from streamer.procpool import new_process_pool
 from streamer.serving import ModelHost
 from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher, build_producer
 from streamer.source import TP, Source
@@ -70,12 +71,18 @@ class Daemon:
         self.cfg = cfg
         self.metrics = Metrics()
         self.exactly_once = cfg.processing.processing_guarantee == "exactly_once"
-        self.models = ModelHost(cfg.model, self.metrics)
+        process_scoring = cfg.processing.executor == "process"
+        self.models = ModelHost(cfg.model, self.metrics, remote=process_scoring)
         self.tracker: OffsetTracker[TP] = OffsetTracker()
         self.queue: asyncio.Queue[InputItem] = asyncio.Queue()
         self.http: HealthServer | None = None
         self._executor = ThreadPoolExecutor(
             max_workers=cfg.processing.workers + 1, thread_name_prefix="neo-score"
+        )
+        # Scoring processes (executor = "process"); model loads and registry polls stay on
+        # the thread pool above.
+        self._scoring: Executor = (
+            new_process_pool(cfg.processing.workers) if process_scoring else self._executor
         )
         self._stop = asyncio.Event()
         self._hup = asyncio.Event()
@@ -120,6 +127,8 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             self._executor.shutdown(wait=False, cancel_futures=True)
+            if self._scoring is not self._executor:
+                self._scoring.shutdown(wait=False, cancel_futures=True)
 
     def request_stop(self) -> None:
         """Begin a graceful stop (what SIGTERM does)."""
@@ -202,7 +211,7 @@ class Daemon:
             self.queue,
             self.models.current,
             publisher,
-            executor=self._executor,
+            executor=self._scoring,
             workers=p.workers,
             batch_max_size=p.batch_max_size,
             batch_max_wait_s=p.batch_max_wait_ms / 1000.0,

@@ -39,6 +39,7 @@ ENV_PREFIX = "NEO_STREAMER_"
 SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
 SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
 Guarantee = Literal["at_least_once", "exactly_once"]
+ExecutorKind = Literal["thread", "process"]
 LogFormat = Literal["json", "console", "auto"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 OffsetReset = Literal["earliest", "latest"]
@@ -110,6 +111,7 @@ class ProcessingConfig:
 
     workers: int = field(default=2, metadata=_rng(1, 256))
     intra_op_threads: int = field(default=1, metadata=_rng(1, 256))
+    executor: ExecutorKind = "thread"
     batch_max_size: int = field(default=1024, metadata=_rng(1, 100_000))
     batch_max_wait_ms: int = field(default=50, metadata=_rng(0, 60_000))
     queue_max_size: int = field(default=4_096, metadata=_rng(1, 10_000_000))

@@ -19,6 +19,7 @@ from core.errors import ModelError
 from streamer.config import ModelConfig
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
+from streamer.procpool import ModelRef
 from streamer.workers import Scorer
 
 __all__ = ["ModelHost"]
@@ -26,20 +27,26 @@ __all__ = ["ModelHost"]
 log = get_logger(__name__)
 
 
-def _load_engine(cfg: ModelConfig) -> Any:
-    """Load the model and wrap it in an inference engine (blocking; run in an executor)."""
+def _load_engine(cfg: ModelConfig) -> tuple[Any, Path]:
+    """Load the model and wrap it in an inference engine (blocking; run in an executor).
+
+    Returns the engine and the version directory it came from (a registry root is resolved
+    once, so the directory and the loaded model always agree).
+    """
     from core.inference import InferenceEngine
-    from core.registry import load_model
+    from core.registry import load_model, resolve_model_dir
 
     try:
-        model = load_model(Path(cfg.path))
+        directory = resolve_model_dir(Path(cfg.path))
+        model = load_model(directory)
     except ModelError:
         raise
     except Exception as exc:
         # model files are input we do not control: whatever a damaged one raises is a refusal,
         # never a crash of the serving daemon
         raise ModelError(f"cannot load a model from {cfg.path}: {exc!r}") from exc
-    return InferenceEngine(model, cache_size=cfg.cache_size, cache_ttl_s=cfg.cache_ttl_s)
+    engine = InferenceEngine(model, cache_size=cfg.cache_size, cache_ttl_s=cfg.cache_ttl_s)
+    return engine, directory
 
 
 def _freeze_heap() -> None:
@@ -61,10 +68,12 @@ class ModelHost:
     the event loop, so a batch is scored entirely by one model and the result says which.
     """
 
-    def __init__(self, cfg: ModelConfig, metrics: Metrics) -> None:
+    def __init__(self, cfg: ModelConfig, metrics: Metrics, *, remote: bool = False) -> None:
         self._cfg = cfg
         self._metrics = metrics
+        self._remote = remote
         self._engine: Scorer | None = None
+        self._ref: ModelRef | None = None
         self._seen: str | None = None  # the registry CURRENT value last acted on
         self.is_registry = (Path(cfg.path) / "CURRENT").is_file()
 
@@ -74,10 +83,10 @@ class ModelHost:
         return self._engine is not None
 
     def current(self) -> Scorer:
-        """The serving engine."""
+        """The serving engine; with ``remote``, a :class:`ModelRef` to it for scoring processes."""
         if self._engine is None:
             raise ModelError("no model loaded")
-        return self._engine
+        return self._ref if self._remote and self._ref is not None else self._engine
 
     def _registry_current(self) -> str | None:
         if not self.is_registry:
@@ -104,7 +113,7 @@ class ModelHost:
             return False
         old = None if self._engine is None else self._engine.model_version
         try:
-            engine: Scorer = await loop.run_in_executor(executor, _load_engine, self._cfg)
+            engine, directory = await loop.run_in_executor(executor, _load_engine, self._cfg)
         except ModelError as exc:
             self._seen = seen  # do not retry the same broken version every interval
             self._metrics.model_reloads.labels(outcome="refused").inc()
@@ -119,6 +128,9 @@ class ModelHost:
             )
             return False
         self._engine, self._seen = engine, seen
+        self._ref = ModelRef(
+            str(directory), engine.model_version, self._cfg.cache_size, self._cfg.cache_ttl_s
+        )
         _freeze_heap()
         self._metrics.model_reloads.labels(outcome="loaded").inc()
         self._metrics.set_model(str(getattr(engine, "model_id", "")), engine.model_version)

@@ -56,8 +56,13 @@ async def _setup(
     return topics, write_config(tmp_path / "config.toml", **cfg)
 
 
+@pytest.mark.parametrize("executor", ["thread", "process"])
 async def test_end_to_end_results_alerts_dead_letters_and_http(
-    tmp_path: Path, kafka_bootstrap: str, topic_factory: TopicFactory, registry: Path
+    tmp_path: Path,
+    kafka_bootstrap: str,
+    topic_factory: TopicFactory,
+    registry: Path,
+    executor: str,
 ) -> None:
     topics, config = await _setup(
         tmp_path,
@@ -66,6 +71,7 @@ async def test_end_to_end_results_alerts_dead_letters_and_http(
         registry,
         processing__alert_min_score=0.9,
         processing__alert_categories=[],
+        processing__executor=executor,
     )
     good = sample_records(300)
     bad = [

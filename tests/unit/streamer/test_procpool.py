@@ -1,0 +1,56 @@
+"""streamer.procpool: scoring in a child process gives exactly what scoring in-process gives."""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+from pathlib import Path
+
+import pytest
+
+from core.inference import InferenceEngine
+from core.registry import load_model, resolve_model_dir
+from streamer.procpool import ModelRef, new_process_pool
+from streamer.workers import AlertRule, InputItem, process_batch
+
+ROOT = Path(__file__).resolve().parents[3]
+RULE = AlertRule(min_score=0.998, categories=frozenset({"artificial_candidate"}))
+
+
+def _items(n: int) -> list[InputItem]:
+    with gzip.open(ROOT / "data" / "sample_stream.jsonl.gz", "rb") as fh:
+        lines = [line for _, line in zip(range(n), fh, strict=False)]
+    items = [
+        InputItem("neo.records", 0, i, None, line.rstrip(b"\n"), 0) for i, line in enumerate(lines)
+    ]
+    items.append(InputItem("neo.records", 0, n, b"k", b"{not json", 0))
+    return items
+
+
+@pytest.fixture(scope="module")
+def model_dir() -> Path:
+    return resolve_model_dir(ROOT / "models")
+
+
+def test_model_ref_pickles_and_scores_like_the_engine(model_dir: Path) -> None:
+    ref = ModelRef(str(model_dir), model_dir.name, 0, 60.0)
+    assert pickle.loads(pickle.dumps(ref)) == ref
+    engine = InferenceEngine(load_model(model_dir), cache_size=0)
+    local = process_batch(_items(40), engine, RULE)
+    via_ref = process_batch(_items(40), ref, RULE)
+    assert [(o.item.offset, [(x.kind, x.key, x.value) for x in o.outputs]) for o in via_ref] == [
+        (o.item.offset, [(x.kind, x.key, x.value) for x in o.outputs]) for o in local
+    ]
+
+
+@pytest.mark.timeout(120)
+def test_a_child_process_returns_the_same_encoded_outputs(model_dir: Path) -> None:
+    ref = ModelRef(str(model_dir), model_dir.name, 0, 60.0)
+    items = _items(25)
+    expected = process_batch(items, ref, RULE)
+    with new_process_pool(1) as pool:
+        remote = pool.submit(process_batch, items, ref, RULE).result(timeout=110)
+    assert [(o.item, [(x.kind, x.key, x.value) for x in o.outputs]) for o in remote] == [
+        (o.item, [(x.kind, x.key, x.value) for x in o.outputs]) for o in expected
+    ]
+    assert sum(1 for o in remote if o.outputs[0].kind == "dead_letter") == 1
