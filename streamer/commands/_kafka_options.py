@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import TYPE_CHECKING
+import sys
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from streamer.config import AppConfig
 
-__all__ = ["add_kafka_options", "load_cli_config"]
+__all__ = ["add_kafka_options", "load_cli_config", "start_client"]
 
 
 def add_kafka_options(parser: argparse.ArgumentParser) -> None:
@@ -43,3 +44,17 @@ def load_cli_config(args: argparse.Namespace) -> AppConfig:
     if args.bootstrap_servers:
         overrides["kafka.bootstrap_servers"] = args.bootstrap_servers
     return load_config(args.config, overrides=overrides)
+
+
+async def start_client(client: Any, command: str, servers: str) -> bool:
+    """Start an aiokafka client; when the brokers cannot be reached, stop it, say so on
+    stderr and return False (the command then exits with code 3)."""
+    from aiokafka.errors import KafkaConnectionError
+
+    try:
+        await client.start()
+    except KafkaConnectionError as exc:
+        await client.stop()
+        print(f"neo-streamer {command}: cannot reach Kafka at {servers}: {exc}", file=sys.stderr)
+        return False
+    return True

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from streamer.commands._jsonl import open_binary
-from streamer.commands._kafka_options import add_kafka_options, load_cli_config
+from streamer.commands._kafka_options import add_kafka_options, load_cli_config, start_client
 
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaProducer
@@ -174,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _produce(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
     from aiokafka import AIOKafkaProducer
-    from aiokafka.errors import KafkaConnectionError, KafkaError
+    from aiokafka.errors import KafkaError
 
     from core.errors import FormatError
     from streamer.config import aiokafka_security_kwargs
@@ -189,11 +189,7 @@ async def _produce(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
         **aiokafka_security_kwargs(cfg.kafka),
     )
     servers = cfg.kafka.bootstrap_servers
-    try:
-        await producer.start()
-    except KafkaConnectionError as exc:
-        await producer.stop()
-        print(f"neo-streamer produce: cannot reach Kafka at {servers}: {exc}", file=sys.stderr)
+    if not await start_client(producer, "produce", servers):
         return 3
     try:
         metadata = await producer.client.fetch_all_metadata()

@@ -19,7 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from streamer.commands._kafka_options import add_kafka_options, load_cli_config
+from streamer.commands._kafka_options import add_kafka_options, load_cli_config, start_client
 
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -144,7 +144,6 @@ def run(args: argparse.Namespace) -> int:
 
 async def _tail(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
     from aiokafka import AIOKafkaConsumer
-    from aiokafka.errors import KafkaConnectionError
 
     from streamer.config import aiokafka_security_kwargs
 
@@ -159,11 +158,7 @@ async def _tail(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
         **aiokafka_security_kwargs(cfg.kafka),
     )
     servers = cfg.kafka.bootstrap_servers
-    try:
-        await consumer.start()
-    except KafkaConnectionError as exc:
-        await consumer.stop()
-        print(f"neo-streamer tail: cannot reach Kafka at {servers}: {exc}", file=sys.stderr)
+    if not await start_client(consumer, "tail", servers):
         return 3
     try:
         if topic not in await consumer.topics():
