@@ -305,40 +305,45 @@ class IndicatorResults:
         ]
 
     def as_dicts(self) -> list[dict[str, Any]]:
-        """:meth:`as_dict` of every result, built from whole-matrix lists (the engine's path)."""
-        fires = ((self.raw >= FIRING_RAW) & (self.confidence > 0)).tolist()
-        raws, weighteds = self.raw.tolist(), self.weighted.tolist()
-        confidences, values = self.confidence.tolist(), self.values.tolist()
+        """:meth:`as_dict` of every result, built from whole-matrix lists (the engine's path).
+
+        Only the nonzero entries are visited: in real streams a few percent of records have
+        any indicator above zero, so a batch costs little more than its category scores.
+        """
         categories = self.category_scores.tolist()
-        specs = [(s.name, s.category, s.weight, s.reason) for s in self.specs]
-        out = []
-        for row, overall in enumerate(self.overall.tolist()):
-            raw, weighted, conf, val, fire = (
-                raws[row],
-                weighteds[row],
-                confidences[row],
-                values[row],
-                fires[row],
-            )
-            items = [
-                {
-                    "name": name,
-                    "category": category,
-                    "raw_score": raw[j],
-                    "weight": weight,
-                    "weighted_score": weighted[j],
-                    "confidence": conf[j],
-                    "reason": reason.format(value=val[j]) if fire[j] else None,
-                }
-                for j, (name, category, weight, reason) in enumerate(specs)
-            ]
-            out.append(
-                {
-                    "overall": overall,
-                    "categories": dict(zip(self.categories, categories[row], strict=True)),
-                    "items": items,
-                }
-            )
+        out: list[dict[str, Any]] = [
+            {
+                "overall": overall,
+                "categories": dict(zip(self.categories, categories[row], strict=True)),
+                "items": [],
+            }
+            for row, overall in enumerate(self.overall.tolist())
+        ]
+        rows, cols = np.nonzero(self.raw > 0.0)
+        if rows.size:
+            # strongest first within a record; stable, so ties keep the indicators' order
+            order = np.lexsort((cols, -self.weighted[rows, cols], rows))
+            rows, cols = rows[order], cols[order]
+            raw = self.raw[rows, cols].tolist()
+            weighted = self.weighted[rows, cols].tolist()
+            conf = self.confidence[rows, cols].tolist()
+            values = self.values[rows, cols].tolist()
+            for row, col, r, w, c, v in zip(
+                rows.tolist(), cols.tolist(), raw, weighted, conf, values, strict=True
+            ):
+                spec = self.specs[col]
+                fires = r >= FIRING_RAW and c > 0
+                out[row]["items"].append(
+                    {
+                        "name": spec.name,
+                        "category": spec.category,
+                        "raw_score": r,
+                        "weight": spec.weight,
+                        "weighted_score": w,
+                        "confidence": c,
+                        "reason": spec.reason.format(value=v) if fires else None,
+                    }
+                )
         return out
 
     def as_dict(self, i: int) -> dict[str, Any]:
@@ -348,34 +353,23 @@ class IndicatorResults:
         -------
         dict
             ``{"overall", "categories": {name: score}, "items": [{"name", "category",
-            "raw_score", "weight", "weighted_score", "confidence", "reason"}, ...]}``;
-            ``reason`` is a short explanation for firing indicators and None otherwise.
+            "raw_score", "weight", "weighted_score", "confidence", "reason"}, ...]}``.
+            ``categories`` holds every category; ``items`` holds only the indicators with a
+            raw score above zero (the others add nothing to ``overall``), strongest weighted
+            score first. ``reason`` is a short explanation when the indicator fires (raw score
+            >= :data:`FIRING_RAW` with data behind it) and None otherwise.
         """
-        fire = set(self.firing(i))
-        # Whole rows as Python lists: per-element numpy scalar access dominated the engine.
-        raw, weighted = self.raw[i].tolist(), self.weighted[i].tolist()
-        confidence, values = self.confidence[i].tolist(), self.values[i].tolist()
-        items = []
-        for j, spec in enumerate(self.specs):
-            reason = None
-            if spec.name in fire:
-                reason = spec.reason.format(value=values[j])
-            items.append(
-                {
-                    "name": spec.name,
-                    "category": spec.category,
-                    "raw_score": raw[j],
-                    "weight": spec.weight,
-                    "weighted_score": weighted[j],
-                    "confidence": confidence[j],
-                    "reason": reason,
-                }
-            )
-        return {
-            "overall": float(self.overall[i]),
-            "categories": dict(zip(self.categories, self.category_scores[i].tolist(), strict=True)),
-            "items": items,
-        }
+        return IndicatorResults(
+            self.names,
+            self.categories,
+            self.raw[i : i + 1],
+            self.weighted[i : i + 1],
+            self.confidence[i : i + 1],
+            self.values[i : i + 1],
+            self.category_scores[i : i + 1],
+            self.overall[i : i + 1],
+            self.specs,
+        ).as_dicts()[0]
 
 
 def _noisy_or(weighted: FloatArray) -> FloatArray:

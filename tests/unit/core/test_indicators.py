@@ -77,8 +77,11 @@ def test_2020_so_like_object_fires() -> None:
     items = {it["name"]: it for it in d["items"]}
     assert items["a2_excess"]["reason"].startswith("A2/A2_natural = 6.48")
     assert "km/s" in items["low_encounter_speed"]["reason"]
-    assert items["diameter_mismatch"]["reason"] is None
-    assert items["diameter_mismatch"]["confidence"] == 0.0
+    # only indicators with a raw score above zero are listed, strongest first
+    assert "diameter_mismatch" not in items
+    assert set(items) == {n for n, r in raw.items() if r > 0}
+    weighted = [it["weighted_score"] for it in d["items"]]
+    assert weighted == sorted(weighted, reverse=True)
     assert res.firing(0)[:2] == ["earth_like_orbit", "low_encounter_speed"]
 
 
@@ -91,6 +94,19 @@ def test_eros_stays_silent() -> None:
     assert res.confidence[0, col(res, "earth_like_orbit")] == 1.0
     assert res.confidence[0, col(res, "spin_barrier")] == 1.0
     assert res.confidence[0, col(res, "regular_approaches")] == 0.0
+    d = res.as_dict(0)
+    assert d["items"] == []
+    assert d["overall"] == 0.0
+    assert d["categories"] == dict.fromkeys(CATEGORIES, 0.0)
+
+
+def test_batch_dicts_match_single_dicts() -> None:
+    res = results(EROS, SO_2020, {"designation": "nothing"}, SO_2020)
+    dicts = res.as_dicts()
+    assert dicts == [res.as_dict(i) for i in range(4)]
+    assert [len(d["items"]) for d in dicts] == [0, len(dicts[1]["items"]), 0, len(dicts[1]["items"])]
+    assert dicts[1] == dicts[3]
+    assert {it["name"] for it in dicts[1]["items"]} >= {"earth_like_orbit", "a2_excess"}
 
 
 def test_missing_inputs_give_zero_raw_and_zero_confidence() -> None:
