@@ -31,11 +31,11 @@ from streamer.http import HealthServer
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
-from streamer.procpool import new_process_pool
+from streamer.procpool import new_process_pool, run_in_process
 from streamer.serving import ModelHost
 from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher, build_producer
 from streamer.source import TP, Source
-from streamer.workers import AlertRule, InputItem, WorkerPool
+from streamer.workers import AlertRule, InputItem, WorkerPool, run_in_thread
 
 __all__ = [
     "EXIT_BROKER",
@@ -221,6 +221,7 @@ class Daemon:
             accepting=source.accepting,
             live=source.live,
             retry_backoff_s=p.publish_retry_backoff_s,
+            run_batch=run_in_process if self._scoring is not self._executor else run_in_thread,
         )
         await self._pool.start()
         fetch = asyncio.create_task(source.run(), name="neo-fetch")

@@ -2,7 +2,9 @@
 
 With ``[processing] executor = "process"`` the workers hand each batch (the raw message
 bytes) to a :class:`~concurrent.futures.ProcessPoolExecutor`; the child decodes, scores and
-encodes, and sends back the encoded outputs. What crosses the process boundary is a
+encodes, and sends back the encoded outputs. Both directions travel as plain tuples
+(:func:`run_in_process`): pickling the slotted dataclasses themselves cost the parent more CPU
+than the Kafka I/O of the same records. What crosses the process boundary is a
 :class:`ModelRef` — the serving version's directory, not the model — so every child loads
 that version once (lazily, on its first batch) and a hot reload is a new reference: children
 load the new version on their next batch. The parent still loads and verifies each version
@@ -11,18 +13,35 @@ first (hashes, schema), so a child only ever loads a model that was accepted.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import multiprocessing
 import signal
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.records import NeoRecord
+from streamer.workers import (
+    AlertRule,
+    InputItem,
+    ItemOutcome,
+    Output,
+    OutputKind,
+    Scorer,
+    process_batch,
+)
 
-__all__ = ["ModelRef", "new_process_pool"]
+__all__ = ["ModelRef", "new_process_pool", "run_in_process"]
+
+# what crosses the process boundary: an input as (topic, partition, offset, key, value,
+# timestamp_ms); an outcome as (index in the batch, [(kind, key, value), ...], designation,
+# model_version, error_type)
+_Row = tuple[str, int, int, bytes | None, bytes | None, int]
+_Out = tuple[OutputKind, bytes | None, bytes]
+_Packed = tuple[int, list[_Out], str | None, str | None, str | None]
 
 # One engine per child process, for the version it last scored with.
 _ENGINES: dict[str, Any] = {}
@@ -78,3 +97,36 @@ def new_process_pool(workers: int) -> ProcessPoolExecutor:
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_child_init,
     )
+
+
+def _score_rows(rows: list[_Row], scorer: Scorer, rule: AlertRule) -> list[_Packed]:
+    """Runs in the child: :func:`process_batch` on rebuilt inputs, outcomes as tuples."""
+    items = [InputItem(*row) for row in rows]
+    index = {id(item): i for i, item in enumerate(items)}
+    return [
+        (
+            index[id(o.item)],
+            [(out.kind, out.key, out.value) for out in o.outputs],
+            o.designation,
+            o.model_version,
+            o.error_type,
+        )
+        for o in process_batch(items, scorer, rule)
+    ]
+
+
+async def run_in_process(
+    loop: asyncio.AbstractEventLoop,
+    executor: Executor | None,
+    batch: list[InputItem],
+    scorer: Scorer,
+    rule: AlertRule,
+) -> list[ItemOutcome]:
+    """:func:`~streamer.workers.process_batch` in a scoring process (a
+    :data:`~streamer.workers.BatchRunner`); the outcomes refer to the parent's own items."""
+    rows = [(i.topic, i.partition, i.offset, i.key, i.value, i.timestamp_ms) for i in batch]
+    packed = await loop.run_in_executor(executor, _score_rows, rows, scorer, rule)
+    return [
+        ItemOutcome(batch[i], [Output(*out) for out in outs], designation, version, error)
+        for i, outs, designation, version, error in packed
+    ]

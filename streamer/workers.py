@@ -31,6 +31,7 @@ from streamer.metrics import Metrics
 __all__ = [
     "MAX_OUTPUT_BYTES",
     "AlertRule",
+    "BatchRunner",
     "InputItem",
     "ItemOutcome",
     "Output",
@@ -242,6 +243,24 @@ async def collect_batch(
     return batch
 
 
+BatchRunner = Callable[
+    [asyncio.AbstractEventLoop, Executor | None, list[InputItem], Scorer, AlertRule],
+    Awaitable[list[ItemOutcome]],
+]
+"""How a batch reaches :func:`process_batch` in an executor (see :func:`run_in_thread`)."""
+
+
+def run_in_thread(
+    loop: asyncio.AbstractEventLoop,
+    executor: Executor | None,
+    batch: list[InputItem],
+    scorer: Scorer,
+    rule: AlertRule,
+) -> Awaitable[list[ItemOutcome]]:
+    """:func:`process_batch` in a thread pool: the objects are shared, nothing is copied."""
+    return loop.run_in_executor(executor, process_batch, batch, scorer, rule)
+
+
 class Publisher(Protocol):
     """Hands outcomes to the broker; see :mod:`streamer.sinks`."""
 
@@ -289,6 +308,9 @@ class WorkerPool:
         revoked or is gone; it will be redelivered to the new owner).
     live : callable
         ``live(item)``: False drops a scored outcome before publishing.
+    run_batch : callable
+        How a batch reaches ``executor``: :func:`run_in_thread` (the default) or
+        :func:`streamer.procpool.run_in_process`.
     """
 
     def __init__(
@@ -307,6 +329,7 @@ class WorkerPool:
         accepting: Callable[[InputItem], bool] = lambda _: True,
         live: Callable[[InputItem], bool] = lambda _: True,
         retry_backoff_s: float = 1.0,
+        run_batch: BatchRunner = run_in_thread,
     ) -> None:
         self._queue = queue
         self._scorer = scorer
@@ -321,6 +344,7 @@ class WorkerPool:
         self._accepting = accepting
         self._live = live
         self._backoff = retry_backoff_s
+        self._run_batch = run_batch
         self._collect_lock = asyncio.Lock()
         self._turns = _Turns()
         self._tasks: list[asyncio.Task[None]] = []
@@ -404,9 +428,7 @@ class WorkerPool:
             if batch:
                 scorer = self._scorer()
                 started = time.perf_counter()
-                outcomes = await loop.run_in_executor(
-                    self._executor, process_batch, batch, scorer, self._rule
-                )
+                outcomes = await self._run_batch(loop, self._executor, batch, scorer, self._rule)
                 self._metrics.scoring_seconds.observe(time.perf_counter() - started)
                 self._metrics.batch_size.observe(len(batch))
             await self._turns.wait(seq)

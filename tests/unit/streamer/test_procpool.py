@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import pickle
 from pathlib import Path
@@ -10,8 +11,8 @@ import pytest
 
 from core.inference import InferenceEngine
 from core.registry import load_model, resolve_model_dir
-from streamer.procpool import ModelRef, new_process_pool
-from streamer.workers import AlertRule, InputItem, process_batch
+from streamer.procpool import ModelRef, new_process_pool, run_in_process
+from streamer.workers import AlertRule, InputItem, ItemOutcome, process_batch
 
 ROOT = Path(__file__).resolve().parents[3]
 RULE = AlertRule(min_score=0.998, categories=frozenset({"artificial_candidate"}))
@@ -46,11 +47,23 @@ def test_model_ref_pickles_and_scores_like_the_engine(model_dir: Path) -> None:
 @pytest.mark.timeout(120)
 def test_a_child_process_returns_the_same_encoded_outputs(model_dir: Path) -> None:
     ref = ModelRef(str(model_dir), model_dir.name, 0, 60.0)
-    items = _items(25)
+    items = [
+        InputItem(i.topic, i.partition, i.offset, i.key, i.value, 1_700_000_000_000 + k, epoch=7)
+        for k, i in enumerate(_items(25))
+    ]
     expected = process_batch(items, ref, RULE)
-    with new_process_pool(1) as pool:
-        remote = pool.submit(process_batch, items, ref, RULE).result(timeout=110)
+
+    async def remote_outcomes() -> list[ItemOutcome]:
+        with new_process_pool(1) as pool:
+            return await run_in_process(asyncio.get_running_loop(), pool, items, ref, RULE)
+
+    remote = asyncio.run(asyncio.wait_for(remote_outcomes(), 110))
     assert [(o.item, [(x.kind, x.key, x.value) for x in o.outputs]) for o in remote] == [
         (o.item, [(x.kind, x.key, x.value) for x in o.outputs]) for o in expected
+    ]
+    # the outcomes carry the parent's own items (epoch included), not copies from the child
+    assert all(any(o.item is i for i in items) for o in remote)
+    assert [(o.designation, o.model_version, o.error_type) for o in remote] == [
+        (o.designation, o.model_version, o.error_type) for o in expected
     ]
     assert sum(1 for o in remote if o.outputs[0].kind == "dead_letter") == 1
