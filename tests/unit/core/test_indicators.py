@@ -104,7 +104,12 @@ def test_batch_dicts_match_single_dicts() -> None:
     res = results(EROS, SO_2020, {"designation": "nothing"}, SO_2020)
     dicts = res.as_dicts()
     assert dicts == [res.as_dict(i) for i in range(4)]
-    assert [len(d["items"]) for d in dicts] == [0, len(dicts[1]["items"]), 0, len(dicts[1]["items"])]
+    assert [len(d["items"]) for d in dicts] == [
+        0,
+        len(dicts[1]["items"]),
+        0,
+        len(dicts[1]["items"]),
+    ]
     assert dicts[1] == dicts[3]
     assert {it["name"] for it in dicts[1]["items"]} >= {"earth_like_orbit", "a2_excess"}
 

@@ -101,7 +101,10 @@ def test_cache_hit_is_identical_to_a_fresh_score(
     assert stats["batches"] == 2
     assert 0.0 < stats["latency_ms_p50"] <= stats["latency_ms_p95"] <= stats["latency_ms_p99"]
     again[0]["source"] = {"topic": "x"}  # callers may add keys without touching the cache
-    assert "source" not in engine.predict_batch(records[:1])[0]
+    again[1]["detectors"]["iforest"]["score"] = -1.0  # or change nested values
+    hits = engine.predict_batch(records[:2])
+    assert "source" not in hits[0]
+    assert hits[1] == fresh[1] and hits[1]["detectors"]["iforest"]["score"] != -1.0
 
 
 def test_repeated_content_in_one_batch_is_scored_once_and_answered_for_each(
@@ -109,6 +112,7 @@ def test_repeated_content_in_one_batch_is_scored_once_and_answered_for_each(
 ) -> None:
     results = InferenceEngine(model).predict_batch([records[3], records[3], records[4]])
     assert results[0] == results[1] != results[2]
+    assert results[0] is not results[1]  # each record gets its own result dict
 
 
 def test_concurrent_threads_get_the_sequential_results(
