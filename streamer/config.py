@@ -43,6 +43,7 @@ ExecutorKind = Literal["thread", "process"]
 LogFormat = Literal["json", "console", "auto"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 OffsetReset = Literal["earliest", "latest"]
+Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
 Category = Literal["natural", "suspicious", "highly_suspicious", "artificial_candidate"]
 
 
@@ -76,6 +77,8 @@ class KafkaConfig:
     fetch_max_records: int = field(default=500, metadata=_rng(1, 100_000))
     commit_interval_ms: int = field(default=1_000, metadata=_rng(10, 3_600_000))
     linger_ms: int = field(default=5, metadata=_rng(0, 60_000))
+    max_batch_size: int = field(default=262_144, metadata=_rng(1_024, 1_048_576))
+    compression_type: Compression = "lz4"
     connect_retries: int = field(default=5, metadata=_rng(0, 1_000))
     connect_backoff_s: float = field(default=0.5, metadata=_rng(0.0, 3_600.0))
     connect_backoff_max_s: float = field(default=30.0, metadata=_rng(0.0, 3_600.0))

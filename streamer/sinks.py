@@ -34,23 +34,30 @@ log = get_logger(__name__)
 # after these the idempotent producer's sequence state no longer matches the broker's
 _SEQUENCE_BROKEN = (OutOfOrderSequenceNumber, UnknownProducerId)
 
-__all__ = ["AtLeastOncePublisher", "TransactionalPublisher", "build_producer"]
+__all__ = ["AtLeastOncePublisher", "TransactionalPublisher", "build_producer", "producer_kwargs"]
+
+
+def producer_kwargs(cfg: AppConfig, transactional_id: str | None) -> dict[str, Any]:
+    """The :class:`AIOKafkaProducer` arguments the daemon publishes with."""
+    k = cfg.kafka
+    return {
+        "bootstrap_servers": k.bootstrap_servers,
+        "client_id": f"{k.client_id}-producer",
+        "acks": "all",
+        "enable_idempotence": True,
+        "transactional_id": transactional_id,
+        "transaction_timeout_ms": k.transaction_timeout_ms,
+        "request_timeout_ms": k.request_timeout_ms,
+        "linger_ms": k.linger_ms,
+        "max_batch_size": k.max_batch_size,
+        "compression_type": None if k.compression_type == "none" else k.compression_type,
+        **aiokafka_security_kwargs(k),
+    }
 
 
 def build_producer(cfg: AppConfig, transactional_id: str | None) -> AIOKafkaProducer:
     """An idempotent (and, given ``transactional_id``, transactional) producer; not started."""
-    k = cfg.kafka
-    return AIOKafkaProducer(
-        bootstrap_servers=k.bootstrap_servers,
-        client_id=f"{k.client_id}-producer",
-        acks="all",
-        enable_idempotence=True,
-        transactional_id=transactional_id,
-        transaction_timeout_ms=k.transaction_timeout_ms,
-        request_timeout_ms=k.request_timeout_ms,
-        linger_ms=k.linger_ms,
-        **aiokafka_security_kwargs(k),
-    )
+    return AIOKafkaProducer(**producer_kwargs(cfg, transactional_id))
 
 
 class _Base:

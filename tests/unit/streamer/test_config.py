@@ -99,6 +99,8 @@ def test_env_values_are_parsed_to_the_field_type() -> None:
         ("[kafka]\nbootstrap = 'x'\n", "kafka.bootstrap"),
         ("[kafka]\nsession_timeout_ms = 'soon'\n", "kafka.session_timeout_ms"),
         ("[kafka]\nsecurity_protocol = 'TLS'\n", "kafka.security_protocol"),
+        ("[kafka]\ncompression_type = 'brotli'\n", "kafka.compression_type"),
+        ("[kafka]\nmax_batch_size = 4194304\n", "kafka.max_batch_size"),
         ("[processing]\nworkers = 0\n", "processing.workers"),
         ("[processing]\nworkers = 2.5\n", "processing.workers"),
         ("[processing]\nprocessing_guarantee = 'x'\n", "processing.processing_guarantee"),
