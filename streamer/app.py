@@ -72,17 +72,19 @@ class Daemon:
         self.metrics = Metrics()
         self.exactly_once = cfg.processing.processing_guarantee == "exactly_once"
         process_scoring = cfg.processing.executor == "process"
-        self.models = ModelHost(cfg.model, self.metrics, remote=process_scoring)
         self.tracker: OffsetTracker[TP] = OffsetTracker()
         self.queue: asyncio.Queue[InputItem] = asyncio.Queue()
         self.http: HealthServer | None = None
         self._executor = ThreadPoolExecutor(
             max_workers=cfg.processing.workers + 1, thread_name_prefix="neo-score"
         )
-        # Scoring processes (executor = "process"); model loads and registry polls stay on
-        # the thread pool above.
+        # Scoring processes (executor = "process"), which also load the models; registry polls
+        # stay on the thread pool above.
         self._scoring: Executor = (
             new_process_pool(cfg.processing.workers) if process_scoring else self._executor
+        )
+        self.models = ModelHost(
+            cfg.model, self.metrics, remote=self._scoring if process_scoring else None
         )
         self._stop = asyncio.Event()
         self._hup = asyncio.Event()

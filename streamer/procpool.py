@@ -34,7 +34,7 @@ from streamer.workers import (
     process_batch,
 )
 
-__all__ = ["ModelRef", "new_process_pool", "run_in_process"]
+__all__ = ["ModelRef", "load_ref", "new_process_pool", "run_in_process"]
 
 # what crosses the process boundary: an input as (topic, partition, offset, key, value,
 # timestamp_ms); an outcome as (index in the batch, [(kind, key, value), ...], designation,
@@ -43,8 +43,10 @@ _Row = tuple[str, int, int, bytes | None, bytes | None, int]
 _Out = tuple[OutputKind, bytes | None, bytes]
 _Packed = tuple[int, list[_Out], str | None, str | None, str | None]
 
-# One engine per child process, for the version it last scored with.
+# Engines per child process, by version directory: the serving version and, during a hot
+# reload, the one before it (batches already on their way still name it).
 _ENGINES: dict[str, Any] = {}
+_KEEP = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,7 @@ class ModelRef:
     model_version: str
     cache_size: int
     cache_ttl_s: float
+    model_id: str = ""
 
     def _engine(self) -> Any:
         engine = _ENGINES.get(self.model_dir)
@@ -62,13 +65,15 @@ class ModelRef:
             from core.inference import InferenceEngine
             from core.registry import load_model
 
-            _ENGINES.clear()  # a replaced version is not kept alive in the child
+            while len(_ENGINES) >= _KEEP:  # the oldest version goes first
+                del _ENGINES[next(iter(_ENGINES))]
             engine = InferenceEngine(
                 load_model(Path(self.model_dir)),
                 cache_size=self.cache_size,
                 cache_ttl_s=self.cache_ttl_s,
             )
             _ENGINES[self.model_dir] = engine
+            gc.unfreeze()  # a dropped version's cycles are still freed
             gc.collect()
             gc.freeze()  # as in the parent: keep the model out of the GC's full scans
         return engine
@@ -79,6 +84,28 @@ class ModelRef:
         """Score with this version's engine in the calling process."""
         results: list[dict[str, Any]] = self._engine().predict_batch(records, cache_keys)
         return results
+
+
+def load_ref(path: str, cache_size: int, cache_ttl_s: float) -> ModelRef:
+    """Runs in a scoring process: load the model ``path`` names (a registry root or a version
+    directory) there, fully verified, and return the reference the parent serves with.
+
+    The parent never loads a model itself (so it never imports torch): a version is accepted
+    once a scoring process has loaded it, and that process keeps it for its batches.
+    Whatever a damaged model raises comes back as :class:`~core.errors.ModelError`.
+    """
+    from core.errors import ModelError
+    from core.registry import resolve_model_dir
+
+    try:
+        directory = resolve_model_dir(Path(path))
+        probe = ModelRef(str(directory), "", cache_size, cache_ttl_s)
+        engine = probe._engine()
+    except ModelError:
+        raise
+    except Exception as exc:  # model files are input we do not control
+        raise ModelError(f"cannot load a model from {path}: {exc!r}") from exc
+    return ModelRef(str(directory), engine.model_version, cache_size, cache_ttl_s, engine.model_id)
 
 
 def _child_init() -> None:

@@ -4,6 +4,11 @@
 active version) or one model version directory. Only a registry root is polled for changes;
 SIGHUP reloads either. A model that fails to load is refused (logged, counted) and the model
 already serving keeps serving.
+
+With scoring processes (``[processing] executor = "process"``) the parent never loads a model:
+a scoring process loads and verifies each version (:func:`streamer.procpool.load_ref`) and
+the parent serves the :class:`~streamer.procpool.ModelRef` it returns, so the parent holds
+neither the model nor torch.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from core.errors import ModelError
 from streamer.config import ModelConfig
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
-from streamer.procpool import ModelRef
+from streamer.procpool import load_ref
 from streamer.workers import Scorer
 
 __all__ = ["ModelHost"]
@@ -27,12 +32,8 @@ __all__ = ["ModelHost"]
 log = get_logger(__name__)
 
 
-def _load_engine(cfg: ModelConfig) -> tuple[Any, Path]:
-    """Load the model and wrap it in an inference engine (blocking; run in an executor).
-
-    Returns the engine and the version directory it came from (a registry root is resolved
-    once, so the directory and the loaded model always agree).
-    """
+def _load_engine(cfg: ModelConfig) -> Any:
+    """Load the model and wrap it in an inference engine (blocking; run in an executor)."""
     from core.inference import InferenceEngine
     from core.registry import load_model, resolve_model_dir
 
@@ -45,8 +46,7 @@ def _load_engine(cfg: ModelConfig) -> tuple[Any, Path]:
         # model files are input we do not control: whatever a damaged one raises is a refusal,
         # never a crash of the serving daemon
         raise ModelError(f"cannot load a model from {cfg.path}: {exc!r}") from exc
-    engine = InferenceEngine(model, cache_size=cfg.cache_size, cache_ttl_s=cfg.cache_ttl_s)
-    return engine, directory
+    return InferenceEngine(model, cache_size=cfg.cache_size, cache_ttl_s=cfg.cache_ttl_s)
 
 
 def _freeze_heap() -> None:
@@ -68,12 +68,13 @@ class ModelHost:
     the event loop, so a batch is scored entirely by one model and the result says which.
     """
 
-    def __init__(self, cfg: ModelConfig, metrics: Metrics, *, remote: bool = False) -> None:
+    def __init__(
+        self, cfg: ModelConfig, metrics: Metrics, *, remote: Executor | None = None
+    ) -> None:
         self._cfg = cfg
         self._metrics = metrics
-        self._remote = remote
+        self._remote = remote  # the scoring process pool, which loads the models
         self._engine: Scorer | None = None
-        self._ref: ModelRef | None = None
         self._seen: str | None = None  # the registry CURRENT value last acted on
         self.is_registry = (Path(cfg.path) / "CURRENT").is_file()
 
@@ -83,10 +84,11 @@ class ModelHost:
         return self._engine is not None
 
     def current(self) -> Scorer:
-        """The serving engine; with ``remote``, a :class:`ModelRef` to it for scoring processes."""
+        """The serving engine; with ``remote``, the :class:`~streamer.procpool.ModelRef` that
+        scoring processes score with."""
         if self._engine is None:
             raise ModelError("no model loaded")
-        return self._ref if self._remote and self._ref is not None else self._engine
+        return self._engine
 
     def _registry_current(self) -> str | None:
         if not self.is_registry:
@@ -112,8 +114,15 @@ class ModelHost:
         if not force and self._engine is not None and seen == self._seen:
             return False
         old = None if self._engine is None else self._engine.model_version
+        cfg = self._cfg
         try:
-            engine, directory = await loop.run_in_executor(executor, _load_engine, self._cfg)
+            engine: Scorer
+            if self._remote is not None:
+                engine = await loop.run_in_executor(
+                    self._remote, load_ref, cfg.path, cfg.cache_size, cfg.cache_ttl_s
+                )
+            else:
+                engine = await loop.run_in_executor(executor, _load_engine, cfg)
         except ModelError as exc:
             self._seen = seen  # do not retry the same broken version every interval
             self._metrics.model_reloads.labels(outcome="refused").inc()
@@ -128,10 +137,8 @@ class ModelHost:
             )
             return False
         self._engine, self._seen = engine, seen
-        self._ref = ModelRef(
-            str(directory), engine.model_version, self._cfg.cache_size, self._cfg.cache_ttl_s
-        )
-        _freeze_heap()
+        if self._remote is None:
+            _freeze_heap()
         self._metrics.model_reloads.labels(outcome="loaded").inc()
         self._metrics.set_model(str(getattr(engine, "model_id", "")), engine.model_version)
         log.info("model serving", model_version=engine.model_version, previous=old)

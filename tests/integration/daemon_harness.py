@@ -150,6 +150,11 @@ class Daemon:
         except urllib.error.HTTPError as exc:
             return int(exc.code), bytes(exc.read())
 
+    def maps(self) -> str:
+        """The daemon process's memory map (``/proc/<pid>/maps``): which libraries it loaded."""
+        assert self.proc is not None
+        return Path(f"/proc/{self.proc.pid}/maps").read_text()
+
     def signal(self, sig: int) -> None:
         assert self.proc is not None
         self.proc.send_signal(sig)

@@ -132,6 +132,9 @@ async def test_end_to_end_results_alerts_dead_letters_and_http(
         assert "neo_streamer_consumer_lag{" in text
         assert "neo_streamer_end_to_end_seconds_count 305.0" in text
 
+        # with scoring processes the daemon's own process never loads the model (nor torch)
+        assert ("libtorch_cpu" in daemon.maps()) == (executor == "thread")
+
         daemon.signal(signal.SIGTERM)
         assert daemon.wait(20) == 0
     finally:
@@ -220,14 +223,18 @@ async def test_exactly_once_survives_sigkill_without_duplicates(
         daemon.stop()
 
 
+@pytest.mark.parametrize("executor", ["thread", "process"])
 async def test_hot_reload_under_load_switches_versions_without_loss(
-    tmp_path: Path, kafka_bootstrap: str, topic_factory: TopicFactory
+    tmp_path: Path, kafka_bootstrap: str, topic_factory: TopicFactory, executor: str
 ) -> None:
     from core.registry import activate
 
     root = tmp_path / "registry"
     v1, v2 = make_registry(root, versions=2)
-    topics, config = await _setup(tmp_path, kafka_bootstrap, topic_factory, root)
+    # with scoring processes a child loads and verifies each version, not the daemon itself
+    topics, config = await _setup(
+        tmp_path, kafka_bootstrap, topic_factory, root, processing__executor=executor
+    )
     daemon = Daemon(config, tmp_path / "daemon.log").start()
     try:
         first = await produce(
@@ -286,8 +293,10 @@ def _at(message: dict[str, Any]) -> tuple[int, int]:
     return (message["source"]["partition"], message["source"]["offset"])
 
 
-async def test_missing_model_exits_4(tmp_path: Path, kafka_bootstrap: str) -> None:
+@pytest.mark.parametrize("executor", ["thread", "process"])
+async def test_missing_model_exits_4(tmp_path: Path, kafka_bootstrap: str, executor: str) -> None:
     cfg = base_config(kafka_bootstrap, tmp_path / "no-such-registry", new_topics())
+    cfg["processing"]["executor"] = executor
     daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
     try:
         assert daemon.wait(60) == 4

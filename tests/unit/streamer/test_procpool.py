@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import gzip
 import pickle
+import shutil
 from pathlib import Path
 
 import pytest
 
+from core.errors import ModelError
 from core.inference import InferenceEngine
 from core.registry import load_model, resolve_model_dir
-from streamer.procpool import ModelRef, new_process_pool, run_in_process
+from streamer.procpool import ModelRef, load_ref, new_process_pool, run_in_process
 from streamer.workers import AlertRule, InputItem, ItemOutcome, process_batch
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -67,3 +69,21 @@ def test_a_child_process_returns_the_same_encoded_outputs(model_dir: Path) -> No
         (o.designation, o.model_version, o.error_type) for o in expected
     ]
     assert sum(1 for o in remote if o.outputs[0].kind == "dead_letter") == 1
+
+
+def test_load_ref_verifies_in_the_calling_process_and_names_the_version(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    ref = load_ref(str(model_dir.parent), 0, 60.0)  # a registry root resolves to CURRENT
+    assert ref.model_dir == str(model_dir)
+    assert ref.model_version == model_dir.name
+    assert ref.model_id == load_model(model_dir).model_id
+    assert pickle.loads(pickle.dumps(ref)) == ref
+    broken = tmp_path / "broken"
+    shutil.copytree(model_dir, broken)
+    with (broken / "preprocessor.skops").open("ab") as fh:
+        fh.write(b"tampered")
+    with pytest.raises(ModelError):
+        load_ref(str(broken), 0, 60.0)
+    with pytest.raises(ModelError):
+        load_ref(str(tmp_path / "missing"), 0, 60.0)
