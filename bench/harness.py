@@ -287,6 +287,14 @@ def rss_kib(pid: int) -> int:
     return int(_proc_field(Path(f"/proc/{pid}/status"), "VmRSS"))
 
 
+def pss_kib(pid: int) -> int:
+    """Proportional set size of ``pid`` in KiB (``/proc/<pid>/smaps_rollup``): every page
+    counted once, divided among the processes sharing it. The sum over a process tree is the
+    memory the tree costs the machine; a sum of RSS counts every shared page once per process.
+    """
+    return int(_proc_field(Path(f"/proc/{pid}/smaps_rollup"), "Pss"))
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds ``pid`` has used (``/proc/<pid>/stat``, all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -327,7 +335,8 @@ class RssSampler:
 
     def __init__(self, pid: int, interval_s: float = 0.25) -> None:
         self._pid, self._interval = pid, interval_s
-        self.samples: list[tuple[float, int]] = []  # (monotonic time, KiB)
+        self.samples: list[tuple[float, int]] = []  # (monotonic time, KiB), RSS summed
+        self.pss: list[tuple[float, int]] = []  # (monotonic time, KiB), PSS summed
         self.cpu: list[tuple[float, float]] = []  # (monotonic time, CPU seconds)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
@@ -345,13 +354,16 @@ class RssSampler:
             try:
                 now = time.monotonic()
                 rss, cpu = rss_kib(self._pid), cpu_seconds(self._pid)
+                pss = pss_kib(self._pid)
             except (OSError, ValueError, IndexError):
                 return  # the process is gone
             # scoring processes (executor = "process") count as part of the daemon
             for child in _descendants(self._pid):
                 with contextlib.suppress(OSError, ValueError, IndexError):
                     rss, cpu = rss + rss_kib(child), cpu + cpu_seconds(child)
+                    pss += pss_kib(child)
             self.samples.append((now, rss))
+            self.pss.append((now, pss))
             self.cpu.append((now, cpu))
             self._stop.wait(self._interval)
 
@@ -360,13 +372,17 @@ class RssSampler:
         inside = [c for t, c in self.cpu if since <= t <= until]
         return inside[-1] - inside[0] if len(inside) >= 2 else float("nan")
 
-    def mib(self, since: float | None = None, until: float | None = None) -> dict[str, float]:
-        """Median and max RSS (MiB) of the samples in ``[since, until]`` (all when None)."""
+    def mib(
+        self, since: float | None = None, until: float | None = None, *, pss: bool = False
+    ) -> dict[str, float]:
+        """Median and max RSS (``pss``: PSS) in MiB of the samples in ``[since, until]``
+        (all when None), summed over the process and its descendants."""
+        samples = self.pss if pss else self.samples
         lo = -np.inf if since is None else since
         hi = np.inf if until is None else until
-        vals = [kib / 1024.0 for t, kib in self.samples if lo <= t <= hi]
+        vals = [kib / 1024.0 for t, kib in samples if lo <= t <= hi]
         if not vals:
-            vals = [kib / 1024.0 for _, kib in self.samples] or [float("nan")]
+            vals = [kib / 1024.0 for _, kib in samples] or [float("nan")]
         return {"median": float(np.median(vals)), "max": float(np.max(vals))}
 
 

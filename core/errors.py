@@ -9,18 +9,22 @@ Every error raised on purpose by ``core`` derives from :class:`CoreError`::
     └── ModelError           a model cannot be built, saved or loaded
         ├── IntegrityError   an artifact's sha256 does not match its manifest
         └── SchemaMismatchError  the model was trained on another feature schema
+
+:class:`NotFittedError` is also scikit-learn's ``NotFittedError``. It is defined on first
+access (PEP 562): importing scikit-learn costs ~85 MiB, and a process that only decodes and
+validates records (the daemon's own process when scoring runs in processes) never needs it.
 """
 
 from __future__ import annotations
 
-from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+from typing import Any
 
 __all__ = [
     "CoreError",
     "FormatError",
     "IntegrityError",
     "ModelError",
-    "NotFittedError",
+    "NotFittedError",  # noqa: F822  (defined on first access, see __getattr__)
     "RecordError",
     "SchemaMismatchError",
 ]
@@ -59,8 +63,23 @@ class FormatError(CoreError):
         self.line = line
 
 
-class NotFittedError(CoreError, _SklearnNotFittedError):  # type: ignore[misc]
-    """An estimator was used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
+def _not_fitted_error() -> type[CoreError]:
+    from sklearn.exceptions import NotFittedError as SklearnNotFittedError
+
+    class NotFittedError(CoreError, SklearnNotFittedError):  # type: ignore[misc]
+        """An estimator was used before ``fit`` (also a scikit-learn ``NotFittedError``)."""
+
+    NotFittedError.__module__ = __name__
+    NotFittedError.__qualname__ = "NotFittedError"  # pickles by name, like the others
+    return NotFittedError
+
+
+def __getattr__(name: str) -> Any:
+    if name == "NotFittedError":
+        cls = _not_fitted_error()
+        globals()[name] = cls  # defined once: later lookups never reach __getattr__
+        return cls
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ModelError(CoreError):

@@ -38,15 +38,15 @@ from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 
-from core.ensemble import EnsembleDetector
 from core.errors import IntegrityError, ModelError, SchemaMismatchError
-from core.explain import ContributionModel
-from core.model import CategoryCuts, TrainedModel
+
+if TYPE_CHECKING:
+    from core.model import TrainedModel
 
 __all__ = [
     "ALLOWED_TYPES",
@@ -135,7 +135,11 @@ def load_model(path: Path | str) -> TrainedModel:
 
 
 def _load(directory: Path, manifest: dict[str, Any]) -> TrainedModel:
+    # imported here: reading a registry (CURRENT, manifests) must not import scikit-learn
+    from core.ensemble import EnsembleDetector
+    from core.explain import ContributionModel
     from core.features import FEATURE_SCHEMA
+    from core.model import CategoryCuts, TrainedModel
 
     _verify_artifacts(directory, manifest)
     schema = manifest["feature_schema"]

@@ -7,8 +7,12 @@ encodes, and sends back the encoded outputs. Both directions travel as plain tup
 than the Kafka I/O of the same records. What crosses the process boundary is a
 :class:`ModelRef` — the serving version's directory, not the model — so every child loads
 that version once (lazily, on its first batch) and a hot reload is a new reference: children
-load the new version on their next batch. The parent still loads and verifies each version
-first (hashes, schema), so a child only ever loads a model that was accepted.
+load the new version on their next batch. A scoring process loads and verifies each version
+first (:func:`load_ref`: hashes, schema) before the parent serves it, so the parent itself
+never loads a model.
+
+The scoring processes are forked from a fork server that imported torch and the scoring code
+once (:mod:`streamer._preload`), so they share those pages instead of holding a copy each.
 """
 
 from __future__ import annotations
@@ -65,15 +69,20 @@ class ModelRef:
             from core.inference import InferenceEngine
             from core.registry import load_model
 
+            replaced = False
             while len(_ENGINES) >= _KEEP:  # the oldest version goes first
                 del _ENGINES[next(iter(_ENGINES))]
+                replaced = True
             engine = InferenceEngine(
                 load_model(Path(self.model_dir)),
                 cache_size=self.cache_size,
                 cache_ttl_s=self.cache_ttl_s,
             )
             _ENGINES[self.model_dir] = engine
-            gc.unfreeze()  # a dropped version's cycles are still freed
+            if replaced:
+                # a dropped version's cycles are freed; this writes to every object once (so
+                # the pages shared with the fork server are copied), only on hot reloads
+                gc.unfreeze()
             gc.collect()
             gc.freeze()  # as in the parent: keep the model out of the GC's full scans
         return engine
@@ -116,14 +125,13 @@ def _child_init() -> None:
 
 
 def new_process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` scoring processes, started with ``spawn`` (never fork a process
-    that holds torch, BLAS and event-loop threads). Children inherit the parent's environment,
+    """A pool of ``workers`` scoring processes, forked from a ``forkserver`` that preloads
+    :mod:`streamer._preload` (never fork the daemon itself: it holds event-loop and executor
+    threads). The fork server starts from a fresh interpreter with the parent's environment,
     including the native thread limits that ``neo-streamer run`` sets."""
-    return ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_child_init,
-    )
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["streamer._preload"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_child_init)
 
 
 def _score_rows(rows: list[_Row], scorer: Scorer, rule: AlertRule) -> list[_Packed]:
