@@ -34,37 +34,43 @@ from bench import harness
 
 @dataclass(frozen=True)
 class Case:
-    """One daemon configuration to measure."""
+    """One daemon configuration to measure (the shipped defaults unless given)."""
 
     workers: int
     batch: int
     guarantee: str = "at_least_once"
     replicas: int = 1
-    executor: str = "thread"
+    executor: str = "process"
+    processes: int = 0  # 0: the daemon's default (one per CPU, at most workers)
 
     @property
     def name(self) -> str:
-        """Short label, e.g. ``alo-w2-b256`` (``-r2``: two replicas in one consumer group)."""
+        """Short label, e.g. ``alo-w3-b1024`` (``-thr``: scoring threads instead of
+        processes; ``-p1``: one scoring process; ``-r2``: two replicas in one group)."""
         g = "eos" if self.guarantee == "exactly_once" else "alo"
         return (
             f"{g}-w{self.workers}-b{self.batch}"
+            + (f"-p{self.processes}" if self.processes else "")
+            + ("-thr" if self.executor == "thread" else "")
             + (f"-r{self.replicas}" if self.replicas > 1 else "")
-            + ("-proc" if self.executor == "process" else "")
         )
 
 
 def default_cases(
-    workers: Sequence[int], batches: Sequence[int], default_batch: int = 1024
+    workers: Sequence[int],
+    batches: Sequence[int],
+    default_batch: int = 1024,
+    default_workers: int = 3,
 ) -> list[Case]:
-    """Workers swept at the default batch size, batch sizes swept at 2 workers, and
-    exactly-once at the default configuration."""
+    """Workers swept at the default batch size, batch sizes swept at the default workers,
+    exactly-once at the default configuration, then the alternatives to scoring processes."""
     cases = [Case(w, default_batch) for w in workers]
-    cases += [Case(2, b) for b in batches if Case(2, b) not in cases]
-    cases.append(Case(2, default_batch, "exactly_once"))
+    cases += [Case(default_workers, b) for b in batches if Case(default_workers, b) not in cases]
+    cases.append(Case(default_workers, default_batch, "exactly_once"))
+    # one interpreter: scoring threads share the lock with the Kafka I/O
+    cases += [Case(1, default_batch, executor="thread"), Case(2, default_batch, executor="thread")]
     # scale-out as users do it: a second replica in the same consumer group, same machine
-    cases.append(Case(1, default_batch, replicas=2))
-    # the same two cores from one daemon: scoring in processes beside the Kafka I/O
-    cases.append(Case(2, default_batch, executor="process"))
+    cases.append(Case(2, default_batch, replicas=2, processes=1))
     return cases
 
 
@@ -93,8 +99,9 @@ async def run_case(
         "batch_max_size": case.batch,
         "processing_guarantee": case.guarantee,
         "executor": case.executor,
+        "processes": case.processes,
         # the queue must hold a batch for every worker or the workers starve by design
-        "queue_max_size": max(2048, 2 * case.workers * case.batch),
+        "queue_max_size": max(8192, 2 * case.workers * case.batch),
     }
     cfg = harness.daemon_config(bootstrap, model, topics, group, **processing)
     daemon = harness.DaemonProcess(workdir / case.name, cfg).start()
@@ -136,6 +143,7 @@ async def run_case(
             steady_from = next(t for t, c in samples if c >= 0.1 * records)
         end = samples[-1][0] if samples else 0.0
         memory = rss.mib(steady_from, end)
+        proportional = rss.mib(steady_from, end, pss=True)
         window = (steady_from or 0.0, end)
         counted = done - 0.1 * records
         cpu = rss.cpu_between(*window) + sum(r.cpu_between(*window) for r in replica_cpu)
@@ -162,7 +170,10 @@ async def run_case(
         "records": records,
         "rps": rate["rps"],
         "seconds": rate["seconds"],
-        "rss_mib": memory,  # of the first replica
+        # of the first replica, all its processes: RSS summed (shared pages counted once per
+        # process) and PSS summed (every page once: what the daemon costs the machine)
+        "rss_mib": memory,
+        "pss_mib": proportional,
         # CPU per record (all threads, all replicas), independent of the machine's other load
         "daemon_cpu_us_per_record": cpu_us,
         "broker_cpu_us_per_record": broker_us,
@@ -189,8 +200,9 @@ async def run_cases(
                 workdir=Path(tmp),
             )
             print(
-                f"  daemon {case.name:<14} {result['rps']:>10,.0f} records/s  "
-                f"RSS {result['rss_mib']['max']:,.0f} MiB  "
+                f"  daemon {case.name:<18} {result['rps']:>10,.0f} records/s  "
+                f"PSS {result['pss_mib']['max']:,.0f} MiB "
+                f"(RSS sum {result['rss_mib']['max']:,.0f})  "
                 f"CPU {result['daemon_cpu_us_per_record']:,.0f} us/record",
                 flush=True,
             )
@@ -214,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the daemon cases alone."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 3, 4])
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[64, 256, 1024])
     parser.add_argument("--model", type=Path, default=harness.DEFAULT_MODEL)
     asyncio.run(_main(parser.parse_args(argv)))

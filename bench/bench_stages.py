@@ -218,6 +218,8 @@ async def thread_profile(
             "model.reload_interval_s": 0.0,
             "processing.workers": workers,
             "processing.batch_max_size": batch,
+            # this profile samples the threads of this process: scoring must run in them
+            "processing.executor": "thread",
             "logging.level": "warning",
         },
     )

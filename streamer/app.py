@@ -81,10 +81,15 @@ class Daemon:
         # Scoring processes (executor = "process"), which also load the models; registry polls
         # stay on the thread pool above.
         self._scoring: Executor = (
-            new_process_pool(cfg.processing.workers) if process_scoring else self._executor
+            new_process_pool(cfg.processing.scoring_processes())
+            if process_scoring
+            else self._executor
         )
         self.models = ModelHost(
-            cfg.model, self.metrics, remote=self._scoring if process_scoring else None
+            cfg.model,
+            self.metrics,
+            remote=self._scoring if process_scoring else None,
+            processes=cfg.processing.scoring_processes(),
         )
         self._stop = asyncio.Event()
         self._hup = asyncio.Event()

@@ -112,12 +112,20 @@ class ModelConfig:
 class ProcessingConfig:
     """Workers, micro-batching, backpressure, delivery guarantee and alerting (``[processing]``)."""
 
-    workers: int = field(default=2, metadata=_rng(1, 256))
+    def scoring_processes(self) -> int:
+        """How many scoring processes ``executor = "process"`` starts: ``processes``, or with
+        0 one per CPU this process may run on, never more than ``workers`` (a process beyond
+        the batches in flight would have nothing to score)."""
+        wanted = self.processes or len(os.sched_getaffinity(0))
+        return max(1, min(wanted, self.workers))
+
+    workers: int = field(default=3, metadata=_rng(1, 256))
     intra_op_threads: int = field(default=1, metadata=_rng(1, 256))
-    executor: ExecutorKind = "thread"
+    executor: ExecutorKind = "process"
+    processes: int = field(default=0, metadata=_rng(0, 256))
     batch_max_size: int = field(default=1024, metadata=_rng(1, 100_000))
     batch_max_wait_ms: int = field(default=50, metadata=_rng(0, 60_000))
-    queue_max_size: int = field(default=4_096, metadata=_rng(1, 10_000_000))
+    queue_max_size: int = field(default=8_192, metadata=_rng(1, 10_000_000))
     processing_guarantee: Guarantee = "at_least_once"
     shutdown_grace_s: float = field(default=10.0, metadata=_rng(0.0, 3_600.0))
     rebalance_drain_s: float = field(default=5.0, metadata=_rng(0.0, 3_600.0))

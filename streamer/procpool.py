@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import multiprocessing
+import os
 import signal
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -38,7 +40,7 @@ from streamer.workers import (
     process_batch,
 )
 
-__all__ = ["ModelRef", "load_ref", "new_process_pool", "run_in_process"]
+__all__ = ["ModelRef", "load_ref", "new_process_pool", "run_in_process", "warm"]
 
 # what crosses the process boundary: an input as (topic, partition, offset, key, value,
 # timestamp_ms); an outcome as (index in the batch, [(kind, key, value), ...], designation,
@@ -115,6 +117,15 @@ def load_ref(path: str, cache_size: int, cache_ttl_s: float) -> ModelRef:
     except Exception as exc:  # model files are input we do not control
         raise ModelError(f"cannot load a model from {path}: {exc!r}") from exc
     return ModelRef(str(directory), engine.model_version, cache_size, cache_ttl_s, engine.model_id)
+
+
+def warm(ref: ModelRef, hold_s: float) -> int:
+    """Runs in a scoring process: load ``ref``'s version there now, then hold the process for
+    ``hold_s`` so that the other warm-up calls submitted beside this one go to the other
+    processes. Returns the process id."""
+    ref._engine()
+    time.sleep(hold_s)
+    return os.getpid()
 
 
 def _child_init() -> None:

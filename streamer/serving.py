@@ -24,12 +24,14 @@ from core.errors import ModelError
 from streamer.config import ModelConfig
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
-from streamer.procpool import load_ref
+from streamer.procpool import load_ref, warm
 from streamer.workers import Scorer
 
 __all__ = ["ModelHost"]
 
 log = get_logger(__name__)
+
+_WARM_HOLD_S = 0.2  # see streamer.procpool.warm
 
 
 def _load_engine(cfg: ModelConfig) -> Any:
@@ -69,11 +71,17 @@ class ModelHost:
     """
 
     def __init__(
-        self, cfg: ModelConfig, metrics: Metrics, *, remote: Executor | None = None
+        self,
+        cfg: ModelConfig,
+        metrics: Metrics,
+        *,
+        remote: Executor | None = None,
+        processes: int = 1,
     ) -> None:
         self._cfg = cfg
         self._metrics = metrics
         self._remote = remote  # the scoring process pool, which loads the models
+        self._processes = processes
         self._engine: Scorer | None = None
         self._seen: str | None = None  # the registry CURRENT value last acted on
         self.is_registry = (Path(cfg.path) / "CURRENT").is_file()
@@ -118,9 +126,19 @@ class ModelHost:
         try:
             engine: Scorer
             if self._remote is not None:
-                engine = await loop.run_in_executor(
+                ref = await loop.run_in_executor(
                     self._remote, load_ref, cfg.path, cfg.cache_size, cfg.cache_ttl_s
                 )
+                # every scoring process loads the version before it serves: no batch waits
+                # for a cold process to load it (the processes start on demand)
+                warmed = await asyncio.gather(
+                    *(
+                        loop.run_in_executor(self._remote, warm, ref, _WARM_HOLD_S)
+                        for _ in range(self._processes)
+                    )
+                )
+                log.debug("scoring processes warm", processes=len(set(warmed)))
+                engine = ref
             else:
                 engine = await loop.run_in_executor(executor, _load_engine, cfg)
         except ModelError as exc:

@@ -20,7 +20,8 @@ def _raw() -> dict[str, Any]:
             "case": name,
             "guarantee": guarantee,
             "rps": rps,
-            "rss_mib": {"median": rss - 10, "max": rss},
+            "rss_mib": {"median": rss - 10, "max": rss},  # summed over the processes
+            "pss_mib": {"median": rss - 210, "max": rss - 200},
         }
 
     return {
@@ -32,7 +33,8 @@ def _raw() -> dict[str, Any]:
         "daemon": [
             case("alo-w1-b256", "at_least_once", 8_000.0, 600.0),
             case("alo-w2-b256", "at_least_once", 12_000.0, 700.0),
-            case("eos-w2-b256", "exactly_once", 9_000.0, 1_100.0),
+            case("eos-w2-b256", "exactly_once", 9_000.0, 1_300.0),
+            {**case("alo-w2-b256-r2", "at_least_once", 15_000.0, 1_900.0), "replicas": 2},
         ],
         "naive": {"rps": 200.0},
         "latency": {
@@ -55,7 +57,14 @@ def test_summary_has_the_required_keys_and_values() -> None:
         "1000": {"p50": 40.0, "p95": 90.0, "p99": 300.0},
         "5000": {"p50": 80.0, "p95": 150.0, "p99": 200.0},
     }
-    assert s["rss_mib"] == 1_100.0  # the largest steady-state RSS of any case
+    # the largest steady-state PSS of any single-daemon case (replicas are reported beside)
+    assert s["rss_mib"] == 1_100.0
+    assert s["memory"] == {
+        "case": "eos-w2-b256",
+        "pss_mib": 1_100.0,
+        "rss_sum_mib": 1_300.0,
+        "best_case_pss_mib": 500.0,
+    }
     assert s["daemon_vs_passthrough"] == 0.6
     assert s["speedup_vs_naive"] == 60.0
     assert s["machine"] == {"cpus": 2}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
 import pickle
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from core.errors import ModelError
 from core.inference import InferenceEngine
 from core.registry import load_model, resolve_model_dir
-from streamer.procpool import ModelRef, load_ref, new_process_pool, run_in_process
+from streamer.procpool import ModelRef, load_ref, new_process_pool, run_in_process, warm
 from streamer.workers import AlertRule, InputItem, ItemOutcome, process_batch
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -87,3 +88,28 @@ def test_load_ref_verifies_in_the_calling_process_and_names_the_version(
         load_ref(str(broken), 0, 60.0)
     with pytest.raises(ModelError):
         load_ref(str(tmp_path / "missing"), 0, 60.0)
+
+
+@pytest.mark.timeout(120)
+def test_warm_loads_the_version_in_every_scoring_process(model_dir: Path) -> None:
+    ref = ModelRef(str(model_dir), model_dir.name, 0, 60.0)
+
+    async def warm_all() -> list[int]:
+        loop = asyncio.get_running_loop()
+        with new_process_pool(2) as pool:
+            return await asyncio.gather(
+                *(loop.run_in_executor(pool, warm, ref, 0.5) for _ in range(2))
+            )
+
+    pids = asyncio.run(asyncio.wait_for(warm_all(), 110))
+    assert len(set(pids)) == 2  # each process took one warm-up call
+
+
+def test_scoring_processes_default_to_the_cpus_and_never_exceed_the_workers() -> None:
+    from streamer.config import ProcessingConfig
+
+    cpus = len(os.sched_getaffinity(0))
+    assert ProcessingConfig(workers=64).scoring_processes() == min(cpus, 64)
+    assert ProcessingConfig(workers=1).scoring_processes() == 1
+    assert ProcessingConfig(workers=3, processes=2).scoring_processes() == 2
+    assert ProcessingConfig(workers=2, processes=8).scoring_processes() == 2

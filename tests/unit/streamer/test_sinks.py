@@ -33,14 +33,31 @@ class FakeProducer:
     async def stop(self) -> None:
         self.stopped = True
 
-    async def send(self, topic: str, value: bytes, key: bytes | None) -> asyncio.Future[Any]:
+    async def partitions_for(self, topic: str) -> set[int]:
+        return {0, 1, 2}
+
+    def create_batch(self) -> FakeBatch:
+        return FakeBatch()
+
+    async def send_batch(
+        self, batch: FakeBatch, topic: str, *, partition: int
+    ) -> asyncio.Future[Any]:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         if self.fail_with is not None:
             future.set_exception(self.fail_with())
         else:
-            self.sent.append((topic, value))
+            self.sent.extend((topic, value) for _key, value in batch.records)
             future.set_result(None)
         return future
+
+
+class FakeBatch:
+    def __init__(self) -> None:
+        self.records: list[tuple[bytes | None, bytes]] = []
+
+    def append(self, *, key: bytes | None, value: bytes, timestamp: int | None) -> object:
+        self.records.append((key, value))
+        return object()
 
 
 def _outcome(offset: int) -> ItemOutcome:
