@@ -6,7 +6,8 @@ engine, and everything loading a model imports (skops and the detector modules p
 hundred scikit-learn modules). Every scoring process is forked from it and shares those pages
 copy-on-write instead of holding its own copy. The heap is frozen last (``gc.freeze``) so
 that the children's garbage collections never write to these objects (a write would copy the
-page into the child).
+page into the child). It also makes the fork server die with the daemon
+(:func:`streamer.procpool.die_with_parent`; each scoring process does the same against it).
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ import core.detectors.ocsvm
 import core.inference
 import core.preprocessing
 import core.registry  # noqa: F401
-import streamer.procpool  # noqa: F401
+import streamer.procpool
 
+streamer.procpool.die_with_parent()
 gc.collect()
 gc.freeze()

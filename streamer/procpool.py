@@ -18,10 +18,12 @@ once (:mod:`streamer._preload`), so they share those pages instead of holding a 
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import gc
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -40,7 +42,14 @@ from streamer.workers import (
     process_batch,
 )
 
-__all__ = ["ModelRef", "load_ref", "new_process_pool", "run_in_process", "warm"]
+__all__ = [
+    "ModelRef",
+    "die_with_parent",
+    "load_ref",
+    "new_process_pool",
+    "run_in_process",
+    "warm",
+]
 
 # what crosses the process boundary: an input as (topic, partition, offset, key, value,
 # timestamp_ms); an outcome as (index in the batch, [(kind, key, value), ...], designation,
@@ -128,7 +137,28 @@ def warm(ref: ModelRef, hold_s: float) -> int:
     return os.getpid()
 
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def die_with_parent() -> None:
+    """Have the kernel SIGKILL this process when its parent dies (Linux; elsewhere a no-op).
+
+    Without it a daemon killed with SIGKILL (or by the OOM killer) leaves its fork server and
+    scoring processes behind: they wait forever on a queue whose other end the dead daemon
+    held, each holding a model. The fork server sets it against the daemon, each scoring
+    process against the fork server, so the whole tree goes with the daemon.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() == 1:  # the parent died before the line above took effect
+        os._exit(1)
+
+
 def _child_init() -> None:
+    die_with_parent()
     # The parent owns shutdown: SIGINT/SIGTERM sent to the process group must not kill a
     # child in the middle of a batch the parent is waiting for.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -155,6 +155,27 @@ class Daemon:
         assert self.proc is not None
         return Path(f"/proc/{self.proc.pid}/maps").read_text()
 
+    def descendants(self) -> list[int]:
+        """Every live process below the daemon (fork server, scoring processes, trackers)."""
+        assert self.proc is not None
+        out, todo = [], [self.proc.pid]
+        while todo:
+            for task in Path(f"/proc/{todo.pop()}/task").glob("*"):
+                with contextlib.suppress(OSError):
+                    kids = [int(k) for k in (task / "children").read_text().split()]
+                    out += kids
+                    todo += kids
+        return out
+
+    async def wait_descendants(self, n: int, within: float = 60.0) -> list[int]:
+        """Wait until at least ``n`` processes run below the daemon and return them."""
+        deadline = time.monotonic() + within
+        while len(below := self.descendants()) < n:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(below)} processes below the daemon after {within} s")
+            await asyncio.sleep(0.2)
+        return below
+
     def signal(self, sig: int) -> None:
         assert self.proc is not None
         self.proc.send_signal(sig)
@@ -178,6 +199,29 @@ class Daemon:
     def tail(self, n: int = 40) -> str:
         lines = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(lines[-n:])
+
+
+def alive(pids: Iterable[int]) -> list[int]:
+    """The processes of ``pids`` still running (a zombie waiting to be reaped is gone)."""
+    out = []
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            out.append(pid)
+    return out
+
+
+async def gone(pids: Iterable[int], within: float) -> bool:
+    """Wait until none of ``pids`` runs; False when ``within`` seconds pass first."""
+    deadline = time.monotonic() + within
+    while alive(pids):
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.2)
+    return True
 
 
 async def produce(

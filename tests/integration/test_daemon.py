@@ -19,10 +19,12 @@ import orjson
 import pytest
 from daemon_harness import (
     Daemon,
+    alive,
     base_config,
     count_at_least,
     covers,
     designation_of,
+    gone,
     make_registry,
     new_topics,
     produce,
@@ -158,7 +160,10 @@ async def test_restart_after_sigterm_and_sigkill_loses_nothing(
 
     daemon = Daemon(config, log).start()
     await read_topic(kafka_bootstrap, topics["results"], until=count_at_least(900), within=90)
+    below = await daemon.wait_descendants(3)  # the fork server and its scoring processes
     daemon.kill()  # no chance to commit what it was doing
+    # nothing outlives the daemon: its fork server and scoring processes die with it
+    assert await gone(below, within=15.0), f"left behind: {alive(below)}"
 
     daemon = Daemon(config, log).start()
     try:
