@@ -1,15 +1,22 @@
 """Transport ceiling: a passthrough consumer → producer with the daemon's aiokafka settings.
 
 No decoding and no scoring: each input message's key and value are republished as they are.
-The consumer is the one :class:`streamer.source.Source` builds and the producer comes from
-:func:`streamer.sinks.build_producer` (idempotent, ``acks=all``, the configured linger), and
-the loop fetches ``fetch_max_records`` at a time and commits the acknowledged prefix every
+The consumer is the one :class:`streamer.source.Source` builds, the producer comes from
+:func:`streamer.sinks.build_producer` (idempotent, ``acks=all``, the configured linger, batch
+size and compression) and publishes through the daemon's
+:class:`~streamer.sinks.AtLeastOncePublisher` (one record batch per partition), and the loop
+fetches ``fetch_max_records`` at a time and commits the acknowledged prefix every
 ``commit_interval_ms``, as the daemon does. What the daemon adds on top is the scoring and
 its result documents, so this is the most it can reach on the same broker.
 
+``run_all`` measures it twice: with the shipped compression (zstd) and without any. The
+passthrough republishes the *inputs*, which are twice the size of the results on average
+(observation blocks), so compressing costs it more than it costs the daemon; the faster of
+the two is taken as the ceiling.
+
 Usage::
 
-    .venv/bin/python -m bench.bench_transport [--records 100000]
+    .venv/bin/python -m bench.bench_transport [--records 100000] [--compression none]
 """
 
 from __future__ import annotations
@@ -27,14 +34,18 @@ from bench import harness
 from streamer.config import AppConfig
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
-from streamer.sinks import build_producer
+from streamer.sinks import AtLeastOncePublisher, build_producer
 from streamer.source import TP, Source
+from streamer.workers import InputItem, ItemOutcome, Output
 
 
-def passthrough_config(bootstrap: str, input_topic: str, output_topic: str) -> AppConfig:
-    """The daemon's defaults, with this run's broker, topics and a fresh group."""
+def passthrough_config(
+    bootstrap: str, input_topic: str, output_topic: str, **keys: object
+) -> AppConfig:
+    """The daemon's defaults (``keys``: dotted overrides), with this run's broker, topics and
+    a fresh group."""
     cfg: AppConfig = harness.app_config(
-        bootstrap, input_topic, "bench-pass", **{"topics.results": output_topic}
+        bootstrap, input_topic, "bench-pass", **{"topics.results": output_topic, **keys}
     )
     return cfg
 
@@ -50,22 +61,25 @@ async def passthrough(cfg: AppConfig) -> None:
     interval = cfg.kafka.commit_interval_ms / 1000.0
     in_flight: deque[tuple[list[asyncio.Future[Any]], list[tuple[TP, int]]]] = deque()
     next_commit = time.monotonic() + interval
+    # the daemon's own publisher: one record batch per partition, acknowledged as a whole
+    publisher = AtLeastOncePublisher(producer, cfg)
     try:
         while True:
             batches = await consumer.getmany(
                 timeout_ms=200, max_records=cfg.kafka.fetch_max_records
             )
-            futures: list[asyncio.Future[Any]] = []
+            outcomes: list[ItemOutcome] = []
             done: list[tuple[TP, int]] = []
             for tp, messages in batches.items():
                 for msg in messages:
-                    tracker.track((tp.topic, tp.partition), msg.offset)
-                    futures.append(
-                        await producer.send(cfg.topics.results, value=msg.value, key=msg.key)
-                    )
-                    done.append(((tp.topic, tp.partition), msg.offset))
-            if futures:
-                in_flight.append((futures, done))
+                    key = (tp.topic, tp.partition)
+                    tracker.track(key, msg.offset)
+                    item = InputItem(tp.topic, tp.partition, msg.offset, msg.key, msg.value, 0)
+                    outcomes.append(ItemOutcome(item, [Output("result", msg.key, msg.value)]))
+                    done.append((key, msg.offset))
+            if outcomes:
+                waiter = asyncio.ensure_future(await publisher.enqueue(outcomes))
+                in_flight.append(([waiter], done))
             # acknowledged batches, oldest first, make their offsets committable
             while in_flight and all(f.done() for f in in_flight[0][0]):
                 for key, offset in in_flight.popleft()[1]:
@@ -81,11 +95,15 @@ async def passthrough(cfg: AppConfig) -> None:
         await producer.stop()
 
 
-async def run_transport(bootstrap: str, input_topic: str, records: int) -> dict[str, Any]:
-    """Measure the passthrough over the first ``records`` messages of ``input_topic``."""
+async def run_transport(
+    bootstrap: str, input_topic: str, records: int, compression: str | None = None
+) -> dict[str, Any]:
+    """Measure the passthrough over the first ``records`` messages of ``input_topic``, with
+    the daemon's producer settings (``compression``: another ``compression_type``)."""
     output = f"bench-pass-out-{harness.new_tag()}"
     await harness.create_topics(bootstrap, [output])
-    cfg = passthrough_config(bootstrap, input_topic, output)
+    keys = {} if compression is None else {"kafka.compression_type": compression}
+    cfg = passthrough_config(bootstrap, input_topic, output, **keys)
     task = asyncio.create_task(passthrough(cfg))
     try:
         async with harness.TopicCounter(bootstrap, output) as counter:
@@ -110,6 +128,8 @@ async def run_transport(bootstrap: str, input_topic: str, records: int) -> dict[
         "settings": {
             "fetch_max_records": cfg.kafka.fetch_max_records,
             "linger_ms": cfg.kafka.linger_ms,
+            "max_batch_size": cfg.kafka.max_batch_size,
+            "compression_type": cfg.kafka.compression_type,
             "commit_interval_ms": cfg.kafka.commit_interval_ms,
             "acks": "all",
             "idempotent": True,
@@ -117,13 +137,13 @@ async def run_transport(bootstrap: str, input_topic: str, records: int) -> dict[
     }
 
 
-async def _main(records: int) -> dict[str, Any]:
+async def _main(records: int, compression: str | None) -> dict[str, Any]:
     bootstrap = harness.bootstrap_servers()
     topic = f"bench-in-{harness.new_tag()}"
     await harness.create_topics(bootstrap, [topic])
     try:
         await harness.bulk_produce(bootstrap, topic, harness.rekeyed_messages(records))
-        return await run_transport(bootstrap, topic, records)
+        return await run_transport(bootstrap, topic, records, compression)
     finally:
         await harness.delete_topics(bootstrap, [topic])
 
@@ -132,8 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the passthrough alone and print its rate."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--compression", default=None, help="default: the shipped setting")
     args = parser.parse_args(argv)
-    result = asyncio.run(_main(args.records))
+    result = asyncio.run(_main(args.records, args.compression))
     print(f"passthrough: {result['rps']:,.0f} records/s over {result['done']:,} records")
     return 0
 

@@ -78,7 +78,7 @@ class KafkaConfig:
     commit_interval_ms: int = field(default=1_000, metadata=_rng(10, 3_600_000))
     linger_ms: int = field(default=5, metadata=_rng(0, 60_000))
     max_batch_size: int = field(default=262_144, metadata=_rng(1_024, 1_048_576))
-    compression_type: Compression = "lz4"
+    compression_type: Compression = "zstd"
     connect_retries: int = field(default=5, metadata=_rng(0, 1_000))
     connect_backoff_s: float = field(default=0.5, metadata=_rng(0.0, 3_600.0))
     connect_backoff_max_s: float = field(default=30.0, metadata=_rng(0.0, 3_600.0))

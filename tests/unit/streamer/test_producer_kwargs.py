@@ -30,5 +30,5 @@ def test_compression_and_batch_size_reach_the_producer(
 
 def test_shipped_producer_defaults() -> None:
     kwargs = producer_kwargs(load_config(None, env={}), "tx-1")
-    assert (kwargs["compression_type"], kwargs["max_batch_size"]) == ("lz4", 262_144)
+    assert (kwargs["compression_type"], kwargs["max_batch_size"]) == ("zstd", 262_144)
     assert kwargs["transactional_id"] == "tx-1"
