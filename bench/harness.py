@@ -333,8 +333,11 @@ class RssSampler:
     it is reported beside every rate measured on a shared machine.
     """
 
-    def __init__(self, pid: int, interval_s: float = 0.25) -> None:
-        self._pid, self._interval = pid, interval_s
+    def __init__(self, pid: int, interval_s: float = 0.25, pss_interval_s: float = 2.0) -> None:
+        # PSS is sampled less often: reading smaps_rollup walks the page tables, 10-16 ms per
+        # process with torch mapped, and holds the process's memory-map lock meanwhile
+        self._pid, self._interval, self._pss_interval = pid, interval_s, pss_interval_s
+        self._last_pss = -float("inf")
         self.samples: list[tuple[float, int]] = []  # (monotonic time, KiB), RSS summed
         self.pss: list[tuple[float, int]] = []  # (monotonic time, KiB), PSS summed
         self.cpu: list[tuple[float, float]] = []  # (monotonic time, CPU seconds)
@@ -354,16 +357,20 @@ class RssSampler:
             try:
                 now = time.monotonic()
                 rss, cpu = rss_kib(self._pid), cpu_seconds(self._pid)
-                pss = pss_kib(self._pid)
+                with_pss = now - self._last_pss >= self._pss_interval
+                pss = pss_kib(self._pid) if with_pss else 0
             except (OSError, ValueError, IndexError):
                 return  # the process is gone
             # scoring processes (executor = "process") count as part of the daemon
             for child in _descendants(self._pid):
                 with contextlib.suppress(OSError, ValueError, IndexError):
                     rss, cpu = rss + rss_kib(child), cpu + cpu_seconds(child)
-                    pss += pss_kib(child)
+                    if with_pss:
+                        pss += pss_kib(child)
             self.samples.append((now, rss))
-            self.pss.append((now, pss))
+            if with_pss:
+                self.pss.append((now, pss))
+                self._last_pss = now
             self.cpu.append((now, cpu))
             self._stop.wait(self._interval)
 
