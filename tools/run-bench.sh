@@ -34,5 +34,5 @@ if [[ ! -s models/CURRENT ]]; then
   "$BIN/neo-streamer" train
 fi
 
-echo "==> benchmarks (a full run takes about 10-15 minutes on 2 cores)"
+echo "==> benchmarks (a full run takes about 6-10 minutes on 2 cores)"
 "$BIN/python" -m bench.run_all "$@"
