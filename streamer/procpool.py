@@ -159,10 +159,12 @@ def die_with_parent() -> None:
 
 def _child_init() -> None:
     die_with_parent()
-    # The parent owns shutdown: SIGINT/SIGTERM sent to the process group must not kill a
-    # child in the middle of a batch the parent is waiting for.
+    # The parent owns shutdown: Ctrl-C in a terminal (SIGINT to the whole process group) must
+    # not kill a child in the middle of a batch the parent is waiting for. SIGTERM keeps its
+    # default: the pool terminates its processes with it when one of them died, and a child
+    # that ignored it would hang the daemon's exit. (Under systemd, KillMode=mixed sends the
+    # stop signal to the daemon only; see the README.)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def new_process_pool(workers: int) -> ProcessPoolExecutor:

@@ -201,6 +201,11 @@ class Daemon:
         return "\n".join(lines[-n:])
 
 
+def parent_of(pid: int) -> int:
+    """The parent process id of ``pid`` (``/proc/<pid>/stat``)."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def alive(pids: Iterable[int]) -> list[int]:
     """The processes of ``pids`` still running (a zombie waiting to be reaped is gone)."""
     out = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import os
 import shutil
 import signal
 from collections import Counter
@@ -27,6 +28,7 @@ from daemon_harness import (
     gone,
     make_registry,
     new_topics,
+    parent_of,
     produce,
     read_topic,
     sample_records,
@@ -171,6 +173,46 @@ async def test_restart_after_sigterm_and_sigkill_loses_nothing(
             kafka_bootstrap, topics["results"], until=covers(wanted), within=120
         )
         assert set(sources(results)) == wanted  # at-least-once: every input has a result
+    finally:
+        daemon.stop()
+
+
+async def test_a_killed_scoring_process_stops_the_daemon_and_a_restart_loses_nothing(
+    tmp_path: Path, kafka_bootstrap: str, topic_factory: TopicFactory, registry: Path
+) -> None:
+    # e.g. the OOM killer picks a scoring process: the pool is broken, the daemon exits 1
+    # without committing what it had not published, and its restart (a container's restart
+    # policy, systemd) scores every input
+    topics, config = await _setup(tmp_path, kafka_bootstrap, topic_factory, registry)
+    log = tmp_path / "daemon.log"
+    first = await produce(
+        kafka_bootstrap, topics["input"], [(None, v) for v in sample_records(600)]
+    )
+    daemon = Daemon(config, log).start()
+    try:
+        await read_topic(kafka_bootstrap, topics["results"], until=covers(set(first)), within=90)
+        assert daemon.proc is not None
+        below = await daemon.wait_descendants(3)
+        scoring = [p for p in below if parent_of(p) != daemon.proc.pid]  # the fork server's
+        assert scoring
+        os.kill(scoring[0], signal.SIGKILL)
+        second = await produce(
+            kafka_bootstrap, topics["input"], [(None, v) for v in sample_records(600, 600)]
+        )
+        assert daemon.wait(60) == 1  # and it does exit: the other processes are terminated
+        failed = daemon.events("pipeline task failed")
+        assert failed and "BrokenProcessPool" in str(failed[0])
+        assert await gone(below, within=15.0), f"left behind: {alive(below)}"
+    finally:
+        daemon.stop()
+
+    daemon = Daemon(config, log).start()
+    try:
+        wanted = set(first) | set(second)
+        results = await read_topic(
+            kafka_bootstrap, topics["results"], until=covers(wanted), within=120
+        )
+        assert set(sources(results)) == wanted
     finally:
         daemon.stop()
 
