@@ -121,17 +121,22 @@ def load_model(path: Path | str) -> TrainedModel:
     SchemaMismatchError
         The model was trained on another feature schema than the running one.
     ModelError
-        The path is neither a registry nor a model directory, or an artifact holds a type
-        outside the allow-list.
+        The path is neither a registry nor a model directory, an artifact holds a type
+        outside the allow-list, or reading an artifact failed in any other way: model files
+        are input we do not control, so whatever a damaged one raises is a refusal.
     """
-
-    directory = resolve_model_dir(Path(path))
-    manifest = read_manifest(directory)
     try:
-        return _load(directory, manifest)
-    except KeyError as exc:
-        # A manifest or model.json that parses but lacks a key is a damaged model, not a bug.
-        raise ModelError(f"{directory}: model description lacks the key {exc}") from exc
+        directory = resolve_model_dir(Path(path))
+        manifest = read_manifest(directory)
+        try:
+            return _load(directory, manifest)
+        except KeyError as exc:
+            # A manifest or model.json that parses but lacks a key is a damaged model.
+            raise ModelError(f"{directory}: model description lacks the key {exc}") from exc
+    except ModelError:
+        raise
+    except Exception as exc:
+        raise ModelError(f"cannot load a model from {path}: {exc!r}") from exc
 
 
 def _load(directory: Path, manifest: dict[str, Any]) -> TrainedModel:

@@ -74,7 +74,10 @@ class ModelRef:
     cache_ttl_s: float
     model_id: str = ""
 
-    def _engine(self) -> Any:
+    def engine(self) -> Any:
+        """This version's :class:`~core.inference.InferenceEngine` in the calling process,
+        loaded on first use (:func:`~core.registry.load_model` raises
+        :class:`~core.errors.ModelError` for a damaged model)."""
         engine = _ENGINES.get(self.model_dir)
         if engine is None:
             from core.inference import InferenceEngine
@@ -102,7 +105,7 @@ class ModelRef:
         self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
     ) -> list[dict[str, Any]]:
         """Score with this version's engine in the calling process."""
-        results: list[dict[str, Any]] = self._engine().predict_batch(records, cache_keys)
+        results: list[dict[str, Any]] = self.engine().predict_batch(records, cache_keys)
         return results
 
 
@@ -114,25 +117,18 @@ def load_ref(path: str, cache_size: int, cache_ttl_s: float) -> ModelRef:
     once a scoring process has loaded it, and that process keeps it for its batches.
     Whatever a damaged model raises comes back as :class:`~core.errors.ModelError`.
     """
-    from core.errors import ModelError
     from core.registry import resolve_model_dir
 
-    try:
-        directory = resolve_model_dir(Path(path))
-        probe = ModelRef(str(directory), "", cache_size, cache_ttl_s)
-        engine = probe._engine()
-    except ModelError:
-        raise
-    except Exception as exc:  # model files are input we do not control
-        raise ModelError(f"cannot load a model from {path}: {exc!r}") from exc
-    return ModelRef(str(directory), engine.model_version, cache_size, cache_ttl_s, engine.model_id)
+    directory = str(resolve_model_dir(Path(path)))
+    engine = ModelRef(directory, "", cache_size, cache_ttl_s).engine()
+    return ModelRef(directory, engine.model_version, cache_size, cache_ttl_s, engine.model_id)
 
 
 def warm(ref: ModelRef, hold_s: float) -> int:
     """Runs in a scoring process: load ``ref``'s version there now, then hold the process for
     ``hold_s`` so that the other warm-up calls submitted beside this one go to the other
     processes. Returns the process id."""
-    ref._engine()
+    ref.engine()
     time.sleep(hold_s)
     return os.getpid()
 

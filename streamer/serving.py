@@ -35,19 +35,15 @@ _WARM_HOLD_S = 0.2  # see streamer.procpool.warm
 
 
 def _load_engine(cfg: ModelConfig) -> Any:
-    """Load the model and wrap it in an inference engine (blocking; run in an executor)."""
-    from core.inference import InferenceEngine
-    from core.registry import load_model, resolve_model_dir
+    """Load the model and wrap it in an inference engine (blocking; run in an executor).
 
-    try:
-        directory = resolve_model_dir(Path(cfg.path))
-        model = load_model(directory)
-    except ModelError:
-        raise
-    except Exception as exc:
-        # model files are input we do not control: whatever a damaged one raises is a refusal,
-        # never a crash of the serving daemon
-        raise ModelError(f"cannot load a model from {cfg.path}: {exc!r}") from exc
+    Raises :class:`~core.errors.ModelError` whatever is wrong with the model files, so a
+    damaged model is a refusal, never a crash of the serving daemon.
+    """
+    from core.inference import InferenceEngine
+    from core.registry import load_model
+
+    model = load_model(cfg.path)
     return InferenceEngine(model, cache_size=cfg.cache_size, cache_ttl_s=cfg.cache_ttl_s)
 
 

@@ -60,7 +60,8 @@ class Scorer(Protocol):
     def predict_batch(
         self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
     ) -> list[dict[str, Any]]:
-        """One neo.anomaly.v1 result dict per record, in order.
+        """One neo.anomaly.v1 result dict per record, in order; each dict is the caller's
+        own (the streamer adds ``source`` to it).
 
         ``cache_keys`` identify each record's whole content (the workers pass a hash of the
         message bytes they hold, far cheaper than hashing the decoded record).
@@ -196,15 +197,15 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
                     scored.append(scorer.predict_batch([rec], [cache_key])[0])
                 except Exception as exc:  # the record goes to the dead letters
                     scored.append(exc)
-        for (i, rec), res in zip(valid, scored, strict=True):
+        for (i, rec), result in zip(valid, scored, strict=True):
             item = items[i]
-            if isinstance(res, BaseException):
-                outcome = _dead_letter(item, "$", f"scoring failed: {res}", type(res).__name__)
+            if isinstance(result, BaseException):
+                reason, error_type = f"scoring failed: {result}", type(result).__name__
+                outcome = _dead_letter(item, "$", reason, error_type)
                 outcome.designation = rec.designation
                 outcomes[i] = outcome
                 continue
-            result = dict(res)
-            result["source"] = item.source()
+            result["source"] = item.source()  # the scorer's own dict (Scorer.predict_batch)
             key = item.key if item.key is not None else rec.designation.encode("utf-8")
             value = _dumps(result)
             if len(value) + len(key) > MAX_OUTPUT_BYTES:

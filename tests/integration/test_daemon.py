@@ -167,14 +167,7 @@ async def test_restart_after_sigterm_and_sigkill_loses_nothing(
     # nothing outlives the daemon: its fork server and scoring processes die with it
     assert await gone(below, within=15.0), f"left behind: {alive(below)}"
 
-    daemon = Daemon(config, log).start()
-    try:
-        results = await read_topic(
-            kafka_bootstrap, topics["results"], until=covers(wanted), within=120
-        )
-        assert set(sources(results)) == wanted  # at-least-once: every input has a result
-    finally:
-        daemon.stop()
+    await _restart_scores_everything(config, log, kafka_bootstrap, topics["results"], wanted)
 
 
 async def test_a_killed_scoring_process_stops_the_daemon_and_a_restart_loses_nothing(
@@ -206,12 +199,17 @@ async def test_a_killed_scoring_process_stops_the_daemon_and_a_restart_loses_not
     finally:
         daemon.stop()
 
+    wanted = set(first) | set(second)
+    await _restart_scores_everything(config, log, kafka_bootstrap, topics["results"], wanted)
+
+
+async def _restart_scores_everything(
+    config: Path, log: Path, bootstrap: str, results_topic: str, wanted: set[tuple[int, int]]
+) -> None:
+    """Start the daemon again: at-least-once, every input gets a result."""
     daemon = Daemon(config, log).start()
     try:
-        wanted = set(first) | set(second)
-        results = await read_topic(
-            kafka_bootstrap, topics["results"], until=covers(wanted), within=120
-        )
+        results = await read_topic(bootstrap, results_topic, until=covers(wanted), within=120)
         assert set(sources(results)) == wanted
     finally:
         daemon.stop()
