@@ -10,8 +10,9 @@ One core: OMP/MKL/OpenBLAS threads and torch's intra-op threads are set to 1 bef
 torch are imported. For each batch size it measures, over consecutive slices of the catalog
 repeated until ``--min-seconds`` have passed (after one warm-up call):
 
-* ``engine``: :meth:`InferenceEngine.predict_batch` end to end with the cache off (features,
-  indicators, preprocessing, the full ensemble, contributions, result dicts);
+* ``engine``: :meth:`InferenceEngine.predict_encoded` (the daemon's path) end to end with the
+  cache off (features, indicators, preprocessing, the full ensemble, contributions, result
+  documents, JSON-encoded);
 * ``<member>``: the pipeline with that detector alone (features + preprocessing + the
   detector's calibrated score), so each detector's cost can be read next to the ensemble's;
 * ``stages`` at the largest batch: seconds per 1,000 records of each stage of the engine.
@@ -146,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pipelines: dict[str, Callable[[Sequence[NeoRecord]], object]] = {
         name: _member_pipeline(model, name) for name, _ in model.ensemble.members_
     }
-    pipelines["engine (full ensemble)"] = engine.predict_batch
+    pipelines["engine (full ensemble)"] = engine.predict_encoded
     throughput: dict[str, dict[str, float]] = {}
     for name, fn in pipelines.items():
         throughput[name] = {}
@@ -161,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     latencies = []
     for rec in records[:2000]:
         t = time.perf_counter()
-        engine.predict_batch([rec])
+        engine.predict_encoded([rec])
         latencies.append(time.perf_counter() - t)
     p50, p99 = (float(v) * 1000 for v in np.percentile(latencies, [50, 99]))
     print(f"single-record latency: p50 {p50:.2f} ms, p99 {p99:.2f} ms")

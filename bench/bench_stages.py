@@ -6,11 +6,12 @@ Two views:
   through the daemon, run in this process on re-keyed sample records (cache off, so every
   record is scored): decode + validate (``decode_record``), the cache key (``content_hash``),
   feature extraction, preprocessing, each ensemble member's ``anomaly_score``, the ensemble's
-  combination and calibration, feature contributions, the rest of ``predict_batch`` (result
-  documents, categories), encode (the remainder of ``streamer.workers.process_batch``: source,
-  alert rule, ``orjson``), and on the real broker: produce (send + acknowledgement of a batch of
-  result documents with the daemon's producer) and commit (one ``commit`` of 6 partitions,
-  amortised over the records of one ``commit_interval_ms`` at the measured daemon rate).
+  combination and calibration, feature contributions, the rest of ``predict_encoded`` (result
+  documents, categories, ``orjson`` encoding), encode (the remainder of
+  ``streamer.workers.process_batch``: cache key, source, alert rule, outcomes), and on the
+  real broker: produce (send + acknowledgement of a batch of result documents with the
+  daemon's producer) and commit (one ``commit`` of 6 partitions, amortised over the records
+  of one ``commit_interval_ms`` at the measured daemon rate).
 * ``thread_profile``: a sampling profiler over the real :class:`streamer.app.Daemon` run
   in-process on a pre-filled topic: every few ms each thread's stack is sampled and charged to
   the innermost frame in ``core/`` or ``streamer/`` (or the library module when none), split
@@ -100,7 +101,7 @@ def stage_costs(model_path: Path, batch: int, repeat: int, n: int = 256) -> dict
         each(lambda k: model.contributions.explain(outs[k].X, fms[k].values, outs[k].scores, 5)),
         repeat,
     )
-    predict, _ = _timed(each(lambda k: engine.predict_batch(recs[k])), repeat)
+    predict, _ = _timed(each(lambda k: engine.predict_encoded(recs[k])), repeat)
     modelled = t["cache_key"] + t["features"] + scored + t["contributions"]
     t["result_documents"] = max(0.0, predict - modelled)
     whole, _ = _timed(each(lambda k: process_batch(items[k], engine, rule)), repeat)

@@ -1,17 +1,18 @@
-"""The inference engine: neo.v1 records in, ``neo.anomaly.v1`` result dicts out.
+"""The inference engine: neo.v1 records in, ``neo.anomaly.v1`` results out.
 
-:meth:`InferenceEngine.predict_batch` is vectorised end to end: one feature extraction, one
-preprocessing transform and one ensemble call per batch, for the records not already in the
-cache. The TTL cache (``cachetools.TTLCache``) is keyed by ``(content_hash(record), model
-version)``, so an identical record (designation and meta included) scored again within the
-TTL returns exactly what a fresh score would. Repeated content inside one batch is scored
+Scoring is vectorised end to end: one feature extraction, one preprocessing transform and
+one ensemble call per batch, for the records not already in the cache. The streaming path,
+:meth:`InferenceEngine.predict_encoded`, returns each result JSON-encoded once (the streamer
+publishes those bytes); :meth:`InferenceEngine.predict_batch` decodes them into dicts for
+callers that want to read them. The TTL cache (``cachetools.TTLCache``) is keyed by
+``(content_hash(record), model version)`` and holds the encoded results, so an identical
+record (designation and meta included) scored again within the TTL returns exactly what a
+fresh score would, without encoding it again. Repeated content inside one batch is scored
 once.
 
 Thread safety: one lock guards the cache and the statistics; feature extraction and scoring
-run outside it, so several executor threads can score concurrently. The cache holds each
-result JSON-encoded (see ``__init__``), so every returned dict is the caller's own: a hit is
-decoded afresh, and a content repeated inside one batch gets a top-level copy per record
-(nested values of such copies are shared between them, not with the cache).
+run outside it, so several executor threads can score concurrently. Every dict
+:meth:`~InferenceEngine.predict_batch` returns is the caller's own (decoded afresh).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -31,9 +32,20 @@ from core.features import extract_features
 from core.model import TrainedModel
 from core.records import NeoRecord, content_hash
 
-__all__ = ["RESULT_SCHEMA", "InferenceEngine"]
+__all__ = ["RESULT_SCHEMA", "EncodedResult", "InferenceEngine"]
 
 RESULT_SCHEMA = "neo.anomaly.v1"
+
+
+class EncodedResult(NamedTuple):
+    """One scored record as the streamer publishes it."""
+
+    document: bytes
+    """The ``neo.anomaly.v1`` object, JSON-encoded (without ``source``, which the streamer
+    appends)."""
+    anomaly_score: float
+    category: str
+    model_version: str
 
 
 class InferenceEngine:
@@ -67,7 +79,7 @@ class InferenceEngine:
         # Cached results are kept encoded: bytes are invisible to the garbage collector, while
         # thousands of live result dicts made every collection re-scan them (measured: the
         # cache cost ~21 us per scored record as dicts, ~3 us as bytes).
-        self._cache: TTLCache[tuple[str, str], bytes] | None = (
+        self._cache: TTLCache[tuple[str, str], EncodedResult] | None = (
             TTLCache(maxsize=cache_size, ttl=cache_ttl_s) if cache_size > 0 else None
         )
         self._lock = threading.Lock()
@@ -97,6 +109,24 @@ class InferenceEngine:
     ) -> list[dict[str, Any]]:
         """Score ``records`` and return one ``neo.anomaly.v1`` dict per record, in order.
 
+        Every dict is the caller's own (decoded from :meth:`predict_encoded`'s documents).
+
+        Parameters
+        ----------
+        records : sequence of NeoRecord
+        cache_keys : sequence of str, optional
+            As for :meth:`predict_encoded`.
+        """
+        return [orjson.loads(r.document) for r in self.predict_encoded(records, cache_keys)]
+
+    def predict_encoded(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> list[EncodedResult]:
+        """Score ``records``; one :class:`EncodedResult` per record, in order.
+
+        The streaming path: each result is JSON-encoded once, and the cache holds exactly
+        what it returns, so a hit costs no decoding or re-encoding.
+
         Parameters
         ----------
         records : sequence of NeoRecord
@@ -109,7 +139,7 @@ class InferenceEngine:
         start = time.perf_counter()
         if self._cache is None:
             # No cache: no content hashes and no de-duplication, every record is scored.
-            results = self._score(records)
+            results = self._encode(self._score(records))
             self._account(len(records), 0, start)
             return results
         if cache_keys is not None and len(cache_keys) != len(records):
@@ -117,40 +147,34 @@ class InferenceEngine:
         version = self._model.version
         hashes = cache_keys if cache_keys is not None else [content_hash(r) for r in records]
         keys = [(h, version) for h in hashes]
-        slots: list[dict[str, Any] | None] = [None] * len(records)
-        hits = 0
         with self._lock:
-            found = [self._cache.get(key) for key in keys]
-        for i, cached in enumerate(found):
-            if cached is not None:
-                slots[i] = orjson.loads(cached)
-                hits += 1
+            slots: list[EncodedResult | None] = [self._cache.get(key) for key in keys]
+        hits = len(slots) - slots.count(None)
         # Score each distinct missing content once, in first-seen order.
         todo: dict[tuple[str, str], list[int]] = {}
         for i, res in enumerate(slots):
             if res is None:
                 todo.setdefault(keys[i], []).append(i)
         if todo:
-            firsts = [idxs[0] for idxs in todo.values()]
-            fresh = self._score([records[i] for i in firsts])
+            scored = self._score([records[idxs[0]] for idxs in todo.values()])
+            fresh = self._encode(scored)
             for idxs, res in zip(todo.values(), fresh, strict=True):
                 for i in idxs:
                     slots[i] = res
             # A result with a failed member is not what a healthy model would say: not cached.
-            if not fresh[0]["failed_detectors"]:
-                encoded = [orjson.dumps(res) for res in fresh]
+            if not scored[0]["failed_detectors"]:
                 with self._lock:
-                    for key, value in zip(todo, encoded, strict=True):
-                        self._cache[key] = value
+                    for key, res in zip(todo, fresh, strict=True):
+                        self._cache[key] = res
         self._account(len(records), hits, start)
-        # a content seen twice in the batch shares one dict: every caller gets its own
-        out: list[dict[str, Any]] = []
-        given: set[int] = set()
-        for res in slots:
-            assert res is not None
-            out.append(dict(res) if id(res) in given else res)
-            given.add(id(res))
-        return out
+        return slots  # type: ignore[return-value]  # every slot is filled above
+
+    def _encode(self, results: list[dict[str, Any]]) -> list[EncodedResult]:
+        version = self._model.version
+        return [
+            EncodedResult(orjson.dumps(r), r["anomaly_score"], r["category"], version)
+            for r in results
+        ]
 
     def _account(self, n: int, hits: int, start: float) -> None:
         elapsed = time.perf_counter() - start

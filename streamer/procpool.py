@@ -38,6 +38,7 @@ from streamer.workers import (
     ItemOutcome,
     Output,
     OutputKind,
+    Scored,
     Scorer,
     process_batch,
 )
@@ -101,11 +102,11 @@ class ModelRef:
             gc.freeze()  # as in the parent: keep the model out of the GC's full scans
         return engine
 
-    def predict_batch(
+    def predict_encoded(
         self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> Sequence[Scored]:
         """Score with this version's engine in the calling process."""
-        results: list[dict[str, Any]] = self.engine().predict_batch(records, cache_keys)
+        results: Sequence[Scored] = self.engine().predict_encoded(records, cache_keys)
         return results
 
 

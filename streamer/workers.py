@@ -49,6 +49,30 @@ TP = tuple[str, int]
 OutputKind = Literal["result", "alert", "dead_letter"]
 
 
+class Scored(Protocol):
+    """One scored record (:class:`core.inference.EncodedResult` is one)."""
+
+    @property
+    def document(self) -> bytes:
+        """The neo.anomaly.v1 object, JSON-encoded, without ``source``."""
+        ...
+
+    @property
+    def anomaly_score(self) -> float:
+        """Its ``anomaly_score``."""
+        ...
+
+    @property
+    def category(self) -> str:
+        """Its ``category``."""
+        ...
+
+    @property
+    def model_version(self) -> str:
+        """The version of the model that scored it."""
+        ...
+
+
 class Scorer(Protocol):
     """What the workers need from :class:`core.inference.InferenceEngine`."""
 
@@ -57,11 +81,10 @@ class Scorer(Protocol):
         """Version of the model that scores."""
         ...
 
-    def predict_batch(
+    def predict_encoded(
         self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
-    ) -> list[dict[str, Any]]:
-        """One neo.anomaly.v1 result dict per record, in order; each dict is the caller's
-        own (the streamer adds ``source`` to it).
+    ) -> Sequence[Scored]:
+        """One scored record per record, in order.
 
         ``cache_keys`` identify each record's whole content (the workers pass a hash of the
         message bytes they hold, far cheaper than hashing the decoded record).
@@ -120,14 +143,27 @@ class AlertRule:
 
     def matches(self, result: dict[str, Any]) -> bool:
         """Whether ``result`` (a neo.anomaly.v1 dict) goes to the alert topic."""
-        return bool(
-            float(result["anomaly_score"]) >= self.min_score
-            or result.get("category") in self.categories
-        )
+        return self.matches_score(float(result["anomaly_score"]), result.get("category"))
+
+    def matches_score(self, anomaly_score: float, category: str | None) -> bool:
+        """:meth:`matches` for a result's score and category."""
+        return anomaly_score >= self.min_score or category in self.categories
 
 
 def _dumps(obj: Any) -> bytes:
     return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _with_source(document: bytes, item: InputItem) -> bytes:
+    """``document`` (a JSON object) with ``"source"`` appended as its last member.
+
+    The object is the scorer's own encoding, so it ends in ``}``; splicing the member in
+    spares decoding and re-encoding the whole result for one small field.
+    """
+    if document[-1:] != b"}" or document[:1] != b"{":
+        raise ValueError("a scored document must be a JSON object")
+    comma = b"," if len(document) > 2 else b""
+    return b"".join((document[:-1], comma, b'"source":', _dumps(item.source()), b"}"))
 
 
 # Every output must fit in one Kafka message: aiokafka's default max_request_size is 1,048,576
@@ -165,7 +201,7 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
     """Decode, validate and score ``items``; pure and synchronous (runs in the executor).
 
     Undecodable or invalid messages become dead letters (``RecordError``'s field and reason).
-    When ``predict_batch`` raises for the batch, records are scored one by one so a single
+    When ``predict_encoded`` raises for the batch, records are scored one by one so a single
     record that breaks the model is dead-lettered (``error_type`` = the exception's class)
     instead of taking its batch with it. A result larger than :data:`MAX_OUTPUT_BYTES` is
     dead-lettered (``ResultTooLarge``) rather than sent to a broker that would refuse it.
@@ -185,29 +221,31 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
         except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it
             outcomes[i] = _dead_letter(item, "$", f"undecodable: {exc!r}", type(exc).__name__)
     if valid:
-        version = scorer.model_version
         try:
-            scored: list[dict[str, Any] | BaseException] = list(
-                scorer.predict_batch([rec for _, rec in valid], keys)
+            scored: list[Scored | BaseException] = list(
+                scorer.predict_encoded([rec for _, rec in valid], keys)
             )
         except Exception:  # retried record by record just below
             scored = []
             for (_, rec), cache_key in zip(valid, keys, strict=True):
                 try:
-                    scored.append(scorer.predict_batch([rec], [cache_key])[0])
+                    scored.append(scorer.predict_encoded([rec], [cache_key])[0])
                 except Exception as exc:  # the record goes to the dead letters
                     scored.append(exc)
         for (i, rec), result in zip(valid, scored, strict=True):
             item = items[i]
+            if not isinstance(result, BaseException):
+                try:
+                    value = _with_source(result.document, item)
+                except ValueError as exc:  # a scorer bug: this record goes to the dead letters
+                    result = exc
             if isinstance(result, BaseException):
                 reason, error_type = f"scoring failed: {result}", type(result).__name__
                 outcome = _dead_letter(item, "$", reason, error_type)
                 outcome.designation = rec.designation
                 outcomes[i] = outcome
                 continue
-            result["source"] = item.source()  # the scorer's own dict (Scorer.predict_batch)
             key = item.key if item.key is not None else rec.designation.encode("utf-8")
-            value = _dumps(result)
             if len(value) + len(key) > MAX_OUTPUT_BYTES:
                 reason = f"result of {len(value)} bytes exceeds the {MAX_OUTPUT_BYTES}-byte limit"
                 outcome = _dead_letter(item, "$", reason, "ResultTooLarge")
@@ -215,12 +253,9 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
                 outcomes[i] = outcome
                 continue
             outs = [Output("result", key, value)]
-            if rule.matches(result):
+            if rule.matches_score(result.anomaly_score, result.category):
                 outs.append(Output("alert", key, value))
-            model = result.get("model") or {}
-            outcomes[i] = ItemOutcome(
-                item, outs, rec.designation, str(model.get("version", version))
-            )
+            outcomes[i] = ItemOutcome(item, outs, rec.designation, result.model_version)
     return [o for o in outcomes if o is not None]
 
 

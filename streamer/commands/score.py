@@ -71,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
 
             def flush() -> None:
                 records = [item for _, item in pending if not isinstance(item, dict)]
-                results = iter(engine.predict_batch(records)) if records else iter(())
+                results = iter(engine.predict_encoded(records)) if records else iter(())
                 for _, item in pending:
-                    res = item if isinstance(item, dict) else next(results)
-                    out.write(orjson.dumps(res) + b"\n")
+                    line = orjson.dumps(item) if isinstance(item, dict) else next(results).document
+                    out.write(line + b"\n")
                 pending.clear()
 
             for number, line in _lines(args.input):

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pytest
 
 from core.inference import InferenceEngine
@@ -151,3 +152,21 @@ def test_precomputed_cache_keys_replace_content_hashes(
     assert again == first and engine.stats()["cache_hits"] == 30
     with pytest.raises(ValueError, match="2 cache keys for 3 records"):
         engine.predict_batch(records[:3], cache_keys=keys[:2])
+
+
+def test_encoded_results_are_the_documents_predict_batch_decodes(
+    model: TrainedModel, records: list[NeoRecord]
+) -> None:
+    engine = InferenceEngine(model)
+    encoded = engine.predict_encoded(records[:40])
+    decoded = InferenceEngine(model, cache_size=0).predict_batch(records[:40])
+    assert [orjson.loads(e.document) for e in encoded] == decoded
+    for e, res in zip(encoded, decoded, strict=True):
+        assert e.anomaly_score == res["anomaly_score"]
+        assert e.category == res["category"]
+        assert e.model_version == model.version == res["model"]["version"]
+    again = engine.predict_encoded(records[:40])
+    assert [e.document for e in again] == [e.document for e in encoded]
+    assert engine.stats()["cache_hits"] == 40
+    # the cache holds the encoded results themselves: a hit is not decoded or re-encoded
+    assert all(a is b for a, b in zip(again, encoded, strict=True))

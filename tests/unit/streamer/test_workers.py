@@ -14,7 +14,8 @@ from typing import Any
 import orjson
 import pytest
 
-from core.records import NeoRecord
+from core.inference import EncodedResult
+from core.records import NeoRecord, decode_record
 from streamer.errors import PublishError
 from streamer.metrics import Metrics
 from streamer.workers import (
@@ -52,6 +53,15 @@ class EccentricityScorer:
             for r in records
         ]
 
+    def predict_encoded(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> list[EncodedResult]:
+        """What the engine does: the dicts of :meth:`predict_batch`, encoded."""
+        return [
+            EncodedResult(orjson.dumps(r), r["anomaly_score"], r["category"], self.model_version)
+            for r in self.predict_batch(records, cache_keys)
+        ]
+
 
 def _rec(designation: str, e: float | None = None) -> bytes:
     obj: dict[str, Any] = {"designation": designation}
@@ -77,6 +87,42 @@ def test_results_carry_source_key_and_version() -> None:
     assert [o.kind for o in out[0].outputs] == ["result"]
     assert [o.kind for o in out[1].outputs] == ["result", "alert"]  # 0.9 >= 0.8
     assert out[1].model_version == "v9"
+
+
+def test_source_is_appended_to_the_scored_document_as_its_last_member() -> None:
+    item = _item(7, _rec("2024 AB", 0.3))
+    (out,) = process_batch([item], EccentricityScorer("v9"), RULE)
+    expected = EccentricityScorer("v9").predict_batch([decode_record(item.value or b"")])[0]
+    expected["source"] = {"topic": "in", "partition": 0, "offset": 7}
+    assert out.outputs[0].value == orjson.dumps(expected)  # byte for byte, key order included
+    assert list(orjson.loads(out.outputs[0].value))[-1] == "source"
+
+
+class DocumentScorer(EccentricityScorer):
+    """Returns the given documents instead of the encoded results."""
+
+    def __init__(self, documents: list[bytes]) -> None:
+        super().__init__()
+        self.documents = documents
+
+    def predict_encoded(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> list[EncodedResult]:
+        return [
+            e._replace(document=d)
+            for e, d in zip(super().predict_encoded(records), self.documents, strict=False)
+        ]
+
+
+def test_an_empty_object_gets_source_and_a_non_object_is_a_dead_letter() -> None:
+    (empty,) = process_batch([_item(0, _rec("A", 0.1))], DocumentScorer([b"{}"]), RULE)
+    assert orjson.loads(empty.outputs[0].value) == {
+        "source": {"topic": "in", "partition": 0, "offset": 0}
+    }
+    (bad,) = process_batch([_item(1, _rec("B", 0.1))], DocumentScorer([b"[1]"]), RULE)
+    letter = orjson.loads(bad.outputs[0].value)
+    assert bad.outputs[0].kind == "dead_letter" and letter["error_type"] == "ValueError"
+    assert "must be a JSON object" in letter["reason"] and bad.designation == "B"
 
 
 def test_alert_rule_by_score_and_category() -> None:
