@@ -110,18 +110,22 @@ class ScoreCalibrator(BaseEstimator):  # type: ignore[misc]
         lo, hi = self.knots_[0], self.knots_[-1]
         out = np.interp(s, self.knots_, self.levels_)
         above = s > hi
-        if above.any():
-            excess = (s[above] - hi) / self.tail_scale_
-            out[above] = 1.0 - (1.0 - self.levels_[-1]) * np.exp(-excess)
         below = s < lo
-        if below.any():
-            out[below] = self.levels_[0] * np.exp(-(lo - s[below]) / self.tail_scale_)
+        # A distance of many tail scales overflows to inf (a tiny scale, from training scores
+        # that hardly differ): exp(-inf) = 0 is then exactly the limit the tails tend to.
+        with np.errstate(over="ignore"):
+            if above.any():
+                excess = (s[above] - hi) / self.tail_scale_
+                out[above] = 1.0 - (1.0 - self.levels_[-1]) * np.exp(-excess)
+            if below.any():
+                out[below] = self.levels_[0] * np.exp(-(lo - s[below]) / self.tail_scale_)
         return out
 
     def probability(self, raw: FloatArray) -> FloatArray:
         """Probability in ``[0, 1]`` that a raw score is anomalous (0.5 at ``threshold_``)."""
         self._check_fitted()
-        z = (_as_scores(raw) - self.threshold_) / self.prob_scale_
+        with np.errstate(over="ignore"):  # +-inf for a tiny scale: clipped just below
+            z = (_as_scores(raw) - self.threshold_) / self.prob_scale_
         # exp overflows for |z| > ~709; the logistic is 0/1 there anyway.
         return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0))), dtype=np.float64)
 

@@ -87,3 +87,14 @@ def test_errors() -> None:
         ScoreCalibrator().fit(np.array([1.0, np.nan]))
     with pytest.raises(ValueError, match="contamination"):
         ScoreCalibrator(contamination=0.7).fit(np.zeros(3))
+
+
+def test_a_tiny_tail_scale_saturates_without_overflow_warnings() -> None:
+    # found by the property test above: one training score of 1e-308 gives a tail scale of
+    # ~1e-311, and a distance of one raw unit is then ~1e311 scales
+    cal = ScoreCalibrator(contamination=0.1).fit(np.array([1.11253693e-308]))
+    queries = np.array([-1.0, 0.0, 1.11253693e-308, 1.0])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):  # numpy's warnings
+        out, prob = cal.transform(queries), cal.probability(queries)
+    assert out[0] == 0.0 and out[-1] == 1.0 and prob[0] < 1e-200 and prob[-1] == 1.0
+    assert (np.diff(out) >= 0).all() and (np.diff(prob) >= 0).all()
