@@ -175,6 +175,14 @@ def _blank_padded_decimal(block: UInt8Array, digit: BoolArray) -> tuple[FloatArr
 
 _NO_BAND = {" ": None}
 _ADES_KNOWN = frozenset(("obsTime", "ra", "dec", "stn", "mag", "band", "rmsRA", "rmsDec"))
+ADES_RANGES = {
+    "ra": (0.0, 360.0),
+    "dec": (-90.0, 90.0),
+    "mag": (-30.0, 40.0),
+    "rmsRA": (0.0, 1e6),
+    "rmsDec": (0.0, 1e6),
+}
+"""Valid range (both ends included) of each numeric ADES field: degrees, magnitudes, arcsec."""
 
 
 def obs80_block(
@@ -241,13 +249,28 @@ def ades_block(rows: Sequence[object], time_jd_of: Callable[[str], float | None]
             return None
         if not all(map(scalar, map(dict.get, dicts, repeat(key)))):
             return None
-    ra = float_column(columns["ra"], 0.0, 360.0, required=True)
-    dec = float_column(columns["dec"], -90.0, 90.0, required=True)
-    mag = float_column(columns["mag"], -30.0, 40.0)
-    rms_ra = float_column(columns["rmsRA"], 0.0, 1e6)
-    rms_dec = float_column(columns["rmsDec"], 0.0, 1e6)
-    time_jd = _ades_times(columns["obsTime"], time_jd_of)
-    stations, bands = columns["stn"], columns["band"]
+    ra = float_column(columns["ra"], *ADES_RANGES["ra"], required=True)
+    dec = float_column(columns["dec"], *ADES_RANGES["dec"], required=True)
+    mag = float_column(columns["mag"], *ADES_RANGES["mag"])
+    rms_ra = float_column(columns["rmsRA"], *ADES_RANGES["rmsRA"])
+    rms_dec = float_column(columns["rmsDec"], *ADES_RANGES["rmsDec"])
+    if ra is None or dec is None or mag is None or rms_ra is None or rms_dec is None:
+        return None
+    numbers = (ra, dec, mag, rms_ra, rms_dec)
+    return ades_columns(columns["obsTime"], numbers, columns["stn"], columns["band"], time_jd_of)
+
+
+def ades_columns(
+    times: list[Any],
+    numbers: tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray],
+    stations: list[Any],
+    bands: list[Any],
+    time_jd_of: Callable[[str], float | None],
+) -> Columns | None:
+    """The observation columns from the numeric ones (``ra, dec, mag, rmsRA, rmsDec``, already
+    typed and range-checked, NaN for absent) and the text ones (checked here), or None when
+    any text value is invalid."""
+    ra, dec, mag, rms_ra, rms_dec = numbers
     if set(map(type, stations)) != {str} or not set(map(type, bands)) <= {str, type(None)}:
         return None
     for stn in set(stations):
@@ -256,9 +279,8 @@ def ades_block(rows: Sequence[object], time_jd_of: Callable[[str], float | None]
     for band in set(bands) - {None}:
         if len(band) > MAX_STRING or not encodable(band):
             return None
-    if time_jd is None or ra is None or dec is None or mag is None:
-        return None
-    if rms_ra is None or rms_dec is None:
+    time_jd = _ades_times(times, time_jd_of)
+    if time_jd is None:
         return None
     _frozen_all(time_jd, ra, dec, mag, rms_ra, rms_dec)
     return time_jd, ra, dec, mag, tuple(bands), tuple(stations), rms_ra, rms_dec

@@ -45,6 +45,7 @@ from core.errors import FormatError, RecordError
 __all__ = [
     "ObsArrays",
     "ObsRow",
+    "ades_time_jd",
     "iso_to_jd",
     "parse_ades_rows",
     "parse_obs80_line",
@@ -240,7 +241,7 @@ def parse_ades_rows(rows: Sequence[object], field: str = "ades") -> ObsArrays:
     RecordError
         ``field[i].name`` names the first bad value.
     """
-    columns = _obs_fast.ades_block(rows, _time_jd)
+    columns = _obs_fast.ades_block(rows, ades_time_jd)
     return _ades_each(rows, field) if columns is None else ObsArrays(*columns)
 
 
@@ -276,11 +277,11 @@ def _ades_each(rows: Sequence[object], field: str) -> ObsArrays:
             time_jd[i] = iso_to_jd(obs_time)
         except FormatError as exc:
             raise RecordError(f"{where}.obsTime", str(exc)) from None
-        ra[i] = _ades_num(row, "ra", where, 0.0, 360.0)
-        dec[i] = _ades_num(row, "dec", where, -90.0, 90.0)
-        mag[i] = _ades_num(row, "mag", where, -30.0, 40.0)
-        rms_ra[i] = _ades_num(row, "rmsRA", where, 0.0, 1e6)
-        rms_dec[i] = _ades_num(row, "rmsDec", where, 0.0, 1e6)
+        ra[i] = _ades_num(row, "ra", where)
+        dec[i] = _ades_num(row, "dec", where)
+        mag[i] = _ades_num(row, "mag", where)
+        rms_ra[i] = _ades_num(row, "rmsRA", where)
+        rms_dec[i] = _ades_num(row, "rmsDec", where)
         stn = row["stn"]
         if not isinstance(stn, str) or not stn.strip() or len(stn) > MAX_STRING:
             raise RecordError(f"{where}.stn", "must be a non-empty observatory code string")
@@ -314,8 +315,8 @@ def _optical_fields(line: str) -> tuple[float, float, float, float] | None:
     return None if row is None else (row.time_jd, row.ra_deg, row.dec_deg, row.mag)
 
 
-def _time_jd(text: str) -> float | None:
-    # the ADES obsTime rule: a scalar string that is an ISO-8601 time, else None
+def ades_time_jd(text: str) -> float | None:
+    """Julian date of an ADES ``obsTime`` (a string that is an ISO-8601 time), else None."""
     if not scalar(text):
         return None
     try:
@@ -324,11 +325,11 @@ def _time_jd(text: str) -> float | None:
         return None
 
 
-def _ades_num(row: Mapping[str, Any], key: str, where: str, lo: float, hi: float) -> float:
+def _ades_num(row: Mapping[str, Any], key: str, where: str) -> float:
     value = row.get(key)
     if value is None:
         return float("nan")
-    return ranged(number(value, f"{where}.{key}"), f"{where}.{key}", lo, hi)
+    return ranged(number(value, f"{where}.{key}"), f"{where}.{key}", *_obs_fast.ADES_RANGES[key])
 
 
 def _obs80_date(text: str) -> float:
