@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import gc
 import sys
 import threading
 import time
@@ -61,6 +62,15 @@ def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return best, value
 
 
+def _loaded(model_path: Path) -> Any:
+    """The model, with the heap then frozen as a scoring process freezes it after loading
+    (``gc.freeze``: the collector no longer re-scans the model's objects)."""
+    model = load_model(model_path)
+    gc.collect()
+    gc.freeze()
+    return model
+
+
 def stage_costs(model_path: Path, batch: int, repeat: int, n: int = 256) -> dict[str, float]:
     """Microseconds per record of each in-process stage, ``n`` records in ``batch``-sized calls.
 
@@ -69,7 +79,7 @@ def stage_costs(model_path: Path, batch: int, repeat: int, n: int = 256) -> dict
     """
     values = [v for _, v in harness.rekeyed_messages(n)]
     chunks = [values[i : i + batch] for i in range(0, n, batch)]
-    model = load_model(model_path)
+    model = _loaded(model_path)
     engine = InferenceEngine(model, cache_size=0)
     rule = AlertRule(0.99, frozenset({"artificial_candidate"}))
     items = [[InputItem("in", 0, i, None, v, 0) for i, v in enumerate(c)] for c in chunks]
@@ -108,6 +118,45 @@ def stage_costs(model_path: Path, batch: int, repeat: int, n: int = 256) -> dict
     t["encode"] = max(0.0, whole - t["decode"] - predict)
     t["process_batch_total"] = whole
     return {k: 1e6 * v / n for k, v in t.items()}
+
+
+def kind_costs(model_path: Path, batch: int, repeat: int, copies: int = 2) -> dict[str, Any]:
+    """``process_batch`` and decode, µs per record, for the two kinds of sample record.
+
+    The sample stream is lopsided: ~4 % of its records carry observation blocks of hundreds
+    of rows and cost ~20 times an orbit-only record, so the 256 records of
+    :func:`stage_costs` cannot say how the time splits. Here ``copies`` whole copies of the
+    stream are split by kind and each kind is run through :func:`process_batch` in
+    ``batch``-sized calls with the daemon's cache settings (every record a miss): fastest of
+    ``repeat`` runs.
+    """
+    from core.inference import InferenceEngine as Engine
+
+    model = _loaded(model_path)
+    rule = AlertRule(0.99, frozenset({"artificial_candidate"}))
+    messages = harness.rekeyed_messages(copies * len(harness.sample_objects()))
+    kinds = {
+        "without observations": [v for _, v in messages if b'"observations"' not in v],
+        "with observations": [v for _, v in messages if b'"observations"' in v],
+    }
+    out: dict[str, Any] = {}
+    for kind, values in kinds.items():
+        items = [InputItem("in", 0, i, None, v, 0) for i, v in enumerate(values)]
+        chunks = [items[i : i + batch] for i in range(0, len(items), batch)]
+
+        def whole(chunks: list[list[InputItem]] = chunks) -> None:
+            engine = Engine(model)  # a fresh cache each run: every record is scored
+            for chunk in chunks:
+                process_batch(chunk, engine, rule)
+
+        decode_s, _ = _timed(lambda values=values: [decode_record(v) for v in values], repeat)
+        batch_s, _ = _timed(whole, repeat)
+        out[kind] = {
+            "share": len(values) / len(messages),
+            "decode_us": 1e6 * decode_s / len(values),
+            "process_batch_us": 1e6 * batch_s / len(values),
+        }
+    return out
 
 
 async def broker_costs(bootstrap: str, batch: int, batches: int) -> dict[str, float]:
@@ -260,6 +309,7 @@ def run_stages(
     try:
         result["us_per_record"] = stage_costs(model, batch, repeat)
         result["us_per_record_batch1"] = stage_costs(model, 1, max(1, repeat // 3))
+        result["by_kind"] = kind_costs(model, batch, max(1, repeat // 3))
     finally:
         torch.set_num_threads(threads)
     result["broker"] = asyncio.run(broker_costs(bootstrap, batch, batches=40))

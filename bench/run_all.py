@@ -219,6 +219,21 @@ def doc_section(summary: Mapping[str, Any]) -> str:
         lines.append(
             f"| commit, µs per call (6 partitions) | {b['commit_ms_per_call'] * 1000:,.0f} | |"
         )
+        kinds = stages.get("by_kind")
+        if kinds:
+            lines += [
+                "",
+                "By kind of record (two copies of the sample stream, `process_batch` with the "
+                "daemon's cache, every record a miss):",
+                "",
+                "| records | share | process_batch µs/record | decode µs/record |",
+                "|---|---|---|---|",
+            ]
+            for kind, k in kinds.items():
+                lines.append(
+                    f"| {kind} | {100 * k['share']:.1f} % | {k['process_batch_us']:,.1f} | "
+                    f"{k['decode_us']:,.1f} |"
+                )
     return "\n".join(lines)
 
 

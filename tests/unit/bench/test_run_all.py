@@ -100,3 +100,24 @@ def test_table_marks_missed_targets() -> None:
     lines = {line.split("|")[1].strip(): line for line in text.splitlines()[2:]}
     assert lines["latency @ 1000/s p50/p95/p99"].rstrip(" |").endswith("NO")
     assert lines["daemon / naive"].rstrip(" |").endswith("yes")
+
+
+def test_doc_section_shows_the_stages_and_the_cost_by_kind_of_record() -> None:
+    from bench.run_all import doc_section
+
+    us = {"decode": 10.0, "process_batch_total": 80.0}
+    raw = _raw()
+    raw["stages"] = {
+        "batch": 1024,
+        "us_per_record": us,
+        "us_per_record_batch1": {k: 10 * v for k, v in us.items()},
+        "broker": {"produce_us_per_record": 15.0, "commit_ms_per_call": 0.5},
+        "by_kind": {
+            "without observations": {"share": 0.96, "decode_us": 11.0, "process_batch_us": 57.0},
+            "with observations": {"share": 0.04, "decode_us": 527.0, "process_batch_us": 747.5},
+        },
+    }
+    text = doc_section(summarize(raw))
+    assert "| decode | 10.0 | 100.0 |" in text
+    assert "| without observations | 96.0 % | 57.0 | 11.0 |" in text
+    assert "| with observations | 4.0 % | 747.5 | 527.0 |" in text
