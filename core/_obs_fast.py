@@ -34,17 +34,6 @@ _JD_OF_ORDINAL_0 = 1721424.5
 _ZERO, _BLANK, _DOT = ord("0"), ord(" "), ord(".")
 
 
-# byte lookups: one fancy-index per block instead of several comparisons
-_IS_DIGIT = np.zeros(256, dtype=bool)
-_IS_DIGIT[_ZERO : _ZERO + 10] = True
-_DIGIT_VALUE = np.zeros(256)
-_DIGIT_VALUE[_ZERO : _ZERO + 10] = np.arange(10.0)
-
-
-def _is_digit(block: UInt8Array) -> BoolArray:
-    return _IS_DIGIT[block]
-
-
 def _ordinal(year: IntArray, month: IntArray, day: IntArray) -> tuple[IntArray, BoolArray]:
     """``date(year, month, day).toordinal()`` and whether the date exists (Gregorian), for
     four-digit years and two-digit months and days."""
@@ -79,11 +68,6 @@ _DIGIT_COLS = np.array([15, 16, 17, 18, 20, 21, 23, 24, 32, 33, 35, 36, 38, 39, 
                         51, 52])  # fmt: skip
 _BLANK_COLS = np.array([19, 22, 34, 37, 47, 50])
 _DOT_COLS = np.array([25, 40, 53])
-# one lookup and one comparison check all fixed columns: byte -> 1 digit, 2 blank, 3 dot
-_CLASS = np.zeros(256, dtype=np.uint8)
-_CLASS[_ZERO : _ZERO + 10], _CLASS[_BLANK], _CLASS[_DOT] = 1, 2, 3
-_FIXED_COLS = np.concatenate((_DIGIT_COLS, _BLANK_COLS, _DOT_COLS))
-_FIXED_CLASS = np.repeat([1, 2, 3], [len(_DIGIT_COLS), len(_BLANK_COLS), len(_DOT_COLS)])
 _FRACTIONS = ((26, 32), (41, 44), (54, 56))
 _FIELDS = (
     # (columns, scale): value = sum(digit * 10**k) / scale
@@ -112,25 +96,30 @@ def obs80_fields(
     ``ok`` is False for lines of another shape (reduced precision, unpadded fields) as well as
     for invalid ones; only the columns the per-line parser reads are looked at.
     """
-    digit = _is_digit(block)
-    ok = (_CLASS[block[:, _FIXED_COLS]] == _FIXED_CLASS).all(axis=1)
+    # Column-major, as iso_fields: every check below reduces over a few columns, which costs
+    # per line on the row-major block and a few vector operations on its transpose; and byte
+    # arithmetic instead of lookup tables (a non-digit wraps around to > 9). 452 -> 209 us
+    # per 469-line block.
+    cols = np.ascontiguousarray(block.T)
+    value = cols - np.uint8(_ZERO)
+    digit = value <= 9
+    ok = digit[_DIGIT_COLS].all(axis=0)
+    ok &= (cols[_BLANK_COLS] == _BLANK).all(axis=0) & (cols[_DOT_COLS] == _DOT).all(axis=0)
     for start, stop in _FRACTIONS:
-        frac = digit[:, start:stop]
-        ok &= (frac | (block[:, start:stop] == _BLANK)).all(axis=1)
-        ok &= (frac[:, 1:] <= frac[:, :-1]).all(axis=1)  # no digit after a blank
-    sign = block[:, 44]
+        frac = digit[start:stop]
+        ok &= (frac | (cols[start:stop] == _BLANK)).all(axis=0)
+        ok &= (frac[1:] <= frac[:-1]).all(axis=0)  # no digit after a blank
+    sign = cols[44]
     ok &= (sign == ord("+")) | (sign == ord("-"))
-    station = block[:, 77:80]
-    alnum = digit[:, 77:80] | ((station | 0x20) >= ord("a")) & ((station | 0x20) <= ord("z"))
-    ok &= alnum.all(axis=1)
+    station = cols[77:80] | 0x20
+    ok &= (digit[77:80] | (station >= ord("a")) & (station <= ord("z"))).all(axis=0)
 
-    span = block[:, _FIRST:_LAST]
-    values = _DIGIT_VALUE[span] @ _WEIGHTS
-    whole = values[:, [0, 1, 3, 4, 6, 7]]  # exact integers: no scaling
-    year, month, ra_h, ra_m, dec_d, dec_m = whole.T
-    day = values[:, 2] / _SCALES[2]
-    ra_s = values[:, 5] / _SCALES[5]
-    dec_s = values[:, 8] / _SCALES[8]
+    span = value[_FIRST:_LAST] * digit[_FIRST:_LAST]  # blanks (and any non-digit) count 0
+    values = _WEIGHTS.T @ span  # exact small integers: exact in any order
+    year, month, ra_h, ra_m, dec_d, dec_m = values[[0, 1, 3, 4, 6, 7]]  # no scaling
+    day = values[2] / _SCALES[2]
+    ra_s = values[5] / _SCALES[5]
+    dec_s = values[8] / _SCALES[8]
 
     day_int = np.trunc(day)
     ordinal, valid = _ordinal(
@@ -146,28 +135,31 @@ def obs80_fields(
     ok &= dec_deg <= 90.0
     dec_deg = np.where(sign == ord("-"), -dec_deg, dec_deg)
 
-    mag, mag_ok = _blank_padded_decimal(block[:, 65:70], digit[:, 65:70])
+    mag, mag_ok = _blank_padded_decimal(cols[65:70], digit[65:70], value[65:70])
     return time_jd, ra_deg, dec_deg, mag, ok & mag_ok
 
 
-def _blank_padded_decimal(block: UInt8Array, digit: BoolArray) -> tuple[FloatArray, BoolArray]:
+def _blank_padded_decimal(
+    cols: UInt8Array, digit: BoolArray, value: UInt8Array
+) -> tuple[FloatArray, BoolArray]:
     """Unsigned decimals with optional blanks either side ("15.1 ", " 9.9 ", "17   "); NaN for
-    an all-blank field."""
-    blank = block == _BLANK
-    dot = block == _DOT
-    width = block.shape[1]
-    ok = (blank | digit | dot).all(axis=1) & (dot.sum(axis=1) <= 1)
+    an all-blank field. Column-major: ``cols`` is ``(width, n)``, ``digit`` and ``value``
+    (the digit values where ``digit``) the same shape."""
+    blank = cols == _BLANK
+    dot = cols == _DOT
+    width = cols.shape[0]
+    ok = (blank | digit | dot).all(axis=0) & (dot.sum(axis=0) <= 1)
     filled = ~blank
     # the non-blank characters must be contiguous: no blank between two of them
-    first = np.argmax(filled, axis=1)
-    last = width - 1 - np.argmax(filled[:, ::-1], axis=1)
-    ok &= filled.sum(axis=1) == np.where(filled.any(axis=1), last - first + 1, 0)
-    empty = ~digit.any(axis=1)
-    ok &= ~(empty & dot.any(axis=1))  # a lone "." is not a number
-    # digits to the right of each digit and of the dot give the integer and the scale
-    right: IntArray = np.cumsum(digit[:, ::-1], axis=1)[:, ::-1] - digit
-    mantissa = (np.where(digit, block - _ZERO, 0) * 10.0**right).sum(axis=1)
-    scale = 10.0 ** np.where(dot.any(axis=1), (right * dot).sum(axis=1), 0)
+    first = np.argmax(filled, axis=0)
+    last = width - 1 - np.argmax(filled[::-1], axis=0)
+    ok &= filled.sum(axis=0) == np.where(filled.any(axis=0), last - first + 1, 0)
+    empty = ~digit.any(axis=0)
+    ok &= ~(empty & dot.any(axis=0))  # a lone "." is not a number
+    # digits below each digit and below the dot give the integer and the scale
+    right: IntArray = np.cumsum(digit[::-1], axis=0)[::-1] - digit
+    mantissa = (np.where(digit, value, 0) * 10.0**right).sum(axis=0)
+    scale = 10.0 ** np.where(dot.any(axis=0), (right * dot).sum(axis=0), 0)
     return np.where(empty, np.nan, mantissa / scale), ok
 
 
