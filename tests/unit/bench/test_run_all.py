@@ -121,3 +121,20 @@ def test_doc_section_shows_the_stages_and_the_cost_by_kind_of_record() -> None:
     assert "| decode | 10.0 | 100.0 |" in text
     assert "| without observations | 96.0 % | 57.0 | 11.0 |" in text
     assert "| with observations | 4.0 % | 747.5 | 527.0 |" in text
+
+
+def test_the_ceiling_is_the_fastest_passthrough_of_every_run() -> None:
+    from bench.run_all import transport_ceiling
+
+    variants = [
+        {"rps": 31_000.0, "settings": {"compression_type": "zstd"}, "when": "before"},
+        {"rps": 38_000.0, "settings": {"compression_type": "none"}, "when": "before"},
+        {"rps": 33_000.0, "settings": {"compression_type": "zstd"}, "when": "after"},
+        {"rps": 45_000.0, "settings": {"compression_type": "none"}, "when": "after"},
+    ]
+    ceiling = transport_ceiling(variants)
+    assert ceiling["rps"] == 45_000.0 and ceiling["when"] == "after"
+    assert ceiling["variants"] == variants
+    raw = _raw()
+    raw["transport"] = ceiling
+    assert summarize(raw)["passthrough_rps"] == 45_000.0
