@@ -138,9 +138,9 @@ async def run_case(
                     dead_letters = await dead.count()
         rate = harness.sustained_rate(samples)
         done = samples[-1][1] if samples else 0
-        steady_from = samples[0][0] if samples else None
-        with contextlib.suppress(IndexError):
-            steady_from = next(t for t, c in samples if c >= 0.1 * records)
+        # from 10 % of the records on (a daemon that died before that is reported below)
+        first = samples[0][0] if samples else None
+        steady_from = next((t for t, c in samples if c >= 0.1 * records), first)
         end = samples[-1][0] if samples else 0.0
         memory = rss.mib(steady_from, end)
         proportional = rss.mib(steady_from, end, pss=True)
