@@ -28,11 +28,11 @@ from bench import harness
 from core.inference import InferenceEngine
 from core.records import decode_record
 from core.registry import load_model
+from streamer.batch import AlertRule
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
 from streamer.sinks import build_producer
 from streamer.source import TP, Source
-from streamer.workers import AlertRule
 
 WARMUP_RECORDS = 20
 

@@ -8,7 +8,7 @@ Two views:
   feature extraction, preprocessing, each ensemble member's ``anomaly_score``, the ensemble's
   combination and calibration, feature contributions, the rest of ``predict_encoded`` (result
   documents, categories, ``orjson`` encoding), encode (the remainder of
-  ``streamer.workers.process_batch``: cache key, source, alert rule, outcomes), and on the
+  ``streamer.batch.process_batch``: cache key, source, alert rule, outcomes), and on the
   real broker: produce (send + acknowledgement of a batch of result documents with the
   daemon's producer) and commit (one ``commit`` of 6 partitions, amortised over the records
   of one ``commit_interval_ms`` at the measured daemon rate).
@@ -43,8 +43,8 @@ from core.features import extract_features
 from core.inference import InferenceEngine
 from core.records import content_hash, decode_record
 from core.registry import load_model
+from streamer.batch import AlertRule, InputItem, process_batch
 from streamer.config import AppConfig
-from streamer.workers import AlertRule, InputItem, process_batch
 
 
 def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:

@@ -31,12 +31,12 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from bench import harness
+from streamer.batch import InputItem, ItemOutcome, Output
 from streamer.config import AppConfig
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
 from streamer.sinks import AtLeastOncePublisher, build_producer
 from streamer.source import TP, Source
-from streamer.workers import InputItem, ItemOutcome, Output
 
 
 def passthrough_config(

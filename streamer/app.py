@@ -25,6 +25,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from core.errors import ModelError
 from streamer.admin import ensure_topics
+from streamer.batch import AlertRule, InputItem
 from streamer.config import AppConfig
 from streamer.errors import TopicError
 from streamer.http import HealthServer
@@ -35,7 +36,7 @@ from streamer.procpool import new_process_pool, run_in_process
 from streamer.serving import ModelHost
 from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher, build_producer
 from streamer.source import TP, Source
-from streamer.workers import AlertRule, InputItem, WorkerPool, run_in_thread
+from streamer.workers import WorkerPool, run_in_thread
 
 __all__ = [
     "EXIT_BROKER",

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from core.records import NeoRecord
-from streamer.workers import (
+from streamer.batch import (
     AlertRule,
     InputItem,
     ItemOutcome,
@@ -197,7 +197,7 @@ async def run_in_process(
     scorer: Scorer,
     rule: AlertRule,
 ) -> list[ItemOutcome]:
-    """:func:`~streamer.workers.process_batch` in a scoring process (a
+    """:func:`~streamer.batch.process_batch` in a scoring process (a
     :data:`~streamer.workers.BatchRunner`); the outcomes refer to the parent's own items."""
     rows = [(i.topic, i.partition, i.offset, i.key, i.value, i.timestamp_ms) for i in batch]
     packed = await loop.run_in_executor(executor, _score_rows, rows, scorer, rule)

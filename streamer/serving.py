@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ModelError
+from streamer.batch import Scorer
 from streamer.config import ModelConfig
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.procpool import load_ref, warm
-from streamer.workers import Scorer
 
 __all__ = ["ModelHost"]
 

@@ -25,10 +25,10 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId
 from aiokafka.partitioner import DefaultPartitioner
 
+from streamer.batch import ItemOutcome, OutputKind
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.errors import PublishError
 from streamer.logging import get_logger
-from streamer.workers import ItemOutcome, OutputKind
 
 log = get_logger(__name__)
 

@@ -13,11 +13,11 @@ import asyncio
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
+from streamer.batch import InputItem
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
-from streamer.workers import InputItem
 
 __all__ = ["Source"]
 

@@ -15,9 +15,9 @@ import pytest
 from aiokafka import ConsumerRecord
 from aiokafka.partitioner import DefaultPartitioner
 
+from streamer.batch import InputItem, ItemOutcome, Output
 from streamer.config import load_config
 from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher, build_producer
-from streamer.workers import InputItem, ItemOutcome, Output
 
 TopicFactory = Callable[..., Awaitable[str]]
 TopicReader = Callable[..., Awaitable[list[ConsumerRecord[bytes, bytes]]]]

@@ -14,8 +14,8 @@ import pytest
 from core.errors import ModelError
 from core.inference import InferenceEngine
 from core.registry import load_model, resolve_model_dir
+from streamer.batch import AlertRule, InputItem, ItemOutcome, process_batch
 from streamer.procpool import ModelRef, load_ref, new_process_pool, run_in_process, warm
-from streamer.workers import AlertRule, InputItem, ItemOutcome, process_batch
 
 ROOT = Path(__file__).resolve().parents[3]
 RULE = AlertRule(min_score=0.998, categories=frozenset({"artificial_candidate"}))

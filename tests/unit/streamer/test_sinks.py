@@ -15,10 +15,10 @@ import pytest
 from aiokafka.errors import MessageSizeTooLargeError, OutOfOrderSequenceNumber
 
 import streamer.sinks
+from streamer.batch import InputItem, ItemOutcome, Output
 from streamer.config import AppConfig
 from streamer.errors import PublishError
 from streamer.sinks import AtLeastOncePublisher
-from streamer.workers import InputItem, ItemOutcome, Output
 
 
 class FakeProducer:

@@ -16,16 +16,10 @@ import pytest
 
 from core.inference import EncodedResult
 from core.records import NeoRecord, decode_record
+from streamer.batch import AlertRule, InputItem, ItemOutcome, process_batch
 from streamer.errors import PublishError
 from streamer.metrics import Metrics
-from streamer.workers import (
-    AlertRule,
-    InputItem,
-    ItemOutcome,
-    WorkerPool,
-    collect_batch,
-    process_batch,
-)
+from streamer.workers import WorkerPool, collect_batch
 
 RULE = AlertRule(min_score=0.8, categories=frozenset({"artificial_candidate"}))
 
@@ -281,7 +275,7 @@ class MetaScorer(EccentricityScorer):
 
 
 def test_oversized_outputs_never_reach_the_producer() -> None:
-    from streamer.workers import MAX_OUTPUT_BYTES
+    from streamer.batch import MAX_OUTPUT_BYTES
 
     pad = "x" * (MAX_OUTPUT_BYTES + 10)
     big_valid = orjson.dumps({"designation": "BIG", "meta": {"pad": pad}})

@@ -1,0 +1,245 @@
+"""One batch of input messages in, the outputs to publish out: pure and synchronous.
+
+:func:`process_batch` decodes and validates each message, scores the valid records in one call
+to the scorer (:class:`core.inference.InferenceEngine` or its stand-in in a scoring process),
+and encodes what each input produced: a result (and an alert when the :class:`AlertRule`
+matches) or a dead letter that says why. It runs in an executor thread or a scoring process;
+:mod:`streamer.workers` moves batches to it and publishes what comes back.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+import orjson
+
+from core.errors import RecordError
+from core.records import NeoRecord, decode_record
+
+__all__ = [
+    "MAX_OUTPUT_BYTES",
+    "AlertRule",
+    "InputItem",
+    "ItemOutcome",
+    "Output",
+    "OutputKind",
+    "Scored",
+    "Scorer",
+    "process_batch",
+]
+
+OutputKind = Literal["result", "alert", "dead_letter"]
+
+
+class Scored(Protocol):
+    """One scored record (:class:`core.inference.EncodedResult` is one)."""
+
+    @property
+    def document(self) -> bytes:
+        """The neo.anomaly.v1 object, JSON-encoded, without ``source``."""
+        ...
+
+    @property
+    def anomaly_score(self) -> float:
+        """Its ``anomaly_score``."""
+        ...
+
+    @property
+    def category(self) -> str:
+        """Its ``category``."""
+        ...
+
+    @property
+    def model_version(self) -> str:
+        """The version of the model that scored it."""
+        ...
+
+
+class Scorer(Protocol):
+    """What the workers need from :class:`core.inference.InferenceEngine`."""
+
+    @property
+    def model_version(self) -> str:
+        """Version of the model that scores."""
+        ...
+
+    def predict_encoded(
+        self, records: Sequence[NeoRecord], cache_keys: Sequence[str] | None = None
+    ) -> Sequence[Scored]:
+        """One scored record per record, in order.
+
+        ``cache_keys`` identify each record's whole content (the workers pass a hash of the
+        message bytes they hold, far cheaper than hashing the decoded record).
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class InputItem:
+    """One fetched input message; ``epoch`` is the assignment generation it was fetched in."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    timestamp_ms: int
+    epoch: int = 0
+
+    @property
+    def tp(self) -> tuple[str, int]:
+        """``(topic, partition)``."""
+        return (self.topic, self.partition)
+
+    def source(self) -> dict[str, Any]:
+        """The ``"source"`` object every output carries."""
+        return {"topic": self.topic, "partition": self.partition, "offset": self.offset}
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One message to publish."""
+
+    kind: OutputKind
+    key: bytes | None
+    value: bytes
+
+
+@dataclass(slots=True)
+class ItemOutcome:
+    """Everything one input produced."""
+
+    item: InputItem
+    outputs: list[Output]
+    designation: str | None = None
+    model_version: str | None = None
+    error_type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """A result is an alert when its score reaches ``min_score`` or its category is listed."""
+
+    min_score: float
+    categories: frozenset[str] = frozenset()
+
+    def matches(self, result: dict[str, Any]) -> bool:
+        """Whether ``result`` (a neo.anomaly.v1 dict) goes to the alert topic."""
+        return self.matches_score(float(result["anomaly_score"]), result.get("category"))
+
+    def matches_score(self, anomaly_score: float, category: str | None) -> bool:
+        """:meth:`matches` for a result's score and category."""
+        return anomaly_score >= self.min_score or category in self.categories
+
+
+def _dumps(obj: Any) -> bytes:
+    return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+
+
+def _with_source(document: bytes, item: InputItem) -> bytes:
+    """``document`` (a JSON object) with ``"source"`` appended as its last member.
+
+    The object is the scorer's own encoding, so it ends in ``}``; splicing the member in
+    spares decoding and re-encoding the whole result for one small field.
+    """
+    if document[-1:] != b"}" or document[:1] != b"{":
+        raise ValueError("a scored document must be a JSON object")
+    comma = b"," if len(document) > 2 else b""
+    return b"".join((document[:-1], comma, b'"source":', _dumps(item.source()), b"}"))
+
+
+# Every output must fit in one Kafka message: aiokafka's default max_request_size is 1,048,576
+# bytes and a broker's default max.message.bytes 1,048,588. An output over the limit would be
+# refused on every retry and block its partition forever, so it is never produced: an oversized
+# result becomes a dead letter, and a dead letter keeps only a prefix of a huge original.
+MAX_OUTPUT_BYTES = 1_000_000
+_MAX_ORIGINAL_BYTES = 600_000  # base64 makes it 800,000
+_MAX_TEXT = 1_024  # reason, field and key inside a dead letter
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "..."
+
+
+def _dead_letter(item: InputItem, field_: str, reason: str, error_type: str) -> ItemOutcome:
+    original = item.value or b""
+    key = item.key if item.key is None or len(item.key) <= _MAX_TEXT else item.key[:_MAX_TEXT]
+    body = {
+        "schema": "neo.deadletter.v1",
+        "reason": _clip(reason),
+        "field": _clip(field_),
+        "error_type": error_type,
+        "original": base64.b64encode(original[:_MAX_ORIGINAL_BYTES]).decode("ascii"),
+        "original_is_null": item.value is None,
+        "original_bytes": len(original),
+        "original_truncated": len(original) > _MAX_ORIGINAL_BYTES,
+        "source": item.source(),
+        "key": None if key is None else key.decode("utf-8", "backslashreplace"),
+    }
+    return ItemOutcome(item, [Output("dead_letter", key, _dumps(body))], error_type=error_type)
+
+
+def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -> list[ItemOutcome]:
+    """Decode, validate and score ``items``; pure and synchronous (runs in the executor).
+
+    Undecodable or invalid messages become dead letters (``RecordError``'s field and reason).
+    When ``predict_encoded`` raises for the batch, records are scored one by one so a single
+    record that breaks the model is dead-lettered (``error_type`` = the exception's class)
+    instead of taking its batch with it. A result larger than :data:`MAX_OUTPUT_BYTES` is
+    dead-lettered (``ResultTooLarge``) rather than sent to a broker that would refuse it.
+    """
+    outcomes: list[ItemOutcome | None] = [None] * len(items)
+    valid: list[tuple[int, NeoRecord]] = []
+    keys: list[str] = []
+    for i, item in enumerate(items):
+        if item.value is None:
+            outcomes[i] = _dead_letter(item, "$", "empty message (null value)", "RecordError")
+            continue
+        try:
+            valid.append((i, decode_record(item.value)))
+            keys.append(hashlib.blake2b(item.value, digest_size=16).hexdigest())
+        except RecordError as exc:
+            outcomes[i] = _dead_letter(item, exc.field, exc.reason, "RecordError")
+        except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it
+            outcomes[i] = _dead_letter(item, "$", f"undecodable: {exc!r}", type(exc).__name__)
+    if valid:
+        try:
+            scored: list[Scored | BaseException] = list(
+                scorer.predict_encoded([rec for _, rec in valid], keys)
+            )
+        except Exception:  # retried record by record just below
+            scored = []
+            for (_, rec), cache_key in zip(valid, keys, strict=True):
+                try:
+                    scored.append(scorer.predict_encoded([rec], [cache_key])[0])
+                except Exception as exc:  # the record goes to the dead letters
+                    scored.append(exc)
+        for (i, rec), result in zip(valid, scored, strict=True):
+            item = items[i]
+            if not isinstance(result, BaseException):
+                try:
+                    value = _with_source(result.document, item)
+                except ValueError as exc:  # a scorer bug: this record goes to the dead letters
+                    result = exc
+            if isinstance(result, BaseException):
+                reason, error_type = f"scoring failed: {result}", type(result).__name__
+                outcome = _dead_letter(item, "$", reason, error_type)
+                outcome.designation = rec.designation
+                outcomes[i] = outcome
+                continue
+            key = item.key if item.key is not None else rec.designation.encode("utf-8")
+            if len(value) + len(key) > MAX_OUTPUT_BYTES:
+                reason = f"result of {len(value)} bytes exceeds the {MAX_OUTPUT_BYTES}-byte limit"
+                outcome = _dead_letter(item, "$", reason, "ResultTooLarge")
+                outcome.designation = rec.designation
+                outcomes[i] = outcome
+                continue
+            outs = [Output("result", key, value)]
+            if rule.matches_score(result.anomaly_score, result.category):
+                outs.append(Output("alert", key, value))
+            outcomes[i] = ItemOutcome(item, outs, rec.designation, result.model_version)
+    return [o for o in outcomes if o is not None]
