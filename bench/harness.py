@@ -59,7 +59,7 @@ def new_tag() -> str:
 def versions() -> dict[str, str | None]:
     """Versions of the packages on the measured path and of the Kafka broker jars."""
     out: dict[str, str | None] = {}
-    for dist in ("aiokafka", "numpy", "scikit-learn", "torch", "orjson", "cachetools"):
+    for dist in ("aiokafka", "numpy", "scikit-learn", "torch", "orjson", "msgspec", "cachetools"):
         try:
             out[dist] = importlib.metadata.version(dist)
         except importlib.metadata.PackageNotFoundError:
