@@ -130,8 +130,6 @@ def kind_costs(model_path: Path, batch: int, repeat: int, copies: int = 2) -> di
     ``batch``-sized calls with the daemon's cache settings (every record a miss): fastest of
     ``repeat`` runs.
     """
-    from core.inference import InferenceEngine as Engine
-
     model = _loaded(model_path)
     rule = AlertRule(0.99, frozenset({"artificial_candidate"}))
     messages = harness.rekeyed_messages(copies * len(harness.sample_objects()))
@@ -145,7 +143,7 @@ def kind_costs(model_path: Path, batch: int, repeat: int, copies: int = 2) -> di
         chunks = [items[i : i + batch] for i in range(0, len(items), batch)]
 
         def whole(chunks: list[list[InputItem]] = chunks) -> None:
-            engine = Engine(model)  # a fresh cache each run: every record is scored
+            engine = InferenceEngine(model)  # a fresh cache each run: every record is scored
             for chunk in chunks:
                 process_batch(chunk, engine, rule)
 

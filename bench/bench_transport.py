@@ -9,10 +9,10 @@ fetches ``fetch_max_records`` at a time and commits the acknowledged prefix ever
 ``commit_interval_ms``, as the daemon does. What the daemon adds on top is the scoring and
 its result documents, so this is the most it can reach on the same broker.
 
-``run_all`` measures it twice: with the shipped compression (zstd) and without any. The
-passthrough republishes the *inputs*, which are twice the size of the results on average
-(observation blocks), so compressing costs it more than it costs the daemon; the faster of
-the two is taken as the ceiling.
+``run_all`` measures it with the shipped compression (zstd) and without any, before the
+daemon cases and again after them. The passthrough republishes the *inputs*, which are twice
+the size of the results on average (observation blocks), so compressing costs it more than
+it costs the daemon; the fastest of the four runs is taken as the ceiling.
 
 Usage::
 

@@ -8,11 +8,12 @@ message is decoded by orjson, as :func:`core.records.decode_record` does, and va
 the same code.
 
 This path only ever answers for messages it fully understands: rows holding only the fields
-the features read, every value of the right type and in range. For anything else (another
-ADES field, a null or mistyped value, a value out of range, 80-column observations, an
-unknown key, invalid JSON) :func:`decode_ades_message` returns None and the caller takes the
-reference path, which also words the error. So it accepts a subset of what the reference
-accepts, and gives the same record.
+the features read, every value of the right type and in range (null only where an optional
+field may be absent). For anything else (another ADES field, a missing, null or mistyped
+required value, a value out of range, 80-column observations, an unknown key, invalid JSON)
+:func:`decode_ades_message` returns None and the caller takes the reference path, which also
+words the error. So it accepts a subset of what the reference accepts, and gives the same
+record.
 """
 
 from __future__ import annotations
