@@ -32,3 +32,19 @@ def test_gamma_scale_and_auto_resolve_like_scikit_learn() -> None:
     assert OneClassSVMDetector(gamma="scale").fit(X).gamma_ == 1.0 / (5 * X.var())
     assert OneClassSVMDetector(gamma="auto").fit(X).gamma_ == 1.0 / 5
     assert OneClassSVMDetector(gamma=0.25).fit(X).gamma_ == 0.25
+
+
+def test_scalable_path_scores_as_the_pipeline_it_folds() -> None:
+    # the Nystroem normalisation and the SGD weights are folded into one vector for scoring:
+    # the scores must be the pipeline's own decision function, for every kernel, up to
+    # rounding (largest for the linear kernel, whose rank-deficient landmark matrix gives a
+    # normalisation with large entries: ~1e-10 on scores of ~0.4)
+    data = make_blobs(n_train=400, d=6)
+    for kernel in ("rbf", "poly", "sigmoid", "linear"):
+        det = OneClassSVMDetector(
+            kernel=kernel, exact_max_samples=100, n_components=60, coef0=0.5
+        ).fit(data.train)
+        assert det.solver_ == "nystroem_sgd"
+        expected = -det.model_.decision_function(data.test)
+        scale = float(np.abs(expected).max())
+        np.testing.assert_allclose(det._raw_scores(data.test), expected, rtol=0, atol=1e-8 * scale)
