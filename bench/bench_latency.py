@@ -87,19 +87,13 @@ async def run_latency(
     bootstrap: str, model: Path, rates: Sequence[int], seconds: float
 ) -> dict[str, dict[str, float]]:
     """Latency percentiles (ms) per offered rate, plus the rate actually offered."""
-    tag = harness.new_tag()
-    topics = {
-        "input": f"bench-lat-in-{tag}",
-        "results": f"bench-lat-res-{tag}",
-        "alerts": f"bench-lat-alr-{tag}",
-        "dead_letter": f"bench-lat-dlq-{tag}",
-    }
+    topics = harness.daemon_topics("bench-lat")
     await harness.create_topics(bootstrap, list(topics.values()))
     needed = int(sum(r * (seconds + WARMUP_S) for r in rates))
     messages = harness.rekeyed_messages(needed)
     out: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="neo-bench-") as tmp:
-        cfg = harness.daemon_config(bootstrap, model, topics, f"bench-lat-{tag}")
+        cfg = harness.daemon_config(bootstrap, model, topics, f"{topics['input']}-group")
         daemon = harness.DaemonProcess(Path(tmp), cfg).start()
         receiver = _Receiver(bootstrap, topics["results"])
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)

@@ -282,16 +282,10 @@ async def _sample_daemon(
 ) -> tuple[int, dict[int, Path], list[str]]:
     """Run the daemon and py-spy every process of it once 10 % of ``records`` are done:
     ``(daemon pid, raw profile file per pid, py-spy errors)``."""
-    tag = harness.new_tag()
-    topics = {
-        "input": f"bench-prof-in-{tag}",
-        "results": f"bench-prof-res-{tag}",
-        "alerts": f"bench-prof-alr-{tag}",
-        "dead_letter": f"bench-prof-dlq-{tag}",
-    }
+    topics = harness.daemon_topics("bench-prof")
     await harness.create_topics(bootstrap, list(topics.values()))
     await harness.bulk_produce(bootstrap, topics["input"], harness.rekeyed_messages(records))
-    cfg = harness.daemon_config(bootstrap, model_path, topics, f"bench-prof-{tag}")
+    cfg = harness.daemon_config(bootstrap, model_path, topics, f"{topics['input']}-group")
     files: dict[int, Path] = {}
     errors: list[str] = []
     daemon = harness.DaemonProcess(tmp / "daemon", cfg).start()

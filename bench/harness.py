@@ -109,6 +109,14 @@ def rekeyed_messages(n: int) -> list[Message]:
 # -- topics and producing --------------------------------------------------------------------
 
 
+def daemon_topics(prefix: str) -> dict[str, str]:
+    """Fresh names for a daemon's four topics (``input``, ``results``, ``alerts``,
+    ``dead_letter``): ``<prefix>-in-<tag>`` and so on, one new tag for the four."""
+    tag = new_tag()
+    kinds = {"input": "in", "results": "res", "alerts": "alr", "dead_letter": "dlq"}
+    return {key: f"{prefix}-{short}-{tag}" for key, short in kinds.items()}
+
+
 async def create_topics(bootstrap: str, names: Sequence[str], partitions: int = PARTITIONS) -> None:
     """Create fresh topics (replication 1) and wait until their metadata is visible."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
