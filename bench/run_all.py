@@ -234,7 +234,37 @@ def doc_section(summary: Mapping[str, Any]) -> str:
                     f"| {kind} | {100 * k['share']:.1f} % | {k['process_batch_us']:,.1f} | "
                     f"{k['decode_us']:,.1f} |"
                 )
+        lines += _profile_lines(stages.get("profile"))
     return "\n".join(lines)
+
+
+_PROFILE_ROWS = 10
+
+
+def _profile_lines(profile: Mapping[str, Any] | None) -> list[str]:
+    """The py-spy profile of the running daemon as a table: per process role, the share of
+    samples by innermost frame (``self``) and by innermost frame of ours (``ours``)."""
+    if not profile:
+        return []
+    if "error" in profile:
+        return ["", f"Profile of the running daemon: not taken ({profile['error']})."]
+    roles = [r for r in ("daemon", "scoring processes") if r in profile]
+    lines = [
+        "",
+        "Profile of the running daemon (py-spy from outside, shipped defaults; share of samples, "
+        f"top {_PROFILE_ROWS}; *self*: the innermost frame, *ours*: the innermost frame in "
+        "`core/` or `streamer/`):",
+        "",
+        "| " + " | ".join(f"{r}, {view}" for r in roles for view in ("self", "ours")) + " |",
+        "|" + "---|" * (2 * len(roles)),
+    ]
+    columns = [profile[r].get(view, []) for r in roles for view in ("self", "ours")]
+    for i in range(_PROFILE_ROWS):
+        cells = [f"`{col[i][0]}` {col[i][1]:.1f} %" if i < len(col) else "" for col in columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    samples = ", ".join(f"{r} {profile[r].get('samples', 0):,}" for r in roles)
+    lines += ["", f"Samples: {samples}."]
+    return lines
 
 
 def update_doc(path: Path, summary: Mapping[str, Any]) -> None:
@@ -357,7 +387,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.model,
             1024,
             repeat=3 if args.quick else 10,
-            daemon_records=args.records // 2 if args.quick else 50_000,
+            daemon_records=args.records // 2 if args.quick else 120_000,
         )
     offline = ["--min-seconds", "0.5" if args.quick else "2"]
     extra = {"engine": ["--model", str(args.model)], "features": []}

@@ -123,6 +123,55 @@ def test_doc_section_shows_the_stages_and_the_cost_by_kind_of_record() -> None:
     assert "| with observations | 4.0 % | 747.5 | 527.0 |" in text
 
 
+def test_doc_section_shows_the_daemon_profile_by_role_and_view() -> None:
+    from bench.run_all import doc_section
+
+    raw = _raw()
+    raw["stages"] = {
+        "batch": 1024,
+        "us_per_record": {"decode": 10.0},
+        "us_per_record_batch1": {"decode": 100.0},
+        "broker": {"produce_us_per_record": 15.0, "commit_ms_per_call": 0.5},
+        "profile": {
+            "daemon": {
+                "samples": 1044,
+                "self": [["aiokafka/codec.py:zstd_encode", 11.1]],
+                "ours": [["streamer/source.py:Source.run", 17.8], ["streamer/x.py:f", 2.0]],
+            },
+            "scoring processes": {
+                "samples": 2711,
+                "self": [["core/_ades_fast.py:decode_ades_message", 8.7]],
+                "ours": [["core/_ades_fast.py:decode_ades_message", 8.7]],
+            },
+        },
+    }
+    lines = doc_section(summarize(raw)).splitlines()
+    header = "| daemon, self | daemon, ours | scoring processes, self | scoring processes, ours |"
+    at = lines.index(header)
+    assert lines[at + 2] == (
+        "| `aiokafka/codec.py:zstd_encode` 11.1 % | `streamer/source.py:Source.run` 17.8 % | "
+        "`core/_ades_fast.py:decode_ades_message` 8.7 % | "
+        "`core/_ades_fast.py:decode_ades_message` 8.7 % |"
+    )
+    assert lines[at + 3] == "|  | `streamer/x.py:f` 2.0 % |  |  |"  # columns end unevenly
+    assert "Samples: daemon 1,044, scoring processes 2,711." in lines
+
+
+def test_doc_section_says_why_a_profile_is_missing() -> None:
+    from bench.run_all import doc_section
+
+    raw = _raw()
+    raw["stages"] = {
+        "batch": 1024,
+        "us_per_record": {"decode": 10.0},
+        "us_per_record_batch1": {"decode": 100.0},
+        "broker": {"produce_us_per_record": 15.0, "commit_ms_per_call": 0.5},
+        "profile": {"error": "py-spy is not installed (pip install py-spy)"},
+    }
+    text = doc_section(summarize(raw))
+    assert "Profile of the running daemon: not taken (py-spy is not installed" in text
+
+
 def test_the_ceiling_is_the_fastest_passthrough_of_every_run() -> None:
     from bench.run_all import transport_ceiling
 
