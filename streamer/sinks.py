@@ -134,8 +134,12 @@ async def _acknowledged(futures: list[asyncio.Future[Any]]) -> None:
         )
 
 
-async def _nothing() -> None:
-    return None
+def _nothing() -> asyncio.Future[None]:
+    """An awaitable with nothing to wait for: an already-completed future, so a caller that
+    has no outputs to wait on may drop it (a coroutine dropped unawaited warns)."""
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done
 
 
 def _fatal(exc: BaseException) -> PublishError:

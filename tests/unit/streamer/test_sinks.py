@@ -9,6 +9,8 @@ records sends and fails them as told; the real broker case is
 from __future__ import annotations
 
 import asyncio
+import gc
+import warnings
 from typing import Any
 
 import pytest
@@ -18,7 +20,7 @@ import streamer.sinks
 from streamer.batch import InputItem, ItemOutcome, Output
 from streamer.config import AppConfig
 from streamer.errors import PublishError
-from streamer.sinks import AtLeastOncePublisher
+from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher
 
 
 class FakeProducer:
@@ -97,3 +99,21 @@ async def test_other_publish_errors_keep_the_producer(monkeypatch: pytest.Monkey
         with pytest.raises(PublishError, match="MessageSizeTooLarge"):
             await (await publisher.enqueue([_outcome(1)]))
     assert publisher.producer is producer and not producer.stopped
+
+
+@pytest.mark.parametrize("publisher_class", [AtLeastOncePublisher, TransactionalPublisher])
+async def test_nothing_to_publish_needs_no_awaiting(
+    publisher_class: type[AtLeastOncePublisher | TransactionalPublisher],
+) -> None:
+    # the workers skip the wait when every outcome of a batch was dropped (its partition
+    # revoked, e.g. the input topic deleted): what they drop must not be a pending coroutine,
+    # which Python reports as "coroutine ... was never awaited"
+    producer = FakeProducer()
+    publisher = publisher_class(producer, AppConfig())  # type: ignore[arg-type]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        waiter = await publisher.enqueue([])
+        assert isinstance(waiter, asyncio.Future) and waiter.done()
+        del waiter
+        gc.collect()
+    assert producer.sent == []
