@@ -96,6 +96,7 @@ class Daemon:
         self._hup = asyncio.Event()
         self._joined = False
         self._broker_ok = False
+        self._input_present = True
         self._source: Source | None = None
         self._producer: AIOKafkaProducer | None = None
         self._publisher: AtLeastOncePublisher | TransactionalPublisher | None = None
@@ -109,6 +110,8 @@ class Daemon:
             return False, "no model loaded"
         if not self._broker_ok:
             return False, "broker unreachable"
+        if not self._input_present:
+            return False, f"input topic {self.cfg.topics.input!r} not found on the broker"
         if not self._joined:
             return False, "not yet a member of the consumer group"
         return True, "ready"
@@ -356,19 +359,32 @@ class Daemon:
         log.info("partitions assigned", partitions=sorted(tps))
 
     async def _probe(self) -> None:
-        """Refresh broker reachability (for /readyz) and the lag gauge."""
+        """Refresh broker reachability and the input topic's presence (for /readyz) and the
+        lag gauge.
+
+        A deleted input topic leaves the consumer quietly without records (and an
+        exactly-once commit retrying): the daemon keeps running, since the topic may come
+        back, but says so in the log and on ``/readyz``.
+        """
         interval = self.cfg.kafka.probe_interval_s
+        name = self.cfg.topics.input
         while True:
             source = self._source
             if source is not None:
                 try:
-                    await asyncio.wait_for(source.consumer.topics(), max(1.0, interval))
+                    topics = await asyncio.wait_for(source.consumer.topics(), max(1.0, interval))
                     ok = True
                 except (TimeoutError, KafkaError, OSError):
                     ok = False
                 if ok != self._broker_ok:
                     log.warning("broker reachable" if ok else "broker unreachable")
                 self._broker_ok = ok
+                if ok and (name in topics) != self._input_present:
+                    self._input_present = name in topics
+                    if self._input_present:
+                        log.warning("input topic found again", topic=name)
+                    else:
+                        log.error("input topic not found on the broker", topic=name)
                 source.update_lag()
             await asyncio.sleep(interval)
 

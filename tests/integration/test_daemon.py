@@ -18,6 +18,7 @@ from typing import Any
 
 import orjson
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from daemon_harness import (
     Daemon,
     alive,
@@ -336,6 +337,52 @@ async def test_hot_reload_under_load_switches_versions_without_loss(
 
 def _at(message: dict[str, Any]) -> tuple[int, int]:
     return (message["source"]["partition"], message["source"]["offset"])
+
+
+async def _until_readyz(daemon: Daemon, status: int, within: float = 30.0) -> str:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        code, body = daemon.http_get("/readyz")
+        if code == status:
+            return body.decode().strip()
+        assert asyncio.get_running_loop().time() < deadline, f"/readyz stayed {code}: {body!r}"
+        await asyncio.sleep(0.3)
+
+
+async def test_a_deleted_input_topic_makes_the_daemon_unready_until_it_is_back(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    # the consumer alone goes quiet when its topic is deleted: the daemon must say so (log,
+    # /readyz) and keep running, since the topic may come back
+    topics = new_topics()
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    await admin.create_topics([NewTopic(topics["input"], 3, 1)])
+    cfg = base_config(kafka_bootstrap, registry, topics)
+    daemon = Daemon(write_config(tmp_path / "config.toml", **cfg), tmp_path / "d.log").start()
+    try:
+        first = await produce(
+            kafka_bootstrap, topics["input"], [(None, v) for v in sample_records(30)]
+        )
+        await read_topic(kafka_bootstrap, topics["results"], until=covers(set(first)))
+        assert await _until_readyz(daemon, 200) == "ready"
+        assert not daemon.events("input topic not found on the broker")
+
+        await admin.delete_topics([topics["input"]])
+        reason = await _until_readyz(daemon, 503)
+        assert reason == f"input topic {topics['input']!r} not found on the broker"
+        event = daemon.wait_event("input topic not found on the broker")
+        assert event["topic"] == topics["input"] and event["level"] == "error"
+        assert daemon.proc is not None and daemon.proc.poll() is None
+
+        await admin.create_topics([NewTopic(topics["input"], 3, 1)])
+        assert await _until_readyz(daemon, 200) == "ready"
+        assert daemon.wait_event("input topic found again")["topic"] == topics["input"]
+        assert daemon.proc.poll() is None
+    finally:
+        daemon.stop()
+        await admin.delete_topics(list(topics.values()))
+        await admin.close()
 
 
 @pytest.mark.parametrize("executor", ["thread", "process"])
