@@ -303,10 +303,10 @@ def _frozen_all(*arrays: FloatArray) -> None:
 def float_column(
     values: list[Any], lo: float, hi: float, *, required: bool = False
 ) -> FloatArray | None:
-    if values[0] is None and values.count(None) == len(values):  # an absent optional field
-        return None if required else np.full(len(values), np.nan)
     """``values`` (numbers, or None for absent when not ``required``) as a float64 array with
     NaN for None, or None where any value is of another type, NaN or out of ``[lo, hi]``."""
+    if values[0] is None and values.count(None) == len(values):  # an absent optional field
+        return None if required else np.full(len(values), np.nan)
     kinds = set(map(type, values))
     if not kinds <= ({float, int} if required else {float, int, type(None)}):
         return None

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:  # bench/ is a folder of scripts, not an installed package
     sys.path.insert(0, str(ROOT))
 
-from bench.run_all import summarize, table, write_results  # noqa: E402
+from bench.run_all import doc_section, summarize, table, write_results  # noqa: E402
 
 
 def _raw() -> dict[str, Any]:
@@ -103,8 +103,6 @@ def test_table_marks_missed_targets() -> None:
 
 
 def test_doc_section_shows_the_stages_and_the_cost_by_kind_of_record() -> None:
-    from bench.run_all import doc_section
-
     us = {"decode": 10.0, "process_batch_total": 80.0}
     raw = _raw()
     raw["stages"] = {
@@ -123,29 +121,33 @@ def test_doc_section_shows_the_stages_and_the_cost_by_kind_of_record() -> None:
     assert "| with observations | 4.0 % | 747.5 | 527.0 |" in text
 
 
-def test_doc_section_shows_the_daemon_profile_by_role_and_view() -> None:
-    from bench.run_all import doc_section
-
+def _with_stages(**extra: Any) -> dict[str, Any]:
+    """:func:`_raw` with a minimal stage-cost section, ``extra`` keys added to it."""
     raw = _raw()
     raw["stages"] = {
         "batch": 1024,
         "us_per_record": {"decode": 10.0},
         "us_per_record_batch1": {"decode": 100.0},
         "broker": {"produce_us_per_record": 15.0, "commit_ms_per_call": 0.5},
-        "profile": {
-            "daemon": {
-                "samples": 1044,
-                "self": [["aiokafka/codec.py:zstd_encode", 11.1]],
-                "ours": [["streamer/source.py:Source.run", 17.8], ["streamer/x.py:f", 2.0]],
-            },
-            "scoring processes": {
-                "samples": 2711,
-                "self": [["core/_ades_fast.py:decode_ades_message", 8.7]],
-                "ours": [["core/_ades_fast.py:decode_ades_message", 8.7]],
-            },
+        **extra,
+    }
+    return raw
+
+
+def test_doc_section_shows_the_daemon_profile_by_role_and_view() -> None:
+    profile = {
+        "daemon": {
+            "samples": 1044,
+            "self": [["aiokafka/codec.py:zstd_encode", 11.1]],
+            "ours": [["streamer/source.py:Source.run", 17.8], ["streamer/x.py:f", 2.0]],
+        },
+        "scoring processes": {
+            "samples": 2711,
+            "self": [["core/_ades_fast.py:decode_ades_message", 8.7]],
+            "ours": [["core/_ades_fast.py:decode_ades_message", 8.7]],
         },
     }
-    lines = doc_section(summarize(raw)).splitlines()
+    lines = doc_section(summarize(_with_stages(profile=profile))).splitlines()
     header = "| daemon, self | daemon, ours | scoring processes, self | scoring processes, ours |"
     at = lines.index(header)
     assert lines[at + 2] == (
@@ -158,17 +160,8 @@ def test_doc_section_shows_the_daemon_profile_by_role_and_view() -> None:
 
 
 def test_doc_section_says_why_a_profile_is_missing() -> None:
-    from bench.run_all import doc_section
-
-    raw = _raw()
-    raw["stages"] = {
-        "batch": 1024,
-        "us_per_record": {"decode": 10.0},
-        "us_per_record_batch1": {"decode": 100.0},
-        "broker": {"produce_us_per_record": 15.0, "commit_ms_per_call": 0.5},
-        "profile": {"error": "py-spy is not installed (pip install py-spy)"},
-    }
-    text = doc_section(summarize(raw))
+    missing = {"error": "py-spy is not installed (pip install py-spy)"}
+    text = doc_section(summarize(_with_stages(profile=missing)))
     assert "Profile of the running daemon: not taken (py-spy is not installed" in text
 
 
