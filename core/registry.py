@@ -10,14 +10,16 @@ Layout of a registry root::
                                    the ensemble's fitted state (EnsembleDetector.get_state),
                                    its members and how each is stored
     <root>/<version>/preprocessor.skops, member-<name>.skops
-    <root>/<version>/member-<name>.json + member-<name>.pt   (the torch autoencoder)
+    <root>/<version>/member-<name>.json + member-<name>.npz  (the autoencoder: config and
+                                   weights; models saved before hold member-<name>.pt)
     <root>/<version>/report.json, report.png                (written by training)
 
 Safe formats only, never plain pickle: scikit-learn objects go through skops, and before a
 skops file is loaded its untrusted types (``skops.io.get_untrusted_types``) must all be in
-:data:`ALLOWED_TYPES`, else loading is refused; the autoencoder's weights are a torch
-``state_dict`` loaded with ``torch.load(weights_only=True)`` (inside
-:mod:`core.detectors.autoencoder`, the only module that imports torch); the rest is small
+:data:`ALLOWED_TYPES`, else loading is refused; the autoencoder's weights are numpy arrays
+in an ``.npz`` archive read with ``allow_pickle=False`` (a model saved before that holds a torch
+``state_dict``, read with ``torch.load(weights_only=True)`` and converted by
+:func:`convert_torch_members`); the rest is small
 JSON. A manifest or model.json without a required key raises :class:`~core.errors.ModelError`.
 
 :func:`load_model` checks every artifact's sha256 against the manifest *before* reading any
@@ -42,7 +44,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
+import structlog
 
+from core._skops import skops_io
 from core.errors import IntegrityError, ModelError, SchemaMismatchError
 
 if TYPE_CHECKING:
@@ -51,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALLOWED_TYPES",
     "activate",
+    "convert_torch_members",
     "current_version",
     "list_versions",
     "load_model",
@@ -69,6 +74,8 @@ ALLOWED_TYPES: frozenset[str] = frozenset(
     }
 )
 """Types a skops artifact may contain beyond skops' own trusted defaults."""
+
+_log = structlog.get_logger(__name__)
 
 CURRENT_FILE = "CURRENT"
 MANIFEST = "manifest.json"
@@ -176,6 +183,66 @@ def _load(directory: Path, manifest: dict[str, Any]) -> TrainedModel:
     )
 
 
+def convert_torch_members(directory: Path | str) -> list[str]:
+    """Rewrite a version's torch-format autoencoder weights as an ``.npz`` archive, in place.
+
+    Models saved before the weights were stored as numpy arrays hold a torch ``state_dict``
+    (``member-<name>.pt``); loading one imports torch in every process that scores. The
+    version's artifacts are verified first, the weights converted exactly (the same float32
+    arrays), ``model.json`` and the manifest's hashes rewritten and the ``.pt`` file removed;
+    the version keeps its name. Returns the names of the members converted (empty when there
+    were none). A daemon that reads this version while it is being rewritten refuses it with an
+    :class:`~core.errors.IntegrityError` and keeps what it serves.
+
+    Raises
+    ------
+    IntegrityError, ModelError
+        As :func:`load_model`, before anything is written.
+    """
+    from core.detectors.autoencoder import AutoencoderDetector
+
+    directory = resolve_model_dir(Path(directory))
+    manifest = read_manifest(directory)
+    _verify_artifacts(directory, manifest)
+    spec = orjson.loads((directory / "model.json").read_bytes())
+    converted: list[str] = []
+    removed: list[str] = []
+    artifacts: dict[str, str] = dict(manifest["artifacts"])
+    for member in spec["members"]:
+        if member["format"] != "torch":
+            continue
+        config_file, weights_file = member["files"]
+        try:
+            det = AutoencoderDetector.load_torch_state(
+                directory / config_file, directory / weights_file
+            )
+        except Exception as exc:
+            raise ModelError(f"{directory}: cannot read {weights_file}: {exc!r}") from exc
+        npz = f"member-{member['name']}.npz"
+        det.save_weights(directory / npz)
+        member["format"], member["files"] = "npz", [config_file, npz]
+        del artifacts[weights_file]
+        artifacts[npz] = sha256_file(directory / npz)
+        converted.append(member["name"])
+        removed.append(weights_file)
+    if not converted:
+        return []
+    _replace_file(directory / "model.json", orjson.dumps(spec))
+    artifacts["model.json"] = sha256_file(directory / "model.json")
+    manifest["artifacts"] = dict(sorted(artifacts.items()))
+    _replace_file(directory / MANIFEST, orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
+    for name in removed:
+        (directory / name).unlink()
+    _log.info("model_converted", directory=str(directory), members=converted)
+    return converted
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
 def resolve_model_dir(path: Path) -> Path:
     """The version directory that ``path`` names (a registry root means its current)."""
     if (path / CURRENT_FILE).is_file():
@@ -260,9 +327,9 @@ def _write_artifacts(model: TrainedModel, directory: Path) -> list[str]:
     members = []
     for name, det in model.ensemble.members_:
         if hasattr(det, _AUTOENCODER_STATE):
-            files = [f"member-{name}.json", f"member-{name}.pt"]
+            files = [f"member-{name}.json", f"member-{name}.npz"]
             det.save_state(directory / files[0], directory / files[1])
-            members.append({"name": name, "format": "torch", "files": files})
+            members.append({"name": name, "format": "npz", "files": files})
         else:
             files = [f"member-{name}.skops"]
             _dump_skops(det, directory / files[0])
@@ -340,14 +407,12 @@ def _verify_artifacts(directory: Path, manifest: dict[str, Any]) -> None:
 
 
 def _dump_skops(obj: Any, path: Path) -> None:
-    import skops.io as sio
-
+    sio = skops_io()
     sio.dump(obj, path, compression=zipfile.ZIP_DEFLATED)
 
 
 def _load_skops(path: Path) -> Any:
-    import skops.io as sio
-
+    sio = skops_io()
     untrusted = sio.get_untrusted_types(file=path)
     refused = sorted(set(untrusted) - ALLOWED_TYPES)
     if refused:
@@ -358,12 +423,21 @@ def _load_skops(path: Path) -> Any:
 def _load_member(directory: Path, member: dict[str, Any]) -> Any:
     if member["format"] == "skops":
         return _load_skops(directory / member["files"][0])
-    if member["format"] == "torch":
+    if member["format"] in ("npz", "torch"):
         from core.detectors.autoencoder import AutoencoderDetector
 
         config_file, weights_file = member["files"]
-        return AutoencoderDetector.load_state(
-            directory / config_file, directory / weights_file, device="cpu"
+        if member["format"] == "npz":
+            return AutoencoderDetector.load_state(directory / config_file, directory / weights_file)
+        _log.warning(
+            "torch_member_format",
+            directory=str(directory),
+            member=member["name"],
+            hint="this model stores its autoencoder as a torch state_dict, so loading it imports "
+            "torch (~490 MiB per process); `neo-streamer models convert VERSION` rewrites it",
+        )
+        return AutoencoderDetector.load_torch_state(
+            directory / config_file, directory / weights_file
         )
     raise ModelError(f"unknown member format {member['format']!r}")
 

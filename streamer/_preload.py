@@ -1,9 +1,10 @@
 """Imported once by the scoring processes' fork server (``[processing] executor = "process"``).
 
-Importing torch alone takes ~490 MiB of resident memory, most of it private to the process
-that imports it. The fork server imports the scoring stack here, once: torch, the inference
-engine, and everything loading a model imports (skops and the detector modules pull in a few
-hundred scikit-learn modules). Every scoring process is forked from it and shares those pages
+The fork server imports the scoring stack here, once: the inference engine and everything
+loading a model imports (skops and the detector modules pull in a few hundred scikit-learn
+and scipy modules, ~130 MiB resident). Scoring does not import torch (the autoencoder is
+scored in numpy); only a model saved in the old torch format makes a scoring process import
+it, on its own. Every scoring process is forked from the fork server and shares those pages
 copy-on-write instead of holding its own copy. The heap is frozen last (``gc.freeze``) so
 that the children's garbage collections never write to these objects (a write would copy the
 page into the child). It also makes the fork server die with the daemon
@@ -14,19 +15,17 @@ from __future__ import annotations
 
 import gc
 
-import skops.io  # noqa: F401  (imported for their side effect: the shared pages)
-import torch
-import torch.utils.serialization  # noqa: F401
-
+import core._skops
 import core.calibration
 import core.detectors.autoencoder
 import core.detectors.iforest
 import core.detectors.ocsvm
 import core.inference
 import core.preprocessing
-import core.registry  # noqa: F401
+import core.registry
 import streamer.procpool
 
+core._skops.skops_io()  # for its side effect: the shared pages (torch left out)
 streamer.procpool.die_with_parent()
 gc.collect()
 gc.freeze()

@@ -11,7 +11,7 @@ load the new version on their next batch. A scoring process loads and verifies e
 first (:func:`load_ref`: hashes, schema) before the parent serves it, so the parent itself
 never loads a model.
 
-The scoring processes are forked from a fork server that imported torch and the scoring code
+The scoring processes are forked from a fork server that imported the scoring code
 once (:mod:`streamer._preload`), so they share those pages instead of holding a copy each.
 """
 
@@ -114,7 +114,7 @@ def load_ref(path: str, cache_size: int, cache_ttl_s: float) -> ModelRef:
     """Runs in a scoring process: load the model ``path`` names (a registry root or a version
     directory) there, fully verified, and return the reference the parent serves with.
 
-    The parent never loads a model itself (so it never imports torch): a version is accepted
+    The parent never loads a model itself (nor scikit-learn): a version is accepted
     once a scoring process has loaded it, and that process keeps it for its batches.
     Whatever a damaged model raises comes back as :class:`~core.errors.ModelError`.
     """

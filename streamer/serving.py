@@ -8,7 +8,7 @@ already serving keeps serving.
 With scoring processes (``[processing] executor = "process"``) the parent never loads a model:
 a scoring process loads and verifies each version (:func:`streamer.procpool.load_ref`) and
 the parent serves the :class:`~streamer.procpool.ModelRef` it returns, so the parent holds
-neither the model nor torch.
+neither the model nor the libraries that score it.
 """
 
 from __future__ import annotations

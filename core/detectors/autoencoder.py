@@ -1,112 +1,203 @@
-"""PyTorch autoencoder detector: anomalies reconstruct badly.
+"""Autoencoder detector: anomalies reconstruct badly. Trained with PyTorch, scored with numpy.
 
-The only module of :mod:`core` that imports torch. An MLP encoder compresses a row to
-``latent_dim`` numbers and a mirrored decoder rebuilds it; the raw score is the per-row mean
-squared reconstruction error. Training uses Adam with early stopping on a held-out validation
-split (``patience`` epochs without improvement) and restores the best epoch's weights.
+An MLP encoder compresses a row to ``latent_dim`` numbers and a mirrored decoder rebuilds it;
+the raw score is the per-row mean squared reconstruction error. Training (Adam, early stopping
+on a held-out split, the best epoch's weights restored) runs in PyTorch, in
+:mod:`core.detectors._ae_torch`, imported only then.
 
-Determinism: weight init, the split, shuffling and dropout draw from a forked torch RNG seeded
-with ``random_state`` (global RNG state is left untouched); on CPU two fits with one seed give
-identical weights. Scoring runs in eval mode (batch norm uses its running statistics, dropout
-is off) under ``torch.inference_mode``. Training runs in float32; scoring runs a float64 copy of
-the trained network, row by row in effect: the float32 kernels sum in a different order for
-one row than for many (scores differed by ~1e-7 between a record alone and in a batch); the
-float64 noise (~1e-16) is removed by the rounding of raw scores in
-:class:`~core.detectors.base.BaseDetector`, so a record scores identically alone and in any
-batch.
+Scoring is the trained network's eval-mode forward pass (batch norm on its running
+statistics, folded into the linear layer before it; dropout off) written out in numpy
+(:class:`MlpForward`), in float64. The scoring processes therefore never import torch, which
+alone holds ~490 MiB of resident memory per process, and a record scores identically alone
+and in any batch: the float64 noise between batch shapes (~1e-16) is removed by the rounding
+of raw scores in :class:`~core.detectors.base.BaseDetector`. The tests check the numpy pass
+against torch's own float64 forward pass of the same weights for every architecture option.
 
-Persistence: :meth:`AutoencoderDetector.get_state` returns a JSON-serialisable config and a
-``state_dict`` of tensors; :meth:`AutoencoderDetector.from_state` rebuilds the fitted detector.
-:meth:`AutoencoderDetector.save_state` / :meth:`AutoencoderDetector.load_state` write and read
-them as files (``torch.save``, ``torch.load(..., weights_only=True)``), so no other module
-needs torch.
+Persistence: :meth:`AutoencoderDetector.get_state` returns a JSON-serialisable config and the
+weights (the network's ``state_dict``) as numpy arrays; :meth:`AutoencoderDetector.save_state`
+writes them as a JSON file and an ``.npz`` archive read back with ``allow_pickle=False``.
+Models saved before that stored the weights with ``torch.save``;
+:meth:`AutoencoderDetector.load_torch_state` still reads them (``weights_only=True``, which
+needs torch).
 """
 
 from __future__ import annotations
 
-import copy
-import math
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self
 
 import numpy as np
 import orjson
 import structlog
-import torch
-from torch import nn
 
 from core._types import FloatArray
 from core.calibration import ScoreCalibrator
 from core.detectors.base import BaseDetector
 
-__all__ = ["AutoencoderDetector"]
+if TYPE_CHECKING:
+    from core.detectors._ae_torch import Trained
+
+__all__ = ["AutoencoderDetector", "MlpForward"]
 
 _log = structlog.get_logger(__name__)
 
 Activation = Literal["relu", "tanh", "elu", "leaky_relu"]
-_ACTIVATIONS: dict[str, type[nn.Module]] = {
-    "relu": nn.ReLU,
-    "tanh": nn.Tanh,
-    "elu": nn.ELU,
-    "leaky_relu": nn.LeakyReLU,
-}
 _SCORE_CHUNK = 65536  # rows per forward pass at scoring: bounds memory, no per-row loop
+_BN_EPS = 1e-5  # torch.nn.BatchNorm1d's default eps
+_LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU's default negative_slope
 
 
-class _Block(nn.Module):
-    """Linear → [BatchNorm] → activation → dropout, with an optional residual shortcut."""
-
-    def __init__(
-        self,
-        d_in: int,
-        d_out: int,
-        *,
-        activation: str,
-        dropout: float,
-        bn: bool,
-        residual: bool,
-    ) -> None:
-        super().__init__()
-        layers: list[nn.Module] = [nn.Linear(d_in, d_out)]
-        if bn:
-            layers.append(nn.BatchNorm1d(d_out))
-        layers += [_ACTIVATIONS[activation](), nn.Dropout(dropout)]
-        self.body = nn.Sequential(*layers)
-        self.shortcut: nn.Module | None = None
-        if residual:
-            self.shortcut = nn.Identity() if d_in == d_out else nn.Linear(d_in, d_out, bias=False)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.body(x)
-        return out if self.shortcut is None else out + self.shortcut(x)
+def _relu(x: FloatArray) -> None:
+    np.maximum(x, 0.0, out=x)
 
 
-class _Net(nn.Module):
-    """Encoder (hidden blocks → latent) and mirrored decoder (hidden blocks → linear output).
+def _tanh(x: FloatArray) -> None:
+    np.tanh(x, out=x)
 
-    Residual shortcuts live inside each hidden block, never across the latent bottleneck,
-    so the network cannot learn the identity around it.
+
+def _elu(x: FloatArray) -> None:  # alpha = 1, torch.nn.ELU's default
+    negative = x < 0.0
+    x[negative] = np.expm1(x[negative])
+
+
+def _leaky_relu(x: FloatArray) -> None:
+    x[x < 0.0] *= _LEAKY_SLOPE
+
+
+_ACTIVATIONS: dict[str, Callable[[FloatArray], None]] = {
+    "relu": _relu,
+    "tanh": _tanh,
+    "elu": _elu,
+    "leaky_relu": _leaky_relu,
+}
+
+
+class _Layer(NamedTuple):
+    weight: FloatArray  # (d_in, d_out): the row-vector form, x @ weight
+    bias: FloatArray
+    activation: Callable[[FloatArray], None] | None  # None: linear
+    shortcut: Literal["none", "identity", "project"] = "none"
+    project: FloatArray | None = None  # (d_in, d_out) when shortcut == "project"
+
+
+class MlpForward:
+    """The trained network's eval-mode forward pass in numpy float64.
+
+    Built from the ``state_dict`` arrays of the torch network that
+    :func:`core.detectors._ae_torch.build_net` makes for the same parameters; every key that
+    network has must be there with its shape, and no other (``ValueError`` naming the key).
+
+    Parameters
+    ----------
+    weights : dict of str to ndarray
+    n_features : int
+    params : dict
+        The detector's ``get_params()`` (architecture: ``hidden_layers``, ``latent_dim``,
+        ``activation``, ``batch_norm``, ``residual``).
     """
 
-    def __init__(self, d: int, hidden: tuple[int, ...], latent: int, **block: Any) -> None:
-        super().__init__()
-        enc: list[nn.Module] = []
-        prev = d
-        for h in hidden:
-            enc.append(_Block(prev, h, **block))
-            prev = h
-        enc.append(nn.Linear(prev, latent))
-        dec: list[nn.Module] = []
-        prev = latent
-        for h in reversed(hidden):
-            dec.append(_Block(prev, h, **block))
-            prev = h
-        dec.append(nn.Linear(prev, d))  # inputs are scaled, not in [0, 1]: no sigmoid
-        self.encoder = nn.Sequential(*enc)
-        self.decoder = nn.Sequential(*dec)
+    def __init__(self, weights: dict[str, np.ndarray], n_features: int, params: dict[str, Any]):
+        activation = params["activation"]
+        if activation not in _ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}")
+        act = _ACTIVATIONS[activation]
+        hidden = tuple(int(h) for h in params["hidden_layers"])
+        bn, residual = bool(params["batch_norm"]), bool(params["residual"])
+        self._taken: set[str] = set()
+        self._weights = weights
+        latent = int(params["latent_dim"])
+        layers: list[_Layer] = []
+        for part, widths, d_in, d_out in (
+            ("encoder", hidden, n_features, latent),
+            ("decoder", hidden[::-1], latent, n_features),
+        ):
+            for k, width in enumerate(widths):
+                layers.append(
+                    self._block(f"{part}.{k}", d_in, width, act, bn=bn, residual=residual)
+                )
+                d_in = width
+            w, b = self._linear(f"{part}.{len(widths)}", d_in, d_out, bias=True)
+            layers.append(_Layer(w, b, None))
+        extra = sorted(set(weights) - self._taken)
+        if extra:
+            raise ValueError(f"unexpected weights {extra}")
+        self.layers = tuple(layers)
+        self.n_features = n_features
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.decoder(self.encoder(x))
+    def _array(self, key: str, shape: tuple[int, ...]) -> FloatArray:
+        if key not in self._weights:
+            raise ValueError(f"missing weights {key!r}")
+        value = np.asarray(self._weights[key])
+        if value.shape != shape:
+            raise ValueError(f"weights {key!r} have shape {value.shape}, expected {shape}")
+        if not np.issubdtype(value.dtype, np.floating) or not np.isfinite(value).all():
+            raise ValueError(f"weights {key!r} must be finite floating-point numbers")
+        self._taken.add(key)
+        return value.astype(np.float64)
+
+    def _linear(
+        self, prefix: str, d_in: int, d_out: int, *, bias: bool
+    ) -> tuple[FloatArray, FloatArray]:
+        w = np.ascontiguousarray(self._array(f"{prefix}.weight", (d_out, d_in)).T)
+        b = self._array(f"{prefix}.bias", (d_out,)) if bias else np.zeros(d_out)
+        return w, b
+
+    def _block(
+        self,
+        prefix: str,
+        d_in: int,
+        d_out: int,
+        act: Callable[[FloatArray], None],
+        *,
+        bn: bool,
+        residual: bool,
+    ) -> _Layer:
+        w, b = self._linear(f"{prefix}.body.0", d_in, d_out, bias=True)
+        if bn:
+            norm = f"{prefix}.body.1"
+            gamma = self._array(f"{norm}.weight", (d_out,))
+            beta = self._array(f"{norm}.bias", (d_out,))
+            mean = self._array(f"{norm}.running_mean", (d_out,))
+            var = self._array(f"{norm}.running_var", (d_out,))
+            if (var < 0.0).any():
+                raise ValueError(f"weights {norm + '.running_var'!r} must not be negative")
+            if f"{norm}.num_batches_tracked" in self._weights:  # a counter, unused in eval mode
+                self._taken.add(f"{norm}.num_batches_tracked")
+            scale = gamma / np.sqrt(var + _BN_EPS)
+            w = np.ascontiguousarray(w * scale)
+            b = (b - mean) * scale + beta
+        if not residual:
+            return _Layer(w, b, act)
+        if d_in == d_out:
+            return _Layer(w, b, act, "identity")
+        project, _ = self._linear(f"{prefix}.shortcut", d_in, d_out, bias=False)
+        return _Layer(w, b, act, "project", project)
+
+    def __call__(self, X: FloatArray) -> FloatArray:
+        """The reconstruction of ``X`` (float64)."""
+        x = np.asarray(X, dtype=np.float64)
+        for layer in self.layers:
+            out = x @ layer.weight
+            out += layer.bias
+            if layer.activation is not None:
+                layer.activation(out)
+            if layer.shortcut == "identity":
+                out += x
+            elif layer.project is not None:
+                out += x @ layer.project
+            x = out
+        return x
+
+    def reconstruction_error(self, X: FloatArray) -> FloatArray:
+        """Per-row mean squared reconstruction error, ``_SCORE_CHUNK`` rows at a time."""
+        X = np.asarray(X, dtype=np.float64)
+        out = np.empty(X.shape[0])
+        for start in range(0, X.shape[0], _SCORE_CHUNK):
+            chunk = X[start : start + _SCORE_CHUNK]
+            diff = self(chunk)
+            diff -= chunk
+            np.mean(np.square(diff, out=diff), axis=1, out=out[start : start + len(chunk)])
         return out
 
 
@@ -135,17 +226,19 @@ class AutoencoderDetector(BaseDetector):
         Adam's L2 penalty.
     contamination : float, default=0.05
     device : {"auto", "cpu", "cuda"} or str, default="auto"
-        ``"auto"`` = CUDA when available, else CPU.
+        Where training runs; ``"auto"`` = CUDA when available, else CPU. Scoring is numpy, on
+        the CPU.
     num_threads : int or None, default=None
-        If set, ``torch.set_num_threads`` before fit and scoring (process-wide: leave None
-        when an executor already parallelises across workers).
+        If set, ``torch.set_num_threads`` before training (process-wide: leave None when an
+        executor already parallelises across workers).
     random_state : int, default=0
 
     Attributes
     ----------
-    net_ : torch.nn.Module
-        The fitted network, in eval mode.
+    weights_ : dict of str to ndarray
+        The trained network's ``state_dict`` (the best epoch's), as numpy arrays.
     device_ : str
+        Where it was trained (``"cpu"`` for a loaded model).
     history_ : list of dict
         ``{"epoch", "train_loss", "val_loss"}`` per epoch run.
     best_epoch_ : int
@@ -197,13 +290,14 @@ class AutoencoderDetector(BaseDetector):
             raise ValueError(f"unknown activation {self.activation!r}")
         if not 0.0 <= self.validation_fraction < 1.0:
             raise ValueError("validation_fraction must be in [0, 1)")
-        self._apply_threads()
-        self.device_ = _resolve_device(self.device)
-        rng_devices = [torch.cuda.current_device()] if self.device_.startswith("cuda") else []
-        with torch.random.fork_rng(devices=rng_devices):
-            torch.manual_seed(self.random_state)
-            self.net_ = self._build(X.shape[1]).to(self.device_)
-            self._train(torch.as_tensor(X, dtype=torch.float32, device=self.device_))
+        from core.detectors import _ae_torch
+
+        trained: Trained = _ae_torch.train(X, self.get_params())
+        self.device_ = trained.device
+        self.history_ = trained.history
+        self.best_epoch_, self.best_val_loss_ = trained.best_epoch, trained.best_val_loss
+        self.n_epochs_ = len(self.history_)
+        self._set_weights(trained.weights, X.shape[1])
         _log.info(
             "autoencoder_fitted",
             device=self.device_,
@@ -212,118 +306,15 @@ class AutoencoderDetector(BaseDetector):
             best_val_loss=self.best_val_loss_,
         )
 
-    def _build(self, d: int) -> _Net:
-        return _Net(
-            d,
-            tuple(self.hidden_layers),
-            self.latent_dim,
-            activation=self.activation,
-            dropout=self.dropout,
-            bn=self.batch_norm,
-            residual=self.residual,
-        )
-
-    def _train(self, data: torch.Tensor) -> None:
-        gen = torch.Generator().manual_seed(self.random_state)
-        n = data.shape[0]
-        perm = torch.randperm(n, generator=gen).to(data.device)
-        n_val = math.ceil(n * self.validation_fraction) if self.validation_fraction > 0 else 0
-        n_val = min(n_val, n - 2)  # batch norm needs >= 2 training rows
-        train, val = data[perm[n_val:]], data[perm[:n_val]]
-        if n_val == 0:
-            val = train
-        opt = torch.optim.Adam(
-            self.net_.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-        )
-        best_loss, best_state, best_epoch, stale = math.inf, None, 0, 0
-        self.history_: list[dict[str, float]] = []
-        for epoch in range(self.max_epochs):
-            train_loss = self._epoch(train, opt, gen)
-            val_loss = float(self._mse(val).mean())
-            self.history_.append({"epoch": epoch, "train_loss": train_loss, "val_loss": val_loss})
-            if val_loss < best_loss:
-                best_loss, best_epoch, stale = val_loss, epoch, 0
-                best_state = copy.deepcopy(self.net_.state_dict())
-            else:
-                stale += 1
-                if stale >= self.patience:
-                    break
-        assert best_state is not None  # max_epochs >= 1 and losses are finite
-        self.net_.load_state_dict(best_state)
-        self.net_.eval()
-        self.best_epoch_, self.best_val_loss_ = best_epoch, best_loss
-        self.n_epochs_ = len(self.history_)
-
-    def _epoch(
-        self, train: torch.Tensor, opt: torch.optim.Optimizer, gen: torch.Generator
-    ) -> float:
-        self.net_.train()
-        n = train.shape[0]
-        order = torch.randperm(n, generator=gen).to(train.device)
-        starts = list(range(0, n, self.batch_size))
-        if len(starts) > 1 and n - starts[-1] == 1:
-            starts.pop()  # a last batch of one row breaks batch norm: merge it
-        total = 0.0
-        for i, start in enumerate(starts):
-            stop = starts[i + 1] if i + 1 < len(starts) else n
-            batch = train[order[start:stop]]
-            opt.zero_grad(set_to_none=True)
-            loss = torch.mean((self.net_(batch) - batch) ** 2)
-            loss.backward()  # type: ignore[no-untyped-call]
-            opt.step()
-            total += float(loss.detach()) * (stop - start)
-        return total / n
-
-    def _mse(self, data: torch.Tensor) -> torch.Tensor:
-        self.net_.eval()
-        with torch.inference_mode():
-            parts = [
-                torch.mean((self.net_(chunk) - chunk) ** 2, dim=1)
-                for chunk in torch.split(data, _SCORE_CHUNK)
-            ]
-        return torch.cat(parts) if parts else torch.zeros(0)
+    def _set_weights(self, weights: dict[str, np.ndarray], n_features: int) -> None:
+        self._forward = MlpForward(weights, n_features, self.get_params())
+        self.weights_ = weights
 
     def _raw_scores(self, X: FloatArray) -> FloatArray:
-        self._apply_threads()
-        net = self._scoring_net()
-        data = torch.as_tensor(X, dtype=torch.float64, device=self.device_)
-        with torch.inference_mode():
-            parts = [
-                torch.mean((net(chunk) - chunk) ** 2, dim=1)
-                for chunk in torch.split(data, _SCORE_CHUNK)
-            ]
-        raw: FloatArray = torch.cat(parts).to("cpu").numpy() if parts else np.zeros(0)
-        return raw
+        return self._forward.reconstruction_error(X)
 
-    def _scoring_net(self) -> _Net:
-        """A float64 eval-mode copy of the trained network (made once, after fit or load)."""
-        cached: _Net | None = getattr(self, "_net64", None)
-        if cached is None or getattr(self, "_net64_of", None) is not self.net_:
-            cached = copy.deepcopy(self.net_).to(torch.float64).eval()
-            self._net64, self._net64_of = cached, self.net_
-        return cached
-
-    def save_state(self, config_path: Path, weights_path: Path) -> None:
-        """Write :meth:`get_state` to a JSON config file and a torch ``state_dict`` file."""
-        config, state = self.get_state()
-        config_path.write_bytes(orjson.dumps(config))
-        torch.save(state, weights_path)
-
-    @classmethod
-    def load_state(cls, config_path: Path, weights_path: Path, device: str = "cpu") -> Self:
-        """Read files written by :meth:`save_state`; the weights load with ``weights_only``."""
-        config = orjson.loads(config_path.read_bytes())
-        state: dict[str, torch.Tensor] = torch.load(
-            weights_path, map_location="cpu", weights_only=True
-        )
-        return cls.from_state(config, state, device=device)
-
-    def _apply_threads(self) -> None:
-        if self.num_threads is not None and torch.get_num_threads() != self.num_threads:
-            torch.set_num_threads(self.num_threads)
-
-    def get_state(self) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
-        """Return ``(config, state_dict)``: JSON-serialisable config and CPU weight tensors."""
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Return ``(config, weights)``: a JSON-serialisable config and the weight arrays."""
         self._check_fitted()
         params = self.get_params()
         params["hidden_layers"] = list(params["hidden_layers"])
@@ -336,23 +327,18 @@ class AutoencoderDetector(BaseDetector):
             "best_epoch": int(self.best_epoch_),
             "best_val_loss": float(self.best_val_loss_),
         }
-        state = {k: v.detach().to("cpu").clone() for k, v in self.net_.state_dict().items()}
-        return config, state
+        return config, {k: np.array(v) for k, v in self.weights_.items()}
 
     @classmethod
-    def from_state(
-        cls, config: dict[str, Any], state_dict: dict[str, torch.Tensor], device: str = "auto"
-    ) -> Self:
-        """Rebuild a fitted detector from :meth:`get_state` output on ``device``."""
+    def from_state(cls, config: dict[str, Any], weights: dict[str, np.ndarray]) -> Self:
+        """Rebuild a fitted detector from :meth:`get_state` output (``ValueError`` when the
+        weights do not fit the architecture the config describes)."""
         params = dict(config["params"])
         params["hidden_layers"] = tuple(params["hidden_layers"])
-        params["device"] = device
         det = cls(**params)
-        det.device_ = _resolve_device(device)
+        det.device_ = "cpu"
         det.n_features_in_ = int(config["n_features_in"])
-        det.net_ = det._build(det.n_features_in_)
-        det.net_.load_state_dict(state_dict)
-        det.net_.to(det.device_).eval()
+        det._set_weights(dict(weights), det.n_features_in_)
         det.calibrator_ = ScoreCalibrator.from_state(config["calibrator"])
         det.threshold_ = float(config["threshold"])
         det.history_ = list(config["history"])
@@ -361,8 +347,35 @@ class AutoencoderDetector(BaseDetector):
         det.n_epochs_ = len(det.history_)
         return det
 
+    def save_state(self, config_path: Path, weights_path: Path) -> None:
+        """Write :meth:`get_state` as a JSON config file and an ``.npz`` archive of weights."""
+        config, _ = self.get_state()
+        config_path.write_bytes(orjson.dumps(config))
+        self.save_weights(weights_path)
 
-def _resolve_device(device: str) -> str:
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
+    def save_weights(self, weights_path: Path) -> None:
+        """Write the weights alone as an ``.npz`` archive (as :meth:`save_state` does)."""
+        self._check_fitted()
+        # numeric arrays only, never pickled; a file object: np.savez appends no suffix. (No
+        # allow_pickle keyword: numpy < 2.1 would store it as one more array.)
+        arrays: dict[str, Any] = dict(self.weights_)
+        with weights_path.open("wb") as fh:
+            np.savez(fh, **arrays)
+
+    @classmethod
+    def load_state(cls, config_path: Path, weights_path: Path) -> Self:
+        """Read files written by :meth:`save_state` (``allow_pickle=False``: arrays only)."""
+        config = orjson.loads(config_path.read_bytes())
+        with np.load(weights_path, allow_pickle=False) as archive:
+            weights = {name: archive[name] for name in archive.files}
+        return cls.from_state(config, weights)
+
+    @classmethod
+    def load_torch_state(cls, config_path: Path, weights_path: Path) -> Self:
+        """Read a config and a torch ``state_dict`` file, as models were saved before the
+        weights were stored as numpy arrays (imports torch; the weights load with
+        ``weights_only=True``)."""
+        from core.detectors._ae_torch import load_torch_weights
+
+        config = orjson.loads(config_path.read_bytes())
+        return cls.from_state(config, load_torch_weights(weights_path))

@@ -2,7 +2,10 @@
 
 ``list`` prints every version (``*`` marks the current one) with its creation time and test
 ROC-AUC; ``show VERSION`` prints its manifest; ``activate VERSION`` makes it current (atomic
-write of ``CURRENT``). Exit 0 on success, 1 for an unknown version or an unreadable registry.
+write of ``CURRENT``); ``convert VERSION`` rewrites a model saved with its autoencoder weights
+in the old torch format as numpy arrays (:func:`core.registry.convert_torch_members`), so that
+scoring it no longer imports torch. Exit 0 on success, 1 for an unknown version or an
+unreadable registry.
 """
 
 from __future__ import annotations
@@ -31,6 +34,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     show.add_argument("version", metavar="VERSION")
     act = sub.add_parser("activate", help="make a version current")
     act.add_argument("version", metavar="VERSION")
+    conv = sub.add_parser(
+        "convert", help="store a version's torch-format autoencoder weights as numpy arrays"
+    )
+    conv.add_argument("version", metavar="VERSION")
     for p in sub.choices.values():  # also accept --registry after the action
         p.add_argument(
             "--registry",
@@ -46,7 +53,13 @@ def run(args: argparse.Namespace) -> int:
     import orjson
 
     from core.errors import ModelError
-    from core.registry import activate, current_version, list_versions, read_manifest
+    from core.registry import (
+        activate,
+        convert_torch_members,
+        current_version,
+        list_versions,
+        read_manifest,
+    )
 
     root: Path = args.registry
     try:
@@ -71,6 +84,13 @@ def run(args: argparse.Namespace) -> int:
         if args.action == "show":
             manifest = read_manifest(root / args.version)
             sys.stdout.write(orjson.dumps(manifest, option=orjson.OPT_INDENT_2).decode() + "\n")
+            return 0
+        if args.action == "convert":
+            converted = convert_torch_members(root / args.version)
+            if converted:
+                print(f"{args.version}: converted {', '.join(converted)} to numpy arrays")
+            else:
+                print(f"{args.version}: nothing to convert")
             return 0
         activate(root, args.version)
         print(f"current model: {args.version}")

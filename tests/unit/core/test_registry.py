@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from core.model import TrainedModel
 from core.records import NeoRecord
 from core.registry import (
     activate,
+    convert_torch_members,
     current_version,
     list_versions,
     load_model,
@@ -79,8 +81,8 @@ def test_manifest_describes_the_model(registry: Path) -> None:
     assert manifest["training_data_sha256"] == "0" * 64
     for name, digest in manifest["artifacts"].items():
         assert sha256_file(version_dir / name) == digest
-    assert "member-autoencoder.pt" in manifest["artifacts"]
-    assert not any(name.endswith((".pkl", ".pickle")) for name in os.listdir(version_dir))
+    assert "member-autoencoder.npz" in manifest["artifacts"]
+    assert not any(name.endswith((".pkl", ".pickle", ".pt")) for name in os.listdir(version_dir))
 
 
 def test_flipped_byte_in_an_artifact_raises_integrity_error(registry: Path) -> None:
@@ -93,7 +95,7 @@ def test_flipped_byte_in_an_artifact_raises_integrity_error(registry: Path) -> N
 
 
 def test_missing_artifact_raises_integrity_error(registry: Path) -> None:
-    (resolve_model_dir(registry) / "member-autoencoder.pt").unlink()
+    (resolve_model_dir(registry) / "member-autoencoder.npz").unlink()
     with pytest.raises(IntegrityError, match="missing"):
         load_model(registry)
 
@@ -166,3 +168,43 @@ def test_ensemble_state_is_json_and_no_placeholder_members_are_stored(registry: 
     # torch stays confined to the autoencoder module
     source = (Path(__file__).parents[3] / "core" / "registry.py").read_text()
     assert "import torch" not in source
+
+
+def test_a_model_saved_with_torch_weights_loads_converts_and_scores_the_same(
+    registry: Path,
+    trained: tuple[TrainedModel, list[NeoRecord]],
+    as_torch_format: Callable[[Path], None],
+) -> None:
+    model, records = trained
+    X = extract_features(records).values
+    before = model.score_matrix(X)
+    version_dir = resolve_model_dir(registry)
+    as_torch_format(version_dir)
+    legacy = load_model(registry)  # the old format still loads (through torch)
+    np.testing.assert_array_equal(legacy.score_matrix(X).scores, before.scores)
+
+    assert convert_torch_members(registry) == ["autoencoder"]
+    assert not (version_dir / "member-autoencoder.pt").exists()
+    manifest = orjson.loads((version_dir / "manifest.json").read_bytes())
+    assert "member-autoencoder.pt" not in manifest["artifacts"]
+    assert set(manifest["artifacts"]) == set(os.listdir(version_dir)) - {"manifest.json"}
+    converted = load_model(registry)  # every hash verified again
+    assert converted.version == model.version
+    np.testing.assert_array_equal(converted.score_matrix(X).scores, before.scores)
+    np.testing.assert_array_equal(converted.score_matrix(X).member_scores, before.member_scores)
+    assert convert_torch_members(registry) == []  # nothing left to convert
+
+
+def test_convert_refuses_a_tampered_version_and_writes_nothing(
+    registry: Path, as_torch_format: Callable[[Path], None]
+) -> None:
+    version_dir = resolve_model_dir(registry)
+    as_torch_format(version_dir)
+    target = version_dir / "member-autoencoder.pt"
+    target.write_bytes(target.read_bytes() + b"x")
+    listing = sorted(os.listdir(version_dir))
+    model_json = (version_dir / "model.json").read_bytes()
+    with pytest.raises(IntegrityError, match=r"member-autoencoder\.pt"):
+        convert_torch_members(registry)
+    assert sorted(os.listdir(version_dir)) == listing
+    assert (version_dir / "model.json").read_bytes() == model_json

@@ -1,7 +1,8 @@
-"""``neo-streamer models list|show|activate``."""
+"""``neo-streamer models list|show|activate|convert``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import orjson
@@ -54,3 +55,25 @@ def test_activate_changes_current_and_unknown_version_exits_1(
     assert "no version 'nope'" in capsys.readouterr().err
     assert current_version(root) == first
     assert main(["models", "--registry", str(root), "activate", second]) == 0
+
+
+def test_convert_rewrites_torch_weights_once_and_unknown_version_exits_1(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    as_torch_format: Callable[[Path], None],
+) -> None:
+    model = train(
+        TrainingConfig.quick_config(CATALOG, seed=5, max_records=800, progress=False)
+    ).model
+    version = save_model(model, tmp_path, training_data_sha256="c" * 64).name
+    as_torch_format(tmp_path / version)
+    capsys.readouterr()  # the training's log
+    assert main(["models", "--registry", str(tmp_path), "convert", version]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1] == f"{version}: converted autoencoder to numpy arrays"
+    assert (tmp_path / version / "member-autoencoder.npz").is_file()
+    assert not (tmp_path / version / "member-autoencoder.pt").exists()
+    assert main(["models", "--registry", str(tmp_path), "convert", version]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"{version}: nothing to convert"
+    assert main(["models", "--registry", str(tmp_path), "convert", "nope"]) == 1
+    assert "no version 'nope'" in capsys.readouterr().err

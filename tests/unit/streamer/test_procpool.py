@@ -56,11 +56,16 @@ def test_a_child_process_returns_the_same_encoded_outputs(model_dir: Path) -> No
     ]
     expected = process_batch(items, ref, RULE)
 
-    async def remote_outcomes() -> list[ItemOutcome]:
+    async def remote_outcomes() -> tuple[list[ItemOutcome], bool]:
+        loop = asyncio.get_running_loop()
         with new_process_pool(1) as pool:
-            return await run_in_process(asyncio.get_running_loop(), pool, items, ref, RULE)
+            outcomes = await run_in_process(loop, pool, items, ref, RULE)
+            torch = await loop.run_in_executor(pool, eval, "'torch' in __import__('sys').modules")
+            return outcomes, torch
 
-    remote = asyncio.run(asyncio.wait_for(remote_outcomes(), 110))
+    remote, torch_imported = asyncio.run(asyncio.wait_for(remote_outcomes(), 110))
+    # the autoencoder scores in numpy: a scoring process never holds torch (~490 MiB)
+    assert not torch_imported
     assert [(o.item, [(x.kind, x.key, x.value) for x in o.outputs]) for o in remote] == [
         (o.item, [(x.kind, x.key, x.value) for x in o.outputs]) for o in expected
     ]
