@@ -59,7 +59,7 @@ class Gathered:
     obs_seg: IntArray
     obs_time_jd: FloatArray
     obs_mag: FloatArray
-    obs_station: tuple[str, ...]
+    obs_stations: FloatArray  # distinct station codes per record (0 without observations)
     obs_rms_ra: FloatArray
     obs_rms_dec: FloatArray
 
@@ -85,7 +85,7 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
     ca_rows: list[tuple[int, float, float, float, float, float, float]] = []
     obs_lens: list[int] = []
     obs_parts: list[tuple[FloatArray, ...]] = []
-    stations: list[str] = []
+    stations: list[int] = []
     for k, rec in enumerate(records):
         o = rec.orbit
         if o is not None:
@@ -124,9 +124,10 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
         if obs is not None and len(obs.time_jd) > 0:
             obs_lens.append(len(obs.time_jd))
             obs_parts.append((obs.time_jd, obs.mag, obs.rms_ra_arcsec, obs.rms_dec_arcsec))
-            stations.extend(obs.station)
+            stations.append(len(set(obs.station)))
         else:
             obs_lens.append(0)
+            stations.append(0)
     ca = np.array(ca_rows, dtype=np.float64).reshape(-1, 7)
     if obs_parts:
         obs_cols = [np.concatenate([part[j] for part in obs_parts]) for j in range(4)]
@@ -170,7 +171,7 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
         obs_seg=np.repeat(np.arange(n, dtype=np.int64), np.asarray(obs_lens, dtype=np.int64)),
         obs_time_jd=np.asarray(obs_cols[0], dtype=np.float64),
         obs_mag=np.asarray(obs_cols[1], dtype=np.float64),
-        obs_station=tuple(stations),
+        obs_stations=np.array(stations, dtype=np.float64),
         obs_rms_ra=np.asarray(obs_cols[2], dtype=np.float64),
         obs_rms_dec=np.asarray(obs_cols[3], dtype=np.float64),
     )

@@ -36,10 +36,9 @@ def observational_features(g: Gathered) -> dict[str, FloatArray]:
     has = count > 0
     arc = seg_max(seg, g.obs_time_jd, n) - seg_min(seg, g.obs_time_jd, n)
     nights = seg_nunique(seg, np.floor(g.obs_time_jd).astype(np.int64), n)
-    # Station codes -> integers; np.unique sorts, so a code's integer depends on the batch,
-    # but only equality of codes within one record is used.
-    _, st_codes = np.unique(np.asarray(g.obs_station, dtype=str), return_inverse=True)
-    stations = seg_nunique(seg, st_codes.astype(np.int64).reshape(-1), n)
+    # distinct station codes, counted per record while gathering (a set of a record's codes
+    # costs a fraction of sorting the whole batch's codes as strings)
+    stations = g.obs_stations
     mag_n = seg_count(seg, n, np.isfinite(g.obs_mag))
     mag_std = np.where(mag_n >= 2, seg_std(seg, g.obs_mag, n), np.nan)
     mag_amp = np.where(mag_n >= 2, seg_max(seg, g.obs_mag, n) - seg_min(seg, g.obs_mag, n), np.nan)
