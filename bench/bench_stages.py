@@ -324,26 +324,20 @@ def run_stages(
     profile_s: float = 6.0,
 ) -> dict[str, Any]:
     """Everything above, as one JSON-able dict."""
-    import torch
     from threadpoolctl import threadpool_limits
 
     result: dict[str, Any] = {"batch": batch}
     # One native thread, as the daemon runs by default ([processing] intra_op_threads = 1,
-    # applied there through OMP_NUM_THREADS and friends before numpy and torch load): this
-    # process imported numpy long ago with a BLAS pool of one thread per core, which the
-    # limits below shrink, and torch's pool is set directly. Both are restored afterwards.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(limits=1):
-            result["us_per_record"] = stage_costs(model, batch, repeat)
-            result["us_per_record_batch1"] = stage_costs(model, 1, max(1, repeat // 3))
-            result["by_kind"] = kind_costs(model, batch, max(1, repeat // 3))
-            result["broker"] = asyncio.run(broker_costs(bootstrap, batch, batches=40))
-            if daemon_records:
-                result["profile"] = process_profile(bootstrap, model, daemon_records, profile_s)
-    finally:
-        torch.set_num_threads(threads)
+    # applied there through OMP_NUM_THREADS and friends before numpy loads): this process
+    # imported numpy long ago with a BLAS pool of one thread per core, which the limits below
+    # shrink and then restore.
+    with threadpool_limits(limits=1):
+        result["us_per_record"] = stage_costs(model, batch, repeat)
+        result["us_per_record_batch1"] = stage_costs(model, 1, max(1, repeat // 3))
+        result["by_kind"] = kind_costs(model, batch, max(1, repeat // 3))
+        result["broker"] = asyncio.run(broker_costs(bootstrap, batch, batches=40))
+        if daemon_records:
+            result["profile"] = process_profile(bootstrap, model, daemon_records, profile_s)
     return result
 
 
