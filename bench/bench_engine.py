@@ -7,8 +7,9 @@ Usage::
                                            [--train] [--json bench/results/engine.json]
 
 One core: OMP/MKL/OpenBLAS threads are set to 1 before numpy is imported (and torch's
-intra-op threads to 1 for ``--train``; scoring does not use torch). For each batch size it measures, over consecutive slices of the catalog
-repeated until ``--min-seconds`` have passed (after one warm-up call):
+intra-op threads to 1 for ``--train``; scoring does not use torch). For each batch size it
+measures, over consecutive slices of the catalog repeated until ``--min-seconds`` have passed
+(after one warm-up call):
 
 * ``engine``: :meth:`InferenceEngine.predict_encoded` (the daemon's path) end to end with the
   cache off (features, indicators, preprocessing, the full ensemble, contributions, result

@@ -122,6 +122,7 @@ class MlpForward:
         extra = sorted(set(weights) - self._taken)
         if extra:
             raise ValueError(f"unexpected weights {extra}")
+        del self._weights, self._taken  # only needed while building
         self.layers = tuple(layers)
         self.n_features = n_features
 
