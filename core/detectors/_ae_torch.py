@@ -29,7 +29,6 @@ __all__ = [
     "build_net",
     "load_torch_weights",
     "resolve_device",
-    "torch_scores",
     "train",
 ]
 
@@ -228,14 +227,3 @@ def load_torch_weights(path: Path) -> dict[str, np.ndarray]:
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ValueError(f"{path.name} is not a state_dict of tensors")
     return {str(k): v.detach().numpy().copy() for k, v in state.items()}
-
-
-def torch_scores(weights: dict[str, np.ndarray], params: dict[str, Any], X: FloatArray) -> Any:
-    """Raw scores of ``X`` by the torch network itself in float64 (the reference the numpy
-    forward pass is tested against)."""
-    net = build_net(X.shape[1], params)
-    net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in weights.items()})
-    net = net.to(torch.float64).eval()
-    data = torch.as_tensor(X, dtype=torch.float64)
-    with torch.inference_mode():
-        return torch.mean((net(data) - data) ** 2, dim=1).numpy()

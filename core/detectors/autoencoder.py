@@ -316,10 +316,13 @@ class AutoencoderDetector(BaseDetector):
 
     def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """Return ``(config, weights)``: a JSON-serialisable config and the weight arrays."""
+        return self._config(), {k: np.array(v) for k, v in self.weights_.items()}
+
+    def _config(self) -> dict[str, Any]:
         self._check_fitted()
         params = self.get_params()
         params["hidden_layers"] = list(params["hidden_layers"])
-        config = {
+        return {
             "params": params,
             "n_features_in": int(self.n_features_in_),
             "calibrator": self.calibrator_.get_state(),
@@ -328,7 +331,6 @@ class AutoencoderDetector(BaseDetector):
             "best_epoch": int(self.best_epoch_),
             "best_val_loss": float(self.best_val_loss_),
         }
-        return config, {k: np.array(v) for k, v in self.weights_.items()}
 
     @classmethod
     def from_state(cls, config: dict[str, Any], weights: dict[str, np.ndarray]) -> Self:
@@ -350,8 +352,7 @@ class AutoencoderDetector(BaseDetector):
 
     def save_state(self, config_path: Path, weights_path: Path) -> None:
         """Write :meth:`get_state` as a JSON config file and an ``.npz`` archive of weights."""
-        config, _ = self.get_state()
-        config_path.write_bytes(orjson.dumps(config))
+        config_path.write_bytes(orjson.dumps(self._config()))
         self.save_weights(weights_path)
 
     def save_weights(self, weights_path: Path) -> None:

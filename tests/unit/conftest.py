@@ -12,7 +12,7 @@ import pytest
 from core.registry import sha256_file
 
 
-def _as_torch_format_impl(version_dir: Path) -> None:
+def _rewrite_in_torch_format(version_dir: Path) -> None:
     """Rewrite a version as models were saved before the weights were numpy arrays: the
     autoencoder's state_dict written by ``torch.save``, format "torch"."""
     import torch
@@ -40,4 +40,4 @@ def _as_torch_format_impl(version_dir: Path) -> None:
 def as_torch_format() -> Callable[[Path], None]:
     """Rewrite a saved version in the format models had before the weights were numpy arrays
     (the autoencoder's state_dict written by ``torch.save``), hashes updated."""
-    return _as_torch_format_impl
+    return _rewrite_in_torch_format

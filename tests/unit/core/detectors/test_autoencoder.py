@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ import torch
 from detector_data import make_blobs
 from sklearn.metrics import roc_auc_score
 
-from core.detectors._ae_torch import torch_scores
+from core.detectors._ae_torch import build_net
 from core.detectors.autoencoder import AutoencoderDetector, MlpForward
 
 BUNDLED = Path(__file__).parents[4] / "models"
@@ -88,6 +89,17 @@ def test_weights_saved_by_torch_as_models_were_before_load_and_score_the_same(
     torch.save({k: torch.from_numpy(v) for k, v in weights.items()}, tmp_path / "ae.pt")
     back = AutoencoderDetector.load_torch_state(tmp_path / "ae.json", tmp_path / "ae.pt")
     np.testing.assert_array_equal(back.score_samples(data.test), det.score_samples(data.test))
+
+
+def torch_scores(weights: dict[str, np.ndarray], params: dict[str, Any], X: np.ndarray) -> Any:
+    """Raw scores of ``X`` by the torch network itself in float64: the reference the numpy
+    forward pass is checked against."""
+    net = build_net(X.shape[1], params)
+    net.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in weights.items()})
+    net = net.to(torch.float64).eval()
+    with torch.inference_mode():
+        data = torch.as_tensor(X, dtype=torch.float64)
+        return torch.mean((net(data) - data) ** 2, dim=1).numpy()
 
 
 ARCHITECTURES = [
