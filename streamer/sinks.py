@@ -23,12 +23,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId
-from aiokafka.partitioner import DefaultPartitioner
 
 from streamer.batch import ItemOutcome, OutputKind
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.errors import PublishError
 from streamer.logging import get_logger
+from streamer.partitioner import KeyPartitioner
 
 log = get_logger(__name__)
 
@@ -72,7 +72,7 @@ class _Base:
             "dead_letter": t.dead_letter,
         }
         self._group_id = cfg.kafka.group_id
-        self._partitioner = DefaultPartitioner()
+        self._partitioner = KeyPartitioner()
 
     @property
     def producer(self) -> AIOKafkaProducer:
@@ -84,9 +84,10 @@ class _Base:
 
         The outputs are appended to per-partition batches (``create_batch``/``send_batch``)
         instead of one ``send`` each: a per-message ``send`` was the largest single cost of
-        the daemon's event loop. Partitions are chosen by aiokafka's default partitioner
-        (murmur2 of the key, as ``send`` and the Java client do), so a key always lands on
-        the partition any other producer would pick, and outputs keep their order inside a
+        the daemon's event loop. Partitions are chosen as aiokafka's default partitioner
+        chooses them (murmur2 of the key, as ``send`` and the Java client do; computed
+        natively, :mod:`streamer.partitioner`), so a key always lands on the partition any
+        other producer would pick, and outputs keep their order inside a
         partition. Returns one future per batch.
         """
         producer = self._producer
