@@ -107,8 +107,13 @@ class ScoreCalibrator(BaseEstimator):  # type: ignore[misc]
         """Calibrated anomaly score in ``[0, 1]``, monotone non-decreasing in ``raw``."""
         self._check_fitted()
         s = _as_scores(raw)
-        lo, hi = self.knots_[0], self.knots_[-1]
-        out = np.interp(s, self.knots_, self.levels_)
+        knots, levels = self.knots_, self.levels_
+        lo, hi = knots[0], knots[-1]
+        out = np.interp(s, knots, levels)
+        # np.interp rounds, so just below a knot it can give one ulp more than at the knot:
+        # each value is clipped to the levels of the knots either side of it
+        right = np.minimum(np.searchsorted(knots, s, side="right"), knots.size - 1)
+        out = np.clip(out, levels[np.maximum(right - 1, 0)], levels[right])
         above = s > hi
         below = s < lo
         # A distance of many tail scales overflows to inf (a tiny scale, from training scores
@@ -116,9 +121,11 @@ class ScoreCalibrator(BaseEstimator):  # type: ignore[misc]
         with np.errstate(over="ignore"):
             if above.any():
                 excess = (s[above] - hi) / self.tail_scale_
-                out[above] = 1.0 - (1.0 - self.levels_[-1]) * np.exp(-excess)
+                tail = 1.0 - (1.0 - levels[-1]) * np.exp(-excess)
+                out[above] = np.maximum(tail, levels[-1])  # 1 - (1 - L) may round below L
             if below.any():
-                out[below] = self.levels_[0] * np.exp(-(lo - s[below]) / self.tail_scale_)
+                tail = levels[0] * np.exp(-(lo - s[below]) / self.tail_scale_)
+                out[below] = np.minimum(tail, levels[0])
         return out
 
     def probability(self, raw: FloatArray) -> FloatArray:

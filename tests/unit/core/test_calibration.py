@@ -31,6 +31,18 @@ def test_transform_and_probability_are_monotone_and_bounded(
     assert (np.diff(a) >= 0).all() and (np.diff(p) >= 0).all()
 
 
+def test_monotone_at_a_knot_where_linear_interpolation_rounds_up() -> None:
+    # found by the property above: np.interp gives one ulp more just below the knot at 0
+    # (slope * 53 + level rounds up) than at the knot itself
+    train = np.array([-53.0] * 4 + [1.0] * 3 + [0.0] * 147)
+    cal = ScoreCalibrator(contamination=0.1).fit(train)
+    q = np.array([-53.0, -1.17549435e-38, 0.0, 1e-300, 1.0, 1.0 + 1e-12])
+    assert np.interp(q[1], cal.knots_, cal.levels_) > np.interp(q[2], cal.knots_, cal.levels_)
+    a = cal.transform(q)
+    assert (np.diff(a) >= 0).all()
+    assert a[2] == cal.levels_[1]  # at a knot, exactly its level
+
+
 def test_levels_are_plotting_positions_and_tails_keep_ranking() -> None:
     train = np.arange(1.0, 100.0)  # 99 scores
     cal = ScoreCalibrator().fit(train)
