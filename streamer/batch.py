@@ -13,7 +13,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import orjson
 
@@ -100,9 +100,13 @@ class InputItem:
         return {"topic": self.topic, "partition": self.partition, "offset": self.offset}
 
 
-@dataclass(frozen=True, slots=True)
-class Output:
-    """One message to publish."""
+class Output(NamedTuple):
+    """One message to publish.
+
+    A named tuple rather than a dataclass: outputs cross from the scoring processes to the
+    daemon by pickle, and a tuple subclass arrives whole, where a dataclass would be rebuilt
+    field by field.
+    """
 
     kind: OutputKind
     key: bytes | None

@@ -37,7 +37,6 @@ from streamer.batch import (
     InputItem,
     ItemOutcome,
     Output,
-    OutputKind,
     Scored,
     Scorer,
     process_batch,
@@ -53,11 +52,10 @@ __all__ = [
 ]
 
 # what crosses the process boundary: an input as (topic, partition, offset, key, value,
-# timestamp_ms); an outcome as (index in the batch, [(kind, key, value), ...], designation,
-# model_version, error_type)
+# timestamp_ms); an outcome as (index in the batch, its outputs, designation, model_version,
+# error_type). Outputs are named tuples: they unpickle as they are, nothing to rebuild.
 _Row = tuple[str, int, int, bytes | None, bytes | None, int]
-_Out = tuple[OutputKind, bytes | None, bytes]
-_Packed = tuple[int, list[_Out], str | None, str | None, str | None]
+_Packed = tuple[int, list[Output], str | None, str | None, str | None]
 
 # Engines per child process, by version directory: the serving version and, during a hot
 # reload, the one before it (batches already on their way still name it).
@@ -181,7 +179,7 @@ def _score_rows(rows: list[_Row], scorer: Scorer, rule: AlertRule) -> list[_Pack
     return [
         (
             index[id(o.item)],
-            [(out.kind, out.key, out.value) for out in o.outputs],
+            o.outputs,
             o.designation,
             o.model_version,
             o.error_type,
@@ -202,6 +200,6 @@ async def run_in_process(
     rows = [(i.topic, i.partition, i.offset, i.key, i.value, i.timestamp_ms) for i in batch]
     packed = await loop.run_in_executor(executor, _score_rows, rows, scorer, rule)
     return [
-        ItemOutcome(batch[i], [Output(*out) for out in outs], designation, version, error)
-        for i, outs, designation, version, error in packed
+        ItemOutcome(batch[i], outputs, designation, version, error)
+        for i, outputs, designation, version, error in packed
     ]
