@@ -148,6 +148,11 @@ async def run_case(
         counted = done - 0.1 * records
         cpu = rss.cpu_between(*window) + sum(r.cpu_between(*window) for r in replica_cpu)
         cpu_us = 1e6 * cpu / counted if counted > 0 else float("nan")
+        # the event-loop process alone (one replica only: with more, the records each one
+        # took are not known): its CPU per record bounds what one replica can reach however
+        # many cores its scoring processes get
+        loop = rss.cpu_between(*window, own=True)
+        loop_us = 1e6 * loop / counted if counted > 0 and case.replicas == 1 else None
         broker_us = (
             1e6 * broker_cpu.cpu_between(*window) / counted
             if broker_cpu is not None and counted > 0
@@ -177,6 +182,7 @@ async def run_case(
         # CPU per record (all threads, all replicas), independent of the machine's other load
         "daemon_cpu_us_per_record": cpu_us,
         "broker_cpu_us_per_record": broker_us,
+        "loop_cpu_us_per_record": loop_us,
         "exit_code": code,
     }
     if case.guarantee != "exactly_once":
@@ -203,7 +209,8 @@ async def run_cases(
                 f"  daemon {case.name:<18} {result['rps']:>10,.0f} records/s  "
                 f"PSS {result['pss_mib']['max']:,.0f} MiB "
                 f"(RSS sum {result['rss_mib']['max']:,.0f})  "
-                f"CPU {result['daemon_cpu_us_per_record']:,.0f} us/record",
+                f"CPU {result['daemon_cpu_us_per_record']:,.0f} us/record "
+                f"(event loop {result['loop_cpu_us_per_record'] or 0:,.0f})",
                 flush=True,
             )
             out.append(result)

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -105,14 +107,22 @@ async def run_transport(
     keys = {} if compression is None else {"kafka.compression_type": compression}
     cfg = passthrough_config(bootstrap, input_topic, output, **keys)
     task = asyncio.create_task(passthrough(cfg))
+    broker = harness.broker_pid()
     try:
-        async with harness.TopicCounter(bootstrap, output) as counter:
-            samples = await harness.poll_progress(
-                counter.count,
-                records,
-                timeout_s=max(60.0, records / 500),
-                alive=lambda: not task.done(),
-            )
+        # CPU of this process (the passthrough, and the counter polling end offsets) and of
+        # the broker, per record, over the same window as the rate
+        with (
+            harness.RssSampler(os.getpid(), pss_interval_s=float("inf")) as own,
+            contextlib.ExitStack() as stack,
+        ):
+            broker_cpu = None if broker is None else stack.enter_context(harness.RssSampler(broker))
+            async with harness.TopicCounter(bootstrap, output) as counter:
+                samples = await harness.poll_progress(
+                    counter.count,
+                    records,
+                    timeout_s=max(60.0, records / 500),
+                    alive=lambda: not task.done(),
+                )
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -120,11 +130,23 @@ async def run_transport(
     if task.done() and not task.cancelled() and task.exception() is not None:
         raise RuntimeError("passthrough failed") from task.exception()
     rate = harness.sustained_rate(samples)
+    done = samples[-1][1] if samples else 0
+    steady_from = next((t for t, c in samples if c >= 0.1 * records), None)
+    window = (steady_from or 0.0, samples[-1][0] if samples else 0.0)
+    counted = done - 0.1 * records
+
+    def per_record(sampler: harness.RssSampler | None) -> float | None:
+        if sampler is None or counted <= 0:
+            return None
+        return 1e6 * sampler.cpu_between(*window, own=True) / counted
+
     return {
         "records": records,
-        "done": samples[-1][1] if samples else 0,
+        "done": done,
         "rps": rate["rps"],
         "seconds": rate["seconds"],
+        "cpu_us_per_record": per_record(own),
+        "broker_cpu_us_per_record": per_record(broker_cpu),
         "settings": {
             "fetch_max_records": cfg.kafka.fetch_max_records,
             "linger_ms": cfg.kafka.linger_ms,

@@ -349,6 +349,8 @@ class RssSampler:
         self.samples: list[tuple[float, int]] = []  # (monotonic time, KiB), RSS summed
         self.pss: list[tuple[float, int]] = []  # (monotonic time, KiB), PSS summed
         self.cpu: list[tuple[float, float]] = []  # (monotonic time, CPU seconds)
+        # (monotonic time, CPU seconds of the process itself, without its descendants)
+        self.own_cpu: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
@@ -365,6 +367,7 @@ class RssSampler:
             try:
                 now = time.monotonic()
                 rss, cpu = rss_kib(self._pid), cpu_seconds(self._pid)
+                own = cpu
                 with_pss = now - self._last_pss >= self._pss_interval
                 pss = pss_kib(self._pid) if with_pss else 0
             except (OSError, ValueError, IndexError):
@@ -380,11 +383,13 @@ class RssSampler:
                 self.pss.append((now, pss))
                 self._last_pss = now
             self.cpu.append((now, cpu))
+            self.own_cpu.append((now, own))
             self._stop.wait(self._interval)
 
-    def cpu_between(self, since: float, until: float) -> float:
-        """CPU seconds used between two monotonic times (nearest samples inside)."""
-        inside = [c for t, c in self.cpu if since <= t <= until]
+    def cpu_between(self, since: float, until: float, *, own: bool = False) -> float:
+        """CPU seconds used between two monotonic times (nearest samples inside), by the
+        process and its descendants (``own``: by the process alone)."""
+        inside = [c for t, c in (self.own_cpu if own else self.cpu) if since <= t <= until]
         return inside[-1] - inside[0] if len(inside) >= 2 else float("nan")
 
     def mib(

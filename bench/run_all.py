@@ -191,17 +191,33 @@ def doc_section(summary: Mapping[str, Any]) -> str:
         "",
         table(summary),
         "",
-        "| daemon case | records/s | daemon CPU µs/record | broker CPU µs/record | PSS MiB "
-        "| RSS sum MiB |",
-        "|---|---|---|---|---|---|",
+        "| daemon case | records/s | daemon CPU µs/record | of which event loop "
+        "| broker CPU µs/record | PSS MiB | RSS sum MiB |",
+        "|---|---|---|---|---|---|---|",
     ]
+
+    def us(value: float | None) -> str:
+        return "n/a" if value is None else f"{value:,.0f}"
+
     for c in d["daemon"]:
-        broker = c.get("broker_cpu_us_per_record")
         lines.append(
-            f"| {c['case']} | {c['rps']:,.0f} | {c.get('daemon_cpu_us_per_record', 0):,.0f} | "
-            f"{'n/a' if broker is None else f'{broker:,.0f}'} | "
+            f"| {c['case']} | {c['rps']:,.0f} | {us(c.get('daemon_cpu_us_per_record'))} | "
+            f"{us(c.get('loop_cpu_us_per_record'))} | {us(c.get('broker_cpu_us_per_record'))} | "
             f"{c.get('pss_mib', c['rss_mib'])['max']:,.0f} | {c['rss_mib']['max']:,.0f} |"
         )
+    passes = d.get("transport", {}).get("variants", [])
+    if passes:
+        lines += [
+            "",
+            "| passthrough run | compression | records/s | CPU µs/record (its process) "
+            "| broker CPU µs/record |",
+            "|---|---|---|---|---|",
+        ]
+        for v in passes:
+            lines.append(
+                f"| {v.get('when', '')} | {v['settings']['compression_type']} | {v['rps']:,.0f} | "
+                f"{us(v.get('cpu_us_per_record'))} | {us(v.get('broker_cpu_us_per_record'))} |"
+            )
     stages = d.get("stages")
     if stages:
         lines += [
@@ -331,7 +347,8 @@ async def _kafka_benchmarks(args: argparse.Namespace, raw: dict[str, Any]) -> No
                 v["when"] = when
                 print(
                     f"  passthrough ({v['settings']['compression_type']:>4}, {when:<6}) "
-                    f"{v['rps']:>10,.0f} records/s",
+                    f"{v['rps']:>10,.0f} records/s  CPU {v['cpu_us_per_record'] or 0:,.0f} "
+                    "us/record",
                     flush=True,
                 )
                 out.append(v)

@@ -180,3 +180,32 @@ def test_the_ceiling_is_the_fastest_passthrough_of_every_run() -> None:
     raw = _raw()
     raw["transport"] = ceiling
     assert summarize(raw)["passthrough_rps"] == 45_000.0
+
+
+def test_doc_gives_cpu_per_record_of_the_event_loop_and_of_every_passthrough_run() -> None:
+    raw = _raw()
+    raw["daemon"][1].update(daemon_cpu_us_per_record=101.4, loop_cpu_us_per_record=21.6)
+    raw["transport"] = {
+        "rps": 45_000.0,
+        "variants": [
+            {
+                "rps": 31_000.0,
+                "when": "before",
+                "settings": {"compression_type": "zstd"},
+                "cpu_us_per_record": 27.2,
+                "broker_cpu_us_per_record": 6.0,
+            },
+            {
+                "rps": 45_000.0,
+                "when": "after",
+                "settings": {"compression_type": "none"},
+                "cpu_us_per_record": None,  # no sample inside the window
+                "broker_cpu_us_per_record": None,
+            },
+        ],
+    }
+    text = doc_section(summarize(raw))
+    assert "| alo-w2-b256 | 12,000 | 101 | 22 |" in text
+    assert "| alo-w1-b256 | 8,000 | n/a | n/a |" in text  # not measured: said so
+    assert "| before | zstd | 31,000 | 27 | 6 |" in text
+    assert "| after | none | 45,000 | n/a | n/a |" in text
