@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import msgspec
 import orjson
 
 from core._ades_fast import decode_ades_message
@@ -43,6 +44,7 @@ from core._checks import (
     string,
     unknown,
 )
+from core._record_fast import TypedApproach, TypedMessage, TypedOrbit, decode_typed
 from core._types import FloatArray
 from core.errors import FormatError, RecordError
 from core.observations import iso_to_jd, parse_ades_rows, parse_obs80_lines
@@ -188,9 +190,11 @@ _OBS_KEYS = frozenset(("obs80", "ades"))
 def decode_record(data: bytes) -> NeoRecord:
     """Decode and validate one ``neo.v1`` message.
 
-    The same as ``record_from_obj(orjson.loads(data))``. A message with ADES rows is first
-    tried on a faster path (:mod:`core._ades_fast`: the rows decoded by msgspec into typed
-    structs instead of dicts), which gives the same record or hands the message back.
+    The same as ``record_from_obj(orjson.loads(data))``. Two faster paths are tried first,
+    each giving the same record or handing the message back: a message with ADES rows
+    (:mod:`core._ades_fast`: the rows decoded by msgspec into typed structs instead of
+    dicts), and one without observations (:mod:`core._record_fast`: the whole message decoded
+    into typed structs, the per-field checks made by msgspec).
 
     Parameters
     ----------
@@ -205,14 +209,21 @@ def decode_record(data: bytes) -> NeoRecord:
     """
     if len(data) > MAX_RECORD_BYTES:
         raise RecordError("$", f"message of {len(data)} bytes exceeds {MAX_RECORD_BYTES}")
-    if type(data) is bytes and b'"ades"' in data:
-        fast = decode_ades_message(data)  # None: not one it answers for; go the reference way
-        if fast is not None:
-            obj, rows_json, columns = fast
-            try:
-                return _record(obj, Observations("ades", rows_json, *columns))
-            except RecordError:
-                pass  # the reference path reports the first problem, in its order
+    if type(data) is bytes:
+        if b'"ades"' in data:
+            fast = decode_ades_message(data)  # None: not one it answers for: the reference way
+            if fast is not None:
+                obj, rows_json, columns = fast
+                try:
+                    return _record(obj, Observations("ades", rows_json, *columns))
+                except RecordError:
+                    pass  # the reference path reports the first problem, in its order
+        else:
+            typed = decode_typed(data)
+            if typed is not None:
+                record = _typed_record(typed)
+                if record is not None:
+                    return record
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -220,6 +231,57 @@ def decode_record(data: bytes) -> NeoRecord:
     except TypeError:
         raise RecordError("$", f"message must be bytes, got {type(data).__name__}") from None
     return record_from_obj(obj)
+
+
+def _typed_record(m: TypedMessage) -> NeoRecord | None:
+    # the checks of _record and the blocks that the typed structs do not make, with the same
+    # functions; None at the first problem (the reference path then words it)
+    try:
+        designation = string(m.designation, "designation")
+        orbit = None if m.orbit is None else _typed_orbit(m.orbit)
+        p = m.physical
+        physical = None
+        if p is not None:
+            if p.spectral_type is not None:
+                string(p.spectral_type, "physical.spectral_type")
+            physical = Physical(p.H, p.diameter_km, p.albedo, p.rot_per_h, p.spectral_type)
+        n = m.nongrav
+        nongrav = None if n is None else NonGrav(n.A1, n.A2, n.A3)
+        approaches: tuple[CloseApproach, ...] = ()
+        if m.close_approaches is not None:
+            if len(m.close_approaches) > MAX_CLOSE_APPROACHES:
+                return None
+            approaches = tuple(map(_typed_approach, m.close_approaches))
+        meta: Any = {}
+        if m.meta is not _UNSET:
+            meta = orjson.loads(memoryview(m.meta))
+            if meta is None:
+                meta = {}
+            elif type(meta) is not dict:
+                return None
+            elif meta:
+                check_json(meta, "meta", 1)
+    except (RecordError, FormatError, orjson.JSONDecodeError):
+        return None
+    return NeoRecord(designation, orbit, physical, nongrav, approaches, None, meta)
+
+
+def _typed_orbit(o: TypedOrbit) -> Orbit:
+    e = o.e
+    a, q = semi_axes(e, o.a_au, o.q_au)
+    if o.M_deg is not None and e < 1.0:
+        ranged(o.M_deg, "orbit.M_deg", -360.0, 360.0)
+    return Orbit(
+        e, o.i_deg, a, q, o.node_deg, o.peri_deg, o.M_deg, o.epoch_jd, o.moid_au, o.condition_code
+    )
+
+
+def _typed_approach(c: TypedApproach) -> CloseApproach:
+    time = string(c.time, "time")
+    body = "Earth" if c.body is None else string(c.body, "body")
+    point = c.subpoint
+    subpoint = None if point is None else (point[0], normal_lon(point[1]))
+    return CloseApproach(time, iso_to_jd(time), c.dist_au, c.v_rel_kms, c.v_inf_kms, body, subpoint)
 
 
 def record_from_obj(obj: object) -> NeoRecord:
@@ -340,6 +402,38 @@ def _orbit(o: object) -> Orbit:
     q = optional(get("q_au"), "orbit.q_au")
     if q is not None and not 0.0 < q <= MAX_AU:
         raise RecordError("orbit.q_au", f"must be within (0, {MAX_AU:g}], got {q!r}")
+    a, q = semi_axes(e, a, q)
+    node = optional(get("node_deg"), "orbit.node_deg")
+    if node is not None:
+        ranged(node, "orbit.node_deg", 0.0, 360.0)
+    peri = optional(get("peri_deg"), "orbit.peri_deg")
+    if peri is not None:
+        ranged(peri, "orbit.peri_deg", 0.0, 360.0)
+    mean_anomaly = optional(get("M_deg"), "orbit.M_deg")
+    if mean_anomaly is not None and e < 1.0:
+        # hyperbolic mean anomalies are unbounded; elliptic ones are angles
+        ranged(mean_anomaly, "orbit.M_deg", -360.0, 360.0)
+    epoch = optional(get("epoch_jd"), "orbit.epoch_jd")
+    if epoch is not None:
+        ranged(epoch, "orbit.epoch_jd", 0.0, MAX_JD)
+    moid = optional(get("moid_au"), "orbit.moid_au")
+    if moid is not None:
+        ranged(moid, "orbit.moid_au", 0.0, MAX_AU)
+    code = get("condition_code")
+    if code is not None and (type(code) is not int or not 0 <= code <= 9):
+        raise RecordError("orbit.condition_code", f"must be an integer 0-9, got {short(code)}")
+    return Orbit(e, i_deg, a, q, node, peri, mean_anomaly, epoch, moid, code)
+
+
+def semi_axes(e: float, a: float | None, q: float | None) -> tuple[float | None, float | None]:
+    """``(a_au, q_au)`` of an orbit of eccentricity ``e``: for e < 1 the one not given is
+    filled in, and a pair given together must agree (``q`` is already range-checked).
+
+    Raises
+    ------
+    RecordError
+        The values do not describe an orbit of that eccentricity.
+    """
     if e < 1.0:
         if a is None:
             if q is None:
@@ -367,26 +461,7 @@ def _orbit(o: object) -> Orbit:
             if a < -MAX_AU:
                 raise RecordError("orbit.a_au", f"must be >= {-MAX_AU:g}, got {a!r}")
             _check_aq(a, q, e)
-    node = optional(get("node_deg"), "orbit.node_deg")
-    if node is not None:
-        ranged(node, "orbit.node_deg", 0.0, 360.0)
-    peri = optional(get("peri_deg"), "orbit.peri_deg")
-    if peri is not None:
-        ranged(peri, "orbit.peri_deg", 0.0, 360.0)
-    mean_anomaly = optional(get("M_deg"), "orbit.M_deg")
-    if mean_anomaly is not None and e < 1.0:
-        # hyperbolic mean anomalies are unbounded; elliptic ones are angles
-        ranged(mean_anomaly, "orbit.M_deg", -360.0, 360.0)
-    epoch = optional(get("epoch_jd"), "orbit.epoch_jd")
-    if epoch is not None:
-        ranged(epoch, "orbit.epoch_jd", 0.0, MAX_JD)
-    moid = optional(get("moid_au"), "orbit.moid_au")
-    if moid is not None:
-        ranged(moid, "orbit.moid_au", 0.0, MAX_AU)
-    code = get("condition_code")
-    if code is not None and (type(code) is not int or not 0 <= code <= 9):
-        raise RecordError("orbit.condition_code", f"must be an integer 0-9, got {short(code)}")
-    return Orbit(e, i_deg, a, q, node, peri, mean_anomaly, epoch, moid, code)
+    return a, q
 
 
 def _check_aq(a: float, q: float, e: float) -> None:
@@ -483,11 +558,16 @@ def _subpoint(point: object, where: str) -> tuple[float, float]:
         raise RecordError(where, "must be an array [lat_deg, lon_deg]")
     lat = ranged(required(point[0], where), where, -90.0, 90.0)
     lon = ranged(required(point[1], where), where, -360.0, 360.0)
+    return (lat, normal_lon(lon))
+
+
+def normal_lon(lon: float) -> float:
+    """A longitude in [-360, 360] as the same one in [-180, 180)."""
     if not -180.0 <= lon < 180.0:  # normalise only when needed so the result is stable
         lon = (lon + 180.0) % 360.0 - 180.0
         if lon >= 180.0:
             lon = -180.0
-    return (lat, lon)
+    return lon
 
 
 def _observations(o: object) -> Observations:
@@ -507,6 +587,9 @@ def _observations(o: object) -> Observations:
         raise RecordError(where, f"{len(rows)} entries exceed the limit of {MAX_OBSERVATIONS}")
     arrays = parse_obs80_lines(rows, where) if source == "obs80" else parse_ades_rows(rows, where)
     return Observations(source, tuple(rows), *arrays)
+
+
+_UNSET: Any = msgspec.UNSET
 
 
 def _present(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
