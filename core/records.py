@@ -20,7 +20,6 @@ import orjson
 
 from core._ades_fast import decode_ades_message
 from core._checks import (
-    AQ_TOLERANCE,
     H_RANGE,
     MAX_ABS_NUMBER,
     MAX_AU,
@@ -37,9 +36,11 @@ from core._checks import (
     check_json,
     encodable,
     jtype,
+    normal_lon,
     optional,
     ranged,
     required,
+    semi_axes,
     short,
     string,
     unknown,
@@ -425,51 +426,6 @@ def _orbit(o: object) -> Orbit:
     return Orbit(e, i_deg, a, q, node, peri, mean_anomaly, epoch, moid, code)
 
 
-def semi_axes(e: float, a: float | None, q: float | None) -> tuple[float | None, float | None]:
-    """``(a_au, q_au)`` of an orbit of eccentricity ``e``: for e < 1 the one not given is
-    filled in, and a pair given together must agree (``q`` is already range-checked).
-
-    Raises
-    ------
-    RecordError
-        The values do not describe an orbit of that eccentricity.
-    """
-    if e < 1.0:
-        if a is None:
-            if q is None:
-                raise RecordError("orbit.a_au", "required: give a_au or q_au")
-            a = q / (1.0 - e)
-            if a > MAX_AU:
-                raise RecordError("orbit.q_au", f"implies a_au = {a:.6g} > {MAX_AU:g}")
-        else:
-            if a <= 0.0:
-                raise RecordError("orbit.a_au", f"must be > 0 when e < 1, got {a!r}")
-            if a > MAX_AU:
-                raise RecordError("orbit.a_au", f"must be <= {MAX_AU:g}, got {a!r}")
-            if q is None:
-                q = a * (1.0 - e)
-            else:
-                _check_aq(a, q, e)
-    else:
-        if q is None:
-            raise RecordError("orbit.q_au", "required when e >= 1 (parabolic or hyperbolic)")
-        if a is not None:
-            if e == 1.0:
-                raise RecordError("orbit.a_au", "must be absent when e = 1 (parabolic)")
-            if a >= 0.0:
-                raise RecordError("orbit.a_au", f"must be < 0 when e > 1, got {a!r}")
-            if a < -MAX_AU:
-                raise RecordError("orbit.a_au", f"must be >= {-MAX_AU:g}, got {a!r}")
-            _check_aq(a, q, e)
-    return a, q
-
-
-def _check_aq(a: float, q: float, e: float) -> None:
-    implied = a * (1.0 - e)
-    if abs(q - implied) > AQ_TOLERANCE * q:
-        raise RecordError("orbit.q_au", f"{q!r} disagrees with a_au*(1 - e) = {implied:.6g}")
-
-
 def _physical(p: object) -> Physical:
     if type(p) is not dict:
         raise RecordError("physical", f"must be an object, got {jtype(p)}")
@@ -559,15 +515,6 @@ def _subpoint(point: object, where: str) -> tuple[float, float]:
     lat = ranged(required(point[0], where), where, -90.0, 90.0)
     lon = ranged(required(point[1], where), where, -360.0, 360.0)
     return (lat, normal_lon(lon))
-
-
-def normal_lon(lon: float) -> float:
-    """A longitude in [-360, 360] as the same one in [-180, 180)."""
-    if not -180.0 <= lon < 180.0:  # normalise only when needed so the result is stable
-        lon = (lon + 180.0) % 360.0 - 180.0
-        if lon >= 180.0:
-            lon = -180.0
-    return lon
 
 
 def _observations(o: object) -> Observations:
