@@ -139,13 +139,10 @@ async def run_case(
         rate = harness.sustained_rate(samples)
         done = samples[-1][1] if samples else 0
         # from 10 % of the records on (a daemon that died before that is reported below)
-        first = samples[0][0] if samples else None
-        steady_from = next((t for t, c in samples if c >= 0.1 * records), first)
-        end = samples[-1][0] if samples else 0.0
+        steady_from, end, counted = harness.steady_window(samples, records)
         memory = rss.mib(steady_from, end)
         proportional = rss.mib(steady_from, end, pss=True)
-        window = (steady_from or 0.0, end)
-        counted = done - 0.1 * records
+        window = (steady_from, end)
         cpu = rss.cpu_between(*window) + sum(r.cpu_between(*window) for r in replica_cpu)
         cpu_us = 1e6 * cpu / counted if counted > 0 else float("nan")
         # the event-loop process alone (one replica only: with more, the records each one

@@ -130,19 +130,16 @@ async def run_transport(
     if task.done() and not task.cancelled() and task.exception() is not None:
         raise RuntimeError("passthrough failed") from task.exception()
     rate = harness.sustained_rate(samples)
-    done = samples[-1][1] if samples else 0
-    steady_from = next((t for t, c in samples if c >= 0.1 * records), None)
-    window = (steady_from or 0.0, samples[-1][0] if samples else 0.0)
-    counted = done - 0.1 * records
+    since, until, counted = harness.steady_window(samples, records)
 
     def per_record(sampler: harness.RssSampler | None) -> float | None:
         if sampler is None or counted <= 0:
             return None
-        return 1e6 * sampler.cpu_between(*window, own=True) / counted
+        return 1e6 * sampler.cpu_between(since, until, own=True) / counted
 
     return {
         "records": records,
-        "done": done,
+        "done": samples[-1][1] if samples else 0,
         "rps": rate["rps"],
         "seconds": rate["seconds"],
         "cpu_us_per_record": per_record(own),
@@ -177,7 +174,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--compression", default=None, help="default: the shipped setting")
     args = parser.parse_args(argv)
     result = asyncio.run(_main(args.records, args.compression))
-    print(f"passthrough: {result['rps']:,.0f} records/s over {result['done']:,} records")
+    cpu, broker = result["cpu_us_per_record"], result["broker_cpu_us_per_record"]
+    print(
+        f"passthrough: {result['rps']:,.0f} records/s over {result['done']:,} records; CPU "
+        f"{'n/a' if cpu is None else f'{cpu:,.1f}'} us/record in this process, broker "
+        f"{'n/a' if broker is None else f'{broker:,.1f}'}"
+    )
     return 0
 
 

@@ -271,6 +271,18 @@ def sustained_rate(samples: Sequence[tuple[float, int]], skip: float = 0.1) -> d
     return {"rps": (final - start_level) / (t1 - t0), "seconds": t1 - t0, "records": float(final)}
 
 
+def steady_window(
+    samples: Sequence[tuple[float, int]], records: int, skip: float = 0.1
+) -> tuple[float, float, float]:
+    """``(since, until, counted)``: from the time ``skip`` of ``records`` were done (the first
+    sample if they never were) to the last sample, and the records done in between; the
+    window over which CPU and memory are reported beside :func:`sustained_rate`."""
+    if not samples:
+        return 0.0, 0.0, 0.0
+    since = next((t for t, c in samples if c >= skip * records), samples[0][0])
+    return since, samples[-1][0], samples[-1][1] - skip * records
+
+
 def percentiles_ms(latencies_s: Sequence[float]) -> dict[str, float]:
     """p50/p95/p99 (and max, count) of latencies given in seconds, in milliseconds."""
     if not latencies_s:
