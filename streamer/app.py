@@ -32,7 +32,7 @@ from streamer.http import HealthServer
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
-from streamer.procpool import new_process_pool, run_in_process
+from streamer.procpool import collect_less, new_process_pool, run_in_process
 from streamer.serving import ModelHost
 from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher, build_producer
 from streamer.source import TP, Source
@@ -391,6 +391,7 @@ class Daemon:
 
 def run_daemon(cfg: AppConfig) -> int:
     """Run a :class:`Daemon` on a fresh event loop; returns its exit code."""
+    collect_less()
     return asyncio.run(_main(cfg))
 
 

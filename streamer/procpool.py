@@ -43,7 +43,9 @@ from streamer.batch import (
 )
 
 __all__ = [
+    "GC_THRESHOLDS",
     "ModelRef",
+    "collect_less",
     "die_with_parent",
     "load_ref",
     "new_process_pool",
@@ -132,6 +134,22 @@ def warm(ref: ModelRef, hold_s: float) -> int:
     return os.getpid()
 
 
+# The cyclic collector's thresholds in the daemon and its scoring processes. CPython's default,
+# (700, 10, 10), starts a young collection every 700 net allocations: some 30 per 1,024-record
+# batch, each scanning the batch's live objects, and a full collection (the result cache's
+# entries, aiokafka's buffers: every object not frozen) every few batches. Our objects die by
+# reference counting; the collector finds next to nothing and costs 6-13 % of `process_batch`
+# with the result cache in use (measured by alternating the settings in one process: 71.6
+# (default), 65.5 (10,000) and 62.2 us/record (collector off)). Cyclic garbage still goes, a
+# young collection every 50,000 allocations (a few MiB at most).
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def collect_less() -> None:
+    """Set :data:`GC_THRESHOLDS` in this process (the daemon and each scoring process)."""
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
@@ -154,6 +172,7 @@ def die_with_parent() -> None:
 
 def _child_init() -> None:
     die_with_parent()
+    collect_less()
     # The parent owns shutdown: Ctrl-C in a terminal (SIGINT to the whole process group) must
     # not kill a child in the middle of a batch the parent is waiting for. SIGTERM keeps its
     # default: the pool terminates its processes with it when one of them died, and a child

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import os
 import pickle
@@ -15,7 +16,14 @@ from core.errors import ModelError
 from core.inference import InferenceEngine
 from core.registry import load_model, resolve_model_dir
 from streamer.batch import AlertRule, InputItem, ItemOutcome, process_batch
-from streamer.procpool import ModelRef, load_ref, new_process_pool, run_in_process, warm
+from streamer.procpool import (
+    GC_THRESHOLDS,
+    ModelRef,
+    load_ref,
+    new_process_pool,
+    run_in_process,
+    warm,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 RULE = AlertRule(min_score=0.998, categories=frozenset({"artificial_candidate"}))
@@ -108,6 +116,14 @@ def test_warm_loads_the_version_in_every_scoring_process(model_dir: Path) -> Non
 
     pids = asyncio.run(asyncio.wait_for(warm_all(), 110))
     assert len(set(pids)) == 2  # each process took one warm-up call
+
+
+@pytest.mark.timeout(120)
+def test_scoring_processes_collect_less_often_than_the_default() -> None:
+    with new_process_pool(1) as pool:
+        thresholds = pool.submit(gc.get_threshold).result(timeout=110)
+    assert thresholds == GC_THRESHOLDS
+    assert thresholds[0] > 700  # CPython's default young threshold
 
 
 def test_scoring_processes_default_to_the_cpus_and_never_exceed_the_workers() -> None:
