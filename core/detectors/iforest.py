@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Literal
 
 import numpy as np
@@ -63,5 +64,54 @@ class IsolationForestDetector(BaseDetector):
         ).fit(X)
 
     def _raw_scores(self, X: FloatArray) -> FloatArray:
-        # scikit-learn's score_samples is the negated isolation score (higher = normal).
-        return np.asarray(-self.model_.score_samples(X), dtype=np.float64)
+        # scikit-learn's score_samples is the negated isolation score (higher = normal); this
+        # is that score, computed as scikit-learn computes it (``_compute_score_samples``) with
+        # the per-tree overhead left out: its joblib dispatch and input checks cost twice the
+        # tree traversals themselves (4.2 against 1.4 us/record at batch 1,024 with 50 trees).
+        # Each tree adds (depth of the leaf + average path length of its samples - 1) to the
+        # row's total, in tree order, exactly as scikit-learn adds them.
+        forest = self.model_
+        X32 = np.ascontiguousarray(X, dtype=np.float32)
+        depths = np.zeros(X32.shape[0])
+        width = X32.shape[1]
+        for tree, features, path in zip(
+            forest.estimators_, forest.estimators_features_, _leaf_paths(forest), strict=True
+        ):
+            rows = X32 if len(features) == width else np.ascontiguousarray(X32[:, features])
+            depths += path[tree.tree_.apply(rows)]
+        denominator = (
+            len(forest.estimators_)
+            * _average_path_length(np.array([forest.max_samples_], dtype=np.float64))[0]
+        )
+        if denominator == 0:  # one training row: scikit-learn's score is 2 ** -1
+            return np.full(X32.shape[0], 0.5)
+        return np.asarray(2 ** (-(depths / denominator)), dtype=np.float64)
+
+
+# Per fitted forest: for every tree, each node's depth + average path length - 1, the term a
+# row reaching that node as a leaf adds to its total. Computed on first use from the trees'
+# public arrays (not saved with the model); weak keys, so a dropped model frees its entry.
+_PATHS: weakref.WeakKeyDictionary[IsolationForest, list[FloatArray]] = weakref.WeakKeyDictionary()
+
+
+def _leaf_paths(forest: IsolationForest) -> list[FloatArray]:
+    paths = _PATHS.get(forest)
+    if paths is None:
+        paths = [
+            tree.tree_.compute_node_depths()
+            + _average_path_length(tree.tree_.n_node_samples.astype(np.float64))
+            - 1.0
+            for tree in forest.estimators_
+        ]
+        _PATHS[forest] = paths
+    return paths
+
+
+def _average_path_length(n: FloatArray) -> FloatArray:
+    """Average path length of an unsuccessful search in a binary search tree of ``n`` nodes,
+    c(n) of Liu et al. (2008), as scikit-learn computes it: 0 for n <= 1, 1 for n = 2."""
+    out = np.zeros(n.shape)
+    more = n > 2
+    out[n == 2] = 1.0
+    out[more] = 2.0 * (np.log(n[more] - 1.0) + np.euler_gamma) - 2.0 * (n[more] - 1.0) / n[more]
+    return out
