@@ -50,6 +50,7 @@ def summarize(raw: Mapping[str, Any]) -> dict[str, Any]:
     eos = [c for c in raw["daemon"] if c["guarantee"] == "exactly_once"]
     best = max(alo, key=lambda c: c["rps"])
     passthrough, naive = raw["transport"]["rps"], raw["naive"]["rps"]
+    uncompressed = raw["transport"].get("uncompressed_rps")
     latency = {
         rate: {k: stats[k] for k in ("p50", "p95", "p99")} for rate, stats in raw["latency"].items()
     }
@@ -94,6 +95,9 @@ def summarize(raw: Mapping[str, Any]) -> dict[str, Any]:
         "daemon_eos_rps": max((c["rps"] for c in eos), default=None),
         "naive_rps": naive,
         "daemon_vs_passthrough": values["daemon_vs_passthrough"],
+        "passthrough_compression": raw["transport"].get("settings", {}).get("compression_type"),
+        "passthrough_uncompressed_rps": uncompressed,
+        "daemon_vs_passthrough_uncompressed": best["rps"] / uncompressed if uncompressed else None,
         "speedup_vs_naive": values["speedup_vs_naive"],
         "latency_ms": latency,
         "rss_mib": rss,
@@ -136,7 +140,12 @@ def table(summary: Mapping[str, Any]) -> str:
                 (label, value, f"{op} {t[key]['target']:,g}", "yes" if t[key]["met"] else "NO")
             )
 
-    row("passthrough (transport ceiling)", f"{summary['passthrough_rps']:,.0f} rec/s")
+    compression = summary.get("passthrough_compression")
+    same = f", {compression} as shipped" if compression else ""
+    row(f"passthrough (transport ceiling{same})", f"{summary['passthrough_rps']:,.0f} rec/s")
+    uncompressed = summary.get("passthrough_uncompressed_rps")
+    if uncompressed and compression != "none":
+        row("passthrough without compression", f"{uncompressed:,.0f} rec/s")
     for c in d["daemon"]:
         row(f"daemon {c['case']}", f"{c['rps']:,.0f} rec/s")
     row(
@@ -145,6 +154,9 @@ def table(summary: Mapping[str, Any]) -> str:
         "daemon_rps",
     )
     row("daemon / passthrough", f"{summary['daemon_vs_passthrough']:.2f}", "daemon_vs_passthrough")
+    if uncompressed and compression != "none":
+        ratio = summary["daemon_vs_passthrough_uncompressed"]
+        row("daemon / passthrough without compression", f"{ratio:.2f}")
     row("naive one-at-a-time", f"{summary['naive_rps']:,.1f} rec/s")
     row("daemon / naive", f"{summary['speedup_vs_naive']:,.0f} x", "speedup_vs_naive")
     for rate, s in summary["latency_ms"].items():
@@ -316,15 +328,28 @@ def _script_json(script: Path, args: Sequence[str], timeout_s: float) -> dict[st
         return loaded
 
 
-def transport_ceiling(variants: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The fastest passthrough measured, with every measurement under ``variants``.
+def transport_ceiling(variants: Sequence[Mapping[str, Any]], shipped: str) -> dict[str, Any]:
+    """The ceiling the daemon is judged against, with every measurement under ``variants``.
 
-    The passthrough runs with the shipped compression and without, before the daemon cases
-    and again after them: the daemon is judged against the hardest ceiling, so a slow phase
-    of a shared machine during one passthrough run cannot flatter the ratio.
+    The issue defines it as the passthrough "with the same aiokafka settings" as the daemon: the
+    fastest run with the ``shipped`` compression, before or after the daemon cases (a slow
+    phase of a shared machine during one run cannot flatter the ratio). The passthrough also
+    runs without compression, which is faster still; its fastest run is reported beside
+    (``uncompressed_rps``), a stricter yardstick than the issue's.
     """
-    best = max(variants, key=lambda v: float(v["rps"]))
-    return {**best, "variants": [dict(v) for v in variants]}
+
+    def fastest(runs: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+        return max(runs, key=lambda v: float(v["rps"]))
+
+    same = [v for v in variants if v["settings"]["compression_type"] == shipped]
+    if not same:
+        raise ValueError(f"no passthrough run with the shipped compression {shipped!r}")
+    bare = [v for v in variants if v["settings"]["compression_type"] == "none"]
+    return {
+        **fastest(same),
+        "uncompressed_rps": float(fastest(bare)["rps"]) if bare else None,
+        "variants": [dict(v) for v in variants],
+    }
 
 
 async def _kafka_benchmarks(args: argparse.Namespace, raw: dict[str, Any]) -> None:
@@ -361,7 +386,8 @@ async def _kafka_benchmarks(args: argparse.Namespace, raw: dict[str, Any]) -> No
             cases = default_cases([1, 2, 3, 4], [64, 256, 1024])
         raw["daemon"] = await run_cases(bootstrap, args.model, topic, args.records, cases)
         variants += await passthrough("after")
-        raw["transport"] = transport_ceiling(variants)
+        shipped = variants[0]["settings"]["compression_type"]  # run with compression=None
+        raw["transport"] = transport_ceiling(variants, shipped)
         raw["naive"] = await run_naive(
             bootstrap, args.model, topic, seconds=args.naive_seconds, max_records=args.records
         )

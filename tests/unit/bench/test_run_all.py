@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 if str(ROOT) not in sys.path:  # bench/ is a folder of scripts, not an installed package
     sys.path.insert(0, str(ROOT))
@@ -165,7 +167,7 @@ def test_doc_section_says_why_a_profile_is_missing() -> None:
     assert "Profile of the running daemon: not taken (py-spy is not installed" in text
 
 
-def test_the_ceiling_is_the_fastest_passthrough_of_every_run() -> None:
+def test_the_ceiling_is_the_fastest_passthrough_with_the_shipped_settings() -> None:
     from bench.run_all import transport_ceiling
 
     variants = [
@@ -174,12 +176,37 @@ def test_the_ceiling_is_the_fastest_passthrough_of_every_run() -> None:
         {"rps": 33_000.0, "settings": {"compression_type": "zstd"}, "when": "after"},
         {"rps": 45_000.0, "settings": {"compression_type": "none"}, "when": "after"},
     ]
-    ceiling = transport_ceiling(variants)
-    assert ceiling["rps"] == 45_000.0 and ceiling["when"] == "after"
+    ceiling = transport_ceiling(variants, "zstd")
+    assert ceiling["rps"] == 33_000.0 and ceiling["when"] == "after"
+    assert ceiling["uncompressed_rps"] == 45_000.0
     assert ceiling["variants"] == variants
     raw = _raw()
     raw["transport"] = ceiling
-    assert summarize(raw)["passthrough_rps"] == 45_000.0
+    s = summarize(raw)
+    assert s["passthrough_rps"] == 33_000.0
+    assert s["passthrough_compression"] == "zstd"
+    assert s["passthrough_uncompressed_rps"] == 45_000.0
+    assert s["daemon_vs_passthrough"] == 12_000.0 / 33_000.0
+    assert s["daemon_vs_passthrough_uncompressed"] == 12_000.0 / 45_000.0
+    cells = {
+        row.split("|")[1].strip(): row.split("|")[2].strip() for row in table(s).splitlines()[2:]
+    }
+    assert cells["passthrough (transport ceiling, zstd as shipped)"] == "33,000 rec/s"
+    assert cells["passthrough without compression"] == "45,000 rec/s"
+    assert cells["daemon / passthrough"] == "0.36"
+    assert cells["daemon / passthrough without compression"] == "0.27"
+    # shipped without compression: one ceiling, nothing beside it
+    shipped_bare = transport_ceiling(variants, "none")
+    assert shipped_bare["rps"] == 45_000.0
+    raw["transport"] = shipped_bare
+    assert "without compression" not in table(summarize(raw))
+
+
+def test_a_ceiling_needs_a_run_with_the_shipped_settings() -> None:
+    from bench.run_all import transport_ceiling
+
+    with pytest.raises(ValueError, match="lz4"):
+        transport_ceiling([{"rps": 1.0, "settings": {"compression_type": "none"}}], "lz4")
 
 
 def test_doc_gives_cpu_per_record_of_the_event_loop_and_of_every_passthrough_run() -> None:
