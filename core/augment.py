@@ -37,9 +37,10 @@ Patterns (weights in :data:`PATTERNS`):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
+from msgspec.structs import replace
 
 from core.records import NeoRecord, Orbit, Physical
 

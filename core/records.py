@@ -1,4 +1,4 @@
-"""The ``neo.v1`` record contract: frozen dataclasses and their strict validator.
+"""The ``neo.v1`` record contract: frozen record types and their strict validator.
 
 One JSON object per message; ``docs/schema.md`` holds the full contract, units and limits.
 :func:`record_from_obj` is the only way in: it rejects anything not in the contract with a
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
@@ -70,8 +70,15 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Orbit:
+# The record types are frozen msgspec structs, not frozen dataclasses: a frozen dataclass's
+# __init__ sets each field through object.__setattr__, 2.1 us for an Orbit and 1.8 for a
+# NeoRecord on this machine, ~10 % of scoring an orbit-only record; a struct is built in C
+# (~0.1 us). Same fields, order, defaults, equality, hashing and immutability; copies with
+# changes go through msgspec.structs.replace. ``gc=False``: these hold numbers, strings and
+# tuples of them only, never a cycle, so the collector need not track them.
+
+
+class Orbit(msgspec.Struct, frozen=True, gc=False):
     """Osculating heliocentric ecliptic J2000 elements.
 
     ``a_au`` is None only for e >= 1 orbits given by ``q_au``; for e < 1 the validator fills
@@ -90,8 +97,7 @@ class Orbit:
     condition_code: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Physical:
+class Physical(msgspec.Struct, frozen=True, gc=False):
     """Physical properties: absolute magnitude, size, albedo, rotation, taxonomy."""
 
     H: float | None = None
@@ -101,8 +107,7 @@ class Physical:
     spectral_type: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NonGrav:
+class NonGrav(msgspec.Struct, frozen=True, gc=False):
     """Marsden non-gravitational parameters, au/d^2."""
 
     A1: float | None = None
@@ -110,8 +115,7 @@ class NonGrav:
     A3: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CloseApproach:
+class CloseApproach(msgspec.Struct, frozen=True, gc=False):
     """One close approach to a body (Earth by default)."""
 
     time: str
@@ -162,8 +166,7 @@ class Observations:
         return hash((self.source, len(self.time_jd)))
 
 
-@dataclass(frozen=True, slots=True)
-class NeoRecord:
+class NeoRecord(msgspec.Struct, frozen=True):
     """One validated ``neo.v1`` record."""
 
     designation: str
@@ -172,7 +175,7 @@ class NeoRecord:
     nongrav: NonGrav | None = None
     close_approaches: tuple[CloseApproach, ...] = ()
     observations: Observations | None = None
-    meta: Mapping[str, Any] = field(default_factory=dict)
+    meta: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
 
 _TOP_KEYS = frozenset(
@@ -543,7 +546,7 @@ def _present(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: v for name in names if (v := getattr(obj, name)) is not None}
 
 
-_ORBIT_FIELDS = Orbit.__slots__
-_PHYSICAL_FIELDS = Physical.__slots__
-_NONGRAV_FIELDS = NonGrav.__slots__
-_CA_FIELDS = CloseApproach.__slots__
+_ORBIT_FIELDS = Orbit.__struct_fields__
+_PHYSICAL_FIELDS = Physical.__struct_fields__
+_NONGRAV_FIELDS = NonGrav.__struct_fields__
+_CA_FIELDS = CloseApproach.__struct_fields__

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, Protocol
 
+import msgspec
 import orjson
 
 from core.errors import RecordError
@@ -79,9 +80,12 @@ class Scorer(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class InputItem:
-    """One fetched input message; ``epoch`` is the assignment generation it was fetched in."""
+class InputItem(msgspec.Struct, frozen=True, gc=False):
+    """One fetched input message; ``epoch`` is the assignment generation it was fetched in.
+
+    A frozen msgspec struct (built in C): the daemon makes one per fetched message and each
+    scoring process one per message it scores; a frozen dataclass cost ~1.1 us each.
+    """
 
     topic: str
     partition: int

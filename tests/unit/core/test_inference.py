@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import msgspec
 import numpy as np
 import orjson
 import pytest
@@ -134,7 +134,7 @@ def test_renaming_objects_does_not_change_any_score(
     model: TrainedModel, records: list[NeoRecord]
 ) -> None:
     engine = InferenceEngine(model, cache_size=0)
-    renamed = [dataclasses.replace(r, designation=f"1999 XX{i}") for i, r in enumerate(records)]
+    renamed = [msgspec.structs.replace(r, designation=f"1999 XX{i}") for i, r in enumerate(records)]
     original = engine.predict_batch(records)
     other = engine.predict_batch(renamed)
     assert [_strip(r) for r in original] == [_strip(r) for r in other]
