@@ -54,7 +54,7 @@ class _Row(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
 
 
 class _Observations(msgspec.Struct, forbid_unknown_fields=True):
-    ades: msgspec.Raw
+    ades: list[_Row]
 
 
 _UNSET: Any = msgspec.UNSET
@@ -71,22 +71,22 @@ class _Message(msgspec.Struct, forbid_unknown_fields=True):
     meta: msgspec.Raw = _UNSET
 
 
+# One pass over the message: the rows are decoded where they stand (a first pass that kept
+# them as raw JSON and a second that decoded it cost 107 against 79 us per ~430-row message).
 _MESSAGE = msgspec.json.Decoder(_Message)
-_ROWS = msgspec.json.Decoder(list[_Row])
 _OTHER_KEYS = ("designation", "orbit", "physical", "nongrav", "close_approaches", "meta")
 
 
-def decode_ades_message(data: bytes) -> tuple[dict[str, Any], bytes, Columns] | None:
-    """``(obj, rows_json, columns)`` of a message with ADES observations, or None.
+def decode_ades_message(data: bytes) -> tuple[dict[str, Any], Columns] | None:
+    """``(obj, columns)`` of a message with ADES observations, or None.
 
-    ``obj`` is the message as orjson decodes it, without ``observations``; ``rows_json`` the
-    JSON text of the ADES array; ``columns`` its observation columns, as
-    :func:`core.observations.parse_ades_rows` gives them for the same rows.
+    ``obj`` is the message as orjson decodes it, without ``observations``; ``columns`` the
+    observation columns of its ADES rows, as :func:`core.observations.parse_ades_rows` gives
+    them for the same rows.
     """
     try:
         message = _MESSAGE.decode(data)
-        rows_json = bytes(message.observations.ades)
-        rows = _ROWS.decode(rows_json)
+        rows = message.observations.ades
         obj = {
             key: orjson.loads(memoryview(raw))
             for key in _OTHER_KEYS
@@ -109,5 +109,6 @@ def decode_ades_message(data: bytes) -> tuple[dict[str, Any], bytes, Columns] | 
         [row.stn for row in rows],
         [row.band for row in rows],
         ades_time_jd,
+        typed=True,  # msgspec checked them: obsTime and stn strings, band a string or null
     )
-    return None if columns is None else (obj, rows_json, columns)
+    return None if columns is None else (obj, columns)

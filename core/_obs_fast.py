@@ -258,12 +258,17 @@ def ades_columns(
     stations: list[Any],
     bands: list[Any],
     time_jd_of: Callable[[str], float | None],
+    *,
+    typed: bool = False,
 ) -> Columns | None:
     """The observation columns from the numeric ones (``ra, dec, mag, rmsRA, rmsDec``, already
     typed and range-checked, NaN for absent) and the text ones (checked here), or None when
-    any text value is invalid."""
+    any text value is invalid. ``typed``: the caller guarantees the text values' types (times
+    and stations strings, bands strings or None), so only their contents are checked."""
     ra, dec, mag, rms_ra, rms_dec = numbers
-    if set(map(type, stations)) != {str} or not set(map(type, bands)) <= {str, type(None)}:
+    if not typed and (
+        set(map(type, stations)) != {str} or not set(map(type, bands)) <= {str, type(None)}
+    ):
         return None
     for stn in set(stations):
         if not stn.strip() or len(stn) > MAX_STRING or not encodable(stn):
@@ -271,15 +276,17 @@ def ades_columns(
     for band in set(bands) - {None}:
         if len(band) > MAX_STRING or not encodable(band):
             return None
-    time_jd = _ades_times(times, time_jd_of)
+    time_jd = _ades_times(times, time_jd_of, typed=typed)
     if time_jd is None:
         return None
     _frozen_all(time_jd, ra, dec, mag, rms_ra, rms_dec)
     return time_jd, ra, dec, mag, tuple(bands), tuple(stations), rms_ra, rms_dec
 
 
-def _ades_times(times: list[Any], time_jd_of: Callable[[str], float | None]) -> FloatArray | None:
-    if set(map(type, times)) != {str} or not "".join(times).isascii():
+def _ades_times(
+    times: list[Any], time_jd_of: Callable[[str], float | None], *, typed: bool
+) -> FloatArray | None:
+    if (not typed and set(map(type, times)) != {str}) or not "".join(times).isascii():
         return None
     length = np.fromiter(map(len, times), dtype=np.int64, count=len(times))
     block = np.array(times, dtype=f"S{ISO_WIDTH}").view(np.uint8)

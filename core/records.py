@@ -137,7 +137,8 @@ class Observations:
     source: Literal["obs80", "ades"]
     given: tuple[Any, ...] | bytes
     """The observations as given: the 80-column lines or ADES rows, or the JSON text of the
-    ADES array (:attr:`raw` decodes it on first use; the daemon never needs it)."""
+    whole message that holds the ADES rows (:attr:`raw` decodes them from it on first use;
+    the daemon never needs them)."""
     time_jd: FloatArray
     ra_deg: FloatArray
     dec_deg: FloatArray
@@ -152,7 +153,7 @@ class Observations:
         """The 80-column lines or ADES rows (dicts) as given."""
         given = self.given
         if type(given) is bytes:
-            given = tuple(orjson.loads(given))
+            given = tuple(orjson.loads(given)["observations"][self.source])
             object.__setattr__(self, "given", given)  # decoded once; equal either way
         return given  # type: ignore[return-value]
 
@@ -217,9 +218,9 @@ def decode_record(data: bytes) -> NeoRecord:
         if b'"ades"' in data:
             fast = decode_ades_message(data)  # None: not one it answers for: the reference way
             if fast is not None:
-                obj, rows_json, columns = fast
+                obj, columns = fast
                 try:
-                    return _record(obj, Observations("ades", rows_json, *columns))
+                    return _record(obj, Observations("ades", data, *columns))
                 except RecordError:
                     pass  # the reference path reports the first problem, in its order
         else:
