@@ -75,8 +75,14 @@ def seg_nunique(seg: IntArray, codes: IntArray, n: int) -> FloatArray:
     """Number of distinct integer ``codes`` per segment."""
     if len(seg) == 0:
         return np.zeros(n)
-    order = np.lexsort((codes, seg))
-    s, c = seg[order], codes[order]
+    s, c = seg, codes
+    # Already grouped by segment with the codes in order inside each (observations come in
+    # time order, so their nights do): count the changes without sorting. The sort costs
+    # ~20 us per ~450-row record of the sample stream.
+    grouped = (s[1:] > s[:-1]) | ((s[1:] == s[:-1]) & (c[1:] >= c[:-1]))
+    if not grouped.all():
+        order = np.lexsort((codes, seg))
+        s, c = seg[order], codes[order]
     new = np.ones(len(s), dtype=np.float64)
     new[1:] = ((s[1:] != s[:-1]) | (c[1:] != c[:-1])).astype(np.float64)
     return seg_sum(s, new, n)
