@@ -13,7 +13,7 @@ import base64
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple, Protocol
+from typing import Any, Literal, Protocol
 
 import msgspec
 import orjson
@@ -105,12 +105,13 @@ class InputItem(msgspec.Struct, frozen=True, gc=False):
         return {"topic": self.topic, "partition": self.partition, "offset": self.offset}
 
 
-class Output(NamedTuple):
+class Output(msgspec.Struct, frozen=True, gc=False):
     """One message to publish.
 
-    A named tuple rather than a dataclass: outputs cross from the scoring processes to the
-    daemon by pickle, and a tuple subclass arrives whole, where a dataclass would be rebuilt
-    field by field.
+    A frozen msgspec struct: outputs cross from the scoring processes to the daemon by pickle,
+    and a struct pickles through C (0.47 against 0.90 us per output for a named tuple, whose
+    ``__getnewargs__`` is Python; unpickling 0.31 against 0.47), where a dataclass would be
+    rebuilt field by field.
     """
 
     kind: OutputKind

@@ -55,7 +55,7 @@ __all__ = [
 
 # what crosses the process boundary: an input as (topic, partition, offset, key, value,
 # timestamp_ms); an outcome as (index in the batch, its outputs, designation, model_version,
-# error_type). Outputs are named tuples: they unpickle as they are, nothing to rebuild.
+# error_type). Outputs are msgspec structs: they (un)pickle in C, nothing to rebuild.
 _Row = tuple[str, int, int, bytes | None, bytes | None, int]
 _Packed = tuple[int, list[Output], str | None, str | None, str | None]
 
