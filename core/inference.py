@@ -4,11 +4,19 @@ Scoring is vectorised end to end: one feature extraction, one preprocessing tran
 one ensemble call per batch, for the records not already in the cache. The streaming path,
 :meth:`InferenceEngine.predict_encoded`, returns each result JSON-encoded once (the streamer
 publishes those bytes); :meth:`InferenceEngine.predict_batch` decodes them into dicts for
-callers that want to read them. The TTL cache (``cachetools.TTLCache``) is keyed by
-``(content_hash(record), model version)`` and holds the encoded results, so an identical
-record (designation and meta included) scored again within the TTL returns exactly what a
-fresh score would, without encoding it again. Repeated content inside one batch is scored
-once.
+callers that want to read them. The result cache is keyed by ``(content_hash(record), model
+version)`` and holds the encoded results, so an identical record (designation and meta
+included) scored again within the TTL returns exactly what a fresh score would, without
+encoding it again. Repeated content inside one batch is scored once.
+
+The cache is a ``cachetools.LRUCache`` whose entries carry their expiry time, checked at
+lookup against one clock reading per call: the behaviour of ``cachetools.TTLCache`` (least
+recently used evicted first, nothing older than the TTL ever returned) without its per-entry
+bookkeeping, which reads the clock and keeps a second linked list on every insert. Measured
+on 1,024-record batches of the sample stream, every record a miss, in one process: whole
+batches 60.0-61.7 us/record with ``TTLCache``, 53.9-58.9 with ``LRUCache``, 50.1-54.1 with
+no cache; in the daemon (``bench.compare``, 7 pairs) 81.4 -> 79.7 us of CPU per record, 5
+pairs of 7 cheaper. An expired entry keeps its slot until it is replaced or evicted.
 
 Thread safety: one lock guards the cache and the statistics; feature extraction and scoring
 run outside it, so several executor threads can score concurrently. Every dict
@@ -21,12 +29,12 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
-from cachetools import TTLCache
+from cachetools import LRUCache
 
 from core.features import extract_features
 from core.model import TrainedModel
@@ -63,6 +71,8 @@ class InferenceEngine:
         Feature contributions reported per result.
     latency_window : int
         Number of recent ``predict_batch`` calls kept for the latency percentiles.
+    timer : callable
+        The clock the TTL is measured with, in seconds (``time.monotonic``).
     """
 
     def __init__(
@@ -73,15 +83,19 @@ class InferenceEngine:
         cache_ttl_s: float = 3600.0,
         top_contributions: int = 5,
         latency_window: int = 10_000,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._model = model
         self._top = top_contributions
         # Cached results are kept encoded: bytes are invisible to the garbage collector, while
         # thousands of live result dicts made every collection re-scan them (measured: the
         # cache cost ~21 us per scored record as dicts, ~3 us as bytes).
-        self._cache: TTLCache[tuple[str, str], EncodedResult] | None = (
-            TTLCache(maxsize=cache_size, ttl=cache_ttl_s) if cache_size > 0 else None
+        # entries are (expiry time, result); see the module docstring
+        self._cache: LRUCache[tuple[str, str], tuple[float, EncodedResult]] | None = (
+            LRUCache(maxsize=cache_size) if cache_size > 0 else None
         )
+        self._ttl = cache_ttl_s
+        self._timer = timer
         self._lock = threading.Lock()
         self._latencies: deque[float] = deque(maxlen=latency_window)
         self._count = 0
@@ -147,8 +161,12 @@ class InferenceEngine:
         version = self._model.version
         hashes = cache_keys if cache_keys is not None else [content_hash(r) for r in records]
         keys = [(h, version) for h in hashes]
+        now = self._timer()
         with self._lock:
-            slots: list[EncodedResult | None] = [self._cache.get(key) for key in keys]
+            entries = [self._cache.get(key) for key in keys]
+        slots: list[EncodedResult | None] = [
+            None if entry is None or entry[0] <= now else entry[1] for entry in entries
+        ]
         hits = len(slots) - slots.count(None)
         # Score each distinct missing content once, in first-seen order.
         todo: dict[tuple[str, str], list[int]] = {}
@@ -163,9 +181,10 @@ class InferenceEngine:
                     slots[i] = res
             # A result with a failed member is not what a healthy model would say: not cached.
             if not scored[0]["failed_detectors"]:
+                expires = self._timer() + self._ttl  # counted from when it is stored
                 with self._lock:
                     for key, res in zip(todo, fresh, strict=True):
-                        self._cache[key] = res
+                        self._cache[key] = (expires, res)
         self._account(len(records), hits, start)
         return slots  # type: ignore[return-value]  # every slot is filled above
 
@@ -189,6 +208,7 @@ class InferenceEngine:
         with self._lock:
             lat = np.array(self._latencies, dtype=np.float64) * 1000.0
             count, hits, batches = self._count, self._hits, self._batches
+            # entries held, an expired one included until it is replaced or evicted
             cache_len = len(self._cache) if self._cache is not None else 0
         p50, p95, p99 = np.percentile(lat, [50, 95, 99]).tolist() if lat.size else [0.0] * 3
         return {

@@ -108,6 +108,57 @@ def test_cache_hit_is_identical_to_a_fresh_score(
     assert hits[1] == fresh[1] and hits[1]["detectors"]["iforest"]["score"] != -1.0
 
 
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cached_results_expire_after_the_ttl(model: TrainedModel, records: list[NeoRecord]) -> None:
+    clock = _Clock()
+    engine = InferenceEngine(model, cache_ttl_s=10.0, timer=clock)
+    fresh = engine.predict_batch(records[:5])
+    clock.now += 9.9
+    assert engine.predict_batch(records[:5]) == fresh
+    assert engine.stats()["cache_hits"] == 5
+    clock.now += 0.1  # exactly the TTL: expired, scored again (the same result)
+    assert engine.predict_batch(records[:5]) == fresh
+    assert engine.stats()["cache_hits"] == 5
+    clock.now += 9.9  # stored again 9.9 s ago
+    engine.predict_batch(records[:5])
+    assert engine.stats()["cache_hits"] == 10
+
+
+def test_a_zero_ttl_never_answers_from_the_cache(
+    model: TrainedModel, records: list[NeoRecord]
+) -> None:
+    engine = InferenceEngine(model, cache_ttl_s=0.0, timer=_Clock())
+    engine.predict_batch(records[:4])
+    engine.predict_batch(records[:4])
+    assert engine.stats()["cache_hits"] == 0
+
+
+def test_a_full_cache_evicts_the_least_recently_used_result(
+    model: TrainedModel, records: list[NeoRecord]
+) -> None:
+    engine = InferenceEngine(model, cache_size=3, timer=_Clock())
+
+    def hits_for(batch: list[NeoRecord]) -> int:
+        before = engine.stats()["cache_hits"]
+        engine.predict_batch(batch)
+        return int(engine.stats()["cache_hits"] - before)
+
+    a, b, c, d = records[:4]
+    assert hits_for([a, b, c]) == 0
+    assert hits_for([a]) == 1  # a is now the most recently used; b the least
+    assert hits_for([d]) == 0  # stored: b goes
+    assert engine.stats()["cache_size"] == 3
+    assert hits_for([a]) == 1 and hits_for([c]) == 1 and hits_for([d]) == 1
+    assert hits_for([b]) == 0
+
+
 def test_repeated_content_in_one_batch_is_scored_once_and_answered_for_each(
     model: TrainedModel, records: list[NeoRecord]
 ) -> None:
