@@ -162,11 +162,11 @@ class InferenceEngine:
         hashes = cache_keys if cache_keys is not None else [content_hash(r) for r in records]
         keys = [(h, version) for h in hashes]
         now = self._timer()
-        with self._lock:
-            entries = [self._cache.get(key) for key in keys]
-        slots: list[EncodedResult | None] = [
-            None if entry is None or entry[0] <= now else entry[1] for entry in entries
-        ]
+        get = self._cache.get
+        with self._lock:  # an entry is (expiry time, result)
+            slots: list[EncodedResult | None] = [
+                None if (entry := get(key)) is None or entry[0] <= now else entry[1] for key in keys
+            ]
         hits = len(slots) - slots.count(None)
         # Score each distinct missing content once, in first-seen order.
         todo: dict[tuple[str, str], list[int]] = {}
