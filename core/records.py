@@ -192,7 +192,7 @@ _CA_KEYS = frozenset(("time", "dist_au", "v_rel_kms", "v_inf_kms", "body", "subp
 _OBS_KEYS = frozenset(("obs80", "ades"))
 
 
-def decode_record(data: bytes) -> NeoRecord:
+def decode_record(data: object) -> NeoRecord:
     """Decode and validate one ``neo.v1`` message.
 
     The same as ``record_from_obj(orjson.loads(data))``. Two faster paths are tried first,
@@ -204,14 +204,18 @@ def decode_record(data: bytes) -> NeoRecord:
     Parameters
     ----------
     data : bytes
-        UTF-8 JSON text of one object.
+        UTF-8 JSON text of one object (a ``bytearray``, ``memoryview`` or ``str`` of it is
+        read too).
 
     Raises
     ------
     RecordError
-        ``field == "$"`` when the bytes are not UTF-8 JSON of an object (or too large);
+        ``field == "$"`` when ``data`` is none of those, or not UTF-8 JSON of an object (or
+        too large);
         otherwise as :func:`record_from_obj`.
     """
+    if not isinstance(data, (bytes, bytearray, memoryview, str)):
+        raise RecordError("$", f"message must be bytes, got {type(data).__name__}")
     if len(data) > MAX_RECORD_BYTES:
         raise RecordError("$", f"message of {len(data)} bytes exceeds {MAX_RECORD_BYTES}")
     if type(data) is bytes:
@@ -233,8 +237,6 @@ def decode_record(data: bytes) -> NeoRecord:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise RecordError("$", f"invalid JSON: {exc}") from None
-    except TypeError:
-        raise RecordError("$", f"message must be bytes, got {type(data).__name__}") from None
     return record_from_obj(obj)
 
 

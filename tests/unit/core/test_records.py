@@ -353,6 +353,16 @@ def test_decode_record_valid() -> None:
     data = orjson.dumps(FULL)
     assert decode_record(data) == record_from_obj(FULL)
     assert decode_record(bytearray(data)).designation == "2008 TC3"
+    assert decode_record(memoryview(data)).designation == "2008 TC3"
+    assert decode_record(data.decode()).designation == "2008 TC3"
+
+
+@pytest.mark.parametrize("data", [None, 17, [b"{}"], {"designation": "2008 TC3"}])
+def test_decode_record_rejects_what_is_not_text(data: object) -> None:
+    with pytest.raises(RecordError) as err:
+        decode_record(data)
+    assert err.value.field == "$"
+    assert err.value.reason == f"message must be bytes, got {type(data).__name__}"
 
 
 @pytest.mark.parametrize(
