@@ -214,7 +214,8 @@ def decode_record(data: object) -> NeoRecord:
         too large);
         otherwise as :func:`record_from_obj`.
     """
-    if not isinstance(data, (bytes, bytearray, memoryview, str)):
+    # exact bytes first: the daemon's case, one type test per message instead of four
+    if type(data) is not bytes and not isinstance(data, (bytes, bytearray, memoryview, str)):
         raise RecordError("$", f"message must be bytes, got {type(data).__name__}")
     if len(data) > MAX_RECORD_BYTES:
         raise RecordError("$", f"message of {len(data)} bytes exceeds {MAX_RECORD_BYTES}")
