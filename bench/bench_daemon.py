@@ -114,7 +114,11 @@ async def run_case(
     broker = harness.broker_pid()
     broker_cpu = harness.RssSampler(broker) if broker is not None else None
     try:
-        with harness.RssSampler(daemon.pid) as rss, contextlib.ExitStack() as stack:
+        with (
+            harness.RssSampler(daemon.pid) as rss,
+            harness.MachineSampler() as machine,
+            contextlib.ExitStack() as stack,
+        ):
             if broker_cpu is not None:
                 stack.enter_context(broker_cpu)
             replica_cpu = [stack.enter_context(harness.RssSampler(o.pid)) for o in others]
@@ -143,17 +147,24 @@ async def run_case(
         memory = rss.mib(steady_from, end)
         proportional = rss.mib(steady_from, end, pss=True)
         window = (steady_from, end)
-        cpu = rss.cpu_between(*window) + sum(r.cpu_between(*window) for r in replica_cpu)
-        cpu_us = 1e6 * cpu / counted if counted > 0 else float("nan")
+        steady = (steady_from, end, counted)
+        # cores in use over the window (each sampler's own samples inside it: nearly, not
+        # exactly, the same seconds), per record at the window's rate
+        daemon_cores = rss.cores_between(*window) + sum(
+            r.cores_between(*window) for r in replica_cpu
+        )
+        cpu_us = harness.us_per_record(daemon_cores, steady)
         # the event-loop process alone (one replica only: with more, the records each one
         # took are not known): its CPU per record bounds what one replica can reach however
         # many cores its scoring processes get
-        loop = rss.cpu_between(*window, own=True)
-        loop_us = 1e6 * loop / counted if counted > 0 and case.replicas == 1 else None
-        broker_us = (
-            1e6 * broker_cpu.cpu_between(*window) / counted
-            if broker_cpu is not None and counted > 0
-            else None
+        loop_cores = rss.cores_between(*window, own=True)
+        loop_us = harness.us_per_record(loop_cores, steady) if case.replicas == 1 else None
+        broker_cores = broker_cpu.cores_between(*window) if broker_cpu is not None else None
+        broker_us = None if broker_cores is None else harness.us_per_record(broker_cores, steady)
+        # where all the machine's cores went over the same window
+        rates = machine.rates(*window)
+        cores = (
+            harness.core_shares(rates, daemon_cores, broker_cores) if rates is not None else None
         )
     finally:
         code = daemon.stop()
@@ -180,6 +191,8 @@ async def run_case(
         "daemon_cpu_us_per_record": cpu_us,
         "broker_cpu_us_per_record": broker_us,
         "loop_cpu_us_per_record": loop_us,
+        # fractions of all the machine's cores: daemon, broker, harness, other, idle, steal
+        "cores": cores,
         "exit_code": code,
     }
     if case.guarantee != "exactly_once":

@@ -115,6 +115,7 @@ async def run_transport(
         # the broker, per record, over the same window as the rate
         with (
             harness.RssSampler(os.getpid(), pss_interval_s=float("inf")) as own,
+            harness.MachineSampler() as machine,
             contextlib.ExitStack() as stack,
         ):
             broker_cpu = None if broker is None else stack.enter_context(harness.RssSampler(broker))
@@ -134,18 +135,23 @@ async def run_transport(
     rate = harness.sustained_rate(samples)
     since, until, counted = harness.steady_window(samples, records)
 
-    def per_record(sampler: harness.RssSampler | None) -> float | None:
-        if sampler is None or counted <= 0:
-            return None
-        return 1e6 * sampler.cpu_between(since, until, own=True) / counted
-
+    steady = (since, until, counted)
+    own_cores = own.cores_between(since, until, own=True)
+    broker_cores = None if broker_cpu is None else broker_cpu.cores_between(since, until)
+    # where all the machine's cores went: this process is the passthrough (``harness``),
+    # nothing is a daemon
+    rates = machine.rates(since, until)
+    cores = None if rates is None else harness.core_shares(rates, 0.0, broker_cores)
     return {
         "records": records,
         "done": samples[-1][1] if samples else 0,
         "rps": rate["rps"],
         "seconds": rate["seconds"],
-        "cpu_us_per_record": per_record(own),
-        "broker_cpu_us_per_record": per_record(broker_cpu),
+        "cpu_us_per_record": harness.us_per_record(own_cores, steady),
+        "broker_cpu_us_per_record": (
+            None if broker_cores is None else harness.us_per_record(broker_cores, steady)
+        ),
+        "cores": cores,
         "settings": {
             "fetch_max_records": cfg.kafka.fetch_max_records,
             "linger_ms": cfg.kafka.linger_ms,

@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import orjson
@@ -321,6 +321,54 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def us_per_record(cores: float, window: tuple[float, float, float]) -> float:
+    """CPU µs per record from the cores in use over a :func:`steady_window` ``(since, until,
+    counted)``: cores divided by the window's records per second (NaN without records)."""
+    since, until, counted = window
+    if counted <= 0 or until <= since:
+        return float("nan")
+    return 1e6 * cores * (until - since) / counted
+
+
+def machine_cpu_seconds(stat: str | None = None) -> tuple[float, float, float]:
+    """``(busy, idle, steal)`` CPU seconds of the whole machine since boot, all cores summed,
+    from the ``cpu`` line of ``/proc/stat`` (``stat``: its text, read when None). Busy is user,
+    nice, system, irq and softirq time (guest time is inside user); idle includes waiting for
+    I/O; steal is time the hypervisor gave to another guest."""
+    text = Path("/proc/stat").read_text() if stat is None else stat
+    fields = text.split("\n", 1)[0].split()
+    if not fields or fields[0] != "cpu" or len(fields) < 9:
+        raise ValueError(f"not the cpu line of /proc/stat: {text[:80]!r}")
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(f) for f in fields[1:9])
+    hz = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / hz, (idle + iowait) / hz, steal / hz
+
+
+def core_shares(
+    machine: dict[str, float], daemon_cores: float, broker_cores: float | None
+) -> dict[str, float]:
+    """Where the machine's cores went, as fractions of all of them: ``daemon``, ``broker``,
+    ``harness`` (the benchmark's own process), ``other`` (the rest of the busy time: other
+    processes, the kernel's work not charged to a process), ``idle`` and ``steal``.
+
+    ``machine`` is :meth:`MachineSampler.rates`' answer; ``daemon_cores`` and
+    ``broker_cores`` are cores in use on average (CPU seconds per second) over the same
+    window, the broker's None when it was not measured (then counted in ``other``).
+    """
+    total = machine["busy"] + machine["idle"] + machine["steal"]
+    broker = broker_cores or 0.0
+    other = machine["busy"] - daemon_cores - broker - machine["harness"]
+    shares = {
+        "daemon": daemon_cores,
+        "broker": broker,
+        "harness": machine["harness"],
+        "other": other,
+        "idle": machine["idle"],
+        "steal": machine["steal"],
+    }
+    return {name: cores / total for name, cores in shares.items()}
+
+
 def broker_pid() -> int | None:
     """Pid of the broker ``tools/kafka/kafka.sh`` started (its state dir), if it runs."""
     state = Path(os.environ.get("KAFKA_STATE_DIR", ROOT / ".kafka"))
@@ -346,7 +394,32 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-class RssSampler:
+class _Sampler:
+    """A background thread that calls :meth:`_sample` every ``interval_s`` while the ``with``
+    block runs, until it returns False."""
+
+    def __init__(self, interval_s: float, name: str) -> None:
+        self._interval = interval_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.is_set() and self._sample():
+            self._stop.wait(self._interval)
+
+    def _sample(self) -> bool:
+        raise NotImplementedError
+
+
+class RssSampler(_Sampler):
     """Samples a process's RSS and CPU time every ``interval_s`` in a background thread.
 
     CPU time per record does not depend on what else the machine runs, unlike records/s, so
@@ -356,53 +429,50 @@ class RssSampler:
     def __init__(self, pid: int, interval_s: float = 0.25, pss_interval_s: float = 2.0) -> None:
         # PSS is sampled less often: reading smaps_rollup walks the page tables, 10-16 ms per
         # process with torch mapped, and holds the process's memory-map lock meanwhile
-        self._pid, self._interval, self._pss_interval = pid, interval_s, pss_interval_s
+        super().__init__(interval_s, "rss-sampler")
+        self._pid, self._pss_interval = pid, pss_interval_s
         self._last_pss = -float("inf")
         self.samples: list[tuple[float, int]] = []  # (monotonic time, KiB), RSS summed
         self.pss: list[tuple[float, int]] = []  # (monotonic time, KiB), PSS summed
         self.cpu: list[tuple[float, float]] = []  # (monotonic time, CPU seconds)
         # (monotonic time, CPU seconds of the process itself, without its descendants)
         self.own_cpu: list[tuple[float, float]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
+    def _sample(self) -> bool:
+        try:
+            now = time.monotonic()
+            rss, cpu = rss_kib(self._pid), cpu_seconds(self._pid)
+            own = cpu
+            with_pss = now - self._last_pss >= self._pss_interval
+            pss = pss_kib(self._pid) if with_pss else 0
+        except (OSError, ValueError, IndexError):
+            return False  # the process is gone
+        # scoring processes (executor = "process") count as part of the daemon
+        for child in _descendants(self._pid):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                rss, cpu = rss + rss_kib(child), cpu + cpu_seconds(child)
+                if with_pss:
+                    pss += pss_kib(child)
+        self.samples.append((now, rss))
+        if with_pss:
+            self.pss.append((now, pss))
+            self._last_pss = now
+        self.cpu.append((now, cpu))
+        self.own_cpu.append((now, own))
+        return True
 
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                now = time.monotonic()
-                rss, cpu = rss_kib(self._pid), cpu_seconds(self._pid)
-                own = cpu
-                with_pss = now - self._last_pss >= self._pss_interval
-                pss = pss_kib(self._pid) if with_pss else 0
-            except (OSError, ValueError, IndexError):
-                return  # the process is gone
-            # scoring processes (executor = "process") count as part of the daemon
-            for child in _descendants(self._pid):
-                with contextlib.suppress(OSError, ValueError, IndexError):
-                    rss, cpu = rss + rss_kib(child), cpu + cpu_seconds(child)
-                    if with_pss:
-                        pss += pss_kib(child)
-            self.samples.append((now, rss))
-            if with_pss:
-                self.pss.append((now, pss))
-                self._last_pss = now
-            self.cpu.append((now, cpu))
-            self.own_cpu.append((now, own))
-            self._stop.wait(self._interval)
-
-    def cpu_between(self, since: float, until: float, *, own: bool = False) -> float:
-        """CPU seconds used between two monotonic times (nearest samples inside), by the
-        process and its descendants (``own``: by the process alone)."""
-        inside = [c for t, c in (self.own_cpu if own else self.cpu) if since <= t <= until]
-        return inside[-1] - inside[0] if len(inside) >= 2 else float("nan")
+    def cores_between(self, since: float, until: float, *, own: bool = False) -> float:
+        """Cores used on average between two monotonic times, by the process and its
+        descendants (``own``: by the process alone): the CPU seconds between the first and
+        the last sample inside, per second between those two samples (NaN with fewer than
+        two). The samples span up to two sampling intervals less than the window, so CPU
+        seconds divided by the window's records would undercount: by ~10 % for a 5-second
+        window sampled every 0.25 s. Per record, divide by the window's rate instead
+        (:func:`us_per_record`)."""
+        inside = [(t, c) for t, c in (self.own_cpu if own else self.cpu) if since <= t <= until]
+        if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+            return float("nan")
+        return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
 
     def mib(
         self, since: float | None = None, until: float | None = None, *, pss: bool = False
@@ -416,6 +486,39 @@ class RssSampler:
         if not vals:
             vals = [kib / 1024.0 for _, kib in samples] or [float("nan")]
         return {"median": float(np.median(vals)), "max": float(np.max(vals))}
+
+
+class MachineSampler(_Sampler):
+    """Samples the whole machine's CPU time (``/proc/stat``) and this process's own every
+    ``interval_s`` in a background thread.
+
+    This process is the benchmark harness: its progress polling and its samplers run on the
+    same cores as what it measures. With the daemon's and the broker's CPU over the same
+    window, :func:`core_shares` says where all the cores went.
+    """
+
+    def __init__(self, interval_s: float = 0.25) -> None:
+        super().__init__(interval_s, "machine-sampler")
+        # (monotonic time, busy, idle, steal, this process) in CPU seconds
+        self.samples: list[tuple[float, float, float, float, float]] = []
+
+    def _sample(self) -> bool:
+        now = time.monotonic()
+        busy, idle, steal = machine_cpu_seconds()
+        self.samples.append((now, busy, idle, steal, time.process_time()))
+        return True
+
+    def rates(self, since: float, until: float) -> dict[str, float] | None:
+        """Cores in use on average between two monotonic times (CPU seconds per second over
+        the samples inside): ``busy``, ``idle`` and ``steal`` of the machine, ``harness`` of
+        this process; None with fewer than two samples inside."""
+        inside = [s for s in self.samples if since <= s[0] <= until]
+        if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+            return None
+        first, last = inside[0], inside[-1]
+        wall = last[0] - first[0]
+        names = ("busy", "idle", "steal", "harness")
+        return {name: (last[i] - first[i]) / wall for i, name in enumerate(names, start=1)}
 
 
 # -- daemon configuration -------------------------------------------------------------------

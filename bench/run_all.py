@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import math
 import subprocess
 import sys
 import tempfile
@@ -204,31 +205,34 @@ def doc_section(summary: Mapping[str, Any]) -> str:
         table(summary),
         "",
         "| daemon case | records/s | daemon CPU µs/record | of which event loop "
-        "| broker CPU µs/record | PSS MiB | RSS sum MiB |",
-        "|---|---|---|---|---|---|---|",
+        "| broker CPU µs/record | PSS MiB | RSS sum MiB "
+        "| the cores, %: daemon / broker / harness / other / idle |",
+        "|---|---|---|---|---|---|---|---|",
     ]
 
     def us(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:,.0f}"
+        return "n/a" if value is None or math.isnan(value) else f"{value:,.0f}"
 
     for c in d["daemon"]:
         lines.append(
             f"| {c['case']} | {c['rps']:,.0f} | {us(c.get('daemon_cpu_us_per_record'))} | "
             f"{us(c.get('loop_cpu_us_per_record'))} | {us(c.get('broker_cpu_us_per_record'))} | "
-            f"{c.get('pss_mib', c['rss_mib'])['max']:,.0f} | {c['rss_mib']['max']:,.0f} |"
+            f"{c.get('pss_mib', c['rss_mib'])['max']:,.0f} | {c['rss_mib']['max']:,.0f} | "
+            f"{core_split(c.get('cores'), ('daemon', 'broker', 'harness', 'other', 'idle'))} |"
         )
     passes = d.get("transport", {}).get("variants", [])
     if passes:
         lines += [
             "",
             "| passthrough run | compression | records/s | CPU µs/record (its process) "
-            "| broker CPU µs/record |",
-            "|---|---|---|---|---|",
+            "| broker CPU µs/record | the cores, %: its process / broker / other / idle |",
+            "|---|---|---|---|---|---|",
         ]
         for v in passes:
             lines.append(
                 f"| {v.get('when', '')} | {v['settings']['compression_type']} | {v['rps']:,.0f} | "
-                f"{us(v.get('cpu_us_per_record'))} | {us(v.get('broker_cpu_us_per_record'))} |"
+                f"{us(v.get('cpu_us_per_record'))} | {us(v.get('broker_cpu_us_per_record'))} | "
+                f"{core_split(v.get('cores'), ('harness', 'broker', 'other', 'idle'))} |"
             )
     stages = d.get("stages")
     if stages:
@@ -264,6 +268,17 @@ def doc_section(summary: Mapping[str, Any]) -> str:
                 )
         lines += _profile_lines(stages.get("profile"))
     return "\n".join(lines)
+
+
+def core_split(cores: Mapping[str, float] | None, names: Sequence[str]) -> str:
+    """Shares of the machine's cores as whole percents, ``"84 / 10 / 2 / 0 / 4"``, with the
+    hypervisor's steal appended where it reaches 1 %; ``n/a`` when not measured."""
+    if not cores:
+        return "n/a"
+    # round() to an int: a share sampled a hair below zero shows as 0, not "-0"
+    text = " / ".join(str(round(100 * cores[n])) for n in names)
+    steal = 100 * cores.get("steal", 0.0)
+    return text + (f" (steal {steal:.0f})" if steal >= 1.0 else "")
 
 
 _PROFILE_ROWS = 10

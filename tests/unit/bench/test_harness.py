@@ -1,8 +1,22 @@
-"""bench.harness: the steady-state window CPU and memory are reported over."""
+"""bench.harness: the steady-state window CPU and memory are reported over, and where the
+machine's cores went."""
 
 from __future__ import annotations
 
-from bench.harness import steady_window
+import math
+import os
+import time
+
+import pytest
+
+from bench.harness import (
+    MachineSampler,
+    RssSampler,
+    core_shares,
+    machine_cpu_seconds,
+    steady_window,
+    us_per_record,
+)
 
 
 def test_window_starts_once_a_tenth_is_done_and_counts_the_records_after() -> None:
@@ -13,3 +27,69 @@ def test_window_starts_once_a_tenth_is_done_and_counts_the_records_after() -> No
 def test_window_of_a_run_that_never_got_going() -> None:
     assert steady_window([(0.0, 0), (1.0, 3)], 100_000) == (0.0, 1.0, 3 - 10_000.0)
     assert steady_window([], 100_000) == (0.0, 0.0, 0.0)
+
+
+# --- where the machine's cores went -----------------------------------------------------------
+
+_STAT = "cpu  1000 50 300 8000 100 20 30 40 0 0\ncpu0 500 25 150 4000 50 10 15 20 0 0\n"
+
+
+def test_machine_cpu_seconds_reads_busy_idle_and_steal_from_the_cpu_line() -> None:
+    hz = os.sysconf("SC_CLK_TCK")
+    busy, idle, steal = machine_cpu_seconds(_STAT)
+    assert busy == pytest.approx((1000 + 50 + 300 + 20 + 30) / hz)  # user nice system irq softirq
+    assert idle == pytest.approx((8000 + 100) / hz)  # idle and iowait
+    assert steal == pytest.approx(40 / hz)
+
+
+def test_machine_cpu_seconds_refuses_another_line() -> None:
+    with pytest.raises(ValueError, match="cpu line"):
+        machine_cpu_seconds("intr 12345 0 0\n")
+    with pytest.raises(ValueError, match="cpu line"):
+        machine_cpu_seconds("cpu 1 2 3\n")
+
+
+def test_core_shares_split_the_whole_machine() -> None:
+    machine = {"busy": 1.9, "idle": 0.08, "steal": 0.02, "harness": 0.04}
+    shares = core_shares(machine, daemon_cores=1.6, broker_cores=0.2)
+    assert shares == pytest.approx(
+        {"daemon": 0.8, "broker": 0.1, "harness": 0.02, "other": 0.03, "idle": 0.04, "steal": 0.01}
+    )
+    assert sum(shares.values()) == pytest.approx(1.0)
+    # a broker that was not measured is part of the rest
+    unmeasured = core_shares(machine, daemon_cores=1.6, broker_cores=None)
+    assert unmeasured["broker"] == 0.0
+    assert unmeasured["other"] == pytest.approx(0.13)
+
+
+def test_cores_between_is_cpu_seconds_per_second_of_the_samples_inside() -> None:
+    sampler = RssSampler(os.getpid())  # not started: samples given by hand
+    sampler.cpu = [(0.0, 0.0), (1.0, 1.5), (2.0, 3.0), (3.0, 3.2), (4.0, 5.0)]
+    sampler.own_cpu = [(0.0, 0.0), (1.0, 0.2), (2.0, 0.4), (3.0, 0.9), (4.0, 1.0)]
+    assert sampler.cores_between(0.5, 3.5) == pytest.approx((3.2 - 1.5) / 2.0)
+    assert sampler.cores_between(0.5, 3.5, own=True) == pytest.approx((0.9 - 0.2) / 2.0)
+    assert math.isnan(sampler.cores_between(0.5, 1.5))  # one sample inside: no rate
+
+
+def test_cpu_per_record_is_the_cores_over_the_windows_rate() -> None:
+    # 1.6 cores over a window of 4.5 s in which 90,000 records were done (20,000/s): 80 us.
+    # The samples inside the window span less than it (here 4.0 s of 4.5): the CPU seconds
+    # between them over all the window's records would say 71 us.
+    assert us_per_record(1.6, (10.0, 14.5, 90_000.0)) == pytest.approx(80.0)
+    assert math.isnan(us_per_record(1.6, (10.0, 14.5, 0.0)))
+    assert math.isnan(us_per_record(1.6, (10.0, 10.0, 5.0)))
+
+
+def test_machine_sampler_sees_the_cores_and_this_process_working() -> None:
+    with MachineSampler(interval_s=0.02) as machine:
+        start = time.monotonic()
+        while time.monotonic() - start < 0.6:  # keep one core busy in this process
+            sum(range(1000))
+    rates = machine.rates(start, time.monotonic())
+    assert rates is not None
+    cores = os.cpu_count() or 1
+    # every core is busy, idle or stolen at every moment (clock ticks: a coarse count)
+    assert rates["busy"] + rates["idle"] + rates["steal"] == pytest.approx(cores, rel=0.25)
+    assert rates["harness"] >= 0.5
+    assert rates["busy"] >= rates["harness"] * 0.8
+    assert machine.rates(start, start) is None  # no two samples inside

@@ -226,8 +226,8 @@ def test_doc_gives_cpu_per_record_of_the_event_loop_and_of_every_passthrough_run
                 "rps": 45_000.0,
                 "when": "after",
                 "settings": {"compression_type": "none"},
-                "cpu_us_per_record": None,  # no sample inside the window
-                "broker_cpu_us_per_record": None,
+                "cpu_us_per_record": float("nan"),  # no two samples inside the window
+                "broker_cpu_us_per_record": None,  # no broker pid
             },
         ],
     }
@@ -236,3 +236,41 @@ def test_doc_gives_cpu_per_record_of_the_event_loop_and_of_every_passthrough_run
     assert "| alo-w1-b256 | 8,000 | n/a | n/a |" in text  # not measured: said so
     assert "| before | zstd | 31,000 | 27 | 6 |" in text
     assert "| after | none | 45,000 | n/a | n/a |" in text
+
+
+def _cores(
+    daemon: float, broker: float, harness: float, other: float, idle: float, *, steal: float = 0.0
+) -> dict[str, float]:
+    return {
+        "daemon": daemon,
+        "broker": broker,
+        "harness": harness,
+        "other": other,
+        "idle": idle,
+        "steal": steal,
+    }
+
+
+def test_doc_says_where_the_cores_went_in_each_daemon_case_and_passthrough_run() -> None:
+    raw = _raw()
+    raw["daemon"][1]["cores"] = _cores(0.836, 0.104, 0.018, -0.004, 0.046)
+    raw["daemon"][2]["cores"] = _cores(0.7, 0.1, 0.02, 0.0, 0.05, steal=0.13)
+    raw["transport"] = {
+        "rps": 45_000.0,
+        "variants": [
+            {
+                "rps": 45_000.0,
+                "when": "before",
+                "settings": {"compression_type": "zstd"},
+                "cpu_us_per_record": 17.0,
+                "broker_cpu_us_per_record": 3.0,
+                "cores": _cores(0.0, 0.07, 0.38, 0.02, 0.53),
+            }
+        ],
+    }
+    text = doc_section(summarize(raw))
+    assert "daemon / broker / harness / other / idle" in text
+    assert "| 84 / 10 / 2 / 0 / 5 |" in text  # a share sampled below zero shows as 0
+    assert "| 70 / 10 / 2 / 0 / 5 (steal 13) |" in text  # a hypervisor's share is shown
+    assert "| alo-w1-b256 | 8,000 | n/a | n/a | n/a | 400 | 600 | n/a |" in text
+    assert "| before | zstd | 45,000 | 17 | 3 | 38 / 7 / 2 / 53 |" in text
