@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import gzip
 import importlib.metadata
+import math
 import os
 import re
 import signal
@@ -410,6 +411,7 @@ class _Sampler:
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        self._sample()  # one more, so the samples reach past the end of the measured window
 
     def _run(self) -> None:
         while not self._stop.is_set() and self._sample():
@@ -463,16 +465,15 @@ class RssSampler(_Sampler):
 
     def cores_between(self, since: float, until: float, *, own: bool = False) -> float:
         """Cores used on average between two monotonic times, by the process and its
-        descendants (``own``: by the process alone): the CPU seconds between the first and
-        the last sample inside, per second between those two samples (NaN with fewer than
-        two). The samples span up to two sampling intervals less than the window, so CPU
-        seconds divided by the window's records would undercount: by ~10 % for a 5-second
-        window sampled every 0.25 s. Per record, divide by the window's rate instead
-        (:func:`us_per_record`)."""
-        inside = [(t, c) for t, c in (self.own_cpu if own else self.cpu) if since <= t <= until]
-        if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
-            return float("nan")
-        return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
+        descendants (``own``: by the process alone): the CPU seconds between them, read
+        linearly between the samples either side of each, per second; NaN where the samples
+        do not cover the window.
+
+        Every sampler answers for exactly the same seconds, those of the rate they are put
+        beside (the first sample inside a window and the last can be up to two intervals,
+        ~10 % of a 5-second window, apart from its ends)."""
+        series = self.own_cpu if own else self.cpu
+        return _increase(series, since, until) / (until - since) if until > since else _NAN
 
     def mib(
         self, since: float | None = None, until: float | None = None, *, pss: bool = False
@@ -509,16 +510,30 @@ class MachineSampler(_Sampler):
         return True
 
     def rates(self, since: float, until: float) -> dict[str, float] | None:
-        """Cores in use on average between two monotonic times (CPU seconds per second over
-        the samples inside): ``busy``, ``idle`` and ``steal`` of the machine, ``harness`` of
-        this process; None with fewer than two samples inside."""
-        inside = [s for s in self.samples if since <= s[0] <= until]
-        if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+        """Cores in use on average between two monotonic times, read linearly between the
+        samples either side of each: ``busy``, ``idle`` and ``steal`` of the machine,
+        ``harness`` of this process; None where the samples do not cover the window."""
+        if until <= since:
             return None
-        first, last = inside[0], inside[-1]
-        wall = last[0] - first[0]
         names = ("busy", "idle", "steal", "harness")
-        return {name: (last[i] - first[i]) / wall for i, name in enumerate(names, start=1)}
+        rates = {
+            name: _increase([(s[0], s[i]) for s in self.samples], since, until) / (until - since)
+            for i, name in enumerate(names, start=1)
+        }
+        return None if any(math.isnan(r) for r in rates.values()) else rates
+
+
+def _increase(series: Sequence[tuple[float, float]], since: float, until: float) -> float:
+    """How much a cumulative series of ``(time, value)`` samples grew between two times,
+    linear between samples; NaN unless samples lie at or beyond both ends."""
+    if len(series) < 2 or since < series[0][0] or until > series[-1][0]:
+        return _NAN
+    times, values = zip(*series, strict=True)
+    low, high = np.interp([since, until], times, values)
+    return float(high - low)
+
+
+_NAN = float("nan")
 
 
 # -- daemon configuration -------------------------------------------------------------------

@@ -62,19 +62,22 @@ def test_core_shares_split_the_whole_machine() -> None:
     assert unmeasured["other"] == pytest.approx(0.13)
 
 
-def test_cores_between_is_cpu_seconds_per_second_of_the_samples_inside() -> None:
+def test_cores_between_reads_the_cpu_at_the_windows_ends_between_samples() -> None:
     sampler = RssSampler(os.getpid())  # not started: samples given by hand
     sampler.cpu = [(0.0, 0.0), (1.0, 1.5), (2.0, 3.0), (3.0, 3.2), (4.0, 5.0)]
     sampler.own_cpu = [(0.0, 0.0), (1.0, 0.2), (2.0, 0.4), (3.0, 0.9), (4.0, 1.0)]
-    assert sampler.cores_between(0.5, 3.5) == pytest.approx((3.2 - 1.5) / 2.0)
-    assert sampler.cores_between(0.5, 3.5, own=True) == pytest.approx((0.9 - 0.2) / 2.0)
-    assert math.isnan(sampler.cores_between(0.5, 1.5))  # one sample inside: no rate
+    # CPU 0.75 s at t = 0.5 and 4.1 s at t = 3.5: the window's own seconds, not the samples'
+    assert sampler.cores_between(0.5, 3.5) == pytest.approx((4.1 - 0.75) / 3.0)
+    assert sampler.cores_between(0.5, 3.5, own=True) == pytest.approx((0.95 - 0.1) / 3.0)
+    assert sampler.cores_between(1.0, 2.0) == pytest.approx(1.5)  # on samples exactly
+    # samples must reach both ends: none extrapolated
+    assert math.isnan(sampler.cores_between(-0.5, 3.5))
+    assert math.isnan(sampler.cores_between(0.5, 4.5))
+    assert math.isnan(sampler.cores_between(2.0, 2.0))
 
 
 def test_cpu_per_record_is_the_cores_over_the_windows_rate() -> None:
-    # 1.6 cores over a window of 4.5 s in which 90,000 records were done (20,000/s): 80 us.
-    # The samples inside the window span less than it (here 4.0 s of 4.5): the CPU seconds
-    # between them over all the window's records would say 71 us.
+    # 1.6 cores over a window of 4.5 s in which 90,000 records were done (20,000/s): 80 us
     assert us_per_record(1.6, (10.0, 14.5, 90_000.0)) == pytest.approx(80.0)
     assert math.isnan(us_per_record(1.6, (10.0, 14.5, 0.0)))
     assert math.isnan(us_per_record(1.6, (10.0, 10.0, 5.0)))
@@ -82,14 +85,17 @@ def test_cpu_per_record_is_the_cores_over_the_windows_rate() -> None:
 
 def test_machine_sampler_sees_the_cores_and_this_process_working() -> None:
     with MachineSampler(interval_s=0.02) as machine:
+        time.sleep(0.05)  # the first sample is taken when the thread starts
         start = time.monotonic()
         while time.monotonic() - start < 0.6:  # keep one core busy in this process
             sum(range(1000))
-    rates = machine.rates(start, time.monotonic())
+        end = time.monotonic()
+    rates = machine.rates(start, end)  # the last sample is taken on leaving the block
     assert rates is not None
     cores = os.cpu_count() or 1
     # every core is busy, idle or stolen at every moment (clock ticks: a coarse count)
     assert rates["busy"] + rates["idle"] + rates["steal"] == pytest.approx(cores, rel=0.25)
     assert rates["harness"] >= 0.5
     assert rates["busy"] >= rates["harness"] * 0.8
-    assert machine.rates(start, start) is None  # no two samples inside
+    assert machine.rates(start, start) is None  # an empty window
+    assert machine.rates(start, end + 60.0) is None  # past the last sample
