@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import harness
+from streamer.config import WORKERS_PER_PROCESS, ProcessingConfig
 
 
 @dataclass(frozen=True)
@@ -56,21 +57,29 @@ class Case:
         )
 
 
+def shipped_workers() -> int:
+    """The daemon's automatic worker count on this machine (``[processing] workers = 0``):
+    three per scoring process, one scoring process per CPU."""
+    return ProcessingConfig().worker_count()
+
+
 def default_cases(
     workers: Sequence[int],
     batches: Sequence[int],
     default_batch: int = 1024,
-    default_workers: int = 3,
+    default_workers: int | None = None,
 ) -> list[Case]:
-    """Workers swept at the default batch size, batch sizes swept at the default workers,
-    exactly-once at the default configuration, then the alternatives to scoring processes."""
-    cases = [Case(w, default_batch) for w in workers]
+    """Workers swept at the default batch size (the shipped count among them), batch sizes
+    swept at the shipped workers, exactly-once at the shipped configuration, then the
+    alternatives to scoring processes."""
+    default_workers = default_workers or shipped_workers()
+    cases = [Case(w, default_batch) for w in sorted({*workers, default_workers})]
     cases += [Case(default_workers, b) for b in batches if Case(default_workers, b) not in cases]
     cases.append(Case(default_workers, default_batch, "exactly_once"))
     # one interpreter: scoring threads share the lock with the Kafka I/O
     cases += [Case(1, default_batch, executor="thread"), Case(2, default_batch, executor="thread")]
     # scale-out as users do it: a second replica in the same consumer group, same machine
-    cases.append(Case(2, default_batch, replicas=2, processes=1))
+    cases.append(Case(WORKERS_PER_PROCESS, default_batch, replicas=2, processes=1))
     return cases
 
 

@@ -1,11 +1,12 @@
 """End-to-end latency under an offered load: produce time → result readable by a consumer.
 
-One daemon (shipped defaults: 2 workers, batches of up to 1024 closed after 50 ms, at-least-once)
-serves fresh topics. For each offered rate a paced producer sends re-keyed sample records for
-a warm-up second and then ``seconds`` more; each message's key carries its send time
-(``time.time_ns()`` taken just before ``send``), and the daemon keys its result like its input.
-A consumer reading the results topic takes the latency of each measured result when
-``getmany`` hands it over. Keys are parsed, payloads are not, so the reader stays cheap.
+One daemon (shipped defaults: three workers per scoring process, one scoring process per CPU,
+batches of up to 1024 closed after 50 ms, at-least-once) serves fresh topics. For each offered
+rate a paced producer sends re-keyed sample records for a warm-up second and then ``seconds``
+more; each message's key carries its send time (``time.time_ns()`` taken just before
+``send``), and the daemon keys its result like its input. A consumer reading the results topic
+takes the latency of each measured result when ``getmany`` hands it over. Keys are parsed,
+payloads are not, so the reader stays cheap.
 
 Usage::
 

@@ -8,8 +8,8 @@ of the machine; the order flips every pair, so neither side always goes first.
 
 BASE is checked out into a temporary worktree (``git worktree add --detach``) and run with this
 checkout's virtualenv, its own packages first on ``PYTHONPATH``; each side measures with its
-own ``bench`` package (``bench_daemon.run_cases``, one case: 3 workers, batch 1,024). The
-worktree is removed afterwards.
+own ``bench`` package (``bench_daemon.run_cases``, one case: this checkout's automatic
+worker count, batch 1,024). The worktree is removed afterwards.
 
 Usage::
 
@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import harness
+from bench.bench_daemon import shipped_workers
 
 # run inside either tree; only what bench_daemon has offered since it exists
 _RUNNER = """
@@ -42,7 +43,8 @@ async def main(records):
     await harness.create_topics(bootstrap, [topic])
     try:
         await harness.bulk_produce(bootstrap, topic, harness.rekeyed_messages(records))
-        (r,) = await run_cases(bootstrap, harness.DEFAULT_MODEL, topic, records, [Case(3, 1024)])
+        case = Case({workers}, 1024)
+        (r,) = await run_cases(bootstrap, harness.DEFAULT_MODEL, topic, records, [case])
     finally:
         await harness.delete_topics(bootstrap, [topic])
     print("RESULT " + json.dumps({"rps": r["rps"], "cpu_us": r["daemon_cpu_us_per_record"]}))
@@ -50,8 +52,9 @@ asyncio.run(main({records}))
 """
 
 
-def run_side(tree: Path, records: int) -> dict[str, float]:
-    """One run of the shipped defaults with the code of ``tree``: ``{"rps", "cpu_us"}``."""
+def run_side(tree: Path, records: int, workers: int) -> dict[str, float]:
+    """One run of the shipped defaults with the code of ``tree`` (``workers`` in flight):
+    ``{"rps", "cpu_us"}``."""
     env = {
         **os.environ,
         "PYTHONPATH": str(tree),
@@ -60,7 +63,11 @@ def run_side(tree: Path, records: int) -> dict[str, float]:
         "KAFKA_STATE_DIR": os.environ.get("KAFKA_STATE_DIR", str(harness.ROOT / ".kafka")),
     }
     proc = subprocess.run(
-        [sys.executable, "-c", _RUNNER.replace("{records}", str(records))],
+        [
+            sys.executable,
+            "-c",
+            _RUNNER.replace("{records}", str(records)).replace("{workers}", str(workers)),
+        ],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -94,8 +101,10 @@ def summarize(pairs: Sequence[tuple[dict[str, float], dict[str, float]]]) -> dic
 
 
 def compare(base: str, pairs: int, records: int) -> dict[str, Any]:
-    """Alternate ``pairs`` runs of ``base`` and of this checkout (the working tree)."""
+    """Alternate ``pairs`` runs of ``base`` and of this checkout (the working tree), both with
+    this checkout's automatic worker count."""
     head = harness.ROOT
+    workers = shipped_workers()
     with tempfile.TemporaryDirectory(prefix="neo-ab-") as tmp:
         tree = Path(tmp) / "base"
         subprocess.run(
@@ -108,9 +117,9 @@ def compare(base: str, pairs: int, records: int) -> dict[str, Any]:
             done: list[tuple[dict[str, float], dict[str, float]]] = []
             for i in range(pairs):
                 if i % 2 == 0:
-                    b, h = run_side(tree, records), run_side(head, records)
+                    b, h = run_side(tree, records, workers), run_side(head, records, workers)
                 else:
-                    h, b = run_side(head, records), run_side(tree, records)
+                    h, b = run_side(head, records, workers), run_side(tree, records, workers)
                 print(
                     f"  pair {i + 1}: base {b['rps']:,.0f} records/s {b['cpu_us']:.1f} us/record"
                     f" | head {h['rps']:,.0f} records/s {h['cpu_us']:.1f} us/record",
@@ -123,7 +132,7 @@ def compare(base: str, pairs: int, records: int) -> dict[str, Any]:
                 check=False,
                 capture_output=True,
             )
-    return {"base_commit": base, "records": records, **summarize(done)}
+    return {"base_commit": base, "records": records, "workers": workers, **summarize(done)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -368,7 +368,7 @@ def transport_ceiling(variants: Sequence[Mapping[str, Any]], shipped: str) -> di
 
 
 async def _kafka_benchmarks(args: argparse.Namespace, raw: dict[str, Any]) -> None:
-    from bench.bench_daemon import Case, default_cases, run_cases
+    from bench.bench_daemon import Case, default_cases, run_cases, shipped_workers
     from bench.bench_latency import run_latency
     from bench.bench_naive import run_naive
     from bench.bench_transport import run_transport
@@ -396,7 +396,8 @@ async def _kafka_benchmarks(args: argparse.Namespace, raw: dict[str, Any]) -> No
 
         variants = await passthrough("before")
         if args.quick:
-            cases = [Case(3, 1024), Case(3, 1024, "exactly_once")]
+            w = shipped_workers()
+            cases = [Case(w, 1024), Case(w, 1024, "exactly_once")]
         else:
             cases = default_cases([1, 2, 3, 4], [64, 256, 1024])
         raw["daemon"] = await run_cases(bootstrap, args.model, topic, args.records, cases)

@@ -77,7 +77,7 @@ class Daemon:
         self.queue: asyncio.Queue[InputItem] = asyncio.Queue()
         self.http: HealthServer | None = None
         self._executor = ThreadPoolExecutor(
-            max_workers=cfg.processing.workers + 1, thread_name_prefix="neo-score"
+            max_workers=cfg.processing.worker_count() + 1, thread_name_prefix="neo-score"
         )
         # Scoring processes (executor = "process"), which also load the models; registry polls
         # stay on the thread pool above.
@@ -223,7 +223,7 @@ class Daemon:
             self.models.current,
             publisher,
             executor=self._scoring,
-            workers=p.workers,
+            workers=p.worker_count(),
             batch_max_size=p.batch_max_size,
             batch_max_wait_s=p.batch_max_wait_ms / 1000.0,
             rule=AlertRule(p.alert_min_score, frozenset(p.alert_categories)),
@@ -246,7 +246,9 @@ class Daemon:
             "daemon started",
             input=cfg.topics.input,
             guarantee=p.processing_guarantee,
-            workers=p.workers,
+            workers=p.worker_count(),
+            scoring_processes=p.scoring_processes() if self._scoring is not self._executor else 0,
+            queue_capacity=p.queue_capacity(),
             model_version=self.models.current().model_version,
         )
         stop = asyncio.create_task(self._stop.wait())

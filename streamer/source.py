@@ -1,9 +1,10 @@
 """The input consumer: aiokafka with manual commits, feeding the bounded work queue.
 
-The fetch loop never blocks on the queue: when it holds ``queue_max_size`` items the assigned
-partitions are paused and ``getmany`` keeps being called (it returns nothing for paused
-partitions), so the consumer keeps polling and ``max_poll_interval_ms`` is never exceeded
-however slow scoring is; fetching resumes when the queue is half empty.
+The fetch loop never blocks on the queue: when it holds its capacity
+(:meth:`~streamer.config.ProcessingConfig.queue_capacity`) the assigned partitions are
+paused and ``getmany`` keeps being called (it returns nothing for paused partitions), so the
+consumer keeps polling and ``max_poll_interval_ms`` is never exceeded however slow scoring
+is; fetching resumes when the queue is half empty.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Source:
         self._queue = queue
         self._tracker = tracker
         self._metrics = metrics
-        self._queue_max = cfg.processing.queue_max_size
+        self._queue_max = cfg.processing.queue_capacity()
         self._fetching = True
         self._paused = False
         self._generation = 0

@@ -126,11 +126,34 @@ def test_scoring_processes_collect_less_often_than_the_default() -> None:
     assert thresholds[0] > 700  # CPython's default young threshold
 
 
-def test_scoring_processes_default_to_the_cpus_and_never_exceed_the_workers() -> None:
+def test_scoring_processes_default_to_the_cpus_and_never_exceed_workers_set() -> None:
     from streamer.config import ProcessingConfig
 
     cpus = len(os.sched_getaffinity(0))
+    assert ProcessingConfig().scoring_processes() == cpus  # workers automatic: no cap
     assert ProcessingConfig(workers=64).scoring_processes() == min(cpus, 64)
     assert ProcessingConfig(workers=1).scoring_processes() == 1
     assert ProcessingConfig(workers=3, processes=2).scoring_processes() == 2
     assert ProcessingConfig(workers=2, processes=8).scoring_processes() == 2
+    assert ProcessingConfig(processes=8).scoring_processes() == 8
+
+
+def test_automatic_workers_are_three_per_scoring_process_and_one_for_threads() -> None:
+    from streamer.config import WORKERS_PER_PROCESS, ProcessingConfig
+
+    cpus = len(os.sched_getaffinity(0))
+    assert WORKERS_PER_PROCESS == 3
+    assert ProcessingConfig().worker_count() == 3 * cpus
+    assert ProcessingConfig(processes=5).worker_count() == 15
+    assert ProcessingConfig(executor="thread").worker_count() == 1
+    assert ProcessingConfig(workers=2, processes=8).worker_count() == 2  # as set
+    assert ProcessingConfig(workers=4, executor="thread").worker_count() == 4
+
+
+def test_automatic_queue_holds_two_batches_per_worker_and_never_less_than_8192() -> None:
+    from streamer.config import ProcessingConfig
+
+    assert ProcessingConfig(processes=2).queue_capacity() == max(8_192, 2 * 6 * 1_024)
+    assert ProcessingConfig(processes=8).queue_capacity() == 2 * 24 * 1_024
+    assert ProcessingConfig(workers=1, batch_max_size=64).queue_capacity() == 8_192
+    assert ProcessingConfig(processes=8, queue_max_size=100).queue_capacity() == 100  # as set
