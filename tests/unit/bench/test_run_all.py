@@ -104,6 +104,14 @@ def test_table_marks_missed_targets() -> None:
     assert lines["daemon / naive"].rstrip(" |").endswith("yes")
 
 
+def test_a_ratio_just_under_its_target_is_not_rounded_up_to_it() -> None:
+    raw = _raw()
+    raw["transport"] = {"rps": 24_048.0}  # the best daemon case: 12,000 records/s, 0.499
+    lines = {line.split("|")[1].strip(): line for line in table(summarize(raw)).splitlines()[2:]}
+    cells = [c.strip() for c in lines["daemon / passthrough"].split("|")]
+    assert cells[2:5] == ["0.499", ">= 0.5", "NO"]
+
+
 def test_doc_section_shows_the_stages_and_the_cost_by_kind_of_record() -> None:
     us = {"decode": 10.0, "process_batch_total": 80.0}
     raw = _raw()
@@ -193,8 +201,8 @@ def test_the_ceiling_is_the_fastest_passthrough_with_the_shipped_settings() -> N
     }
     assert cells["passthrough (transport ceiling, zstd as shipped)"] == "33,000 rec/s"
     assert cells["passthrough without compression"] == "45,000 rec/s"
-    assert cells["daemon / passthrough"] == "0.36"
-    assert cells["daemon / passthrough without compression"] == "0.27"
+    assert cells["daemon / passthrough"] == "0.364"
+    assert cells["daemon / passthrough without compression"] == "0.267"
     # shipped without compression: one ceiling, nothing beside it
     shipped_bare = transport_ceiling(variants, "none")
     assert shipped_bare["rps"] == 45_000.0
