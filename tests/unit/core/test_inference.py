@@ -221,3 +221,23 @@ def test_encoded_results_are_the_documents_predict_batch_decodes(
     assert engine.stats()["cache_hits"] == 40
     # the cache holds the encoded results themselves: a hit is not decoded or re-encoded
     assert all(a is b for a, b in zip(again, encoded, strict=True))
+
+
+def test_a_member_that_fails_to_score_is_reported_as_null_and_not_cached(
+    model: TrainedModel, records: list[NeoRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, detector = model.ensemble.members_[1]
+
+    def broken(X: object) -> object:
+        raise RuntimeError("member down")
+
+    monkeypatch.setattr(detector, "anomaly_score", broken)
+    engine = InferenceEngine(model)
+    results = engine.predict_batch(records[:20])
+    for res in results:
+        assert res["failed_detectors"] == [name]
+        assert res["detectors"][name] == {"score": None, "weight": 0.0}
+        others = [d for n, d in res["detectors"].items() if n != name]
+        assert all(isinstance(d["score"], float) for d in others)
+        assert sum(d["weight"] for d in others) == pytest.approx(1.0)
+    assert engine.stats()["cache_size"] == 0  # not what a healthy model would say
