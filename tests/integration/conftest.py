@@ -25,6 +25,7 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+import daemon_harness
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -215,6 +216,27 @@ async def _wait_for_leaders(admin: AIOKafkaAdminClient, name: str, partitions: i
         if time.monotonic() > deadline:
             raise TimeoutError(f"topic {name} has no leader for every partition: {info}")
         await asyncio.sleep(0.1)
+
+
+@pytest.fixture(autouse=True)
+async def _daemon_topics_deleted(kafka_bootstrap: str) -> AsyncIterator[None]:
+    """After each test, delete the topics a daemon created under names from
+    ``daemon_harness.new_topics`` (a test that deleted one itself is fine)."""
+    yield
+    if not daemon_harness.HANDED_OUT:
+        return
+    names = set(daemon_harness.HANDED_OUT)
+    daemon_harness.HANDED_OUT.clear()
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        await admin.start()
+        existing = sorted(names & set(await admin.list_topics()))
+        if existing:
+            await admin.delete_topics(existing)
+    except KafkaError:
+        pass  # clean-up only: a broker a test left down keeps them
+    finally:
+        await admin.close()
 
 
 @pytest.fixture

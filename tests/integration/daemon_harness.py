@@ -88,14 +88,22 @@ def base_config(
     }
 
 
+HANDED_OUT: list[str] = []
+"""Topic names :func:`new_topics` gave out and nobody deleted yet. The daemon creates those
+topics; the integration conftest deletes them after each test, or every run of the suite would
+leave four more topics per test on a local broker that outlives it."""
+
+
 def new_topics() -> dict[str, str]:
     tag = uuid.uuid4().hex[:10]
-    return {
+    topics = {
         "input": f"in-{tag}",
         "results": f"res-{tag}",
         "alerts": f"alr-{tag}",
         "dead_letter": f"dlq-{tag}",
     }
+    HANDED_OUT.extend(topics.values())
+    return topics
 
 
 @dataclass
