@@ -129,8 +129,8 @@ class ProcessingConfig:
         (``executor = "process"``) and one with ``executor = "thread"``.
 
         A worker holds its batch while the outputs are published and acknowledged; with three
-        per process another batch is always waiting when one finishes. Measured on 2 cores
-        (docs/performance.md): idle time 5-6 % of the cores with 3 workers, 3-4 % with 6."""
+        per process another batch is usually waiting when one finishes. Measured on 2 cores
+        (docs/performance.md): the cores idle 5-6 % of the time with 3 workers, 2-5 % with 6."""
         if self.workers:
             return self.workers
         return WORKERS_PER_PROCESS * self.scoring_processes() if self.executor == "process" else 1
