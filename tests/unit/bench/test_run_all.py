@@ -217,26 +217,29 @@ def test_a_ceiling_needs_a_run_with_the_shipped_settings() -> None:
         transport_ceiling([{"rps": 1.0, "settings": {"compression_type": "none"}}], "lz4")
 
 
+def _passthrough_run(
+    rps: float, when: str, compression: str, *, cpu: float, broker: float | None, **extra: Any
+) -> dict[str, Any]:
+    """One passthrough run as ``bench_transport`` reports it."""
+    return {
+        "rps": rps,
+        "when": when,
+        "settings": {"compression_type": compression},
+        "cpu_us_per_record": cpu,
+        "broker_cpu_us_per_record": broker,
+        **extra,
+    }
+
+
 def test_doc_gives_cpu_per_record_of_the_event_loop_and_of_every_passthrough_run() -> None:
     raw = _raw()
     raw["daemon"][1].update(daemon_cpu_us_per_record=101.4, loop_cpu_us_per_record=21.6)
     raw["transport"] = {
         "rps": 45_000.0,
         "variants": [
-            {
-                "rps": 31_000.0,
-                "when": "before",
-                "settings": {"compression_type": "zstd"},
-                "cpu_us_per_record": 27.2,
-                "broker_cpu_us_per_record": 6.0,
-            },
-            {
-                "rps": 45_000.0,
-                "when": "after",
-                "settings": {"compression_type": "none"},
-                "cpu_us_per_record": float("nan"),  # no two samples inside the window
-                "broker_cpu_us_per_record": None,  # no broker pid
-            },
+            _passthrough_run(31_000.0, "before", "zstd", cpu=27.2, broker=6.0),
+            # no two samples inside the window; no broker pid
+            _passthrough_run(45_000.0, "after", "none", cpu=float("nan"), broker=None),
         ],
     }
     text = doc_section(summarize(raw))
@@ -263,17 +266,11 @@ def test_doc_says_where_the_cores_went_in_each_daemon_case_and_passthrough_run()
     raw = _raw()
     raw["daemon"][1]["cores"] = _cores(0.836, 0.104, 0.018, -0.004, 0.046)
     raw["daemon"][2]["cores"] = _cores(0.7, 0.1, 0.02, 0.0, 0.05, steal=0.13)
+    cores = _cores(0.0, 0.07, 0.38, 0.02, 0.53)
     raw["transport"] = {
         "rps": 45_000.0,
         "variants": [
-            {
-                "rps": 45_000.0,
-                "when": "before",
-                "settings": {"compression_type": "zstd"},
-                "cpu_us_per_record": 17.0,
-                "broker_cpu_us_per_record": 3.0,
-                "cores": _cores(0.0, 0.07, 0.38, 0.02, 0.53),
-            }
+            _passthrough_run(45_000.0, "before", "zstd", cpu=17.0, broker=3.0, cores=cores)
         ],
     }
     text = doc_section(summarize(raw))
