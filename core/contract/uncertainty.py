@@ -92,20 +92,24 @@ _FIELDS: dict[type[Any], frozenset[str]] = {
 }
 
 
-def convert_block(value: object, cls: type[_T], where: str) -> _T:
+def convert_block(value: object, cls: type[_T], where: str, sink: list[str] | None) -> _T:
     """``value`` (a decoded JSON object) as ``cls``, checked against its declaration.
+
+    Keys ``cls`` does not declare are dropped, their paths appended to ``sink`` (see
+    :func:`core._checks.unknown`).
 
     Raises
     ------
     RecordError
-        ``value`` is not an object, holds an unknown key, or a value of the wrong type or out
-        of bounds; ``field`` is ``where`` plus the path msgspec reports.
+        ``value`` is not an object, or holds a value of the wrong type or out of bounds, or
+        lacks a required one; ``field`` is ``where`` plus the path msgspec reports.
     """
     if type(value) is not dict:
         raise RecordError(where, f"must be an object, got {jtype(value)}")
     fields = _FIELDS[cls]
     if value.keys() - fields:
-        unknown(value, fields, where + ".")
+        unknown(value, fields, where + ".", sink)
+        value = {k: v for k, v in value.items() if k in fields}
     try:
         return msgspec.convert(value, cls)
     except msgspec.ValidationError as exc:
