@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 
 from core._checks import MAX_ABS_NUMBER, MAX_AU, MAX_JD, MAX_SPEED_KMS, jtype, string, unknown
+from core.contract._errors import validation_error
 from core.errors import RecordError
 
 __all__ = [
@@ -114,16 +115,6 @@ def convert_block(value: object, cls: type[_T], where: str, sink: list[str] | No
         return msgspec.convert(value, cls)
     except msgspec.ValidationError as exc:
         raise validation_error(exc, where) from None
-
-
-def validation_error(exc: msgspec.ValidationError, where: str) -> RecordError:
-    """msgspec's ``"Expected `float` >= 0.0 - at `$.e`"`` as ``RecordError(where.e, ...)``."""
-    text = str(exc)
-    reason, sep, path = text.partition(" - at `")
-    field = where
-    if sep:
-        field = (where + path.rstrip("`")[1:]).lstrip(".")  # "$.e" -> where + ".e"
-    return RecordError(field, reason[:1].lower() + reason[1:])
 
 
 def check_covariance(cov: Covariance, where: str) -> Covariance:
