@@ -243,29 +243,41 @@ def _convert(value: Any, cls: type[Any], where: str) -> Any:
         raise validation_error(exc, where) from None
 
 
+_TEXT_FIELDS = ("stn", "permID", "provID", "trkSub", "band", "mode", "astCat")
+
+
 def _checked(observations: tuple[Observation, ...], where: str) -> ObsMessage:
     object_id = ""
+    labels: tuple[str | None, ...] = ()  # the id fields of the row that gave object_id
     for k, obs in enumerate(observations):
-        at = f"{where}[{k}]." if where else ""
         try:
             time_jd = iso_to_jd(obs.obsTime)
         except FormatError as exc:
-            raise RecordError(at + "obsTime", str(exc)) from None
+            raise RecordError(_at(where, k) + "obsTime", str(exc)) from None
         _set(obs, "time_jd_utc", time_jd)
-        for name in ("stn", "permID", "provID", "trkSub", "band", "mode", "astCat"):
-            value = getattr(obs, name)
-            if value is not None and (not value.strip() or not encodable(value)):
-                raise RecordError(at + name, "must be a non-blank string")
-        _check_observer(obs, at)
-        this = _object_id(obs, at)
+        texts = (obs.stn, obs.permID, obs.provID, obs.trkSub, obs.band, obs.mode, obs.astCat)
+        for name, value in zip(_TEXT_FIELDS, texts, strict=True):
+            # msgspec checked the type and length; blank, or a lone surrogate from a "\ud800"
+            # escape (which no encoder writes back), is left to check
+            if value is not None and (value.isspace() or not encodable(value)):
+                raise RecordError(_at(where, k) + name, "must be a non-blank string")
+        if obs.sys is not None or (obs.pos1, obs.pos2, obs.pos3) != (None, None, None):
+            _check_observer(obs, _at(where, k))
+        if texts[1:4] == labels:
+            continue  # the same ids as the row before: the same object, known already
+        this = _object_id(obs, _at(where, k))
         if not object_id:
-            object_id = this
+            object_id, labels = this, texts[1:4]
         elif this != object_id:
             raise RecordError(
-                at + "permID",
+                _at(where, k) + "permID",
                 f"observations of one message must be of one object: {this!r} after {object_id!r}",
             )
     return ObsMessage(object_id, observations)
+
+
+def _at(where: str, k: int) -> str:
+    return f"{where}[{k}]." if where else ""
 
 
 def _object_id(obs: Observation, at: str) -> str:

@@ -175,6 +175,7 @@ def test_is_obs_message_tells_the_two_contracts_apart() -> None:
             "required with sys ICRF_AU (399: geocentric)",
         ),
         ({**ROW, "pos1": 1.0}, "sys", "required with pos1..pos3"),
+        ({**ROW, "pos3": 0.0}, "sys", "required with pos1..pos3"),
         ({**ROW, "sys": "GALACTIC"}, "sys", "invalid enum value 'GALACTIC'"),
         (
             {**ROW, "sys": "WGS84", "pos1": 10.0, "pos2": 95.0, "pos3": 0.0},
