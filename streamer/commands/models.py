@@ -14,9 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_arguments", "run"]
+from streamer.paths import DEFAULT_REGISTRY
 
-_ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--registry",
         type=Path,
-        default=_ROOT / "models",
+        default=DEFAULT_REGISTRY,
         metavar="DIR",
         help="model registry (default: the project's models/)",
     )

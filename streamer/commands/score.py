@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from streamer.commands._jsonl import numbered_lines, open_binary
+from streamer.paths import DEFAULT_REGISTRY
 
 __all__ = ["BATCH_SIZE", "add_arguments", "run"]
 
 BATCH_SIZE = 1024
-_ROOT = Path(__file__).resolve().parents[2]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         type=Path,
-        default=_ROOT / "models",
+        default=DEFAULT_REGISTRY,
         metavar="DIR",
         help="model registry (its current model) or one model version directory "
         "(default: the project's models/)",

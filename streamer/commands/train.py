@@ -15,11 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_CATALOG", "DEFAULT_REGISTRY", "add_arguments", "run"]
+from streamer.paths import DEFAULT_CATALOG, DEFAULT_REGISTRY
 
-_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CATALOG = _ROOT / "data" / "catalog.jsonl.gz"
-DEFAULT_REGISTRY = _ROOT / "models"
+__all__ = ["DEFAULT_CATALOG", "DEFAULT_REGISTRY", "add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

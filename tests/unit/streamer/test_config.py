@@ -216,3 +216,39 @@ def test_run_command_exits_2_naming_the_key(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "processing.workers" in proc.stderr
+
+
+def test_a_relative_model_path_in_a_file_is_relative_to_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 23 item 1: `run --config <project>/config.toml` started elsewhere looked for
+    # ./models in the working directory and exited 4.
+    conf_dir = tmp_path / "project"
+    conf_dir.mkdir()
+    conf = conf_dir / "config.toml"
+    conf.write_text('[model]\npath = "models"\n[kafka]\nssl_cafile = "pki/ca.pem"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cfg = load_config(conf, env={})
+    assert cfg.model.path == str(conf_dir / "models")
+    assert cfg.kafka.ssl_cafile == str(conf_dir / "pki" / "ca.pem")
+    # the committed config.toml names the bundled registry from any directory
+    assert load_config(ROOT / "config.toml", env={}).model.path == str(ROOT / "models")
+
+
+def test_relative_paths_from_env_and_flags_are_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    from_env = load_config(None, env={"NEO_STREAMER_MODEL__PATH": "reg"})
+    assert from_env.model.path == str(tmp_path / "reg")
+    from_flag = load_config(None, env={}, overrides={"model.path": "v/3"})
+    assert from_flag.model.path == str(tmp_path / "v" / "3")
+
+
+def test_the_default_model_path_is_the_bundled_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None, env={}).model.path == str(ROOT / "models")
