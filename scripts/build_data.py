@@ -345,8 +345,21 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         "",
         *_source_lines(raw, used),
         "",
+        *_TEST_FIXTURES,
     ]
     return "\n".join(parts)
+
+
+# Real files copied whole or in part into tests/fixtures/ (not built by this script); each
+# folder's SOURCE.txt says which lines were taken.
+_TEST_FIXTURES = (
+    "## Test fixtures (tests/fixtures/, copied by hand)",
+    "",
+    "- `ades/ades_sample.xml`: the whole of layup_testdata/ades_sample.xml (pypi=layup==1.1.0"
+    " sdist, tests/data/ades_sample.xml), ADES 2022 XML. Licence: MIT, Copyright (c) 2024"
+    " Matthew Holman (Smithsonian/layup).",
+    "",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,8 @@ _OBS80_DATE = re.compile(r"\d{4} \d\d \d\d\.\d")
 _PACKED_EPOCH = re.compile(r"[IJK]\d\d[1-9ABC][1-9A-V]")
 _SNIFF_LINES = 20
 _NAME = re.compile(r"\w*")
+# The root element of an ADES XML document, with or without a namespace prefix.
+_ADES_ROOT = re.compile(r"<(?:\w+:)?ades[\s>/]")
 
 
 def _looks_obs80(line: str) -> bool:
@@ -29,9 +31,10 @@ def detect_format(path: str | Path) -> str:
     """Return ``"obs80"``, ``"ades"``, ``"nea"``, ``"sbdb"`` or ``"cad"`` for ``path``.
 
     ``*.gz`` files are read through gzip. The decision uses the first non-blank lines: an
-    ADES field-name row (with ``obsTime``, after any ``#``/``!`` lines), a CNEOS header, an SBDB
-    header (``full_name``/``pdes`` and ``e``), 80-column lines with a date in columns 16-32,
-    or MPCORB lines with a packed epoch in columns 21-25.
+    ADES field-name row (with ``obsTime``, after any ``#``/``!`` lines) or an ``<ades>`` XML
+    root element, a CNEOS header, an SBDB header (``full_name``/``pdes`` and ``e``),
+    80-column lines with a date in columns 16-32, or MPCORB lines with a packed epoch in
+    columns 21-25.
 
     Raises
     ------
@@ -43,6 +46,10 @@ def detect_format(path: str | Path) -> str:
     lines = [ln for ln in lines if ln.strip()][:_SNIFF_LINES]
     if not lines:
         raise FormatError(f"{Path(path).name}: empty file, cannot detect its format")
+    if lines[0].lstrip().startswith("<"):
+        if _ADES_ROOT.search("\n".join(lines)):
+            return "ades"
+        raise FormatError(f"{Path(path).name}: an XML document without an ADES <ades> root")
     # ADES PSV/CSV: optional "#"/"!" header lines, then a field-name row with obsTime.
     table = [ln for ln in lines if not ln.lstrip().startswith(("#", "!"))]
     if table:

@@ -114,3 +114,10 @@ def test_missing_input_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
 
     assert code == 2
     assert f"no such input file: {missing}" in capsys.readouterr().err
+
+
+def test_ades_xml_becomes_one_record_per_object() -> None:
+    # issue 23 item 2: produce reads ADES XML like convert does
+    messages = list(iter_messages(ROOT / "tests" / "fixtures" / "ades" / "ades_sample.xml"))
+    assert [key for key, _ in messages] == [b"3666", b"2014 XX"]
+    assert len(orjson.loads(messages[0][1])["observations"]["ades"]) == 2
