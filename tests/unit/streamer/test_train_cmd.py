@@ -13,7 +13,7 @@ from streamer.cli import main
 CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"
 
 
-def test_quick_training_registers_a_current_model_with_report(
+def test_quick_training_registers_a_model_with_report_that_is_not_current(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = main(
@@ -35,6 +35,12 @@ def test_quick_training_registers_a_current_model_with_report(
     out = capsys.readouterr().out
     assert "ensemble" in out and "registered neo-ensemble" in out
     (version,) = list_versions(tmp_path)
+    # issue 23 item 3: a --quick smoke model never becomes current, not even in an empty
+    # registry; `models activate` is the deliberate way
+    assert current_version(tmp_path) is None
+    assert f"not current; make it current with: neo-streamer models --registry {tmp_path} " \
+        f"activate {version}" in out  # fmt: skip
+    assert main(["models", "--registry", str(tmp_path), "activate", version]) == 0
     assert current_version(tmp_path) == version
     version_dir = tmp_path / version
     report = orjson.loads((version_dir / "report.json").read_bytes())
@@ -62,3 +68,38 @@ def test_missing_catalog_fails_with_exit_1(
     )
     assert code == 1
     assert "nope.jsonl" in capsys.readouterr().err
+
+
+def test_quick_with_activate_is_refused_before_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["train", "--out", str(tmp_path), "--quick", "--activate", "--no-progress"])
+    assert code == 2
+    assert "never made current" in capsys.readouterr().err
+    assert list_versions(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("flags", "has_current", "expected"),
+    [
+        ([], False, True),  # a fresh registry: nothing serves from it, nothing is swapped
+        ([], True, False),  # a registry a daemon may serve from: not without being asked
+        (["--activate"], True, True),
+        (["--no-activate"], False, False),
+        (["--quick"], False, False),
+        (["--quick", "--no-activate"], True, False),
+    ],
+)
+def test_which_trainings_make_their_model_current(
+    tmp_path: Path, flags: list[str], has_current: bool, expected: bool
+) -> None:
+    import argparse
+
+    from streamer.commands import train
+
+    if has_current:
+        (tmp_path / "CURRENT").write_text("20240101T000000Z\n")
+    parser = argparse.ArgumentParser()
+    train.add_arguments(parser)
+    args = parser.parse_args(["--out", str(tmp_path), *flags])
+    assert train._make_current(args) is expected
