@@ -264,6 +264,7 @@ def train(config: TrainingConfig) -> TrainingResult:
     """Run the whole pipeline (see the module docstring) and return the trained model."""
     stage = _Stage(config.progress)
     rng = np.random.default_rng(config.seed)
+    config.catalog.open("rb").close()  # a missing catalog fails before any bar is drawn
     with stage("load catalog", 1) as bar:
         records, invalid, digest = load_catalog(config.catalog)
         if config.max_records is not None and len(records) > config.max_records:

@@ -12,7 +12,7 @@ serves from it, so nothing is swapped); otherwise it is registered beside the cu
 model is a smoke model and never becomes current (``--quick --activate`` is refused).
 
 Exit 0 on success, 1 when training fails (too few valid records, every member failing),
-2 for contradictory options.
+2 when the catalog cannot be read or for contradictory options.
 """
 
 from __future__ import annotations
@@ -110,7 +110,11 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         result = train(config)
-    except (ModelError, OSError) as exc:
+    except (OSError, EOFError) as exc:  # training reads the catalog and writes nothing
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(f"neo-streamer train: cannot read {args.catalog}: {reason}", file=sys.stderr)
+        return 2
+    except ModelError as exc:
         print(f"neo-streamer train: {exc}", file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - start

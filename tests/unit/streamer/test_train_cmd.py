@@ -52,22 +52,25 @@ def test_quick_training_registers_a_model_with_report_that_is_not_current(
     assert load_model(tmp_path).version == version
 
 
-def test_missing_catalog_fails_with_exit_1(
+def test_missing_catalog_is_cannot_read_with_exit_2_and_no_progress_bar(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(
-        [
-            "train",
-            "--catalog",
-            str(tmp_path / "nope.jsonl"),
-            "--out",
-            str(tmp_path),
-            "--quick",
-            "--no-progress",
-        ]
-    )
-    assert code == 1
-    assert "nope.jsonl" in capsys.readouterr().err
+    # issue 23 item 12: the bar was drawn, then a bare "[Errno 2] ..." and exit 1
+    missing = tmp_path / "nope.jsonl"
+    code = main(["train", "--catalog", str(missing), "--out", str(tmp_path), "--quick"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err == f"neo-streamer train: cannot read {missing}: No such file or directory\n"
+
+
+def test_a_truncated_gzip_catalog_is_cannot_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "catalog.jsonl.gz"
+    broken.write_bytes(CATALOG.read_bytes()[:5000])
+    code = main(["train", "--catalog", str(broken), "--out", str(tmp_path), "--no-progress"])
+    assert code == 2
+    assert f"cannot read {broken}: " in capsys.readouterr().err
 
 
 def test_quick_with_activate_is_refused_before_training(
