@@ -152,7 +152,8 @@ class ProcessingConfig:
     shutdown_grace_s: float = field(default=10.0, metadata=_rng(0.0, 3_600.0))
     rebalance_drain_s: float = field(default=5.0, metadata=_rng(0.0, 3_600.0))
     publish_retry_backoff_s: float = field(default=1.0, metadata=_rng(0.0, 600.0))
-    alert_min_score: float = field(default=0.998, metadata=_rng(0.0, 1.0))
+    # 1.0: the categories alone decide by default (config.toml says why)
+    alert_min_score: float = field(default=1.0, metadata=_rng(0.0, 1.0))
     alert_categories: tuple[Category, ...] = ("highly_suspicious", "artificial_candidate")
 
 

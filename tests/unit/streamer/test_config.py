@@ -252,3 +252,23 @@ def test_the_default_model_path_is_the_bundled_registry(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     assert load_config(None, env={}).model.path == str(ROOT / "models")
+
+
+def test_the_default_alert_rule_alerts_on_the_two_top_categories_and_nothing_else() -> None:
+    # issue 23 item 5: config.toml said the defaults alert on the two top categories, but
+    # alert_min_score = 0.998 also let "suspicious" records through (between the bundled
+    # model's suspicious and highly_suspicious cuts)
+    import numpy as np
+
+    from core.registry import load_model
+    from streamer.batch import AlertRule
+
+    p = load_config(ROOT / "config.toml", env={}).processing
+    rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories))
+    cuts = load_model(ROOT / "models").cuts
+    scores = np.concatenate([np.linspace(0.0, 1.0, 100_001), [cuts.suspicious, 0.998, 1.0]])
+    for evidence in (0.0, 1.0):
+        categories = cuts.categorize(scores, np.full(scores.shape, evidence))
+        for score, category in zip(scores.tolist(), categories, strict=True):
+            expected = category in ("highly_suspicious", "artificial_candidate")
+            assert rule.matches_score(score, category) is expected, (score, category)
