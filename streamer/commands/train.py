@@ -132,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
             make_current=make_current,
         )
     _print_table(result.report)
+    for kind, info in result.report["params"]["excluded_members"].items():
+        print(f"excluded {kind}: {info['reason']}")
     print(f"invalid catalog lines: {len(result.invalid_lines)}")
     print(f"training time: {elapsed:.1f} s")
     model = result.model
