@@ -59,7 +59,10 @@ __all__ = [
 # timestamp_ms); an outcome as (index in the batch, its outputs, designation, model_version,
 # error_type). Outputs are msgspec structs: they (un)pickle in C, nothing to rebuild.
 _Row = tuple[str, int, int, bytes | None, bytes | None, int]
-_Packed = tuple[int, list[Output], str | None, str | None, str | None]
+# index, then ItemOutcome's fields after ``item``, in order
+_Packed = tuple[
+    int, list[Output], str | None, str | None, str | None, str | None, str | None, str | None
+]
 
 # Engines per child process, by version directory: the serving version and, during a hot
 # reload, the one before it (batches already on their way still name it).
@@ -205,6 +208,9 @@ def _score_rows(rows: list[_Row], scorer: Scorer, rule: AlertRule) -> list[_Pack
             o.designation,
             o.model_version,
             o.error_type,
+            o.error_field,
+            o.error_reason,
+            o.key_text,
         )
         for o in process_batch(items, scorer, rule)
     ]
@@ -221,7 +227,4 @@ async def run_in_process(
     :data:`~streamer.workers.BatchRunner`); the outcomes refer to the parent's own items."""
     rows = [(i.topic, i.partition, i.offset, i.key, i.value, i.timestamp_ms) for i in batch]
     packed = await loop.run_in_executor(executor, _score_rows, rows, scorer, rule)
-    return [
-        ItemOutcome(batch[i], outputs, designation, version, error)
-        for i, outputs, designation, version, error in packed
-    ]
+    return [ItemOutcome(batch[p[0]], *p[1:]) for p in packed]

@@ -300,8 +300,11 @@ class WorkerPool:
                         topic=o.item.topic,
                         partition=o.item.partition,
                         offset=o.item.offset,
-                        designation=o.designation,
+                        key=o.key_text,
+                        field=o.error_field,
+                        reason=o.error_reason,
                         error_type=o.error_type,
+                        designation=o.designation,
                     )
             if o.item.timestamp_ms > 0:
                 observe(max(0.0, now_ms - o.item.timestamp_ms) / 1000.0)
