@@ -5,8 +5,10 @@ or ADES observations grouped into one record per object, NEA.txt, SBDB, CNEOS), 
 ``sample`` for the bundled ``data/sample_stream.jsonl.gz``. JSONL lines are sent byte for
 byte, valid or not, so the daemon's validation and dead-letter path see exactly what the
 file holds. The key of each message is the record's designation (none when a line has no
-readable designation). The producer is idempotent with ``acks=all``; a progress bar goes
-to standard error and a summary to standard output.
+readable designation). Each record is also validated here: the summary says how many are not
+valid neo.v1 (on standard error, the first few with their field and reason), and
+``--skip-invalid`` leaves them out instead of sending them. The producer is idempotent with
+``acks=all``; a progress bar goes to standard error and a summary to standard output.
 
 Exit codes: 0 all records acknowledged; 1 a record was refused by the broker (too large,
 ...); 2 bad input file or configuration; 3 Kafka unreachable; 5 the topic does not exist.
@@ -73,6 +75,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-progress", action="store_true", help="no progress bar on standard error"
+    )
+    parser.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="do not send records that are not valid neo.v1 (default: send them, the daemon "
+        "dead-letters them; either way they are counted)",
     )
 
 
@@ -150,13 +158,25 @@ def iter_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
         yield key, orjson.dumps(obj)
 
 
-def _messages(args: argparse.Namespace) -> Iterator[Message]:
+def _messages(args: argparse.Namespace, invalid: list[str] | None = None) -> Iterator[Message]:
+    """The messages to send; each invalid one is described in ``invalid`` (and left out with
+    ``--skip-invalid``, where it does not count towards ``--limit``)."""
+    from core.errors import RecordError
+    from core.records import decode_record
+
     path = _resolve_input(args.input)
     sent = 0
     for _ in range(args.repeat):
-        for message in iter_messages(path, args.format):
+        for number, message in enumerate(iter_messages(path, args.format), start=1):
             if args.limit is not None and sent >= args.limit:
                 return
+            try:
+                decode_record(message[1])
+            except RecordError as exc:
+                if invalid is not None:
+                    invalid.append(f"record {number}: {exc}")
+                if args.skip_invalid:
+                    continue
             sent += 1
             yield message
 
@@ -200,7 +220,8 @@ async def _produce(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
                 file=sys.stderr,
             )
             return 5
-        counts, seconds = await _send_all(producer, args, topic)
+        invalid: list[str] = []
+        counts, seconds = await _send_all(producer, args, topic, invalid)
     except FormatError as exc:
         print(f"neo-streamer produce: {exc}", file=sys.stderr)
         return 2
@@ -219,11 +240,32 @@ async def _produce(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
         f"produced {total} records to {topic} on {servers} in {seconds:.1f} s "
         f"({rate:.0f} records/s); per partition: {spread or '-'}"
     )
+    _report_invalid(invalid, skipped=args.skip_invalid)
     return 0
 
 
+_SHOWN_INVALID = 20
+
+
+def _report_invalid(invalid: list[str], *, skipped: bool) -> None:
+    """The first invalid records and their count, on stderr (stdout keeps the one-line
+    summary)."""
+    if not invalid:
+        return
+    for line in invalid[:_SHOWN_INVALID]:
+        print(f"neo-streamer produce: {line}", file=sys.stderr)
+    n = len(invalid)
+    records = f"{n} record that is" if n == 1 else f"{n} records that are"
+    if skipped:
+        message = f"skipped {records} not valid neo.v1 (not sent)"
+    else:
+        message = f"sent {records} not valid neo.v1 (the daemon dead-letters them; "
+        message += "--skip-invalid leaves them out)"
+    print(f"neo-streamer produce: {message}", file=sys.stderr)
+
+
 async def _send_all(
-    producer: AIOKafkaProducer, args: argparse.Namespace, topic: str
+    producer: AIOKafkaProducer, args: argparse.Namespace, topic: str, invalid: list[str]
 ) -> tuple[Counter[int], float]:
     """Send every message, paced by ``--rate``; returns acknowledged counts per partition."""
     from tqdm import tqdm
@@ -249,7 +291,7 @@ async def _send_all(
                     raise outcome
                 counts[outcome.partition] += 1
 
-        for sent, (key, value) in enumerate(_messages(args)):
+        for sent, (key, value) in enumerate(_messages(args, invalid)):
             if args.rate is not None:
                 # Pace against the start time, so short sleeps do not accumulate drift.
                 delay = start + sent / args.rate - time.monotonic()

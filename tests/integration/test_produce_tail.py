@@ -179,3 +179,30 @@ async def test_tail_alerts_reads_the_configured_alerts_topic_readably(
         "2020 SO  score 0.997  suspicious  ANOMALY  model 7\n"
         "  why: very low delta-v; orbit.e=0.0100 (+0.300)\n"
     )
+
+
+async def test_produce_counts_invalid_records_and_skips_them_on_request(
+    tmp_path: Path, kafka_bootstrap: str, topic_factory: TopicFactory, read_all: TopicReader
+) -> None:
+    # issue 23 item 9
+    topic = await topic_factory(partitions=1, prefix="invalid")
+    good = orjson.dumps(
+        {"designation": "2024 PT5", "orbit": {"a_au": 1.0, "e": 0.02, "i_deg": 1.5}}
+    )
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(b"\n".join([good, b"{broken json", b'{"physical": {"H": 20.0}}']) + b"\n")
+    common = ("--input", str(path), "--topic", topic, "--bootstrap-servers", kafka_bootstrap)
+
+    code, out, err = await _cli("produce", *common)
+    assert code == 0, err
+    assert out.startswith("produced 3 records")
+    assert "sent 2 records that are not valid neo.v1" in err
+    assert "record 3: designation: required" in err
+
+    code, out, err = await _cli("produce", *common, "--skip-invalid")
+    assert code == 0, err
+    assert (
+        out.startswith("produced 1 records")
+        and "skipped 2 records that are not valid neo.v1 (not sent)" in err
+    )
+    assert [r.value for r in await read_all(topic, 1)][3:] == [good]
