@@ -10,8 +10,13 @@ valid neo.v1 (on standard error, the first few with their field and reason), and
 ``--skip-invalid`` leaves them out instead of sending them. The producer is idempotent with
 ``acks=all``; a progress bar goes to standard error and a summary to standard output.
 
+The topic must exist: the daemon creates its topics when it starts, ``--create-topic``
+creates a missing one here (``topics.partitions``, ``topics.replication_factor``), and on the
+project's local broker ``tools/kafka/kafka.sh topics --create --topic T`` does too.
+
 Exit codes: 0 all records acknowledged; 1 a record was refused by the broker (too large,
-...); 2 bad input file or configuration; 3 Kafka unreachable; 5 the topic does not exist.
+...); 2 bad input file or configuration; 3 Kafka unreachable; 5 the topic does not exist
+(or could not be created).
 """
 
 from __future__ import annotations
@@ -62,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--topic", default=None, help="target topic (default: topics.input of the configuration)"
+    )
+    parser.add_argument(
+        "--create-topic",
+        action="store_true",
+        help="create the topic when it does not exist, with topics.partitions and "
+        "topics.replication_factor (default: a missing topic is an error, exit 5)",
     )
     add_kafka_options(parser)
     parser.add_argument(
@@ -213,12 +224,7 @@ async def _produce(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
         return 3
     try:
         metadata = await producer.client.fetch_all_metadata()
-        if topic not in metadata.topics():
-            print(
-                f"neo-streamer produce: topic {topic!r} does not exist on {servers} (the daemon "
-                "creates its topics at start; or create it with kafka-topics)",
-                file=sys.stderr,
-            )
+        if topic not in metadata.topics() and not await _create_topic(args, cfg, topic):
             return 5
         invalid: list[str] = []
         counts, seconds = await _send_all(producer, args, topic, invalid)
@@ -262,6 +268,33 @@ def _report_invalid(invalid: list[str], *, skipped: bool) -> None:
         message = f"sent {records} not valid neo.v1 (the daemon dead-letters them; "
         message += "--skip-invalid leaves them out)"
     print(f"neo-streamer produce: {message}", file=sys.stderr)
+
+
+async def _create_topic(args: argparse.Namespace, cfg: AppConfig, topic: str) -> bool:
+    """Create the missing ``topic`` with ``--create-topic``; else say how, and return False."""
+    from streamer.admin import create_topics
+    from streamer.errors import TopicError
+
+    servers = cfg.kafka.bootstrap_servers
+    if not args.create_topic:
+        print(
+            f"neo-streamer produce: topic {topic!r} does not exist on {servers}. The daemon "
+            "creates its topics when it starts; or give --create-topic; or, on the project's "
+            f"local broker: tools/kafka/kafka.sh topics --create --topic {topic} "
+            f"--partitions {cfg.topics.partitions}",
+            file=sys.stderr,
+        )
+        return False
+    try:
+        await create_topics(cfg, [topic])
+    except TopicError as exc:
+        print(f"neo-streamer produce: {exc}", file=sys.stderr)
+        return False
+    print(
+        f"neo-streamer produce: created topic {topic!r} with {cfg.topics.partitions} partitions",
+        file=sys.stderr,
+    )
+    return True
 
 
 async def _send_all(

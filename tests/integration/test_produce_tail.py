@@ -95,6 +95,10 @@ async def test_produce_and_tail_refuse_a_missing_topic(kafka_bootstrap: str) -> 
 
     assert produced[0] == 5
     assert f"topic {missing!r} does not exist on {kafka_bootstrap}" in produced[2]
+    # issue 23 item 13: it pointed to kafka-topics, which is not installed here
+    assert "--create-topic" in produced[2]
+    assert f"tools/kafka/kafka.sh topics --create --topic {missing} --partitions 6" in produced[2]
+    assert "kafka-topics" not in produced[2]
     assert tailed[0] == 5
     assert f"topic {missing!r} does not exist on {kafka_bootstrap}" in tailed[2]
 
@@ -206,3 +210,32 @@ async def test_produce_counts_invalid_records_and_skips_them_on_request(
         and "skipped 2 records that are not valid neo.v1 (not sent)" in err
     )
     assert [r.value for r in await read_all(topic, 1)][3:] == [good]
+
+
+async def test_produce_create_topic_creates_a_missing_topic(
+    tmp_path: Path, kafka_bootstrap: str, read_all: TopicReader
+) -> None:
+    import uuid
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    topic = f"create-{uuid.uuid4().hex}"
+    config = tmp_path / "c.toml"
+    config.write_text("[topics]\npartitions = 2\n")
+    try:
+        code, out, err = await _cli(
+            "produce",
+            *("--input", str(MIXED_OBS80), "--topic", topic, "--create-topic"),
+            *("--config", str(config), "--bootstrap-servers", kafka_bootstrap),
+        )
+        assert code == 0, err
+        assert f"created topic {topic!r} with 2 partitions" in err
+        assert out.startswith(f"produced 4 records to {topic}")
+        assert len(await read_all(topic, 2)) == 4
+    finally:
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics([topic])
+        finally:
+            await admin.close()
