@@ -180,8 +180,8 @@ async def test_tail_alerts_reads_the_configured_alerts_topic_readably(
 
     assert code == 0, err
     assert out == (
-        "2020 SO  score 0.997  suspicious  ANOMALY  model 7\n"
-        "  why: very low delta-v; orbit.e=0.0100 (+0.300)\n"
+        "2020 SO  score 0.9970  suspicious  ANOMALY  model 7\n"
+        "  why: very low delta-v; orbit.e = 0.0100 (30% of the score)\n"
     )
 
 
