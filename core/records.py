@@ -469,10 +469,17 @@ def _nongrav(n: object) -> NonGrav:
     values = []
     for key in ("A1", "A2", "A3"):
         value = optional(n.get(key), f"nongrav.{key}")
-        if value is not None:
-            ranged(value, f"nongrav.{key}", -MAX_NONGRAV, MAX_NONGRAV)
+        if value is not None and not -MAX_NONGRAV <= value <= MAX_NONGRAV:
+            raise RecordError(f"nongrav.{key}", _NONGRAV_UNITS.format(MAX_NONGRAV, value))
         values.append(value)
     return NonGrav(*values)
+
+
+# The hint of docs/schema.md: values this large are a unit error, not a physical acceleration.
+_NONGRAV_UNITS = (
+    "must be within [-{0:g}, {0:g}] au/d², got {1!r} (MPC publishes A1/A2 in units of "
+    "1e-8 au/d²: multiply by 1e-8 before sending)"
+)
 
 
 def _close_approaches(items: object) -> tuple[CloseApproach, ...]:

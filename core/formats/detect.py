@@ -66,4 +66,23 @@ def detect_format(path: str | Path) -> str:
         return "obs80"
     if all(_looks_mpcorb(ln) for ln in lines):
         return "nea"
-    raise FormatError(f"{Path(path).name}: cannot detect the format (give --format)")
+    if "\t" in lines[0]:
+        columns = ", ".join(c.strip() for c in lines[0].split("\t")[:4] if c.strip())
+        raise FormatError(
+            f"{Path(path).name}: a tab-separated table ({columns}, ...): this format is not "
+            f"supported; {_supported()}"
+        )
+    raise FormatError(f"{Path(path).name}: cannot detect the format (give --format: {_names()})")
+
+
+def _names() -> str:
+    from core.formats import FORMATS  # the package imports this module first
+
+    return ", ".join(FORMATS)
+
+
+def _supported() -> str:
+    return (
+        f"supported: {_names()} (MPC 80-column, ADES PSV/CSV/XML, MPCORB fixed columns, "
+        "JPL SBDB CSV, CNEOS close-approach CSV)"
+    )
