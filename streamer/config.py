@@ -275,9 +275,10 @@ def _read_toml(path: Path) -> dict[str, dict[str, Any]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError("$", f"cannot read {path}: {exc.strerror or exc}") from exc
+        reason = exc.strerror or exc
+        raise ConfigError("$", f"cannot read the config file {path}: {reason}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError("$", f"{path} is not valid TOML: {exc}") from exc
+        raise ConfigError("$", f"the config file {path} is not valid TOML: {exc}") from exc
     for section, values in data.items():
         if section not in _SECTIONS:
             raise ConfigError(section, f"unknown section (known: {', '.join(_SECTIONS)})")

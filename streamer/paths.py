@@ -12,7 +12,14 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["DEFAULT_CATALOG", "DEFAULT_REGISTRY", "PROJECT_ROOT", "SAMPLE_STREAM", "absolute"]
+__all__ = [
+    "DEFAULT_CATALOG",
+    "DEFAULT_REGISTRY",
+    "PROJECT_ROOT",
+    "SAMPLE_STREAM",
+    "absolute",
+    "model_path_hint",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 """The directory holding ``streamer/``, ``core/``, ``data/`` and ``models/``."""
@@ -39,3 +46,18 @@ def absolute(value: str, base: Path | None = None) -> str:
     if not path.is_absolute():
         path = (base if base is not None else Path.cwd()) / path
     return os.path.normpath(path)
+
+
+def model_path_hint(path: str | Path) -> str:
+    """A hint when ``path`` does not exist but names a version of the bundled registry (a
+    bare version name given where a directory is expected), else ``""``."""
+    given = Path(path)
+    if given.exists() or not given.name:
+        return ""
+    version_dir = DEFAULT_REGISTRY / given.name
+    if not (version_dir / "manifest.json").is_file():
+        return ""
+    return (
+        f"{given.name} is a version of the project's registry: give its directory, "
+        f"models/{given.name} ({version_dir}), or the registry itself, models/"
+    )

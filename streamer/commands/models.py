@@ -5,7 +5,7 @@ ROC-AUC; ``show VERSION`` prints its manifest; ``activate VERSION`` makes it cur
 write of ``CURRENT``); ``convert VERSION`` rewrites a model saved with its autoencoder weights
 in the old torch format as numpy arrays (:func:`core.registry.convert_torch_members`), so that
 scoring it no longer imports torch. Exit 0 on success, 1 for an unknown version or an
-unreadable registry.
+unreadable registry, 2 when the registry directory does not exist.
 """
 
 from __future__ import annotations
@@ -62,6 +62,11 @@ def run(args: argparse.Namespace) -> int:
     )
 
     root: Path = args.registry
+    if not root.is_dir():
+        print(
+            f"neo-streamer models: no model registry at {root} (not a directory)", file=sys.stderr
+        )
+        return 2
     try:
         if args.action == "list":
             current = current_version(root)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from streamer.commands._jsonl import numbered_lines, open_binary
-from streamer.paths import DEFAULT_REGISTRY
+from streamer.paths import DEFAULT_REGISTRY, model_path_hint
 
 __all__ = ["BATCH_SIZE", "ERROR_SCHEMA", "add_arguments", "run"]
 
@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
         engine = InferenceEngine(load_model(args.model), cache_size=0)
     except (ModelError, OSError) as exc:
         print(f"neo-streamer score: cannot load model from {args.model}: {exc}", file=sys.stderr)
+        if hint := model_path_hint(args.model):
+            print(f"neo-streamer score: {hint}", file=sys.stderr)
         return 2
     scored = errors = 0
     try:

@@ -114,7 +114,6 @@ def test_env_values_are_parsed_to_the_field_type() -> None:
         ("[kafka]\nsecurity_protocol = 'SASL_SSL'\n", "kafka.sasl_username"),
         ("[kafka]\nheartbeat_interval_ms = 20000\n", "kafka.heartbeat_interval_ms"),
         ("kafka = 3\n", "kafka"),
-        ("not toml [\n", "$"),
     ],
 )
 def test_file_errors_name_the_key(tmp_path: Path, text: str, key: str) -> None:
@@ -153,6 +152,18 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path / "absent.toml", env={})
     assert info.value.key == "$"
+    # issue 23 item 14: the message was prefixed "config key '$':"
+    assert str(info.value) == (
+        f"cannot read the config file {tmp_path / 'absent.toml'}: No such file or directory"
+    )
+
+
+def test_a_file_that_is_not_toml_is_named_without_a_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, "not toml [\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert info.value.key == "$"
+    assert str(info.value).startswith(f"the config file {path} is not valid TOML: ")
 
 
 def test_secrets_are_not_in_repr() -> None:

@@ -32,6 +32,21 @@ def test_the_limit_is_applied_before_numpy_is_imported() -> None:
     assert out.stdout.strip() == "0"
 
 
+def _run_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``neo-streamer run ARGS`` started in ``cwd`` (no $NEO_STREAMER_CONFIG)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("NEO_STREAMER_CONFIG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "streamer.cli", "run", *args],
+        check=False,
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def test_a_missing_model_is_reported_at_the_path_resolved_from_the_config_file(
     tmp_path: Path,
 ) -> None:
@@ -45,16 +60,22 @@ def test_a_missing_model_is_reported_at_the_path_resolved_from_the_config_file(
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("NEO_STREAMER_CONFIG", None)
-    out = subprocess.run(
-        [sys.executable, "-m", "streamer.cli", "run", "--config", str(conf_dir / "config.toml")],
-        check=False,
-        cwd=elsewhere,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = _run_in(elsewhere, "--config", str(conf_dir / "config.toml"))
     assert out.returncode == 4, out.stderr
     assert str(conf_dir / "no-such-registry") in out.stderr
+
+
+def test_run_with_a_bare_version_name_logs_the_directory_to_give(tmp_path: Path) -> None:
+    # issue 23 item 14
+    from core.registry import current_version
+    from streamer.paths import DEFAULT_REGISTRY
+
+    version = current_version(DEFAULT_REGISTRY)
+    assert version is not None
+    out = _run_in(
+        tmp_path,
+        *("--model", version, "--log-format", "json", "--set", "http.enabled=false"),
+        *("--set", "processing.executor=thread"),
+    )
+    assert out.returncode == 4, out.stderr
+    assert f"give its directory, models/{version}" in out.stderr
