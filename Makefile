@@ -56,8 +56,8 @@ soak: install ## reliability tests + 100,000-record SIGKILL soak on a real broke
 run: install ## local broker + bundled model + daemon + sample feed; shows alerts arriving
 	bash tools/demo.sh
 
-train: install ## train the ensemble on the bundled catalog into models/
-	$(BIN)/neo-streamer train
+train: install ## train the ensemble on the bundled catalog into models/ and make it current
+	$(BIN)/neo-streamer train --activate
 
 bench: install ## benchmarks (real broker on loopback); writes bench/results/
 	bash tools/run-bench.sh

@@ -540,11 +540,19 @@ def _nongrav(n: object, sink: list[str] | None) -> NonGrav:
     for key in _NONGRAV_NAMES:
         value = optional(n.get(key), f"nongrav.{key}")
         if value is not None:
-            # a sigma is >= 0; A1..A3 take either sign
-            lo = 0.0 if key.endswith("_sigma") else -MAX_NONGRAV
-            ranged(value, f"nongrav.{key}", lo, MAX_NONGRAV)
+            if key.endswith("_sigma"):  # a sigma is >= 0; A1..A3 take either sign
+                ranged(value, f"nongrav.{key}", 0.0, MAX_NONGRAV)
+            elif not -MAX_NONGRAV <= value <= MAX_NONGRAV:
+                raise RecordError(f"nongrav.{key}", _NONGRAV_UNITS.format(MAX_NONGRAV, value))
         values.append(value)
     return NonGrav(*values)
+
+
+# The hint of docs/schema.md: values this large are a unit error, not a physical acceleration.
+_NONGRAV_UNITS = (
+    "must be within [-{0:g}, {0:g}] au/d², got {1!r} (MPC publishes A1/A2 in units of "
+    "1e-8 au/d²: multiply by 1e-8 before sending)"
+)
 
 
 def _close_approaches(items: object, sink: list[str] | None) -> tuple[CloseApproach, ...]:

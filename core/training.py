@@ -16,7 +16,11 @@ Steps (each with a progress bar on stderr when ``progress`` is on):
    absence of data is not evidence of artificiality.
 5. **Search** (:mod:`core.search`) for each detector kind; every candidate is fitted on train
    and ranked on validation by average precision, ties by ROC-AUC, then by order (the grid
-   lists cheaper forests first).
+   lists cheaper forests first). A dead candidate, one that flags no injected object at the
+   threshold giving the target false-alert rate on validation naturals (constant or tied
+   scores: 0 % detection, 0 % false alerts), ranks after every live one; a kind whose every
+   candidate is dead is left out of the ensemble with a warning (``excluded_members`` in the
+   report).
 6. **Ensemble** of the best member per kind, weighted by validation AP; the combination
    method (weighted average, voting, stacking, dynamic) is also chosen on validation AP.
 7. **Threshold** on validation naturals at ``target_false_alert_rate`` (default 1 %); the
@@ -75,6 +79,7 @@ __all__ = [
 _log = structlog.get_logger(__name__)
 _METHODS: tuple[Method, ...] = ("weighted_average", "voting", "stacking", "dynamic")
 _OCCLUSION_ROWS = 200
+_DEAD = "detects no injected object at its validation alert threshold (every candidate)"
 
 PRESENCE_FEATURES: tuple[str, ...] = (*STATISTICAL_NAMES, "ind_mean_confidence")
 """Features that measure how complete a record is rather than what it says (kept in the
@@ -226,20 +231,22 @@ class _Best:
     detector: BaseDetector
     trial: Trial
     roc_auc: float
+    degenerate: bool = False
+    """Even the best candidate detects no injected object at its alert threshold."""
 
 
 def _search(
     kind: str, X_train: FloatArray, val: _Split, config: TrainingConfig, bar: Any
 ) -> tuple[_Best, list[dict[str, Any]]]:
     """Fit every candidate of ``kind`` on train, rank on validation: AP, then AUC, then order."""
-    fitted: list[tuple[BaseDetector, float]] = []
+    fitted: list[tuple[BaseDetector, float, bool]] = []
 
     def objective(params: Mapping[str, Any]) -> float:
         det = _detector(kind, {**params, **config.detector_overrides.get(kind, {})}, config)
         det.fit(X_train)
         scores = det.score_samples(val.X)
         ap, auc = average_precision(val.labels, scores), roc_auc(val.labels, scores)
-        fitted.append((det, auc))
+        fitted.append((det, auc, _detects_nothing(scores, val.labels, config)))
         bar.update()
         return ap
 
@@ -251,19 +258,37 @@ def _search(
         seed=config.seed,
         quick=config.quick,
     )
-    top = min(range(len(trials)), key=lambda i: (-trials[i].value, -fitted[i][1], i))
+    # a candidate that detects nothing at its operating point ranks after every other
+    top = min(range(len(trials)), key=lambda i: (fitted[i][2], -trials[i].value, -fitted[i][1], i))
     _log.info("search_done", kind=kind, best=dict(trials[top].params), ap=trials[top].value)
     table = [
-        {"params": dict(t.params), "average_precision": t.value, "roc_auc": fitted[i][1]}
+        {
+            "params": dict(t.params),
+            "average_precision": t.value,
+            "roc_auc": fitted[i][1],
+            "degenerate": fitted[i][2],
+        }
         for i, t in enumerate(trials)
     ]
-    return _Best(fitted[top][0], trials[top], fitted[top][1]), table
+    return _Best(fitted[top][0], trials[top], fitted[top][1], fitted[top][2]), table
+
+
+def _detects_nothing(scores: FloatArray, labels: IntArray, config: TrainingConfig) -> bool:
+    """Whether a candidate is a dead detector: at the threshold that gives the target
+    false-alert rate on the validation naturals, it flags none of the injected objects.
+
+    Such a member (constant scores, or naturals and injected tied at the top) reports 0 %
+    detection and 0 % false alerts; in the ensemble it only dilutes the others.
+    """
+    threshold = threshold_at_false_alert_rate(scores[labels == 0], config.target_false_alert_rate)
+    return not bool(np.any(scores[labels == 1] >= threshold))
 
 
 def train(config: TrainingConfig) -> TrainingResult:
     """Run the whole pipeline (see the module docstring) and return the trained model."""
     stage = _Stage(config.progress)
     rng = np.random.default_rng(config.seed)
+    config.catalog.open("rb").close()  # a missing catalog fails before any bar is drawn
     with stage("load catalog", 1) as bar:
         records, invalid, digest = load_catalog(config.catalog)
         if config.max_records is not None and len(records) > config.max_records:
@@ -312,8 +337,14 @@ def train(config: TrainingConfig) -> TrainingResult:
         with stage(f"search {kind}", n) as bar:
             best[kind], trials_report[kind] = _search(kind, X_train, val, config, bar)
 
-    members = [(kind, best[kind].detector) for kind in DETECTOR_KINDS]
-    weights = [max(best[kind].trial.value, 1e-3) for kind in DETECTOR_KINDS]
+    excluded = {kind: _DEAD for kind in DETECTOR_KINDS if best[kind].degenerate}
+    for kind in excluded:
+        _log.warning("member excluded", kind=kind, reason=_DEAD, params=best[kind].trial.params)
+    kinds = [kind for kind in DETECTOR_KINDS if kind not in excluded]
+    if not kinds:
+        raise ModelError(f"every detector kind is degenerate ({_DEAD}): no ensemble to build")
+    members = [(kind, best[kind].detector) for kind in kinds]
+    weights = [max(best[kind].trial.value, 1e-3) for kind in kinds]
     with stage("ensemble", len(_METHODS)) as bar:
         candidates = []
         for i, method in enumerate(_METHODS):
@@ -352,15 +383,18 @@ def train(config: TrainingConfig) -> TrainingResult:
         "search": config.search,
         "seed": config.seed,
         "quick": config.quick,
-        "members": {kind: dict(best[kind].trial.params) for kind in DETECTOR_KINDS},
+        "members": {kind: dict(best[kind].trial.params) for kind in kinds},
+        "excluded_members": {
+            kind: {"reason": reason, "params": dict(best[kind].trial.params)}
+            for kind, reason in excluded.items()
+        },
         "ensemble": {"method": ensemble.method, "weights": ensemble.weights_.tolist()},
         "target_false_alert_rate": far,
     }
     metrics = {
         "test": {ev.name: ev.to_dict() for ev in evaluations},
         "validation": {
-            k: {"average_precision": best[k].trial.value, "roc_auc": best[k].roc_auc}
-            for k in DETECTOR_KINDS
+            k: {"average_precision": best[k].trial.value, "roc_auc": best[k].roc_auc} for k in kinds
         },
         "detection_by_family": _by_family(ensemble, test, cuts.suspicious),
         "false_alert_by_pattern": _by_pattern(ensemble, test, cuts.suspicious),

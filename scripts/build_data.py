@@ -345,8 +345,26 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         "",
         *_source_lines(raw, used),
         "",
+        *_TEST_FIXTURES,
     ]
     return "\n".join(parts)
+
+
+# Real files copied whole or in part into tests/fixtures/ (not built by this script); each
+# folder's SOURCE.txt says which lines were taken.
+_TEST_FIXTURES = (
+    "## Test fixtures (tests/fixtures/, copied by hand)",
+    "",
+    "- `ades/ades_sample.xml`: the whole of layup_testdata/ades_sample.xml (pypi=layup==1.1.0"
+    " sdist, tests/data/ades_sample.xml), ADES 2022 XML. Licence: MIT, Copyright (c) 2024"
+    " Matthew Holman (Smithsonian/layup).",
+    "- `nea/pha_2016_tab_head.txt`: the first 5 lines of mpc_nea_2016/pha.txt"
+    " (repo=msmilevski/Asteroid-Forest-Solution, path=pha.txt,"
+    " commit=214fda259b302b5cac6c40a853a0b3239993fce5), MPC orbital elements of PHAs as a"
+    " tab-separated table; the repository states no licence; the elements are MPC data."
+    " Kept as an example of a format the readers refuse.",
+    "",
+)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.errors import TopicError
 from streamer.logging import get_logger
 
-__all__ = ["ensure_topics"]
+__all__ = ["create_topics", "ensure_topics"]
 
 log = get_logger(__name__)
 
@@ -25,12 +25,7 @@ async def ensure_topics(cfg: AppConfig) -> list[str]:
     """
     t = cfg.topics
     wanted = [t.input, t.results, t.alerts, t.dead_letter]
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=cfg.kafka.bootstrap_servers,
-        client_id=f"{cfg.kafka.client_id}-admin",
-        request_timeout_ms=cfg.kafka.request_timeout_ms,
-        **aiokafka_security_kwargs(cfg.kafka),
-    )
+    admin = _admin(cfg)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -41,20 +36,56 @@ async def ensure_topics(cfg: AppConfig) -> list[str]:
             raise TopicError(
                 f"topics missing and topics.create_missing is false: {', '.join(missing)}"
             )
-        response = await admin.create_topics(
-            [NewTopic(name, t.partitions, t.replication_factor) for name in missing]
-        )
-        created = []
-        for item in response.topic_errors:
-            name, code = item[0], item[1]
-            message = item[2] if len(item) > 2 else None
-            if code == 0:
-                created.append(name)
-            elif code != _TOPIC_ALREADY_EXISTS:  # another replica created it meanwhile
-                raise TopicError(f"cannot create topic {name!r}: error {code} {message or ''}")
-        log.info("topics created", topics=created, partitions=t.partitions)
-        return created
+        return await _create(admin, cfg, missing)
     except KafkaError as exc:
         raise TopicError(f"cannot list or create topics: {exc!r}") from exc
     finally:
         await admin.close()
+
+
+async def create_topics(cfg: AppConfig, names: list[str]) -> list[str]:
+    """Create those of ``names`` that do not exist, with ``topics.partitions`` and
+    ``topics.replication_factor``; returns the names created (``produce --create-topic``).
+
+    Raises
+    ------
+    TopicError
+        When the broker refuses (its error code is reported) or cannot be asked.
+    """
+    admin = _admin(cfg)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        return await _create(admin, cfg, [n for n in names if n not in existing])
+    except KafkaError as exc:
+        raise TopicError(f"cannot list or create topics: {exc!r}") from exc
+    finally:
+        await admin.close()
+
+
+def _admin(cfg: AppConfig) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(
+        bootstrap_servers=cfg.kafka.bootstrap_servers,
+        client_id=f"{cfg.kafka.client_id}-admin",
+        request_timeout_ms=cfg.kafka.request_timeout_ms,
+        **aiokafka_security_kwargs(cfg.kafka),
+    )
+
+
+async def _create(admin: AIOKafkaAdminClient, cfg: AppConfig, missing: list[str]) -> list[str]:
+    if not missing:
+        return []
+    t = cfg.topics
+    response = await admin.create_topics(
+        [NewTopic(name, t.partitions, t.replication_factor) for name in missing]
+    )
+    created = []
+    for item in response.topic_errors:
+        name, code = item[0], item[1]
+        message = item[2] if len(item) > 2 else None
+        if code == 0:
+            created.append(name)
+        elif code != _TOPIC_ALREADY_EXISTS:  # another replica created it meanwhile
+            raise TopicError(f"cannot create topic {name!r}: error {code} {message or ''}")
+    log.info("topics created", topics=created, partitions=t.partitions)
+    return created

@@ -32,6 +32,7 @@ from streamer.http import HealthServer
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
+from streamer.paths import model_path_hint
 from streamer.procpool import collect_less, new_process_pool, run_in_process
 from streamer.serving import ModelHost
 from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher, build_producer
@@ -156,7 +157,8 @@ class Daemon:
         try:
             await self.models.load(self._executor, force=True)
         except ModelError as exc:
-            log.error("model cannot be loaded", path=cfg.model.path, error=str(exc))
+            hint = model_path_hint(cfg.model.path) or None
+            log.error("model cannot be loaded", path=cfg.model.path, error=str(exc), hint=hint)
             await self._close()
             return EXIT_MODEL
         try:

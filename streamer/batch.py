@@ -130,6 +130,10 @@ class ItemOutcome:
     error_type: str | None = None
     unknown_fields: tuple[str, ...] = ()
     """Paths of the fields the decoder did not know and dropped (a newer producer's)."""
+    # a dead letter's field, reason and message key (text), for its log line
+    error_field: str | None = None
+    error_reason: str | None = None
+    key_text: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,19 +195,28 @@ def _clip(text: str) -> str:
 def _dead_letter(item: InputItem, field_: str, reason: str, error_type: str) -> ItemOutcome:
     original = item.value or b""
     key = item.key if item.key is None or len(item.key) <= _MAX_TEXT else item.key[:_MAX_TEXT]
+    key_text = None if key is None else key.decode("utf-8", "backslashreplace")
+    reason, field_ = _clip(reason), _clip(field_)
     body = {
         "schema": "neo.deadletter.v1",
-        "reason": _clip(reason),
-        "field": _clip(field_),
+        "reason": reason,
+        "field": field_,
         "error_type": error_type,
         "original": base64.b64encode(original[:_MAX_ORIGINAL_BYTES]).decode("ascii"),
         "original_is_null": item.value is None,
         "original_bytes": len(original),
         "original_truncated": len(original) > _MAX_ORIGINAL_BYTES,
         "source": item.source(),
-        "key": None if key is None else key.decode("utf-8", "backslashreplace"),
+        "key": key_text,
     }
-    return ItemOutcome(item, [Output("dead_letter", key, _dumps(body))], error_type=error_type)
+    return ItemOutcome(
+        item,
+        [Output("dead_letter", key, _dumps(body))],
+        error_type=error_type,
+        error_field=field_,
+        error_reason=reason,
+        key_text=key_text,
+    )
 
 
 def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -> list[ItemOutcome]:

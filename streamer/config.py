@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from streamer.errors import ConfigError
+from streamer.paths import DEFAULT_REGISTRY, absolute
 
 __all__ = [
     "WORKERS_PER_PROCESS",
@@ -103,7 +104,7 @@ class TopicsConfig:
 class ModelConfig:
     """Which model scores, how it is reloaded and cached (``[model]``)."""
 
-    path: str = "models"
+    path: str = str(DEFAULT_REGISTRY)
     reload_interval_s: float = field(default=10.0, metadata=_rng(0.0, 86_400.0))
     cache_size: int = field(default=10_000, metadata=_rng(0, 10_000_000))
     cache_ttl_s: float = field(default=3_600.0, metadata=_rng(0.0, 31_536_000.0))
@@ -151,7 +152,8 @@ class ProcessingConfig:
     shutdown_grace_s: float = field(default=10.0, metadata=_rng(0.0, 3_600.0))
     rebalance_drain_s: float = field(default=5.0, metadata=_rng(0.0, 3_600.0))
     publish_retry_backoff_s: float = field(default=1.0, metadata=_rng(0.0, 600.0))
-    alert_min_score: float = field(default=0.998, metadata=_rng(0.0, 1.0))
+    # 1.0: the categories alone decide by default (config.toml says why)
+    alert_min_score: float = field(default=1.0, metadata=_rng(0.0, 1.0))
     alert_categories: tuple[Category, ...] = ("highly_suspicious", "artificial_candidate")
 
 
@@ -206,6 +208,10 @@ def load_config(
         ``{"section.key": value}`` from CLI flags (highest precedence); string values are
         parsed like environment values, others are type-checked as they are.
 
+    Path keys (``model.path``, ``kafka.ssl_*file``) come back absolute: a relative path in
+    the file is taken relative to the file's directory, one from the environment or a flag
+    relative to the working directory (:func:`streamer.paths.absolute`).
+
     Returns
     -------
     AppConfig
@@ -219,6 +225,7 @@ def load_config(
     if path is not None:
         for section, values in _read_toml(Path(path)).items():
             raw[section].update(values)
+        _absolute_paths(raw, Path(path).absolute().parent)
     env = os.environ if env is None else env
     for name, text in env.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name[len(ENV_PREFIX) :]:
@@ -226,23 +233,52 @@ def load_config(
         section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
         ftype = _field_type(section, key, source=name)
         raw[section][key] = _parse_text(f"{section}.{key}", ftype, text)
+        _absolute_paths(raw, None, only=(section, key))
     for dotted, value in (overrides or {}).items():
         section, _, key = dotted.partition(".")
         ftype = _field_type(section, key, source=dotted)
         raw[section][key] = _parse_text(dotted, ftype, value) if isinstance(value, str) else value
+        _absolute_paths(raw, None, only=(section, key))
     sections = {name: _build(name, cls, raw[name]) for name, cls in _SECTIONS.items()}
     cfg = AppConfig(**sections)
     _check_cross_fields(cfg)
     return cfg
 
 
+# Keys holding file or directory paths: made absolute while loading (see streamer.paths).
+_PATH_KEYS = (
+    ("model", "path"),
+    ("kafka", "ssl_cafile"),
+    ("kafka", "ssl_certfile"),
+    ("kafka", "ssl_keyfile"),
+)
+
+
+def _absolute_paths(
+    raw: dict[str, dict[str, Any]], base: Path | None, only: tuple[str, str] | None = None
+) -> None:
+    """Make the path values in ``raw`` absolute: relative to ``base``, or to the cwd (None).
+
+    A relative path in a config file means the file's directory, wherever the daemon is
+    started from; on the command line or in the environment it means the working directory.
+    A value of the wrong type is left for :func:`_build` to reject with its key.
+    """
+    for section, key in _PATH_KEYS:
+        if only not in (None, (section, key)):
+            continue
+        value = raw[section].get(key)
+        if isinstance(value, str):
+            raw[section][key] = absolute(value, base)
+
+
 def _read_toml(path: Path) -> dict[str, dict[str, Any]]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError("$", f"cannot read {path}: {exc.strerror or exc}") from exc
+        reason = exc.strerror or exc
+        raise ConfigError("$", f"cannot read the config file {path}: {reason}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError("$", f"{path} is not valid TOML: {exc}") from exc
+        raise ConfigError("$", f"the config file {path} is not valid TOML: {exc}") from exc
     for section, values in data.items():
         if section not in _SECTIONS:
             raise ConfigError(section, f"unknown section (known: {', '.join(_SECTIONS)})")

@@ -27,10 +27,11 @@ class StreamerError(Exception):
 
 
 class ConfigError(StreamerError):
-    """Invalid configuration; ``key`` is the dotted key (``"kafka.group_id"``)."""
+    """Invalid configuration; ``key`` is the dotted key (``"kafka.group_id"``), or ``"$"``
+    for the file as a whole (unreadable, not TOML), whose message is the reason alone."""
 
     def __init__(self, key: str, reason: str) -> None:
-        super().__init__(f"config key {key!r}: {reason}")
+        super().__init__(reason if key == "$" else f"config key {key!r}: {reason}")
         self.key = key
         self.reason = reason
 

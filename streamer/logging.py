@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import orjson
@@ -61,11 +62,12 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
         if fmt == "console"
         else structlog.processors.JSONRenderer(serializer=_dumps)
     )
+    stamp = structlog.processors.TimeStamper(fmt="iso", utc=True)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            stamp,
             structlog.processors.format_exc_info,
             renderer,
         ],
@@ -73,8 +75,46 @@ def configure_logging(level: str = "info", fmt: str = "auto", stream: TextIO | N
         logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=False,
     )
-    # aiokafka logs through stdlib logging; keep its chatter at warning and on the same stream
-    logging.basicConfig(stream=out, level=logging.WARNING, format="%(name)s %(message)s")
+    _route_stdlib_logging(out, level, stamp, renderer)
+
+
+def _route_stdlib_logging(out: Any, level: str, stamp: Any, renderer: Any) -> None:
+    """Send every stdlib logger (aiokafka, asyncio, ...) through the same renderer.
+
+    One handler on the root logger formats each record as a structlog event (``module`` =
+    the logger's name, ``level``, ``timestamp``, the exception if any), so a JSON log stays
+    one JSON object per line. Libraries' chatter is kept at warning and above (their info
+    and debug lines are per-connection noise) unless ``level`` asks for less.
+    """
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[_logger_name_as_module, structlog.processors.add_log_level, stamp],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in list(root.handlers):  # configured again (tests, a second command): replace
+        if getattr(old, _OURS, False):
+            root.removeHandler(old)
+    setattr(handler, _OURS, True)
+    root.addHandler(handler)
+    root.setLevel(max(logging.WARNING, _LEVELS[level]))
+
+
+_OURS = "_neo_streamer_handler"
+
+
+def _logger_name_as_module(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    record = event_dict.get("_record")
+    if record is not None:
+        event_dict.setdefault("module", record.name)
+    return event_dict
 
 
 def get_logger(name: str) -> Any:

@@ -60,7 +60,18 @@ __all__ = [
 # error_type, unknown_fields). Outputs are msgspec structs: they (un)pickle in C, nothing to
 # rebuild.
 _Row = tuple[str, int, int, bytes | None, bytes | None, int]
-_Packed = tuple[int, list[Output], str | None, str | None, str | None, tuple[str, ...]]
+# index, then ItemOutcome's fields after ``item``, in order
+_Packed = tuple[
+    int,
+    list[Output],
+    str | None,
+    str | None,
+    str | None,
+    tuple[str, ...],
+    str | None,
+    str | None,
+    str | None,
+]
 
 # Engines per child process, by version directory: the serving version and, during a hot
 # reload, the one before it (batches already on their way still name it).
@@ -207,6 +218,9 @@ def _score_rows(rows: list[_Row], scorer: Scorer, rule: AlertRule) -> list[_Pack
             o.model_version,
             o.error_type,
             o.unknown_fields,
+            o.error_field,
+            o.error_reason,
+            o.key_text,
         )
         for o in process_batch(items, scorer, rule)
     ]
@@ -223,7 +237,4 @@ async def run_in_process(
     :data:`~streamer.workers.BatchRunner`); the outcomes refer to the parent's own items."""
     rows = [(i.topic, i.partition, i.offset, i.key, i.value, i.timestamp_ms) for i in batch]
     packed = await loop.run_in_executor(executor, _score_rows, rows, scorer, rule)
-    return [
-        ItemOutcome(batch[i], outputs, designation, version, error, unknown)
-        for i, outputs, designation, version, error, unknown in packed
-    ]
+    return [ItemOutcome(batch[p[0]], *p[1:]) for p in packed]

@@ -331,8 +331,11 @@ class WorkerPool:
                         topic=o.item.topic,
                         partition=o.item.partition,
                         offset=o.item.offset,
-                        designation=o.designation,
+                        key=o.key_text,
+                        field=o.error_field,
+                        reason=o.error_reason,
                         error_type=o.error_type,
+                        designation=o.designation,
                     )
             if o.unknown_fields:
                 self._count_unknown(o)

@@ -13,7 +13,7 @@ Each parser yields plain, not yet validated neo.v1 **dicts** (validate them with
 name      format                                                    module
 ========= ======================================================== ====================
 obs80     MPC 80-column optical observations                        :mod:`.obs80`
-ades      ADES PSV / CSV optical observations                       :mod:`.ades`
+ades      ADES PSV / CSV / XML optical observations                 :mod:`.ades`
 nea       MPC MPCORB one-line orbits (``NEA.txt``)                  :mod:`.nea`
 sbdb      JPL SBDB query CSV export                                 :mod:`.sbdb`
 cad       CNEOS close-approach table CSV                            :mod:`.cad`

@@ -1,8 +1,10 @@
-"""ADES PSV and CSV optical observations → one neo.v1 record per object.
+"""ADES PSV, CSV and XML optical observations → one neo.v1 record per object.
 
 PSV (pipe-separated, padded) and CSV share the ADES field names; ``#`` and ``!`` lines are
-headers/comments. Rows are grouped by object: a number in ``permID`` or ``provID`` wins
-(some real exports put the number in ``provID``), then the provisional designation
+headers/comments. A file whose first non-blank line starts with ``<`` is ADES XML, read by
+:mod:`core.formats.ades_xml` (entities and external references refused). Rows are grouped by
+object: a number in ``permID`` or ``provID`` wins (some real exports put the number in
+``provID``), then the provisional designation
 (``provID``, ``permID``, then layup's non-standard ``actualProvID``), then ``trkSub`` for
 unconfirmed tracklets. Each row keeps the neo.v1 ADES keys only:
 ``obsTime``, ``ra``, ``dec`` (degrees), ``stn``, and when present ``mag``, ``band``,
@@ -12,12 +14,14 @@ unconfirmed tracklets. Each row keeps the neo.v1 ADES keys only:
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Any, TextIO
 
 from core.designations import canonical_designation
 from core.errors import FormatError
 from core.formats._common import check_width, optional_float, required_float
+from core.formats.ades_xml import optical_rows
 
 __all__ = ["parse"]
 
@@ -62,18 +66,44 @@ def _row(fields: dict[str, str], lineno: int) -> dict[str, Any]:
 
 
 def parse(stream: TextIO) -> Iterator[dict[str, Any]]:
-    """Parse an open ADES PSV or CSV file into neo.v1 record dicts (first-appearance order).
+    """Parse an open ADES PSV, CSV or XML file into neo.v1 record dicts (first-appearance order).
 
     Raises
     ------
     FormatError
-        With the 1-based line number, for a missing header column, a row of the wrong width,
-        a missing or non-numeric required value, or a row without any object identifier.
+        With the 1-based line number, for a missing header column or required field, a row of
+        the wrong width, a missing or non-numeric required value, a row without any object
+        identifier, or XML that is malformed or declares entities.
     """
+    head: list[str] = []
+    for raw in stream:
+        head.append(raw)
+        if raw.strip():
+            break
+    lines = chain(head, stream)
+    xml = bool(head) and head[-1].lstrip().startswith("<")
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for lineno, fields in optical_rows(lines) if xml else _table_rows(lines):
+        missing = [k for k in _REQUIRED if k not in fields]
+        if missing:
+            raise FormatError(f"observation lacks {', '.join(missing)}", line=lineno)
+        key = _object_key(fields)
+        if key is None:
+            raise FormatError("observation has no permID, provID or trkSub", line=lineno)
+        groups.setdefault(key, []).append(_row(fields, lineno))
+    for designation, rows in groups.items():
+        yield {
+            "designation": designation,
+            "observations": {"ades": rows},
+            "meta": {"source": "ades"},
+        }
+
+
+def _table_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """``(line, fields)`` of each data row of a PSV or CSV file, after its header row."""
     header: list[str] | None = None
     delimiter = ","
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for lineno, raw in enumerate(stream, start=1):
+    for lineno, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
         if not line.strip() or line.lstrip().startswith(("#", "!")):
             continue
@@ -88,16 +118,6 @@ def parse(stream: TextIO) -> Iterator[dict[str, Any]]:
             continue
         values = next(csv.reader([line], delimiter=delimiter))
         check_width(values, header, lineno)
-        fields = dict(zip(header, values, strict=True))
-        key = _object_key(fields)
-        if key is None:
-            raise FormatError("row has no permID, provID or trkSub", line=lineno)
-        groups.setdefault(key, []).append(_row(fields, lineno))
+        yield lineno, dict(zip(header, values, strict=True))
     if header is None:
         raise FormatError("no ADES header line found")
-    for designation, rows in groups.items():
-        yield {
-            "designation": designation,
-            "observations": {"ades": rows},
-            "meta": {"source": "ades"},
-        }

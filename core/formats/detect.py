@@ -15,6 +15,8 @@ _OBS80_DATE = re.compile(r"\d{4} \d\d \d\d\.\d")
 _PACKED_EPOCH = re.compile(r"[IJK]\d\d[1-9ABC][1-9A-V]")
 _SNIFF_LINES = 20
 _NAME = re.compile(r"\w*")
+# The root element of an ADES XML document, with or without a namespace prefix.
+_ADES_ROOT = re.compile(r"<(?:\w+:)?ades[\s>/]")
 
 
 def _looks_obs80(line: str) -> bool:
@@ -29,9 +31,10 @@ def detect_format(path: str | Path) -> str:
     """Return ``"obs80"``, ``"ades"``, ``"nea"``, ``"sbdb"`` or ``"cad"`` for ``path``.
 
     ``*.gz`` files are read through gzip. The decision uses the first non-blank lines: an
-    ADES field-name row (with ``obsTime``, after any ``#``/``!`` lines), a CNEOS header, an SBDB
-    header (``full_name``/``pdes`` and ``e``), 80-column lines with a date in columns 16-32,
-    or MPCORB lines with a packed epoch in columns 21-25.
+    ADES field-name row (with ``obsTime``, after any ``#``/``!`` lines) or an ``<ades>`` XML
+    root element, a CNEOS header, an SBDB header (``full_name``/``pdes`` and ``e``),
+    80-column lines with a date in columns 16-32, or MPCORB lines with a packed epoch in
+    columns 21-25.
 
     Raises
     ------
@@ -43,6 +46,10 @@ def detect_format(path: str | Path) -> str:
     lines = [ln for ln in lines if ln.strip()][:_SNIFF_LINES]
     if not lines:
         raise FormatError(f"{Path(path).name}: empty file, cannot detect its format")
+    if lines[0].lstrip().startswith("<"):
+        if _ADES_ROOT.search("\n".join(lines)):
+            return "ades"
+        raise FormatError(f"{Path(path).name}: an XML document without an ADES <ades> root")
     # ADES PSV/CSV: optional "#"/"!" header lines, then a field-name row with obsTime.
     table = [ln for ln in lines if not ln.lstrip().startswith(("#", "!"))]
     if table:
@@ -59,4 +66,23 @@ def detect_format(path: str | Path) -> str:
         return "obs80"
     if all(_looks_mpcorb(ln) for ln in lines):
         return "nea"
-    raise FormatError(f"{Path(path).name}: cannot detect the format (give --format)")
+    if "\t" in lines[0]:
+        columns = ", ".join(c.strip() for c in lines[0].split("\t")[:4] if c.strip())
+        raise FormatError(
+            f"{Path(path).name}: a tab-separated table ({columns}, ...): this format is not "
+            f"supported; {_supported()}"
+        )
+    raise FormatError(f"{Path(path).name}: cannot detect the format (give --format: {_names()})")
+
+
+def _names() -> str:
+    from core.formats import FORMATS  # the package imports this module first
+
+    return ", ".join(FORMATS)
+
+
+def _supported() -> str:
+    return (
+        f"supported: {_names()} (MPC 80-column, ADES PSV/CSV/XML, MPCORB fixed columns, "
+        "JPL SBDB CSV, CNEOS close-approach CSV)"
+    )

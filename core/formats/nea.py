@@ -63,6 +63,12 @@ def packed_date_to_jd(packed: str) -> float:
 
 
 def _parse_line(line: str, lineno: int) -> dict[str, Any]:
+    if "\t" in line:
+        raise FormatError(
+            "tab-separated columns: this format is not supported (MPCORB lines have fixed "
+            "columns, as in the MPC's NEA.txt)",
+            line=lineno,
+        )
     if len(line) < _MIN_WIDTH:
         raise FormatError(f"MPCORB line too short ({len(line)} columns)", line=lineno)
     try:

@@ -33,17 +33,23 @@ def add_kafka_options(parser: argparse.ArgumentParser) -> None:
 def load_cli_config(args: argparse.Namespace) -> AppConfig:
     """The configuration file and environment, with ``--bootstrap-servers`` on top.
 
+    Also sets up logging as ``[logging]`` says, so the Kafka client's own log lines come out
+    in the same form (JSON lines unless on a terminal) as the daemon's.
+
     Raises
     ------
     streamer.errors.ConfigError
         When the file or a value is invalid (the CLI exits with code 2).
     """
     from streamer.config import load_config
+    from streamer.logging import configure_logging
 
     overrides = {}
     if args.bootstrap_servers:
         overrides["kafka.bootstrap_servers"] = args.bootstrap_servers
-    return load_config(args.config, overrides=overrides)
+    cfg = load_config(args.config, overrides=overrides)
+    configure_logging(cfg.logging.level, cfg.logging.format)
+    return cfg
 
 
 async def start_client(client: Any, command: str, servers: str) -> bool:

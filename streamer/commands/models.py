@@ -5,7 +5,7 @@ ROC-AUC; ``show VERSION`` prints its manifest; ``activate VERSION`` makes it cur
 write of ``CURRENT``); ``convert VERSION`` rewrites a model saved with its autoencoder weights
 in the old torch format as numpy arrays (:func:`core.registry.convert_torch_members`), so that
 scoring it no longer imports torch. Exit 0 on success, 1 for an unknown version or an
-unreadable registry.
+unreadable registry, 2 when the registry directory does not exist.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-__all__ = ["add_arguments", "run"]
+from streamer.paths import DEFAULT_REGISTRY
 
-_ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--registry",
         type=Path,
-        default=_ROOT / "models",
+        default=DEFAULT_REGISTRY,
         metavar="DIR",
         help="model registry (default: the project's models/)",
     )
@@ -62,6 +62,11 @@ def run(args: argparse.Namespace) -> int:
     )
 
     root: Path = args.registry
+    if not root.is_dir():
+        print(
+            f"neo-streamer models: no model registry at {root} (not a directory)", file=sys.stderr
+        )
+        return 2
     try:
         if args.action == "list":
             current = current_version(root)

@@ -5,11 +5,18 @@ or ADES observations grouped into one record per object, NEA.txt, SBDB, CNEOS), 
 ``sample`` for the bundled ``data/sample_stream.jsonl.gz``. JSONL lines are sent byte for
 byte, valid or not, so the daemon's validation and dead-letter path see exactly what the
 file holds. The key of each message is the record's designation (none when a line has no
-readable designation). The producer is idempotent with ``acks=all``; a progress bar goes
-to standard error and a summary to standard output.
+readable designation). Each record is also validated here: the summary says how many are not
+valid neo.v1 (on standard error, the first few with their field and reason), and
+``--skip-invalid`` leaves them out instead of sending them. The producer is idempotent with
+``acks=all``; a progress bar goes to standard error and a summary to standard output.
+
+The topic must exist: the daemon creates its topics when it starts, ``--create-topic``
+creates a missing one here (``topics.partitions``, ``topics.replication_factor``), and on the
+project's local broker ``tools/kafka/kafka.sh topics --create --topic T`` does too.
 
 Exit codes: 0 all records acknowledged; 1 a record was refused by the broker (too large,
-...); 2 bad input file or configuration; 3 Kafka unreachable; 5 the topic does not exist.
+...); 2 bad input file or configuration; 3 Kafka unreachable; 5 the topic does not exist
+(or could not be created).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamer.commands._jsonl import open_binary
 from streamer.commands._kafka_options import add_kafka_options, load_cli_config, start_client
+from streamer.commands._words import counted
 
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaProducer
@@ -61,6 +69,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--topic", default=None, help="target topic (default: topics.input of the configuration)"
     )
+    parser.add_argument(
+        "--create-topic",
+        action="store_true",
+        help="create the topic when it does not exist, with topics.partitions and "
+        "topics.replication_factor (default: a missing topic is an error, exit 5)",
+    )
     add_kafka_options(parser)
     parser.add_argument(
         "--rate", type=_positive(float), default=None, help="at most this many records/s"
@@ -73,6 +87,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--no-progress", action="store_true", help="no progress bar on standard error"
+    )
+    parser.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="do not send records that are not valid neo.v1 (default: send them, the daemon "
+        "dead-letters them; either way they are counted)",
     )
 
 
@@ -150,13 +170,25 @@ def iter_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
         yield key, orjson.dumps(obj)
 
 
-def _messages(args: argparse.Namespace) -> Iterator[Message]:
+def _messages(args: argparse.Namespace, invalid: list[str] | None = None) -> Iterator[Message]:
+    """The messages to send; each invalid one is described in ``invalid`` (and left out with
+    ``--skip-invalid``, where it does not count towards ``--limit``)."""
+    from core.errors import RecordError
+    from core.records import decode_record
+
     path = _resolve_input(args.input)
     sent = 0
     for _ in range(args.repeat):
-        for message in iter_messages(path, args.format):
+        for number, message in enumerate(iter_messages(path, args.format), start=1):
             if args.limit is not None and sent >= args.limit:
                 return
+            try:
+                decode_record(message[1])
+            except RecordError as exc:
+                if invalid is not None:
+                    invalid.append(f"record {number}: {exc}")
+                if args.skip_invalid:
+                    continue
             sent += 1
             yield message
 
@@ -193,14 +225,10 @@ async def _produce(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
         return 3
     try:
         metadata = await producer.client.fetch_all_metadata()
-        if topic not in metadata.topics():
-            print(
-                f"neo-streamer produce: topic {topic!r} does not exist on {servers} (the daemon "
-                "creates its topics at start; or create it with kafka-topics)",
-                file=sys.stderr,
-            )
+        if topic not in metadata.topics() and not await _create_topic(args, cfg, topic):
             return 5
-        counts, seconds = await _send_all(producer, args, topic)
+        invalid: list[str] = []
+        counts, seconds = await _send_all(producer, args, topic, invalid)
     except FormatError as exc:
         print(f"neo-streamer produce: {exc}", file=sys.stderr)
         return 2
@@ -216,14 +244,62 @@ async def _produce(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
     spread = " ".join(f"{p}={n}" for p, n in sorted(counts.items()))
     rate = total / seconds if seconds > 0 else float("inf")
     print(
-        f"produced {total} records to {topic} on {servers} in {seconds:.1f} s "
+        f"produced {counted(total, 'record')} to {topic} on {servers} in {seconds:.1f} s "
         f"({rate:.0f} records/s); per partition: {spread or '-'}"
     )
+    _report_invalid(invalid, skipped=args.skip_invalid)
     return 0
 
 
+_SHOWN_INVALID = 20
+
+
+def _report_invalid(invalid: list[str], *, skipped: bool) -> None:
+    """The first invalid records and their count, on stderr (stdout keeps the one-line
+    summary)."""
+    if not invalid:
+        return
+    for line in invalid[:_SHOWN_INVALID]:
+        print(f"neo-streamer produce: {line}", file=sys.stderr)
+    n = len(invalid)
+    records = f"{n} record that is" if n == 1 else f"{n} records that are"
+    if skipped:
+        message = f"skipped {records} not valid neo.v1 (not sent)"
+    else:
+        message = f"sent {records} not valid neo.v1 (the daemon dead-letters them; "
+        message += "--skip-invalid leaves them out)"
+    print(f"neo-streamer produce: {message}", file=sys.stderr)
+
+
+async def _create_topic(args: argparse.Namespace, cfg: AppConfig, topic: str) -> bool:
+    """Create the missing ``topic`` with ``--create-topic``; else say how, and return False."""
+    from streamer.admin import create_topics
+    from streamer.errors import TopicError
+
+    servers = cfg.kafka.bootstrap_servers
+    if not args.create_topic:
+        print(
+            f"neo-streamer produce: topic {topic!r} does not exist on {servers}. The daemon "
+            "creates its topics when it starts; or give --create-topic; or, on the project's "
+            f"local broker: tools/kafka/kafka.sh topics --create --topic {topic} "
+            f"--partitions {cfg.topics.partitions}",
+            file=sys.stderr,
+        )
+        return False
+    try:
+        await create_topics(cfg, [topic])
+    except TopicError as exc:
+        print(f"neo-streamer produce: {exc}", file=sys.stderr)
+        return False
+    print(
+        f"neo-streamer produce: created topic {topic!r} with {cfg.topics.partitions} partitions",
+        file=sys.stderr,
+    )
+    return True
+
+
 async def _send_all(
-    producer: AIOKafkaProducer, args: argparse.Namespace, topic: str
+    producer: AIOKafkaProducer, args: argparse.Namespace, topic: str, invalid: list[str]
 ) -> tuple[Counter[int], float]:
     """Send every message, paced by ``--rate``; returns acknowledged counts per partition."""
     from tqdm import tqdm
@@ -249,7 +325,7 @@ async def _send_all(
                     raise outcome
                 counts[outcome.partition] += 1
 
-        for sent, (key, value) in enumerate(_messages(args)):
+        for sent, (key, value) in enumerate(_messages(args, invalid)):
             if args.rate is not None:
                 # Pace against the start time, so short sleeps do not accumulate drift.
                 delay = start + sent / args.rate - time.monotonic()

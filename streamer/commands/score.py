@@ -1,10 +1,12 @@
 """``neo-streamer score``: score a neo.v1 JSONL file offline with a registered model.
 
 One ``neo.anomaly.v1`` result per input line, in input order, JSON lines on ``--output``
-(stdout with ``-``). An invalid line gives an error result for that line,
-``{"schema": "neo.anomaly.v1", "error": {"line": N, "field": ..., "reason": ...}}``, and
+(stdout with ``-``). An invalid line gives an error line in its place, with its own schema
+(:data:`ERROR_SCHEMA`, docs/schema.md),
+``{"schema": "neo.anomaly.error.v1", "error": {"line": N, "field": ..., "reason": ...}}``, and
 scoring continues. Records are scored in batches of 1024. Blank lines are skipped. Exit 0
-when the file was processed; 2 when the input cannot be read or the model cannot be loaded.
+when at least one record was scored; 1 when none was (every line invalid, or no line); 2 when
+the input cannot be read, the output cannot be written or the model cannot be loaded.
 """
 
 from __future__ import annotations
@@ -16,11 +18,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from streamer.commands._jsonl import numbered_lines, open_binary
+from streamer.commands._words import counted
+from streamer.paths import DEFAULT_REGISTRY, model_path_hint
 
-__all__ = ["BATCH_SIZE", "add_arguments", "run"]
+__all__ = ["BATCH_SIZE", "ERROR_SCHEMA", "add_arguments", "run"]
 
 BATCH_SIZE = 1024
-_ROOT = Path(__file__).resolve().parents[2]
+ERROR_SCHEMA = "neo.anomaly.error.v1"
+"""``schema`` of the line written in place of an invalid input line (no score)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         type=Path,
-        default=_ROOT / "models",
+        default=DEFAULT_REGISTRY,
         metavar="DIR",
         help="model registry (its current model) or one model version directory "
         "(default: the project's models/)",
@@ -53,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     import orjson
 
     from core.errors import ModelError, RecordError
-    from core.inference import RESULT_SCHEMA, InferenceEngine
+    from core.inference import InferenceEngine
     from core.records import NeoRecord, decode_record
     from core.registry import load_model
     from streamer.logging import configure_logging
@@ -63,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         engine = InferenceEngine(load_model(args.model), cache_size=0)
     except (ModelError, OSError) as exc:
         print(f"neo-streamer score: cannot load model from {args.model}: {exc}", file=sys.stderr)
+        if hint := model_path_hint(args.model):
+            print(f"neo-streamer score: {hint}", file=sys.stderr)
         return 2
     scored = errors = 0
     try:
@@ -84,23 +91,38 @@ def run(args: argparse.Namespace) -> int:
                 except RecordError as exc:
                     errors += 1
                     error = {"line": number, "field": exc.field, "reason": exc.reason}
-                    pending.append((number, {"schema": RESULT_SCHEMA, "error": error}))
+                    pending.append((number, {"schema": ERROR_SCHEMA, "error": error}))
                 if len(pending) >= BATCH_SIZE:
                     flush()
             flush()
-    except (OSError, EOFError) as exc:
-        print(f"neo-streamer score: cannot read {args.input}: {exc}", file=sys.stderr)
+    except _InputError as exc:
+        print(f"neo-streamer score: cannot read {args.input}: {exc.__cause__}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        reason = exc.strerror or exc
+        print(f"neo-streamer score: cannot write {args.output}: {reason}", file=sys.stderr)
         return 2
     print(
-        f"scored {scored} records, {errors} invalid lines, model {engine.model_version}",
+        f"scored {counted(scored, 'record')}, {counted(errors, 'invalid line')}, "
+        f"model {engine.model_version}",
         file=sys.stderr,
     )
+    if not scored:
+        print(f"neo-streamer score: nothing was scored in {args.input}", file=sys.stderr)
+        return 1
     return 0
 
 
+class _InputError(Exception):
+    """Reading the input failed (the cause is the OSError or EOFError)."""
+
+
 def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
-    with open_binary(path) as stream:
-        yield from numbered_lines(stream)
+    try:
+        with open_binary(path) as stream:
+            yield from numbered_lines(stream)
+    except (OSError, EOFError) as exc:
+        raise _InputError from exc
 
 
 class _open_output:  # noqa: N801 - used as a context manager like open()

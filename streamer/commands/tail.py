@@ -3,8 +3,11 @@
 Reads the results topic, or the alerts topic with ``--alerts``, outside any consumer
 group (nothing is committed, every partition is read) and with ``read_committed``, so in
 exactly-once mode only committed results are shown. Each neo.anomaly.v1 result is printed
-as two readable lines (designation, score, category, then the top reasons: firing
-indicators and the features that pushed the score up), or as one JSON line with ``--json``.
+as two readable lines (designation, score with as many digits as tell it from 1, category,
+then the top reasons: firing indicators, and the features that pushed the score up in words
+with their values and share of the score), or as one JSON line with ``--json``. On the
+dead-letter topic (``--topic``) each dead letter shows its field, reason and source; on the
+input topic each neo.v1 record shows what it holds.
 
 Exit codes: 0 after ``--max-messages`` messages or ``--timeout`` seconds without a new one;
 2 bad configuration; 3 Kafka unreachable; 5 the topic does not exist; 130 on Ctrl-C.
@@ -14,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from streamer.commands._kafka_options import add_kafka_options, load_cli_config, start_client
 
@@ -26,7 +30,7 @@ if TYPE_CHECKING:
 
     from streamer.config import AppConfig
 
-__all__ = ["add_arguments", "format_result", "run"]
+__all__ = ["add_arguments", "format_dead_letter", "format_input", "format_result", "run"]
 
 _TOP_REASONS = 3
 _TOP_FEATURES = 3
@@ -65,35 +69,54 @@ def _number(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
+def _score(value: Any) -> str:
+    """A score in [0, 1] with enough decimals to tell it from 1 and from its neighbours:
+    two significant digits of ``1 - score`` (0.99978, 0.999917), at least three decimals."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1:
+        return _number(value)
+    digits = max(3, math.ceil(-math.log10(1.0 - value)) + 1)
+    return f"{value:.{min(digits, 12)}f}"
+
+
 def _reasons(result: Mapping[str, Any]) -> list[str]:
     """Firing indicators' reasons, strongest first, then the top feature contributions."""
+    from core.features.describe import describe_feature
+
     indicators = result.get("indicators")
     items = indicators.get("items", []) if isinstance(indicators, Mapping) else []
     firing = [i for i in items if isinstance(i, Mapping) and i.get("reason")]
     firing.sort(key=lambda i: -float(i.get("weighted_score") or 0.0))
     reasons = [str(i["reason"]) for i in firing[:_TOP_REASONS]]
     contributions = result.get("contributions")
+    score = result.get("anomaly_score")
     for c in (contributions if isinstance(contributions, list) else [])[:_TOP_FEATURES]:
         if isinstance(c, Mapping) and "feature" in c:
-            reasons.append(
-                f"{c['feature']}={_number(c.get('value'), 4)} (+{_number(c.get('contribution'))})"
-            )
+            raw = c.get("value")
+            words = describe_feature(str(c["feature"]), float(raw) if _is_number(raw) else None)
+            share = c.get("contribution")
+            if _is_number(share) and _is_number(score) and score > 0:
+                words += f" ({share / score:.0%} of the score)"
+            reasons.append(words)
     return reasons
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def format_result(result: Mapping[str, Any]) -> str:
     """Two readable lines for one neo.anomaly.v1 result.
 
-    >>> print(format_result({"designation": "2020 SO", "anomaly_score": 0.996,
+    >>> print(format_result({"designation": "2020 SO", "anomaly_score": 0.99978,
     ...     "category": "artificial_candidate", "is_anomaly": True,
     ...     "model": {"version": "3"}, "contributions": []}))
-    2020 SO  score 0.996  artificial_candidate  ANOMALY  model 3
+    2020 SO  score 0.99978  artificial_candidate  ANOMALY  model 3
       why: -
     """
     designation = result.get("designation") or "<no designation>"
     parts = [
         str(designation),
-        f"score {_number(result.get('anomaly_score'))}",
+        f"score {_score(result.get('anomaly_score'))}",
         str(result.get("category", "?")),
     ]
     if result.get("is_anomaly"):
@@ -132,7 +155,64 @@ def _render(message: ConsumerRecord[bytes, bytes], as_json: bool) -> str:
             f"<not a result: {len(value)} bytes at "
             f"{message.topic}[{message.partition}]@{message.offset}>"
         )
+    if obj.get("schema") == _DEAD_LETTER_SCHEMA:
+        return format_dead_letter(obj)
+    if "schema" not in obj and "anomaly_score" not in obj and "designation" in obj:
+        return format_input(obj)
     return format_result(obj)
+
+
+_DEAD_LETTER_SCHEMA = "neo.deadletter.v1"
+_INPUT_BLOCKS = ("orbit", "physical", "nongrav", "close_approaches", "observations")
+
+
+def format_dead_letter(letter: Mapping[str, Any]) -> str:
+    """Two readable lines for one ``neo.deadletter.v1`` record: key, source, cause.
+
+    >>> print(format_dead_letter({"schema": "neo.deadletter.v1", "key": "2020 SO",
+    ...     "field": "orbit.e", "reason": "must be >= 0, got -0.1", "error_type": "RecordError",
+    ...     "source": {"topic": "neo.records", "partition": 2, "offset": 17},
+    ...     "original_bytes": 61}))
+    2020 SO  DEAD LETTER  RecordError  from neo.records[2]@17  61 bytes
+      why: orbit.e: must be >= 0, got -0.1
+    """
+    source = letter.get("source")
+    where = (
+        f"from {source.get('topic')}[{source.get('partition')}]@{source.get('offset')}"
+        if isinstance(source, Mapping)
+        else "from ?"
+    )
+    parts = [
+        str(letter.get("key") or "<no key>"),
+        "DEAD LETTER",
+        str(letter.get("error_type") or "?"),
+        where,
+        f"{_number(letter.get('original_bytes'))} bytes",
+    ]
+    cause = f"{letter.get('field') or '$'}: {letter.get('reason') or '?'}"
+    return "  ".join(parts) + "\n  why: " + cause
+
+
+def format_input(record: Mapping[str, Any]) -> str:
+    """One readable line for a neo.v1 input record (not scored): what it holds.
+
+    >>> print(format_input({"designation": "433", "orbit": {}, "close_approaches": [{}, {}]}))
+    433  INPUT RECORD (not scored)  orbit, 2 close approaches
+    """
+    held = []
+    for block in _INPUT_BLOCKS:
+        value = record.get(block)
+        if value is None:
+            continue
+        if block == "close_approaches" and isinstance(value, list):
+            held.append(f"{len(value)} close approach{'es' if len(value) != 1 else ''}")
+        elif block == "observations" and isinstance(value, Mapping):
+            rows = next((v for v in value.values() if isinstance(v, list)), [])
+            held.append(f"{len(rows)} observation{'s' if len(rows) != 1 else ''}")
+        else:
+            held.append(block)
+    designation = record.get("designation") or "<no designation>"
+    return f"{designation}  INPUT RECORD (not scored)  {', '.join(held) or 'designation only'}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,9 +1,18 @@
 """``neo-streamer train``: train the ensemble on a catalog and register the model.
 
 With no arguments it trains on the bundled catalog (``data/catalog.jsonl.gz``) and registers
-the model into the project's registry (``models/``), making it current. ``--out DIR`` writes
-to the registry at DIR instead. Progress bars go to stderr; the evaluation table to stdout.
-Exit 0 on success, 1 when training fails (too few valid records, every member failing).
+the model into the project's registry (``models/``). ``--out DIR`` writes to the registry at
+DIR instead. Progress bars go to stderr; the evaluation table to stdout.
+
+Whether the new model becomes current (what a running daemon hot-swaps to within
+``model.reload_interval_s``): ``--activate`` makes it current, ``--no-activate`` never does.
+Without either, it becomes current only in a registry that has no current model yet (nothing
+serves from it, so nothing is swapped); otherwise it is registered beside the current one and
+``neo-streamer models activate VERSION`` makes it current when you decide to. A ``--quick``
+model is a smoke model and never becomes current (``--quick --activate`` is refused).
+
+Exit 0 on success, 1 when training fails (too few valid records, every member failing),
+2 when the catalog cannot be read or for contradictory options.
 """
 
 from __future__ import annotations
@@ -15,11 +24,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_CATALOG", "DEFAULT_REGISTRY", "add_arguments", "run"]
+from streamer.paths import DEFAULT_CATALOG, DEFAULT_REGISTRY
 
-_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_CATALOG = _ROOT / "data" / "catalog.jsonl.gz"
-DEFAULT_REGISTRY = _ROOT / "models"
+__all__ = ["DEFAULT_CATALOG", "DEFAULT_REGISTRY", "add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -65,6 +72,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="train on a seeded subset of N catalog records",
     )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
+    parser.add_argument(
+        "--activate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="make the new model current (what a running daemon hot-swaps to). Default: only "
+        "when the registry has no current model yet; --quick models never",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,6 +90,13 @@ def run(args: argparse.Namespace) -> int:
     from streamer.logging import configure_logging
 
     configure_logging("warning")
+    if args.quick and args.activate:
+        print(
+            "neo-streamer train: a --quick model is never made current; train without --quick, "
+            "or activate it deliberately with `neo-streamer models activate VERSION`",
+            file=sys.stderr,
+        )
+        return 2
     changes: dict[str, Any] = {
         "search": args.search,
         "n_trials": args.trials,
@@ -89,13 +110,18 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         result = train(config)
-    except (ModelError, OSError) as exc:
+    except (OSError, EOFError) as exc:  # training reads the catalog and writes nothing
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(f"neo-streamer train: cannot read {args.catalog}: {reason}", file=sys.stderr)
+        return 2
+    except ModelError as exc:
         print(f"neo-streamer train: {exc}", file=sys.stderr)
         return 1
     elapsed = time.perf_counter() - start
     result.report["training_time_s"] = round(elapsed, 2)
     for bad in result.invalid_lines[:20]:
         print(f"catalog line {bad.line}: {bad.field}: {bad.reason}", file=sys.stderr)
+    make_current = _make_current(args)
     with tempfile.TemporaryDirectory() as tmp:
         files = write_report(Path(tmp), result.report, result.plot)
         target = save_model(
@@ -103,12 +129,34 @@ def run(args: argparse.Namespace) -> int:
             args.out,
             training_data_sha256=result.training_data_sha256,
             extra_files={p.name: p for p in files},
+            make_current=make_current,
         )
     _print_table(result.report)
+    for kind, info in result.report["params"]["excluded_members"].items():
+        print(f"excluded {kind}: {info['reason']}")
     print(f"invalid catalog lines: {len(result.invalid_lines)}")
     print(f"training time: {elapsed:.1f} s")
-    print(f"registered {result.model.model_id} {result.model.version} at {target} (current)")
+    model = result.model
+    if make_current:
+        print(f"registered {model.model_id} {model.version} at {target} (current)")
+    else:
+        print(
+            f"registered {model.model_id} {model.version} at {target} (not current; make it "
+            f"current with: neo-streamer models --registry {args.out} activate {model.version})"
+        )
     return 0
+
+
+def _make_current(args: argparse.Namespace) -> bool:
+    """``--activate``/``--no-activate``, else: not for --quick, only into a registry without
+    a current model (see the module docstring)."""
+    from core.registry import current_version
+
+    if args.quick:
+        return False
+    if args.activate is not None:
+        return bool(args.activate)
+    return current_version(args.out) is None
 
 
 def _print_table(report: dict[str, Any]) -> None:

@@ -95,6 +95,10 @@ async def test_produce_and_tail_refuse_a_missing_topic(kafka_bootstrap: str) -> 
 
     assert produced[0] == 5
     assert f"topic {missing!r} does not exist on {kafka_bootstrap}" in produced[2]
+    # issue 23 item 13: it pointed to kafka-topics, which is not installed here
+    assert "--create-topic" in produced[2]
+    assert f"tools/kafka/kafka.sh topics --create --topic {missing} --partitions 6" in produced[2]
+    assert "kafka-topics" not in produced[2]
     assert tailed[0] == 5
     assert f"topic {missing!r} does not exist on {kafka_bootstrap}" in tailed[2]
 
@@ -176,6 +180,62 @@ async def test_tail_alerts_reads_the_configured_alerts_topic_readably(
 
     assert code == 0, err
     assert out == (
-        "2020 SO  score 0.997  suspicious  ANOMALY  model 7\n"
-        "  why: very low delta-v; orbit.e=0.0100 (+0.300)\n"
+        "2020 SO  score 0.9970  suspicious  ANOMALY  model 7\n"
+        "  why: very low delta-v; orbit.e = 0.0100 (30% of the score)\n"
     )
+
+
+async def test_produce_counts_invalid_records_and_skips_them_on_request(
+    tmp_path: Path, kafka_bootstrap: str, topic_factory: TopicFactory, read_all: TopicReader
+) -> None:
+    # issue 23 item 9
+    topic = await topic_factory(partitions=1, prefix="invalid")
+    good = orjson.dumps(
+        {"designation": "2024 PT5", "orbit": {"a_au": 1.0, "e": 0.02, "i_deg": 1.5}}
+    )
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(b"\n".join([good, b"{broken json", b'{"physical": {"H": 20.0}}']) + b"\n")
+    common = ("--input", str(path), "--topic", topic, "--bootstrap-servers", kafka_bootstrap)
+
+    code, out, err = await _cli("produce", *common)
+    assert code == 0, err
+    assert out.startswith("produced 3 records")
+    assert "sent 2 records that are not valid neo.v1" in err
+    assert "record 3: designation: required" in err
+
+    code, out, err = await _cli("produce", *common, "--skip-invalid")
+    assert code == 0, err
+    assert (
+        out.startswith("produced 1 record to")
+        and "skipped 2 records that are not valid neo.v1 (not sent)" in err
+    )
+    assert [r.value for r in await read_all(topic, 1)][3:] == [good]
+
+
+async def test_produce_create_topic_creates_a_missing_topic(
+    tmp_path: Path, kafka_bootstrap: str, read_all: TopicReader
+) -> None:
+    import uuid
+
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    topic = f"create-{uuid.uuid4().hex}"
+    config = tmp_path / "c.toml"
+    config.write_text("[topics]\npartitions = 2\n")
+    try:
+        code, out, err = await _cli(
+            "produce",
+            *("--input", str(MIXED_OBS80), "--topic", topic, "--create-topic"),
+            *("--config", str(config), "--bootstrap-servers", kafka_bootstrap),
+        )
+        assert code == 0, err
+        assert f"created topic {topic!r} with 2 partitions" in err
+        assert out.startswith(f"produced 4 records to {topic}")
+        assert len(await read_all(topic, 2)) == 4
+    finally:
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics([topic])
+        finally:
+            await admin.close()

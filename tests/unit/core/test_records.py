@@ -530,3 +530,18 @@ def test_observations_equality_by_source_and_raw() -> None:
     assert a.observations is not None and b.observations is not None
     assert hash(a.observations) == hash(b.observations)
     assert not a.observations.time_jd.flags.writeable
+
+
+@pytest.mark.parametrize("key", ["A1", "A2", "A3"])
+def test_an_out_of_range_nongrav_value_gets_the_unit_hint(key: str) -> None:
+    # issue 23 item 14: docs/schema.md says why the cap exists (MPC's 1e-8 au/d² units); the
+    # error said only "must be within [-0.001, 0.001]"
+    message = orjson.dumps({"designation": "2024 PT5", "nongrav": {key: -2.9}})
+    for decode in (decode_record, lambda m: record_from_obj(orjson.loads(m))):
+        with pytest.raises(RecordError) as info:
+            decode(message)
+        assert info.value.field == f"nongrav.{key}"
+        assert info.value.reason == (
+            "must be within [-0.001, 0.001] au/d², got -2.9 (MPC publishes A1/A2 in units "
+            "of 1e-8 au/d²: multiply by 1e-8 before sending)"
+        )

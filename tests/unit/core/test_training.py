@@ -131,3 +131,52 @@ def test_presence_flags_reach_no_detector(result: TrainingResult) -> None:
     by_pattern = result.report["metrics"]["false_alert_by_pattern"]
     assert {"complete", "orbit_only", "no_H", "no_orbit"} <= set(by_pattern)
     assert sum(v["n"] for v in by_pattern.values()) == result.report["split"]["test"]
+
+
+def test_a_dead_member_is_warned_about_and_left_out(tmp_path: Path) -> None:
+    # issue 23 item 7: a search ended with a One-Class SVM at 0 % detection and 0 % false
+    # alerts, kept in the ensemble without a word. gamma = 1e6 makes every OCSVM candidate
+    # dead: its RBF kernel is 0 away from the training points, so every validation record
+    # gets the same score.
+    from structlog.testing import capture_logs
+
+    config = TrainingConfig.quick_config(
+        CATALOG,
+        seed=1,
+        max_records=1000,
+        progress=False,
+        detector_overrides={"ocsvm": {"gamma": 1e6}},
+    )
+    with capture_logs() as logs:
+        result = train(config)
+    params = result.report["params"]
+    assert set(params["excluded_members"]) == {"ocsvm"}
+    assert "detects no injected object" in params["excluded_members"]["ocsvm"]["reason"]
+    assert set(params["members"]) == {"iforest", "autoencoder"}
+    assert set(result.report["metrics"]["test"]) == {"iforest", "autoencoder", "ensemble"}
+    assert all(t["degenerate"] for t in result.report["trials"]["ocsvm"])
+    assert [m["kind"] for m in logs if m["event"] == "member excluded"] == ["ocsvm"]
+    assert [name for name, _ in result.model.ensemble.members_] == ["iforest", "autoencoder"]
+    # the two-member model is saved, loaded and scores like any other
+    from core.inference import InferenceEngine
+    from core.registry import load_model, save_model
+
+    save_model(result.model, tmp_path, training_data_sha256=result.training_data_sha256)
+    records, _, _ = load_catalog(CATALOG)
+    scored = InferenceEngine(load_model(tmp_path)).predict_batch(records[:5])
+    assert [r["designation"] for r in scored] == [r.designation for r in records[:5]]
+    assert all(0.0 <= r["anomaly_score"] <= 1.0 for r in scored)
+
+
+def test_dead_detector_criterion() -> None:
+    from core.training import _detects_nothing
+
+    config = TrainingConfig.quick_config(CATALOG)
+    labels = np.r_[np.zeros(200, np.int64), np.ones(20, np.int64)]
+    constant = np.full(220, 0.7)
+    assert _detects_nothing(constant, labels, config)
+    # 5 % of the naturals and every injected object tied at the top score
+    tied_at_top = np.r_[np.linspace(0, 0.5, 190), np.ones(10), np.ones(20)]
+    assert _detects_nothing(tied_at_top, labels, config)
+    separating = np.r_[np.linspace(0, 1, 200), np.full(20, 2.0)]
+    assert not _detects_nothing(separating, labels, config)

@@ -114,7 +114,6 @@ def test_env_values_are_parsed_to_the_field_type() -> None:
         ("[kafka]\nsecurity_protocol = 'SASL_SSL'\n", "kafka.sasl_username"),
         ("[kafka]\nheartbeat_interval_ms = 20000\n", "kafka.heartbeat_interval_ms"),
         ("kafka = 3\n", "kafka"),
-        ("not toml [\n", "$"),
     ],
 )
 def test_file_errors_name_the_key(tmp_path: Path, text: str, key: str) -> None:
@@ -153,6 +152,18 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path / "absent.toml", env={})
     assert info.value.key == "$"
+    # issue 23 item 14: the message was prefixed "config key '$':"
+    assert str(info.value) == (
+        f"cannot read the config file {tmp_path / 'absent.toml'}: No such file or directory"
+    )
+
+
+def test_a_file_that_is_not_toml_is_named_without_a_key(tmp_path: Path) -> None:
+    path = _write(tmp_path, "not toml [\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert info.value.key == "$"
+    assert str(info.value).startswith(f"the config file {path} is not valid TOML: ")
 
 
 def test_secrets_are_not_in_repr() -> None:
@@ -216,3 +227,59 @@ def test_run_command_exits_2_naming_the_key(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "processing.workers" in proc.stderr
+
+
+def test_a_relative_model_path_in_a_file_is_relative_to_that_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 23 item 1: `run --config <project>/config.toml` started elsewhere looked for
+    # ./models in the working directory and exited 4.
+    conf_dir = tmp_path / "project"
+    conf_dir.mkdir()
+    conf = conf_dir / "config.toml"
+    conf.write_text('[model]\npath = "models"\n[kafka]\nssl_cafile = "pki/ca.pem"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    cfg = load_config(conf, env={})
+    assert cfg.model.path == str(conf_dir / "models")
+    assert cfg.kafka.ssl_cafile == str(conf_dir / "pki" / "ca.pem")
+    # the committed config.toml names the bundled registry from any directory
+    assert load_config(ROOT / "config.toml", env={}).model.path == str(ROOT / "models")
+
+
+def test_relative_paths_from_env_and_flags_are_relative_to_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    from_env = load_config(None, env={"NEO_STREAMER_MODEL__PATH": "reg"})
+    assert from_env.model.path == str(tmp_path / "reg")
+    from_flag = load_config(None, env={}, overrides={"model.path": "v/3"})
+    assert from_flag.model.path == str(tmp_path / "v" / "3")
+
+
+def test_the_default_model_path_is_the_bundled_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert load_config(None, env={}).model.path == str(ROOT / "models")
+
+
+def test_the_default_alert_rule_alerts_on_the_two_top_categories_and_nothing_else() -> None:
+    # issue 23 item 5: config.toml said the defaults alert on the two top categories, but
+    # alert_min_score = 0.998 also let "suspicious" records through (between the bundled
+    # model's suspicious and highly_suspicious cuts)
+    import numpy as np
+
+    from core.registry import load_model
+    from streamer.batch import AlertRule
+
+    p = load_config(ROOT / "config.toml", env={}).processing
+    rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories))
+    cuts = load_model(ROOT / "models").cuts
+    scores = np.concatenate([np.linspace(0.0, 1.0, 100_001), [cuts.suspicious, 0.998, 1.0]])
+    for evidence in (0.0, 1.0):
+        categories = cuts.categorize(scores, np.full(scores.shape, evidence))
+        for score, category in zip(scores.tolist(), categories, strict=True):
+            expected = category in ("highly_suspicious", "artificial_candidate")
+            assert rule.matches_score(score, category) is expected, (score, category)

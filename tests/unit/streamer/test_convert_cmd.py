@@ -64,3 +64,24 @@ def test_missing_input_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str
     code = main(["convert", "--input", str(tmp_path / "nope.txt"), "--format", "nea"])
     assert code == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_convert_ades_xml(capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 23 item 2: "cannot detect the format", and with --format ades a wrong
+    # "ADES header lacks obsTime, ra, dec, stn"
+    xml = str(FIXTURES / "ades" / "ades_sample.xml")
+    assert main(["convert", "--input", xml]) == 0
+    detected = capsys.readouterr().out
+    assert main(["convert", "--input", xml, "--format", "ades"]) == 0
+    assert capsys.readouterr().out == detected
+    lines = detected.splitlines()
+    assert [orjson.loads(line)["designation"] for line in lines] == ["3666", "2014 XX"]
+
+
+def test_one_record_is_one_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 23 item 14: "1 records written"
+    out = tmp_path / "one.jsonl"
+    code = main(["convert", "--input", str(FIXTURES / "obs80" / "2008TC3_head.txt"),
+                 "--output", str(out)])  # fmt: skip
+    assert code == 0
+    assert capsys.readouterr().err == f"1 record written to {out}\n"

@@ -77,3 +77,17 @@ def test_convert_rewrites_torch_weights_once_and_unknown_version_exits_1(
     assert capsys.readouterr().out.splitlines()[-1] == f"{version}: nothing to convert"
     assert main(["models", "--registry", str(tmp_path), "convert", "nope"]) == 1
     assert "no version 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("action", [["list"], ["show", "x"], ["activate", "x"]])
+def test_a_missing_registry_is_an_error_not_an_empty_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], action: list[str]
+) -> None:
+    # issue 23 item 14: `models --registry <missing dir> list` said "no models", exit 0
+    missing = tmp_path / "no-such-registry"
+    assert main(["models", "--registry", str(missing), *action]) == 2
+    captured = capsys.readouterr()
+    assert (
+        captured.err == f"neo-streamer models: no model registry at {missing} (not a directory)\n"
+    )
+    assert captured.out == ""

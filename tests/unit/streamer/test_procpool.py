@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import gzip
 import os
@@ -84,9 +85,11 @@ def test_a_child_process_returns_the_same_encoded_outputs(model_dir: Path) -> No
     ]
     # the outcomes carry the parent's own items (epoch included), not copies from the child
     assert all(any(o.item is i for i in items) for o in remote)
-    assert [(o.designation, o.model_version, o.error_type, o.unknown_fields) for o in remote] == [
-        (o.designation, o.model_version, o.error_type, o.unknown_fields) for o in expected
+    # every field, the dead letter's field, reason and key (for its log line) included
+    assert [dataclasses.astuple(o)[1:] for o in remote] == [
+        dataclasses.astuple(o)[1:] for o in expected
     ]
+    assert any(o.error_reason for o in remote)
     assert remote[-1].unknown_fields == ("colour", "orbit.w")
     assert sum(1 for o in remote if o.outputs[0].kind == "dead_letter") == 1
 

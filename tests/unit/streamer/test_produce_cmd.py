@@ -78,7 +78,13 @@ def test_the_bundled_sample_is_found_and_complete() -> None:
 
 
 def _args(path: Path, **kw: object) -> argparse.Namespace:
-    base: dict[str, object] = {"input": str(path), "format": None, "limit": None, "repeat": 1}
+    base: dict[str, object] = {
+        "input": str(path),
+        "format": None,
+        "limit": None,
+        "repeat": 1,
+        "skip_invalid": False,
+    }
     base.update(kw)
     return argparse.Namespace(**base)
 
@@ -114,3 +120,44 @@ def test_missing_input_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
 
     assert code == 2
     assert f"no such input file: {missing}" in capsys.readouterr().err
+
+
+def test_ades_xml_becomes_one_record_per_object() -> None:
+    # issue 23 item 2: produce reads ADES XML like convert does
+    messages = list(iter_messages(ROOT / "tests" / "fixtures" / "ades" / "ades_sample.xml"))
+    assert [key for key, _ in messages] == [b"3666", b"2014 XX"]
+    assert len(orjson.loads(messages[0][1])["observations"]["ades"]) == 2
+
+
+def test_invalid_records_are_counted_and_skipped_on_request(tmp_path: Path) -> None:
+    # issue 23 item 9: "produced 15 records" when 7 were invalid, without a word
+    path = _write_jsonl(tmp_path / "in.jsonl", _LINES)
+    invalid: list[str] = []
+    sent = list(produce._messages(_args(path), invalid))
+    assert len(sent) == 6  # sent as they are by default: the daemon dead-letters them
+    assert invalid[0].startswith("record 2: $: invalid JSON: ")
+    assert invalid[1:] == [
+        "record 3: $: a record must be a JSON object, got array",
+        "record 4: designation: required",
+        "record 5: designation: must not be empty",
+    ]
+    skipped: list[str] = []
+    kept = list(produce._messages(_args(path, skip_invalid=True, limit=2), skipped))
+    assert [k for k, _ in kept] == [b"2024 PT5", b"433"]  # skipped ones do not count
+    assert len(skipped) == 4
+
+
+def test_the_summary_counts_invalid_records(capsys: pytest.CaptureFixture[str]) -> None:
+    produce._report_invalid(
+        [f"record {i}: designation: required" for i in range(30)], skipped=False
+    )
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 21  # the first 20, then the count
+    assert err[-1] == (
+        "neo-streamer produce: sent 30 records that are not valid neo.v1 (the daemon "
+        "dead-letters them; --skip-invalid leaves them out)"
+    )
+    produce._report_invalid(["record 1: designation: required"], skipped=True)
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "neo-streamer produce: skipped 1 record that is not valid neo.v1 (not sent)"
+    )

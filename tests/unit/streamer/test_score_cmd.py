@@ -52,12 +52,18 @@ def test_results_in_input_order_with_error_results_for_invalid_lines(
         None,
         *expected[3:],
     ]
+    # issue 23 item 6: an error line has its own schema (it has no score)
     assert results[2] == {
-        "schema": "neo.anomaly.v1",
+        "schema": "neo.anomaly.error.v1",
         "error": {"line": 3, "field": "orbit.i_deg", "reason": results[2]["error"]["reason"]},
     }
     assert results[4]["error"]["line"] == 6 and results[4]["error"]["field"] == "$"
-    assert all(r["schema"] == "neo.anomaly.v1" for r in results)
+    assert [r["schema"] for r in results] == ["neo.anomaly.v1"] * 2 + [
+        "neo.anomaly.error.v1",
+        "neo.anomaly.v1",
+        "neo.anomaly.error.v1",
+    ] + ["neo.anomaly.v1"] * 3
+    assert all(("anomaly_score" in r) != ("error" in r) for r in results)
     assert "scored 6 records, 2 invalid lines" in capsys.readouterr().err
 
 
@@ -80,3 +86,37 @@ def test_unloadable_model_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     src.write_bytes(b"{}\n")
     assert main(["score", "--input", str(src), "--model", str(tmp_path)]) == 2
     assert "cannot load model" in capsys.readouterr().err
+
+
+def test_nothing_scored_exits_1(
+    registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # issue 23 item 6: every line invalid used to exit 0
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"{not json\n[1]\n")
+    assert main(["score", "--input", str(src), "--model", str(registry), "--output", "-"]) == 1
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 2  # the error lines are still written
+    assert "scored 0 records, 2 invalid lines" in captured.err
+    assert f"nothing was scored in {src}" in captured.err
+
+
+def test_an_unwritable_output_is_named(
+    registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # issue 23 item 6: reported as "cannot read <input>"
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(gzip.decompress(CATALOG.read_bytes()).splitlines()[0] + b"\n")
+    out = tmp_path / "no-such-dir" / "out.jsonl"
+    assert main(["score", "--input", str(src), "--model", str(registry), "--output", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot write {out}: No such file or directory" in err
+    assert "cannot read" not in err
+
+
+def test_an_unreadable_input_is_named(
+    registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "missing.jsonl"
+    assert main(["score", "--input", str(src), "--model", str(registry)]) == 2
+    assert f"cannot read {src}: " in capsys.readouterr().err

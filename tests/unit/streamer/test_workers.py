@@ -368,3 +368,25 @@ def test_cache_keys_are_hashes_of_the_message_bytes_of_valid_records() -> None:
     assert keys == [message_key(items[i].value or b"") for i in (0, 2, 3)]
     assert keys == expected
     assert keys[0] == keys[2] != keys[1]  # same bytes, same key: a repeat is a cache hit
+
+
+@pytest.mark.timeout(30)
+async def test_the_dead_letter_log_line_carries_reason_field_key_and_source() -> None:
+    # issue 23 item 8: it gave only {"event": "dead letter", "designation": null, ...}
+    from structlog.testing import capture_logs
+
+    items = [
+        _item(0, _rec("D0", 0.1)),
+        _item(1, b'{"designation": "X", "orbit": {"e": -1}}', key=b"X"),
+        _item(2, b"not json", key=b"k\xff"),
+    ]
+    with capture_logs() as logs:
+        await _run_pool(items, EccentricityScorer(), RecordingPublisher())
+    dead = sorted((e for e in logs if e["event"] == "dead letter"), key=lambda e: e["offset"])
+    assert [(e["field"], e["key"], e["topic"], e["partition"], e["offset"]) for e in dead] == [
+        ("orbit.e", "X", "in", 0, 1),
+        ("$", "k\\xff", "in", 0, 2),
+    ]
+    assert dead[0]["reason"].startswith("must be >= 0")
+    assert dead[1]["reason"].startswith("invalid JSON")
+    assert dead[1]["error_type"] == "RecordError"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import FormatError
-from core.formats import detect_format
+from core.formats import FORMATS, detect_format, read_records
 
 
 @pytest.mark.parametrize(
@@ -35,9 +35,7 @@ def test_detects_gzipped_input(tmp_path: Path, fixtures: Path) -> None:
     assert detect_format(packed) == "nea"
 
 
-@pytest.mark.parametrize(
-    "relative", ["mpc80/99942_RADAR_2021_head.dat", "nea/SOURCE.txt", "sbdb/SOURCE.txt"]
-)
+@pytest.mark.parametrize("relative", ["nea/SOURCE.txt", "sbdb/SOURCE.txt"])
 def test_undetectable_files(fixtures: Path, relative: str) -> None:
     with pytest.raises(FormatError, match="cannot detect"):
         detect_format(fixtures / relative)
@@ -48,3 +46,27 @@ def test_empty_file(tmp_path: Path) -> None:
     empty.write_text("\n\n")
     with pytest.raises(FormatError, match="empty file"):
         detect_format(empty)
+
+
+def test_a_tab_separated_table_is_said_to_be_unsupported(fixtures: Path) -> None:
+    # issue 23 item 14: mpc_nea_2016/pha.txt (tab-separated) got "MPCORB line too short" with
+    # --format nea, and "give --format" without the choices when detected
+    path = fixtures / "nea" / "pha_2016_tab_head.txt"
+    with pytest.raises(FormatError, match=r"a tab-separated table .*this format is not supported"):
+        detect_format(path)
+    with pytest.raises(FormatError, match="tab-separated columns: this format is not supported"):
+        list(read_records(path, "nea"))
+    # JPL's radar astrometry table is tab-separated too
+    with pytest.raises(FormatError, match=r"a tab-separated table .*this format is not supported"):
+        detect_format(fixtures / "mpc80" / "99942_RADAR_2021_head.dat")
+
+
+def test_undetectable_files_are_told_the_format_choices(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"
+    path.write_text("something else entirely\n")
+    with pytest.raises(FormatError) as info:
+        detect_format(path)
+    assert (
+        str(info.value)
+        == "x.txt: cannot detect the format (give --format: " + ", ".join(FORMATS) + ")"
+    )
