@@ -3,21 +3,33 @@
 With no arguments it trains on the bundled catalog (``data/catalog.jsonl.gz``) and registers
 the model into the project's registry (``models/``), making it current. ``--out DIR`` writes
 to the registry at DIR instead. Progress bars go to stderr; the evaluation table to stdout.
-Exit 0 on success, 1 when training fails (too few valid records, every member failing).
+Exit 0 on success, 1 when training fails (too few valid records, every member failing),
+2 when the ``[train]`` extra (torch, optuna, matplotlib, tqdm) is not installed: the runtime
+install and the container image leave it out, since scoring needs none of it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_CATALOG", "DEFAULT_REGISTRY", "add_arguments", "run"]
+__all__ = [
+    "DEFAULT_CATALOG",
+    "DEFAULT_REGISTRY",
+    "TRAIN_EXTRA",
+    "add_arguments",
+    "missing_train_modules",
+    "run",
+]
 
 _ROOT = Path(__file__).resolve().parents[2]
+# The [train] extra of pyproject.toml: imported lazily by training, so checked up front.
+TRAIN_EXTRA = ("torch", "optuna", "matplotlib", "tqdm")
 DEFAULT_CATALOG = _ROOT / "data" / "catalog.jsonl.gz"
 DEFAULT_REGISTRY = _ROOT / "models"
 
@@ -67,8 +79,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bars")
 
 
+def missing_train_modules() -> list[str]:
+    """The modules of the ``[train]`` extra that are not installed (empty when all are)."""
+    return [name for name in TRAIN_EXTRA if importlib.util.find_spec(name) is None]
+
+
 def run(args: argparse.Namespace) -> int:
     """Train, write the report and register; return the exit code."""
+    missing = missing_train_modules()
+    if missing:
+        print(
+            f"neo-streamer train: the training extra is not installed (missing: "
+            f"{', '.join(missing)}): pip install 'neo-streamer[train]' (a checkout: make install)",
+            file=sys.stderr,
+        )
+        return 2
     from core.errors import ModelError
     from core.registry import save_model
     from core.report import write_report
