@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 KAFKA := tools/kafka/kafka.sh
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit lint format bench soak kafka-up kafka-down kafka-status train data clean
+.PHONY: help install run test test-unit lint format bench soak kafka-up kafka-down kafka-status train data clean \
+	container-deps container-image container-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -52,6 +53,15 @@ test-unit: install ## unit tests only (no broker)
 
 soak: install ## reliability tests + 100,000-record SIGKILL soak on a real broker (~7 min); rewrites docs/reliability.md
 	bash tools/run-tests.sh -m "soak or kafka" tests/integration/test_reliability_*.py tests/integration/test_hostile_input.py
+
+container-deps: ## install podman, runc and debootstrap (Debian, as root) for the container targets
+	bash tools/container/deps.sh
+
+container-image: container-deps ## build the images with podman: base, broker, neo-streamer:<version>
+	bash tools/container/build.sh all
+
+container-test: install container-deps ## build the images, run broker + daemon containers: stop, kill, restart
+	$(BIN)/pytest -p no:cacheprovider tests/integration/test_container.py
 
 run: install ## local broker + bundled model + daemon + sample feed; shows alerts arriving
 	bash tools/demo.sh

@@ -31,6 +31,7 @@ feature schema hash against the running :data:`core.features.FEATURE_SCHEMA`
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import platform
 import shutil
@@ -429,6 +430,12 @@ def _load_member(directory: Path, member: dict[str, Any]) -> Any:
         config_file, weights_file = member["files"]
         if member["format"] == "npz":
             return AutoencoderDetector.load_state(directory / config_file, directory / weights_file)
+        if importlib.util.find_spec("torch") is None:
+            raise ModelError(
+                f"{directory.name}: member {member['name']!r} stores its autoencoder as a torch "
+                "state_dict and torch is not installed here (the [train] extra; the container "
+                "image has none): run `neo-streamer models convert VERSION` where torch is"
+            )
         _log.warning(
             "torch_member_format",
             directory=str(directory),

@@ -27,6 +27,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -302,19 +303,10 @@ async def _send_all(
     producer: AIOKafkaProducer, args: argparse.Namespace, topic: str, invalid: list[str]
 ) -> tuple[Counter[int], float]:
     """Send every message, paced by ``--rate``; returns acknowledged counts per partition."""
-    from tqdm import tqdm
-
     counts: Counter[int] = Counter()
     pending: list[asyncio.Future[Any]] = []
     start = time.monotonic()
-    # tqdm's disable=None hides the bar when standard error is not a terminal.
-    with tqdm(
-        total=args.limit,
-        unit="rec",
-        desc=topic,
-        file=sys.stderr,
-        disable=True if args.no_progress else None,
-    ) as bar:
+    with _progress_bar(args.limit, topic, hidden=args.no_progress) as bar:
 
         async def settle() -> None:
             # Await every pending ack before raising, so no failed future goes unretrieved.
@@ -337,3 +329,23 @@ async def _send_all(
                 await settle()
         await settle()
     return counts, time.monotonic() - start
+
+
+class _NoBar:
+    """Stands in for a tqdm bar where tqdm is not installed."""
+
+    def update(self, n: int = 1) -> None:
+        """Count nothing."""
+
+
+def _progress_bar(total: int | None, desc: str, *, hidden: bool) -> AbstractContextManager[Any]:
+    """A tqdm bar on standard error; none where tqdm (the ``[train]`` extra) is not installed,
+    as in the container image: the summary line says the same at the end."""
+    try:
+        from tqdm import tqdm
+    except ModuleNotFoundError:
+        return nullcontext(_NoBar())
+    # tqdm's disable=None hides the bar when standard error is not a terminal.
+    return tqdm(
+        total=total, unit="rec", desc=desc, file=sys.stderr, disable=True if hidden else None
+    )

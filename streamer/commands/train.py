@@ -12,12 +12,15 @@ serves from it, so nothing is swapped); otherwise it is registered beside the cu
 model is a smoke model and never becomes current (``--quick --activate`` is refused).
 
 Exit 0 on success, 1 when training fails (too few valid records, every member failing),
-2 when the catalog cannot be read or for contradictory options.
+2 when the catalog cannot be read, for contradictory options, or when the ``[train]`` extra
+(torch, optuna, matplotlib, tqdm) is not installed: the runtime install and the container image
+leave it out, since scoring needs none of it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import tempfile
 import time
@@ -26,7 +29,17 @@ from typing import Any
 
 from streamer.paths import DEFAULT_CATALOG, DEFAULT_REGISTRY
 
-__all__ = ["DEFAULT_CATALOG", "DEFAULT_REGISTRY", "add_arguments", "run"]
+__all__ = [
+    "DEFAULT_CATALOG",
+    "DEFAULT_REGISTRY",
+    "TRAIN_EXTRA",
+    "add_arguments",
+    "missing_train_modules",
+    "run",
+]
+
+# The [train] extra of pyproject.toml: imported lazily by training, so checked up front.
+TRAIN_EXTRA = ("torch", "optuna", "matplotlib", "tqdm")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -81,8 +94,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def missing_train_modules() -> list[str]:
+    """The modules of the ``[train]`` extra that are not installed (empty when all are)."""
+    return [name for name in TRAIN_EXTRA if importlib.util.find_spec(name) is None]
+
+
 def run(args: argparse.Namespace) -> int:
     """Train, write the report and register; return the exit code."""
+    missing = missing_train_modules()
+    if missing:
+        print(
+            f"neo-streamer train: the training extra is not installed (missing: "
+            f"{', '.join(missing)}): pip install 'neo-streamer[train]' (a checkout: make install)",
+            file=sys.stderr,
+        )
+        return 2
     from core.errors import ModelError
     from core.registry import save_model
     from core.report import write_report

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import daemon_harness
 import pytest
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, for_code
 
@@ -289,30 +289,8 @@ def read_all(kafka_bootstrap: str) -> TopicReader:
     async def read(
         topic: str, partitions: int, isolation_level: str = "read_uncommitted"
     ) -> Records:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=kafka_bootstrap,
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            isolation_level=isolation_level,
+        return await daemon_harness.read_to_end(
+            kafka_bootstrap, topic, partitions, isolation_level, within=_READ_DEADLINE_S
         )
-        await consumer.start()
-        try:
-            tps = [TopicPartition(topic, p) for p in range(partitions)]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            ends = await consumer.end_offsets(tps)
-            got: dict[int, Records] = {p: [] for p in range(partitions)}
-            deadline = time.monotonic() + _READ_DEADLINE_S
-            while True:
-                positions = {tp: await consumer.position(tp) for tp in tps}
-                if all(positions[tp] >= ends[tp] for tp in tps):
-                    return [r for p in range(partitions) for r in got[p]]
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{topic}: stuck at {positions}, ends {ends}")
-                batch = await consumer.getmany(*tps, timeout_ms=500)
-                for tp, records in batch.items():
-                    got[tp.partition].extend(records)
-        finally:
-            await consumer.stop()
 
     return read

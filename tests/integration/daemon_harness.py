@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 ROOT = Path(__file__).resolve().parents[2]
 NEO_STREAMER = ROOT / ".venv" / "bin" / "neo-streamer"
@@ -283,6 +283,44 @@ async def read_topic(
                     obj["_key"] = m.key
                     out.append(obj)
         return out
+    finally:
+        await consumer.stop()
+
+
+async def read_to_end(
+    bootstrap: str,
+    topic: str,
+    partitions: int,
+    isolation_level: str = "read_uncommitted",
+    *,
+    within: float = 60.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record of ``topic``: each partition from the beginning up to the end offsets
+    taken at the start (the last stable offset under ``read_committed``), in partition then
+    offset order; TimeoutError after ``within`` seconds."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level=isolation_level,
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        got: dict[int, list[ConsumerRecord[bytes, bytes]]] = {p: [] for p in range(partitions)}
+        deadline = time.monotonic() + within
+        while True:
+            positions = {tp: await consumer.position(tp) for tp in tps}
+            if all(positions[tp] >= ends[tp] for tp in tps):
+                return [r for p in range(partitions) for r in got[p]]
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{topic}: stuck at {positions}, ends {ends}")
+            batch = await consumer.getmany(*tps, timeout_ms=500)
+            for tp, records in batch.items():
+                got[tp.partition].extend(records)
     finally:
         await consumer.stop()
 

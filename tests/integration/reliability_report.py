@@ -4,7 +4,8 @@ Each reliability test counts, for every input offset it sent, the results and de
 carry that offset as their ``source`` (:func:`account`), and adds one row (:func:`add_row`).
 ``tests/integration/conftest.py`` calls :func:`write_if_complete` when the session ends: the
 document is rewritten only when every fault in :data:`REQUIRED` and at least one hostile-input
-row were recorded and the session passed, so a partial run never replaces the committed table.
+row were recorded and the session passed, so a partial run never replaces the committed table;
+a passing container test (``make container-test``) replaces the container rows alone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import os
 import platform
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -27,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "reliability.md"
 
 Source = tuple[int, int]  # (partition, offset) of an input
-Section = Literal["fault", "input", "soak"]
+Section = Literal["fault", "input", "soak", "container"]
 
 # The fault rows the normal suite must produce before the document is rewritten.
 REQUIRED = frozenset(
@@ -214,54 +216,86 @@ def _table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def render(rows: list[Row], when: str, soak_when: str = "") -> str:
-    """The whole ``docs/reliability.md`` text; ``soak_when`` dates soak rows of an earlier run."""
-    by = {s: [r for r in rows if r.section == s] for s in ("fault", "soak", "input")}
+# Sections that only some runs produce (`make soak`; the container test, where podman runs):
+# a run without them keeps the committed document's rows of them, with their dates.
+_KEPT_SECTIONS = ("soak", "container")
+
+
+def render(rows: list[Row], when: str, dates: dict[str, str] | None = None) -> str:
+    """The whole ``docs/reliability.md`` text; ``dates`` dates the soak and container rows
+    (default: ``when``)."""
+    dates = {section: (dates or {}).get(section) or when for section in _KEPT_SECTIONS}
+    by = {s: [r for r in rows if r.section == s] for s in ("fault", "soak", "container", "input")}
     parts = [_HEAD.rstrip("\n").replace("{when}", when), "", "## Faults", ""]
     parts += _table(by["fault"])
     parts += ["", "## Soak (`make soak`)", ""]
     if not by["soak"]:
         parts += ["Not run yet (`make soak`)."]
     else:
-        if soak_when:
-            parts += [f"From the last `make soak` run ({soak_when}).", ""]
+        if dates["soak"] != when:
+            parts += [f"From the last `make soak` run ({dates['soak']}).", ""]
         parts += _table(by["soak"])
+    if by["container"]:
+        parts += ["", "## Container (`make container-test`)", ""]
+        parts += [
+            "The daemon image and a broker image run with podman "
+            "(`tests/integration/test_container.py`), configured by `NEO_STREAMER_*` variables "
+            f"alone, read-only root filesystem, state volume; last run {dates['container']}.",
+            "",
+        ]
+        parts += _table(by["container"])
     parts += ["", "## Hostile input", ""]
     parts += _table(by["input"])
-    state = {"soak_when": soak_when or when, "rows": [asdict(r) for r in rows]}
+    state = {
+        "when": when,
+        "soak_when": dates["soak"],
+        "container_when": dates["container"],
+        "rows": [asdict(r) for r in rows],
+    }
     parts += ["", "<!-- rows: " + orjson.dumps(state).decode() + " -->", ""]
     return "\n".join(parts)
 
 
-def _earlier_soak() -> tuple[list[Row], str]:
-    """Soak rows (and their date) kept in the current document, so ``make test`` keeps them."""
+def _earlier() -> tuple[list[Row], dict[str, str]]:
+    """The rows kept in the current document and their dates (``when`` and per section)."""
     if not DOC.is_file():
-        return [], ""
+        return [], {}
     text = DOC.read_text(encoding="utf-8")
     marker = "<!-- rows: "
     if marker not in text:
-        return [], ""
+        return [], {}
     state = orjson.loads(text.split(marker, 1)[1].split(" -->", 1)[0])
     rows = [
         Row(r["case"], r["section"], r["label"], Account(**r["account"]), r["detail"])
         for r in state["rows"]
-        if r["section"] == "soak"
     ]
-    return rows, str(state["soak_when"])
+    last_run = re.search(r"Last run: (.+?)\.\n", text)
+    dates = {"when": state.get("when") or (last_run.group(1) if last_run else "")}
+    dates |= {s: str(state.get(f"{s}_when") or "") for s in _KEPT_SECTIONS}
+    return rows, dates
 
 
 def write_if_complete(passed: bool) -> bool:
-    """Rewrite :data:`DOC` when the full reliability set ran and passed; returns whether."""
+    """Rewrite :data:`DOC` when the session passed and either ran the full reliability set or
+    the container test (which then replaces only the container rows); returns whether."""
     cases = {r.case for r in ROWS}
-    if not passed or not cases >= REQUIRED or not any(r.section == "input" for r in ROWS):
+    ran = {r.section for r in ROWS}
+    full = cases >= REQUIRED and "input" in ran
+    if not passed or not (full or "container" in ran):
         return False
-    when = (
+    now = (
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs"
     )
-    rows, soak_when = list(ROWS), ""
-    if not any(r.section == "soak" for r in rows):
-        kept, soak_when = _earlier_soak()
-        rows += kept
-    DOC.write_text(render(rows, when, soak_when), encoding="utf-8")
+    earlier, dates = _earlier()
+    dates |= {section: now for section in ran}
+    if full:
+        when = now
+        rows = list(ROWS)
+        rows += [r for r in earlier if r.section in _KEPT_SECTIONS and r.section not in ran]
+    else:
+        when = dates.get("when") or now
+        rows = [r for r in earlier if r.section != "container"]
+        rows += [r for r in ROWS if r.section == "container"]
+    DOC.write_text(render(rows, when, dates), encoding="utf-8")
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -193,6 +194,17 @@ def test_a_model_saved_with_torch_weights_loads_converts_and_scores_the_same(
     np.testing.assert_array_equal(converted.score_matrix(X).scores, before.scores)
     np.testing.assert_array_equal(converted.score_matrix(X).member_scores, before.member_scores)
     assert convert_torch_members(registry) == []  # nothing left to convert
+
+
+def test_a_torch_format_model_without_torch_is_refused_with_the_way_out(
+    registry: Path, as_torch_format: Callable[[Path], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    as_torch_format(resolve_model_dir(registry))
+    # As where the [train] extra is not installed (the container image): None in sys.modules
+    # makes find_spec answer None and `import torch` fail.
+    monkeypatch.setitem(sys.modules, "torch", None)
+    with pytest.raises(ModelError, match=r"'autoencoder'.*torch is not installed.*models convert"):
+        load_model(registry)
 
 
 def test_convert_refuses_a_tampered_version_and_writes_nothing(

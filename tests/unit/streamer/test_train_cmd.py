@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import orjson
@@ -106,3 +107,24 @@ def test_which_trainings_make_their_model_current(
     train.add_arguments(parser)
     args = parser.parse_args(["--out", str(tmp_path), *flags])
     assert train._make_current(args) is expected
+
+
+@pytest.mark.parametrize("hidden", [("torch",), ("optuna", "matplotlib"), ("tqdm",)])
+def test_train_without_the_train_extra_says_what_to_install(
+    hidden: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # None in sys.modules is how Python spells "not importable": find_spec returns None and
+    # `import` raises ModuleNotFoundError, as where the [train] extra is not installed.
+    for name in hidden:
+        monkeypatch.setitem(sys.modules, name, None)
+
+    code = main(["train", "--out", str(tmp_path), "--quick", "--no-progress"])
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"(missing: {', '.join(hidden)})" in err
+    assert "pip install 'neo-streamer[train]'" in err
+    assert not list(tmp_path.iterdir())  # nothing trained, nothing registered
