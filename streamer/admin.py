@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
+from streamer.access import refusal
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.errors import TopicError
 from streamer.logging import get_logger
@@ -21,6 +22,8 @@ async def ensure_topics(cfg: AppConfig) -> list[str]:
 
     Returns the names created. With ``topics.create_missing = false`` a missing topic is a
     :class:`TopicError`; so is a broker refusing to create one (its error code is reported).
+    A topic this client may not describe (no ACL) is an :class:`AccessDeniedError`, not a
+    missing topic: a broker with ACLs leaves such topics out of the topic list.
     Connection failures propagate as aiokafka errors (the caller retries them).
     """
     t = cfg.topics
@@ -37,6 +40,7 @@ async def ensure_topics(cfg: AppConfig) -> list[str]:
         missing = [name for name in wanted if name not in existing]
         if not missing:
             return []
+        await _check_described(admin, cfg, missing)
         if not t.create_missing:
             raise TopicError(
                 f"topics missing and topics.create_missing is false: {', '.join(missing)}"
@@ -58,3 +62,13 @@ async def ensure_topics(cfg: AppConfig) -> list[str]:
         raise TopicError(f"cannot list or create topics: {exc!r}") from exc
     finally:
         await admin.close()
+
+
+async def _check_described(admin: AIOKafkaAdminClient, cfg: AppConfig, names: list[str]) -> None:
+    """Raise :class:`AccessDeniedError` when the broker refuses to describe one of ``names``
+    (error 29): the topic may exist, but no ACL lets this client see it."""
+    for info in await admin.describe_topics(names):
+        if info.get("error_code") == TopicAuthorizationFailedError.errno:
+            denied = refusal(TopicAuthorizationFailedError(info.get("topic")), cfg.kafka)
+            if denied is not None:  # always: a refusal names what was refused
+                raise denied

@@ -7,7 +7,8 @@ Pipeline: :class:`~streamer.source.Source` (aiokafka, manual commits) → bounde
 
 Exit codes (also in ``neo-streamer run --help`` and ``config.toml``): 0 clean stop, 1 an
 unexpected failure, 2 invalid configuration, 3 broker unreachable after the configured retries,
-4 model missing or corrupt, 5 topics missing and not creatable.
+4 model missing or corrupt, 5 topics missing and not creatable, 6 the broker refused access
+(SASL authentication, TLS trust or a missing ACL: :mod:`streamer.access`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from core.errors import ModelError
+from streamer.access import diagnose, refusal
 from streamer.admin import ensure_topics
 from streamer.batch import AlertRule, InputItem
 from streamer.config import AppConfig
-from streamer.errors import TopicError
+from streamer.errors import AccessDeniedError, TopicError
 from streamer.http import HealthServer
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
@@ -39,6 +41,7 @@ from streamer.source import TP, Source
 from streamer.workers import WorkerPool, run_in_thread
 
 __all__ = [
+    "EXIT_ACCESS",
     "EXIT_BROKER",
     "EXIT_CONFIG",
     "EXIT_ERROR",
@@ -50,6 +53,7 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_BROKER, EXIT_MODEL, EXIT_TOPICS = 0, 1, 2, 3, 4, 5
+EXIT_ACCESS = 6
 
 log = get_logger(__name__)
 
@@ -165,6 +169,10 @@ class Daemon:
             log.error("topics unavailable", error=str(exc))
             await self._close()
             return EXIT_TOPICS
+        except AccessDeniedError as exc:
+            _log_refusal(exc)
+            await self._close()
+            return EXIT_ACCESS
         if not connected:
             await self._close()
             return EXIT_BROKER
@@ -185,6 +193,12 @@ class Daemon:
                 return True
             except (KafkaConnectionError, KafkaError, OSError) as exc:
                 await self._close_clients()
+                # a refusal is not an outage: no retry helps until the configuration changes
+                refused = refusal(exc, k)
+                if refused is None and isinstance(exc, KafkaConnectionError):
+                    refused = await diagnose(k)
+                if refused is not None:
+                    raise refused from exc
                 last = attempt == k.connect_retries
                 log.error(
                     "broker unreachable" + (", giving up" if last else ", retrying"),
@@ -258,9 +272,14 @@ class Daemon:
         for task in done - {stop}:
             if task.cancelled() or task.exception() is None:
                 continue
+            failure = task.exception()
+            if isinstance(failure, AccessDeniedError):
+                code = EXIT_ACCESS
+                _log_refusal(failure, task=task.get_name())
+                continue
             # the supervisor boundary: anything unexpected ends the daemon with its context
             code = EXIT_ERROR
-            log.error("pipeline task failed", task=task.get_name(), exc_info=task.exception())
+            log.error("pipeline task failed", task=task.get_name(), exc_info=failure)
         stop.cancel()
         await self._shutdown(fetch, helpers, drain=code == EXIT_OK)
         return code
@@ -272,7 +291,8 @@ class Daemon:
         assert self._source is not None and self._pool is not None
         deadline = time.monotonic() + self.cfg.processing.shutdown_grace_s
         self._source.stop_fetching()
-        with contextlib.suppress(TimeoutError, KafkaError):
+        # a fetch that failed (a refusal) was reported by the supervisor already
+        with contextlib.suppress(TimeoutError, KafkaError, AccessDeniedError):
             await asyncio.wait_for(fetch, 1.0)
         if drain:
             # keep a quarter of the grace period for the commit and leaving the group
@@ -329,6 +349,9 @@ class Daemon:
                 {TopicPartition(*tp): o for tp, o in offsets.items()}
             )
         except KafkaError as exc:
+            refused = refusal(exc, self.cfg.kafka)
+            if refused is not None:
+                raise refused from exc
             # not fatal: the same (or a later) prefix is committed next time
             self.metrics.commits.labels(outcome="failed").inc()
             log.warning("commit failed", error=repr(exc), partitions=len(offsets))
@@ -389,6 +412,12 @@ class Daemon:
                         log.error("input topic not found on the broker", topic=name)
                 source.update_lag()
             await asyncio.sleep(interval)
+
+
+def _log_refusal(exc: AccessDeniedError, **where: str) -> None:
+    log.error(
+        "broker refused access", cause=exc.cause, error=str(exc), exit_code=EXIT_ACCESS, **where
+    )
 
 
 def run_daemon(cfg: AppConfig) -> int:
