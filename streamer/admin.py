@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
@@ -17,8 +19,9 @@ log = get_logger(__name__)
 _TOPIC_ALREADY_EXISTS = 36
 
 
-async def ensure_topics(cfg: AppConfig) -> list[str]:
-    """Create the missing ones of the input, results, alerts and dead-letter topics.
+async def ensure_topics(cfg: AppConfig, only: Sequence[str] = ()) -> list[str]:
+    """Create the missing ones of the input, results, alerts and dead-letter topics (or of
+    ``only`` these, when given).
 
     Returns the names created. With ``topics.create_missing = false`` a missing topic is a
     :class:`TopicError`; so is a broker refusing to create one (its error code is reported).
@@ -27,7 +30,7 @@ async def ensure_topics(cfg: AppConfig) -> list[str]:
     Connection failures propagate as aiokafka errors (the caller retries them).
     """
     t = cfg.topics
-    wanted = [t.input, t.results, t.alerts, t.dead_letter]
+    wanted = list(only) or [t.input, t.results, t.alerts, t.dead_letter]
     admin = AIOKafkaAdminClient(
         bootstrap_servers=cfg.kafka.bootstrap_servers,
         client_id=f"{cfg.kafka.client_id}-admin",

@@ -101,6 +101,7 @@ class Daemon:
         self._joined = False
         self._broker_ok = False
         self._input_present = True
+        self._outputs_missing: list[str] = []
         self._source: Source | None = None
         self._producer: AIOKafkaProducer | None = None
         self._publisher: AtLeastOncePublisher | TransactionalPublisher | None = None
@@ -116,6 +117,11 @@ class Daemon:
             return False, "broker unreachable"
         if not self._input_present:
             return False, f"input topic {self.cfg.topics.input!r} not found on the broker"
+        if self._outputs_missing:
+            return (
+                False,
+                f"output topics not found on the broker: {', '.join(self._outputs_missing)}",
+            )
         if not self._joined:
             return False, "not yet a member of the consumer group"
         return True, "ready"
@@ -383,6 +389,25 @@ class Daemon:
             self._source.assigned(tps)
         log.info("partitions assigned", partitions=sorted(tps))
 
+    async def _check_outputs(self, present: set[str]) -> None:
+        """Output topics deleted under the running daemon: created again with
+        ``topics.create_missing`` (as at start), else reported in the log and on ``/readyz``
+        until someone recreates them. Publishing to them is retried meanwhile, and no input
+        offset is committed past an unpublished output."""
+        t = self.cfg.topics
+        missing = sorted({t.results, t.alerts, t.dead_letter} - present)
+        why = "topics.create_missing is false"
+        if missing and t.create_missing:
+            why = await _recreate(self.cfg, missing)
+            if not why:
+                missing = []
+        if missing != self._outputs_missing:
+            if missing:
+                log.error("output topics not found on the broker", topics=missing, reason=why)
+            else:
+                log.warning("output topics found again", topics=self._outputs_missing)
+            self._outputs_missing = missing
+
     async def _probe(self) -> None:
         """Refresh broker reachability and the input topic's presence (for /readyz) and the
         lag gauge.
@@ -410,8 +435,21 @@ class Daemon:
                         log.warning("input topic found again", topic=name)
                     else:
                         log.error("input topic not found on the broker", topic=name)
+                if ok:
+                    await self._check_outputs(set(topics))
                 source.update_lag()
             await asyncio.sleep(interval)
+
+
+async def _recreate(cfg: AppConfig, missing: list[str]) -> str:
+    """Create the output topics ``missing`` again (``topics.create_missing``); returns why that
+    failed, or "" when it worked."""
+    try:
+        created = await ensure_topics(cfg, only=missing)
+    except (TopicError, AccessDeniedError, KafkaError, OSError) as exc:
+        return f"cannot recreate them: {exc}"
+    log.warning("output topics deleted under the daemon; recreated", topics=created)
+    return ""
 
 
 def _log_refusal(exc: AccessDeniedError, **where: str) -> None:

@@ -355,3 +355,15 @@ def make_registry(root: Path, versions: int = 1) -> list[str]:
         target = save_model(model, root, training_data_sha256="0" * 64, make_current=i == 0)
         names.append(target.name)
     return names
+
+
+async def registry_and_config(
+    tmp_path: Path, bootstrap: str, topic_factory: Callable[..., Any]
+) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """The usual start of a daemon test: a model registry under ``tmp_path``, fresh topic
+    names with the input created (3 partitions), and :func:`base_config` for them."""
+    root = tmp_path / "registry"
+    make_registry(root)
+    topics = new_topics()
+    topics["input"] = await topic_factory(partitions=3, prefix="in")
+    return topics, base_config(bootstrap, root, topics)
