@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError
+from collections.abc import Sequence
 
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
+
+from streamer.access import refusal
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.errors import TopicError
 from streamer.logging import get_logger
@@ -16,15 +19,18 @@ log = get_logger(__name__)
 _TOPIC_ALREADY_EXISTS = 36
 
 
-async def ensure_topics(cfg: AppConfig) -> list[str]:
-    """Create the missing ones of the input, results, alerts and dead-letter topics.
+async def ensure_topics(cfg: AppConfig, only: Sequence[str] = ()) -> list[str]:
+    """Create the missing ones of the input, results, alerts and dead-letter topics (or of
+    ``only`` these, when given).
 
     Returns the names created. With ``topics.create_missing = false`` a missing topic is a
     :class:`TopicError`; so is a broker refusing to create one (its error code is reported).
+    A topic this client may not describe (no ACL) is an :class:`AccessDeniedError`, not a
+    missing topic: a broker with ACLs leaves such topics out of the topic list.
     Connection failures propagate as aiokafka errors (the caller retries them).
     """
     t = cfg.topics
-    wanted = [t.input, t.results, t.alerts, t.dead_letter]
+    wanted = list(only) or [t.input, t.results, t.alerts, t.dead_letter]
     admin = _admin(cfg)
     await admin.start()
     try:
@@ -32,6 +38,7 @@ async def ensure_topics(cfg: AppConfig) -> list[str]:
         missing = [name for name in wanted if name not in existing]
         if not missing:
             return []
+        await _check_described(admin, cfg, missing)
         if not t.create_missing:
             raise TopicError(
                 f"topics missing and topics.create_missing is false: {', '.join(missing)}"
@@ -89,3 +96,13 @@ async def _create(admin: AIOKafkaAdminClient, cfg: AppConfig, missing: list[str]
             raise TopicError(f"cannot create topic {name!r}: error {code} {message or ''}")
     log.info("topics created", topics=created, partitions=t.partitions)
     return created
+
+
+async def _check_described(admin: AIOKafkaAdminClient, cfg: AppConfig, names: list[str]) -> None:
+    """Raise :class:`AccessDeniedError` when the broker refuses to describe one of ``names``
+    (error 29): the topic may exist, but no ACL lets this client see it."""
+    for info in await admin.describe_topics(names):
+        if info.get("error_code") == TopicAuthorizationFailedError.errno:
+            denied = refusal(TopicAuthorizationFailedError(info.get("topic")), cfg.kafka)
+            if denied is not None:  # always: a refusal names what was refused
+                raise denied

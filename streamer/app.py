@@ -7,7 +7,8 @@ Pipeline: :class:`~streamer.source.Source` (aiokafka, manual commits) → bounde
 
 Exit codes (also in ``neo-streamer run --help`` and ``config.toml``): 0 clean stop, 1 an
 unexpected failure, 2 invalid configuration, 3 broker unreachable after the configured retries,
-4 model missing or corrupt, 5 topics missing and not creatable.
+4 model missing or corrupt, 5 topics missing and not creatable, 6 the broker refused access
+(SASL authentication, TLS trust or a missing ACL: :mod:`streamer.access`).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from core.errors import ModelError
+from streamer.access import diagnose, refusal
 from streamer.admin import ensure_topics
 from streamer.batch import AlertRule, InputItem
 from streamer.config import AppConfig
-from streamer.errors import TopicError
+from streamer.errors import AccessDeniedError, TopicError
 from streamer.http import HealthServer
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
@@ -40,6 +42,7 @@ from streamer.source import TP, Source
 from streamer.workers import WorkerPool, run_in_thread
 
 __all__ = [
+    "EXIT_ACCESS",
     "EXIT_BROKER",
     "EXIT_CONFIG",
     "EXIT_ERROR",
@@ -51,6 +54,7 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_BROKER, EXIT_MODEL, EXIT_TOPICS = 0, 1, 2, 3, 4, 5
+EXIT_ACCESS = 6
 
 log = get_logger(__name__)
 
@@ -98,6 +102,7 @@ class Daemon:
         self._joined = False
         self._broker_ok = False
         self._input_present = True
+        self._outputs_missing: list[str] = []
         self._source: Source | None = None
         self._producer: AIOKafkaProducer | None = None
         self._publisher: AtLeastOncePublisher | TransactionalPublisher | None = None
@@ -113,6 +118,11 @@ class Daemon:
             return False, "broker unreachable"
         if not self._input_present:
             return False, f"input topic {self.cfg.topics.input!r} not found on the broker"
+        if self._outputs_missing:
+            return (
+                False,
+                f"output topics not found on the broker: {', '.join(self._outputs_missing)}",
+            )
         if not self._joined:
             return False, "not yet a member of the consumer group"
         return True, "ready"
@@ -167,6 +177,10 @@ class Daemon:
             log.error("topics unavailable", error=str(exc))
             await self._close()
             return EXIT_TOPICS
+        except AccessDeniedError as exc:
+            _log_refusal(exc)
+            await self._close()
+            return EXIT_ACCESS
         if not connected:
             await self._close()
             return EXIT_BROKER
@@ -187,6 +201,12 @@ class Daemon:
                 return True
             except (KafkaConnectionError, KafkaError, OSError) as exc:
                 await self._close_clients()
+                # a refusal is not an outage: no retry helps until the configuration changes
+                refused = refusal(exc, k)
+                if refused is None and isinstance(exc, KafkaConnectionError):
+                    refused = await diagnose(k)
+                if refused is not None:
+                    raise refused from exc
                 last = attempt == k.connect_retries
                 log.error(
                     "broker unreachable" + (", giving up" if last else ", retrying"),
@@ -260,9 +280,14 @@ class Daemon:
         for task in done - {stop}:
             if task.cancelled() or task.exception() is None:
                 continue
+            failure = task.exception()
+            if isinstance(failure, AccessDeniedError):
+                code = EXIT_ACCESS
+                _log_refusal(failure, task=task.get_name())
+                continue
             # the supervisor boundary: anything unexpected ends the daemon with its context
             code = EXIT_ERROR
-            log.error("pipeline task failed", task=task.get_name(), exc_info=task.exception())
+            log.error("pipeline task failed", task=task.get_name(), exc_info=failure)
         stop.cancel()
         await self._shutdown(fetch, helpers, drain=code == EXIT_OK)
         return code
@@ -274,7 +299,8 @@ class Daemon:
         assert self._source is not None and self._pool is not None
         deadline = time.monotonic() + self.cfg.processing.shutdown_grace_s
         self._source.stop_fetching()
-        with contextlib.suppress(TimeoutError, KafkaError):
+        # a fetch that failed (a refusal) was reported by the supervisor already
+        with contextlib.suppress(TimeoutError, KafkaError, AccessDeniedError):
             await asyncio.wait_for(fetch, 1.0)
         if drain:
             # keep a quarter of the grace period for the commit and leaving the group
@@ -331,6 +357,9 @@ class Daemon:
                 {TopicPartition(*tp): o for tp, o in offsets.items()}
             )
         except KafkaError as exc:
+            refused = refusal(exc, self.cfg.kafka)
+            if refused is not None:
+                raise refused from exc
             # not fatal: the same (or a later) prefix is committed next time
             self.metrics.commits.labels(outcome="failed").inc()
             log.warning("commit failed", error=repr(exc), partitions=len(offsets))
@@ -362,6 +391,25 @@ class Daemon:
             self._source.assigned(tps)
         log.info("partitions assigned", partitions=sorted(tps))
 
+    async def _check_outputs(self, present: set[str]) -> None:
+        """Output topics deleted under the running daemon: created again with
+        ``topics.create_missing`` (as at start), else reported in the log and on ``/readyz``
+        until someone recreates them. Publishing to them is retried meanwhile, and no input
+        offset is committed past an unpublished output."""
+        t = self.cfg.topics
+        missing = sorted({t.results, t.alerts, t.dead_letter} - present)
+        why = "topics.create_missing is false"
+        if missing and t.create_missing:
+            why = await _recreate(self.cfg, missing)
+            if not why:
+                missing = []
+        if missing != self._outputs_missing:
+            if missing:
+                log.error("output topics not found on the broker", topics=missing, reason=why)
+            else:
+                log.warning("output topics found again", topics=self._outputs_missing)
+            self._outputs_missing = missing
+
     async def _probe(self) -> None:
         """Refresh broker reachability and the input topic's presence (for /readyz) and the
         lag gauge.
@@ -389,8 +437,27 @@ class Daemon:
                         log.warning("input topic found again", topic=name)
                     else:
                         log.error("input topic not found on the broker", topic=name)
+                if ok:
+                    await self._check_outputs(set(topics))
                 source.update_lag()
             await asyncio.sleep(interval)
+
+
+async def _recreate(cfg: AppConfig, missing: list[str]) -> str:
+    """Create the output topics ``missing`` again (``topics.create_missing``); returns why that
+    failed, or "" when it worked."""
+    try:
+        created = await ensure_topics(cfg, only=missing)
+    except (TopicError, AccessDeniedError, KafkaError, OSError) as exc:
+        return f"cannot recreate them: {exc}"
+    log.warning("output topics deleted under the daemon; recreated", topics=created)
+    return ""
+
+
+def _log_refusal(exc: AccessDeniedError, **where: str) -> None:
+    log.error(
+        "broker refused access", cause=exc.cause, error=str(exc), exit_code=EXIT_ACCESS, **where
+    )
 
 
 def run_daemon(cfg: AppConfig) -> int:

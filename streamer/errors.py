@@ -6,12 +6,15 @@
     ├── ConfigError          a config file, env var or flag is invalid (names the key)
     ├── BrokerUnavailableError  Kafka cannot be reached (retriable)
     ├── TopicError           a topic is missing and cannot be created
-    └── PublishError         an output was not acknowledged by the broker (retriable)
+    ├── PublishError         an output was not acknowledged by the broker (retriable)
+    └── AccessDeniedError    the broker refused this client: SASL credentials, TLS trust or
+                             a missing ACL (``cause`` says which)
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AccessDeniedError",
     "BrokerUnavailableError",
     "ConfigError",
     "PublishError",
@@ -50,3 +53,16 @@ class PublishError(StreamerError):
     """An output record was not acknowledged by the broker."""
 
     retriable = True
+
+
+class AccessDeniedError(StreamerError):
+    """The broker refused this client; retrying cannot help until the configuration changes.
+
+    ``cause`` is ``"authentication"`` (SASL user or password), ``"tls"`` (the broker's
+    certificate is not trusted, or the handshake failed) or ``"authorization"`` (no ACL allows
+    an operation the daemon needs); the message names the user, key or resource.
+    """
+
+    def __init__(self, cause: str, message: str) -> None:
+        super().__init__(message)
+        self.cause = cause

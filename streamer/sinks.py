@@ -24,6 +24,7 @@ from typing import Any
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId
 
+from streamer.access import refusal
 from streamer.batch import ItemOutcome, OutputKind
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.errors import PublishError
@@ -126,9 +127,19 @@ def _observe(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-async def _acknowledged(futures: list[asyncio.Future[Any]]) -> None:
+def _publish_error(cfg: AppConfig, exc: BaseException, what: str) -> Exception:
+    """The error a failed publish raises: an :class:`AccessDeniedError` when no ACL lets the
+    daemon write (retrying cannot help), else a retriable :class:`PublishError`."""
+    return refusal(exc, cfg.kafka) or PublishError(f"{what}: {exc!r}")
+
+
+async def _acknowledged(cfg: AppConfig, futures: list[asyncio.Future[Any]]) -> None:
     results = await asyncio.gather(*futures, return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
+    for error in errors:
+        refused = refusal(error, cfg.kafka)
+        if refused is not None:
+            raise refused from error
     if errors:
         raise PublishError(
             f"{len(errors)} of {len(futures)} output batches not acknowledged: {errors[0]}"
@@ -168,7 +179,7 @@ class AtLeastOncePublisher(_Base):
             futures = await self._send_all(outcomes)
         except KafkaError as exc:
             self._check_sequence(producer, [exc])
-            raise PublishError(f"cannot publish: {exc!r}") from exc
+            raise _publish_error(self._cfg, exc, "cannot publish") from exc
         return self._acknowledged(producer, futures)
 
     async def _acknowledged(
@@ -176,7 +187,7 @@ class AtLeastOncePublisher(_Base):
     ) -> None:
         results = await asyncio.gather(*futures, return_exceptions=True)
         self._check_sequence(producer, [r for r in results if isinstance(r, BaseException)])
-        await _acknowledged(futures)
+        await _acknowledged(self._cfg, futures)
 
     def _check_sequence(self, producer: AIOKafkaProducer, errors: list[BaseException]) -> None:
         if producer is self._producer and any(isinstance(e, _SEQUENCE_BROKEN) for e in errors):
@@ -217,12 +228,12 @@ class TransactionalPublisher(_Base):
             futures = await self._send_all(outcomes)
             await self._producer.send_offsets_to_transaction(offsets, self._group_id)
             await self._producer.commit_transaction()
-            await _acknowledged(futures)
+            await _acknowledged(self._cfg, futures)
         except ProducerFenced as exc:
             raise _fatal(exc) from exc
         except KafkaError as exc:
             await self._abort()
-            raise PublishError(f"transaction failed: {exc!r}") from exc
+            raise _publish_error(self._cfg, exc, "transaction failed") from exc
         return _nothing()
 
     async def _abort(self) -> None:

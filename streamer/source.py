@@ -14,6 +14,7 @@ import asyncio
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
+from streamer.access import refusal
 from streamer.batch import InputItem
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.logging import get_logger
@@ -125,6 +126,9 @@ class Source:
             try:
                 batches = await self.consumer.getmany(timeout_ms=200, max_records=room)
             except KafkaError as exc:
+                refused = refusal(exc, self._cfg.kafka)
+                if refused is not None:
+                    raise refused from exc  # no ACL for the group or the input topic
                 # aiokafka reconnects by itself; keep polling so the group membership survives
                 log.warning("fetch failed", error=repr(exc))
                 await asyncio.sleep(0.5)

@@ -19,6 +19,8 @@ exit codes:
   3  Kafka unreachable after kafka.connect_retries attempts with exponential backoff
   4  model missing, corrupt or built for another feature schema
   5  topics missing and topics.create_missing is false, or the broker refused to create them
+  6  the broker refused access: SASL authentication failed, its TLS certificate is not
+     trusted (kafka.ssl_cafile), or no ACL allows an operation the daemon needs
 
 signals: SIGTERM/SIGINT stop gracefully within processing.shutdown_grace_s; SIGHUP reloads
 the model.

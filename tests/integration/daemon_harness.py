@@ -238,10 +238,14 @@ async def gone(pids: Iterable[int], within: float) -> bool:
 
 
 async def produce(
-    bootstrap: str, topic: str, messages: Iterable[tuple[bytes | None, bytes | None]]
+    bootstrap: str,
+    topic: str,
+    messages: Iterable[tuple[bytes | None, bytes | None]],
+    **security: Any,
 ) -> list[tuple[int, int]]:
-    """Send ``(key, value)`` pairs; returns their ``(partition, offset)`` in order."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    """Send ``(key, value)`` pairs; returns their ``(partition, offset)`` in order.
+    ``security``: aiokafka's SASL/SSL keyword arguments, for a secured broker."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5, **security)
     await producer.start()
     try:
         futures = [await producer.send(topic, value=v, key=k) for k, v in messages]
@@ -258,6 +262,7 @@ async def read_topic(
     until: Callable[[list[dict[str, Any]]], bool],
     within: float = 60.0,
     read_committed: bool = False,
+    **security: Any,
 ) -> list[dict[str, Any]]:
     """Read ``topic`` from the beginning (JSON values) until ``until(messages)`` or ``within``
     seconds have passed."""
@@ -265,12 +270,13 @@ async def read_topic(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         isolation_level="read_committed" if read_committed else "read_uncommitted",
+        **security,
     )
     await consumer.start()
     out: list[dict[str, Any]] = []
     try:
         deadline = time.monotonic() + within
-        parts = await partitions_of(bootstrap, topic, within)
+        parts = await partitions_of(bootstrap, topic, within, **security)
         if not parts:
             return out
         consumer.assign([TopicPartition(topic, p) for p in parts])
@@ -326,9 +332,14 @@ async def read_to_end(
 
 
 async def partitions_of(bootstrap: str, topic: str, within: float = 30.0) -> set[int]:
+
+
+async def partitions_of(
+    bootstrap: str, topic: str, within: float = 30.0, **security: Any
+) -> set[int]:
     """Partition ids of ``topic`` (waits for the topic to exist, up to ``within`` seconds)."""
     deadline = time.monotonic() + within
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, **security)
     await producer.start()
     try:
         while time.monotonic() < deadline:
@@ -385,3 +396,15 @@ def make_registry(root: Path, versions: int = 1) -> list[str]:
         target = save_model(model, root, training_data_sha256="0" * 64, make_current=i == 0)
         names.append(target.name)
     return names
+
+
+async def registry_and_config(
+    tmp_path: Path, bootstrap: str, topic_factory: Callable[..., Any]
+) -> tuple[dict[str, str], dict[str, dict[str, Any]]]:
+    """The usual start of a daemon test: a model registry under ``tmp_path``, fresh topic
+    names with the input created (3 partitions), and :func:`base_config` for them."""
+    root = tmp_path / "registry"
+    make_registry(root)
+    topics = new_topics()
+    topics["input"] = await topic_factory(partitions=3, prefix="in")
+    return topics, base_config(bootstrap, root, topics)

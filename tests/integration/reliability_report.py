@@ -37,8 +37,10 @@ REQUIRED = frozenset(
         "sigkill-at-least-once",
         "sigkill-exactly-once",
         "broker-down",
+        "broker-down-exactly-once",
         "output-over-size-limit",
         "output-topic-deleted",
+        "output-alerts-dead-letter-deleted",
         "model-corrupt-at-start",
         "model-schema-at-start",
         "model-refused-at-reload",
@@ -196,9 +198,12 @@ Related evidence outside this table:
   `tests/unit/core/test_registry.py` (flipped byte, missing artifact, other feature schema,
   type outside the skops allow-list with a matching hash).
 - Security: `tests/unit/streamer/test_security.py` (SASL/SSL pass-through and configuration
-  errors, secrets absent from `repr`, loopback bind, no write methods) and
+  errors, secrets absent from `repr`, loopback bind, no write methods),
   `tests/integration/test_reliability_security.py` (a SASL password never in the daemon's
-  logs).
+  logs) and `tests/integration/test_secure_broker.py` (a broker with TLS, SASL SCRAM-SHA-512
+  and ACLs: the daemon works with least privilege in both delivery modes; a wrong password,
+  an untrusted certificate and a missing ACL each exit 6 naming the cause; no password in any
+  log line; a client without credentials refused).
 """
 
 

@@ -1,5 +1,6 @@
 """The broker stops for 30 s mid-stream and comes back: the daemon keeps running, ``/readyz``
-answers 503 while the broker is away, the daemon reconnects by itself and nothing is lost.
+answers 503 while the broker is away, the daemon reconnects by itself and nothing is lost; under
+exactly-once nothing is published twice either (outputs read with ``read_committed``).
 
 Uses a private broker (``tools/kafka/kafka.sh`` with its own state dir and ports), never the
 shared one the other tests use.
@@ -87,8 +88,9 @@ async def _readyz(daemon: Daemon) -> int:
     return status
 
 
+@pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
 async def test_broker_down_30s_daemon_reconnects_and_loses_nothing(
-    tmp_path: Path, private_broker: PrivateBroker
+    tmp_path: Path, private_broker: PrivateBroker, guarantee: str
 ) -> None:
     broker = private_broker
     await broker.up()
@@ -100,6 +102,8 @@ async def test_broker_down_30s_daemon_reconnects_and_loses_nothing(
     root = tmp_path / "registry"
     make_registry(root)
     cfg = base_config(broker.bootstrap, root, topics)
+    cfg["processing"]["processing_guarantee"] = guarantee
+    exactly_once = guarantee == "exactly_once"
     daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
     tally = None
     try:
@@ -108,7 +112,9 @@ async def test_broker_down_30s_daemon_reconnects_and_loses_nothing(
             broker.bootstrap, topics["input"], [(None, v) for v in sample_records(3000)]
         )
         tally = await Tally(
-            broker.bootstrap, [topics["results"], topics["dead_letter"]], read_committed=False
+            broker.bootstrap,
+            [topics["results"], topics["dead_letter"]],
+            read_committed=exactly_once,
         ).start()
         await tally.wait_covering(set(first), 300, within=120)
         await tally.stop()
@@ -139,21 +145,26 @@ async def test_broker_down_30s_daemon_reconnects_and_loses_nothing(
         )
         wanted = set(first) | set(second)
         tally = await Tally(
-            broker.bootstrap, [topics["results"], topics["dead_letter"]], read_committed=False
+            broker.bootstrap,
+            [topics["results"], topics["dead_letter"]],
+            read_committed=exactly_once,
         ).start()
         await tally.wait_covering(wanted, len(wanted), within=240)
         await asyncio.sleep(2)  # let late duplicates arrive before counting
         results = [s for s, n in tally.counts.items() for _ in range(n)]
         acc = account(wanted, results, [])
         add_row(
-            "broker-down",
+            "broker-down" + ("-exactly-once" if exactly_once else ""),
             "fault",
-            "broker stopped 30 s mid-stream",
+            "broker stopped 30 s mid-stream" + (", exactly-once" if exactly_once else ""),
             acc,
             f"3,000 inputs, broker stopped after 300 results, down {down_for:.0f} s (/readyz 503 "
-            "meanwhile), restarted; 500 more inputs after; same daemon process throughout",
+            "meanwhile), restarted; 500 more inputs after; same daemon process throughout"
+            + ("; counted with read_committed" if exactly_once else ""),
         )
         assert acc.lost == 0
+        if exactly_once:
+            assert acc.duplicates == 0
         assert daemon.proc is not None and daemon.proc.poll() is None
         assert daemon.events("broker unreachable") and daemon.events("broker reachable")
         daemon.signal(signal.SIGTERM)

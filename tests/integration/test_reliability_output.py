@@ -1,7 +1,10 @@
 """The results topic becomes unwritable under a running daemon (its size limit below every
-result, or the topic deleted): the daemon keeps running, reports the failure (log and
-``neo_streamer_publish_errors_total``), commits no input offset whose result is unpublished,
-and publishes everything once the topic is writable again."""
+result, or the topic deleted with ``topics.create_missing = false``): the daemon keeps running,
+reports the failure (log and ``neo_streamer_publish_errors_total``), commits no input offset
+whose result is unpublished, and publishes everything once the topic is writable again.
+
+The alerts and dead-letter topics deleted under a running daemon with ``topics.create_missing``
+(the default): the daemon creates them again, as it does at start, and loses nothing."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from daemon_harness import (
     make_registry,
     new_topics,
     produce,
+    registry_and_config,
     sample_records,
     write_config,
 )
@@ -82,6 +86,11 @@ async def test_unwritable_results_topic_blocks_commits_then_recovers(
     topics["results"] = await topic_factory(partitions=3, prefix="res", config=small)
     cfg = base_config(kafka_bootstrap, root, topics)
     cfg["kafka"]["request_timeout_ms"] = 5000  # a send to a vanished topic fails sooner
+    # the operator recreates a deleted topic here; with create_missing the daemon would
+    # (test_deleted_alerts_and_dead_letter_topics_are_recreated)
+    cfg["topics"]["create_missing"] = False
+    for key, prefix in (("alerts", "alr"), ("dead_letter", "dlq")):
+        cfg["topics"][key] = await topic_factory(partitions=3, prefix=prefix)
     group = cfg["kafka"]["group_id"]
     daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
@@ -129,7 +138,8 @@ async def test_unwritable_results_topic_blocks_commits_then_recovers(
         what = (
             "results topic max.message.bytes = 600 (every result larger), raised to 1 MB"
             if fault == "over-size-limit"
-            else "results topic deleted after 300 inputs, recreated"
+            else "results topic deleted after 300 inputs (create_missing = false: reported on "
+            "/readyz), recreated by the test"
         )
         add_row(
             f"output-{fault}",
@@ -155,3 +165,72 @@ def _max_per_partition(placed: list[Source]) -> dict[int, int]:
     for p, o in placed:
         out[p] = max(out.get(p, -1), o)
     return out
+
+
+_BAD = [b"{not json", b"\xff\xfe", b'{"orbit":{"e":0.1,"i_deg":3,"a_au":1.1}}']
+
+
+def _wave(n: int, offset: int) -> list[tuple[bytes | None, bytes | None]]:
+    """``n`` sample records with an invalid one (a dead letter) after every 50th."""
+    out: list[tuple[bytes | None, bytes | None]] = []
+    for i, value in enumerate(sample_records(n, offset)):
+        out.append((None, value))
+        if i % 50 == 0:
+            out.append((None, _BAD[i % len(_BAD)]))
+    return out
+
+
+async def test_deleted_alerts_and_dead_letter_topics_are_recreated(
+    tmp_path: Path, kafka_bootstrap: str, topic_factory: TopicFactory, read_all: Reader
+) -> None:
+    topics, cfg = await registry_and_config(tmp_path, kafka_bootstrap, topic_factory)
+    cfg["kafka"]["request_timeout_ms"] = 5000
+    # alerts from about a third of the inputs, so the deleted alerts topic is written to soon
+    cfg["processing"].update(alert_min_score=0.9, alert_categories=[])
+    daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    outputs = [topics["results"], topics["dead_letter"]]
+    tally = None
+    try:
+        daemon.wait_event("daemon started")
+        first = await produce(kafka_bootstrap, topics["input"], _wave(300, 0))
+        tally = await Tally(kafka_bootstrap, outputs, read_committed=False).start()
+        await tally.wait_covering(set(first), len(first), within=120)
+        await tally.stop()
+        tally = None
+        await admin.delete_topics([topics["alerts"], topics["dead_letter"]])
+        second = await produce(kafka_bootstrap, topics["input"], _wave(300, 300))
+        recreated = daemon.wait_event("output topics deleted under the daemon; recreated", 60)
+        assert set(recreated["topics"]) <= {topics["alerts"], topics["dead_letter"]}
+        # every input of the second wave ends with a result or a dead letter, and alerts
+        # arrive on the recreated alerts topic
+        tally = await Tally(kafka_bootstrap, outputs, read_committed=False).start()
+        await tally.wait_covering(set(second), len(second), within=120)
+        await tally.stop()
+        tally = None
+        results = sources_of(r.value for r in await read_all(topics["results"], 3))
+        letters = sources_of(r.value for r in await read_all(topics["dead_letter"], 3))
+        alerts = sources_of(r.value for r in await read_all(topics["alerts"], 3))
+        acc = account(second, results, letters)
+        assert acc.lost == 0
+        assert acc.dead_letters >= 6
+        assert set(alerts) & set(second), "no alert reached the recreated alerts topic"
+        assert daemon.proc is not None and daemon.proc.poll() is None
+        events = daemon.events("output topics deleted under the daemon; recreated")
+        names = sorted({n for e in events for n in e["topics"]})
+        add_row(
+            "output-alerts-dead-letter-deleted",
+            "fault",
+            "alerts and dead-letter topics deleted",
+            acc,
+            f"both deleted under the daemon after 306 inputs; {len(second):,} more inputs "
+            f"({acc.dead_letters} invalid); the daemon recreated {len(names)} of 2 "
+            f"(topics.create_missing); {len(set(alerts) & set(second))} alerts on the new "
+            "alerts topic; same daemon process throughout",
+        )
+    finally:
+        if tally is not None:
+            await tally.stop()
+        await admin.close()
+        daemon.stop()
