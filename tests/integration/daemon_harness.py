@@ -331,9 +331,6 @@ async def read_to_end(
         await consumer.stop()
 
 
-async def partitions_of(bootstrap: str, topic: str, within: float = 30.0) -> set[int]:
-
-
 async def partitions_of(
     bootstrap: str, topic: str, within: float = 30.0, **security: Any
 ) -> set[int]:
