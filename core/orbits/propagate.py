@@ -19,6 +19,7 @@ parameter variations are passed through ``particle_params`` (three per variation
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Literal
 
@@ -34,6 +35,10 @@ __all__ = ["NongravParam", "propagate", "propagate_with_partials"]
 NongravParam = Literal["a1", "a2", "a3"]
 _PARAM_INDEX: dict[str, int] = {"a1": 0, "a2": 1, "a3": 2}
 _FORCES = ["SUN", "PLANETS", "NON_GRAVITATIONAL", "EARTH_HARMONICS", "SUN_HARMONICS", "GR_EIH"]
+
+DE440_FIRST_JD = 2287184.5
+DE440_LAST_JD = 2688976.5
+"""The span of DE440 (1549-12-31 to 2650-01-25, Park et al. 2021)."""
 
 _ECL_TO_EQ_3 = ecliptic_to_equatorial(np.eye(3)).T  # column i: the equatorial image of e_i
 
@@ -54,7 +59,15 @@ _R_EQ_TO_ECL = _R_ECL_TO_EQ.T
 
 
 def _sun_bary_eq(jd_tdb: FloatArray) -> FloatArray:
-    pos, vel = sun_state_au(jd_tdb)
+    """The Sun's barycentric equatorial states (a fit asks for the same times at every
+    iteration: the last few arrays are kept)."""
+    times = np.ascontiguousarray(jd_tdb, dtype=np.float64)
+    return _sun_cached(times.tobytes()).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _sun_cached(times_bytes: bytes) -> FloatArray:
+    pos, vel = sun_state_au(np.frombuffer(times_bytes, dtype=np.float64))
     return ecliptic_to_equatorial(np.concatenate([pos, vel], axis=-1))
 
 
@@ -93,16 +106,17 @@ def _integrate(
     states = np.empty((n, 6))
     partials = None if fit is None else np.empty((n, 6, len(variations)))
     for k, jd in enumerate(times_jd_tdb):
-        try:
-            sim.integrate(float(jd) - JD_J2000)
-        except (rebound.GenericError, RuntimeError) as exc:  # escapes, ephemeris range
-            raise PropagationError(f"integration stopped at JD {jd:.5f}: {exc}") from None
+        # ASSIST steps past the time and interpolates (real and variational particles alike):
+        # 3-4x faster than stopping IAS15 exactly at every observation.
+        extras.integrate_or_interpolate(float(jd) - JD_J2000)
         p = sim.particles[0]
         states[k] = (p.x, p.y, p.z, p.vx, p.vy, p.vz)
         if partials is not None:
             for j, var in enumerate(variations):
                 q = var.particles[0]
                 partials[k, :, j] = (q.x, q.y, q.z, q.vx, q.vy, q.vz)
+    if not (np.all(np.isfinite(states)) and (partials is None or np.all(np.isfinite(partials)))):
+        raise PropagationError("the integration produced non-finite states")
     return states, partials
 
 
@@ -119,6 +133,9 @@ def _run(
         raise ValueError("state6 must be 6 finite numbers")
     if not np.all(np.isfinite(times)):
         raise ValueError("times must be finite")
+    span = np.concatenate([times, [epoch_jd_tdb]])
+    if span.min() < DE440_FIRST_JD or span.max() > DE440_LAST_JD:
+        raise PropagationError("a time lies outside DE440 (1550-2650)")
     params = np.array(a123, dtype=np.float64)
     start = state @ _R_ECL_TO_EQ.T + _sun_bary_eq(np.array([epoch_jd_tdb]))[0]
     n_cols = 6 + (len(fit) if fit else 0)
