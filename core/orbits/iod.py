@@ -405,11 +405,9 @@ def _select(
         state = g.states[k].copy()
         if g.center == "earth":
             state += np.concatenate([obs.earth_pos[i], obs.earth_vel[i]])
-        if any(
-            g.center == o.center and np.allclose(state, o.state6, rtol=1e-6, atol=1e-12)
-            for o in out
-        ):
-            continue
+        scale = 1e-6 * np.abs(state)
+        if any(g.center == o.center and (np.abs(state - o.state6) <= scale).all() for o in out):
+            continue  # the same orbit found twice (two triplets, or Gauss and its polish)
         out.append(IodCandidate(state, float(obs.t[i]), g.method, rms_k, g.center))
         if len(out) == max_candidates:
             break

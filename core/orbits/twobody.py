@@ -94,13 +94,55 @@ def _laguerre_step(  # noqa: PLR0917  (the terms of Kepler's equation, floats or
     return 5.0 * f / (denom + (denom == 0.0))
 
 
+def _chi_start(r0n: Any, r0_dot_v0: Any, alpha: Any, dt: Any, sqmu: float) -> Any:
+    """Starting universal anomaly, floats or arrays.
+
+    ``sqrt(mu) dt / r0`` (the first term of its Taylor series) where that makes |z| < 1 (arcs
+    short against the orbit); otherwise Vallado's Algorithm 8 guesses: ``sqrt(mu) dt alpha``
+    for ellipses, and for hyperbolae ``sign(dt) sqrt(-a) ln(-2 mu alpha dt / (r0.v0 +
+    sign(dt) sqrt(-mu a) (1 - r0 alpha)))``, which keeps cosh(sqrt(-z)) from overflowing.
+    """
+    short = sqmu * dt / r0n
+    if isinstance(dt, float):  # the float path of Gauss's method: math, not numpy
+        if abs(alpha) * short * short < 1.0:
+            return float(short)
+        if alpha > 0.0:
+            return float(sqmu * dt * alpha)
+        a_hyp = 1.0 / alpha
+        sgn = math.copysign(1.0, dt)
+        den = r0_dot_v0 + sgn * math.sqrt(-(sqmu**2) * a_hyp) * (1.0 - r0n * alpha)
+        arg = -2.0 * sqmu**2 * alpha * dt / den if den != 0.0 else -1.0
+        return float(sgn * math.sqrt(-a_hyp) * math.log(arg)) if arg > 0.0 else float(short)
+    with np.errstate(all="ignore"):
+        a_hyp = 1.0 / np.minimum(alpha, -1e-300)
+        sgn = np.sign(dt)
+        arg = (-2.0 * sqmu**2 * alpha * dt) / (
+            r0_dot_v0 + sgn * np.sqrt(-(sqmu**2) * a_hyp) * (1.0 - r0n * alpha)
+        )
+        hyp = sgn * np.sqrt(-a_hyp) * np.log(np.maximum(arg, 1e-300))
+    chi = np.where(
+        np.abs(alpha) * short * short < 1.0,
+        short,
+        np.where(alpha > 0.0, sqmu * dt * alpha, np.where(arg > 0.0, hyp, short)),
+    )
+    return chi if np.ndim(chi) else float(chi)
+
+
 def _lagrange_one(r0: list[float], v0: list[float], dt: float, mu: float) -> list[float]:
-    """:func:`lagrange_coefficients` for one state and one time, in plain floats."""
+    """:func:`lagrange_coefficients` for one state and one time, in plain floats (NaN when
+    the orbit is out of reach: overflow on a wild hyperbola, a zero radius)."""
+    try:
+        return _lagrange_one_unsafe(r0, v0, dt, mu)
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return [math.nan] * 4
+
+
+def _lagrange_one_unsafe(r0: list[float], v0: list[float], dt: float, mu: float) -> list[float]:
     sqmu = math.sqrt(mu)
     r0n = math.sqrt(r0[0] ** 2 + r0[1] ** 2 + r0[2] ** 2)
     sigma0 = (r0[0] * v0[0] + r0[1] * v0[1] + r0[2] * v0[2]) / sqmu
     alpha = 2.0 / r0n - (v0[0] ** 2 + v0[1] ** 2 + v0[2] ** 2) / mu
-    chi = sqmu * dt * (abs(alpha) if abs(alpha) > 1e-12 else 1.0 / r0n)
+    chi = _chi_start(r0n, sigma0 * sqmu, alpha, dt, sqmu)
     for _ in range(_KEPLER_ITERATIONS):
         c, s = _stumpff_one(alpha * chi * chi)
         step = _laguerre_step(chi, r0n, sigma0, alpha, sqmu * dt, c, s)
@@ -153,9 +195,7 @@ def lagrange_coefficients(
     sigma0 = np.einsum("...i,...i->...", r0, v0) / sqmu  # r0 . v0 / sqrt(mu)
     alpha = 2.0 / r0n - np.einsum("...i,...i->...", v0, v0) / mu  # 1/a (Curtis eq. 3.48)
     r0n, sigma0, alpha, dt = np.broadcast_arrays(r0n, sigma0, alpha, dt)
-    # Starting value: the elliptic first guess of Vallado Algorithm 8; the Laguerre-Conway
-    # iteration converges from it on hyperbolae too, only in more steps.
-    chi = sqmu * dt * np.where(np.abs(alpha) > 1e-12, np.abs(alpha), 1.0 / r0n)
+    chi = _chi_start(r0n, sigma0 * sqmu, alpha, dt, sqmu)
     sqmu_dt = sqmu * dt
     for _ in range(_KEPLER_ITERATIONS):
         c, s = stumpff_c_s(alpha * chi * chi)

@@ -207,35 +207,19 @@ def test_order_of_observations_does_not_matter() -> None:
     assert a.epoch_jd_tdb == b.epoch_jd_tdb
 
 
-def _read_obs80(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Times (JD UTC), RA, Dec (deg) and stations of plain 80-column optical lines."""
-    jd, ra, dec, stn = [], [], [], []
-    for line in path.read_text().splitlines():
-        year, month, day = int(line[15:19]), int(line[20:22]), float(line[23:32])
-        a = (14 - month) // 12  # Julian day number (Fliegel & Van Flandern 1968)
-        y, m = year + 4800 - a, month + 12 * a - 3
-        jdn = day + (153 * m + 2) // 5 + 365 * y + y // 4 - y // 100 + y // 400 - 32045
-        jd.append(jdn - 0.5 + 0.0)  # the day's fraction is in `day`
-        h, mi, s = float(line[32:34]), float(line[35:37]), float(line[38:44])
-        ra.append(15.0 * (h + mi / 60.0 + s / 3600.0))
-        sign = -1.0 if line[44] == "-" else 1.0
-        d, dm, ds = float(line[45:47]), float(line[48:50]), float(line[51:56])
-        dec.append(sign * (d + dm / 60.0 + ds / 3600.0))
-        stn.append(line[77:80])
-    return np.array(jd), np.array(ra), np.array(dec), stn
-
-
 def test_real_eros_within_published_semi_major_axis() -> None:
     """(433) Eros, 34 ATLAS Mauna Loa (T08) observations of June-August 2019.
 
     Published orbit: MPC NEA.txt 2019 (the bundled catalog, data/catalog.jsonl.gz), epoch
     JD 2458666.5 (2019-07-05, inside the arc): a = 1.4581823 au, e = 0.2227385, i = 10.82858 deg.
     """
+    from core.orbits.astrometry import Astrometry
     from core.orbits.ephemeris import utc_to_tdb
     from core.orbits.observers import observer_positions_au
 
-    jd_utc, ra, dec, stations = _read_obs80(FIXTURES / "433_T08_2019.txt")
-    pos = observer_positions_au(stations, jd_utc)
+    eros = Astrometry.from_obs80((FIXTURES / "433_T08_2019.txt").read_text().splitlines())
+    jd_utc, ra, dec = eros.time_jd_utc, eros.ra_deg, eros.dec_deg
+    pos = observer_positions_au(eros.station, jd_utc)
     best = initial_orbits(utc_to_tdb(jd_utc), ra, dec, pos)[0]
     el = state_to_elements(best.state6)
     assert best.center == "sun"
