@@ -159,6 +159,39 @@ def test_geocentric_orbit_comes_out_bound_to_earth(times: np.ndarray, noise: flo
     assert np.linalg.norm(best.state6[:3] - earth_pos) < 0.0045
 
 
+def test_close_flyby_is_a_geocentric_hyperbola() -> None:
+    """A body passing 22,440 km from the Earth's centre, seen for 6 hours around perigee."""
+    flyby = elements_to_state(-0.0003, 1.5, 35.0, 60.0, 10.0, -40.0, T0, mu=GM_EARTH_AU3_D2)
+    times = T0 + np.linspace(0.0, 0.25, 10)
+    ra, dec, pos = observe(flyby, times, center="earth", noise_arcsec=0.3)
+    best = initial_orbits(times, ra, dec, pos, earth_state=circular_earth)[0]
+    assert best.center == "earth" and not best.bound
+    assert best.rms_arcsec < 1.0
+    a, e, _ = elements_of(best)
+    assert abs(a) * (e - 1.0) * AU_KM == pytest.approx(0.0003 * 0.5 * AU_KM, rel=0.02)  # perigee
+
+
+def test_real_impactor_2024_bx1_comes_out_on_an_earth_hitting_hyperbola() -> None:
+    """2024 BX1 in its last 2.5 hours (33 real observations): it hit the Earth (MPEC 2024-B76)."""
+    from core.orbits.astrometry import Astrometry
+    from core.orbits.ephemeris import earth_state_au, utc_to_tdb
+    from core.orbits.observers import observer_positions_au
+
+    lines = (FIXTURES / "2024BX1_every10th.txt").read_text().splitlines()
+    obs = Astrometry.from_obs80(lines)
+    pos = observer_positions_au(obs.station, obs.time_jd_utc)
+    cands = initial_orbits(utc_to_tdb(obs.time_jd_utc), obs.ra_deg, obs.dec_deg, pos)
+    best = cands[0]
+    assert best.center == "earth" and not best.bound
+    earth_pos, earth_vel = earth_state_au(best.epoch_jd_tdb)
+    geo = state_to_elements(best.state6 - np.r_[earth_pos, earth_vel], GM_EARTH_AU3_D2)
+    assert geo.q_au * AU_KM < 6378.0  # the perigee is inside the Earth (measured: 774 km)
+    # Measured: 10.2" about the Earth; the best heliocentric conic is 200 times worse.
+    assert best.rms_arcsec < 20.0
+    helio = [c.rms_arcsec for c in cands if c.center == "sun"]
+    assert not helio or min(helio) > 20.0 * best.rms_arcsec
+
+
 def test_fewer_than_three_observations() -> None:
     times = nights([0.0], per_night=2)
     ra, dec, pos = observe(NEO, times)
