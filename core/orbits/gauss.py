@@ -160,10 +160,10 @@ def _gauss_refine(  # noqa: PLR0917  (the triplet's arrays, as _gauss has them)
         out = np.concatenate([np.einsum("ij,ij->i", dirs, e1), np.einsum("ij,ij->i", dirs, e2)])
         return np.where(np.isfinite(out), out, 1.0)  # an impossible orbit: the largest miss
 
-    sol = optimize.root(equations, state0, method="hybr", options={"xtol": 1e-13})
+    sol = optimize.root(equations, state0, method="hybr", options={"xtol": 1e-13, "maxfev": 60})
     if np.abs(sol.fun).max() > 1e-12:  # no exact solution nearby (noise): least squares
         sol = optimize.least_squares(
-            equations, sol.x, jac="3-point", method="lm", x_scale="jac", max_nfev=100
+            equations, sol.x, jac="3-point", method="lm", x_scale="jac", max_nfev=60
         )
     x = np.asarray(sol.x, dtype=float)
     dirs, _ = miss(x)
