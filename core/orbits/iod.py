@@ -31,9 +31,10 @@ on the best heliocentric conic; 2008 TC3 over its last 20 hours: 65" against 1,5
 Every candidate's state is returned **heliocentric ecliptic J2000** (au, au/d) at an
 observation time, whatever its centre (the Earth's state is added for ``"earth"``). The score
 is the RMS of the total angular residual (``sqrt(mean(dRA^2 cos^2 Dec + dDec^2))``) in arcsec
-over all the observations, from the two-body motion about the candidate's centre with the
-light-time correction. Perturbations (the Sun on an Earth-bound body, the planets) are left to
-the differential correction.
+over all the observations (those of the densest :data:`MAX_ARC_DAYS` on longer arcs), from
+the two-body motion about the candidate's centre with the light-time correction.
+Perturbations (the Sun on an Earth-bound body, the planets) are left to the differential
+correction.
 """
 
 from __future__ import annotations
@@ -76,6 +77,13 @@ of the Earth's centre (twice the Hill radius, 0.01 au), or when there is no sola
 HILL_RADIUS_AU = 0.0098
 """The Earth's Hill radius, a (m_earth / 3 m_sun)^(1/3) = 0.0098 au (1.47 million km)."""
 
+MAX_ARC_DAYS = 120.0
+"""Longer inputs are cut to the 120 days that hold the most observations: a two-body conic
+cannot follow an NEO over years or through a close approach (measured: Bennu 2011-2018 and
+2024 MK, 2014 precoveries and a 0.0019 au approach, have no conic within 1 degree of all their
+observations), and the differential correction with the full force model takes it from
+there. Candidates' epochs and RMS are then those of the window."""
+
 MAX_RMS_ARCSEC = 3600.0
 """Candidates worse than one degree are dropped: no two-body orbit fits such observations."""
 
@@ -114,8 +122,8 @@ class IodCandidate:
     method : {"gauss", "ranging"}
         The method that found it.
     rms_arcsec : float
-        RMS of the total angular residual over all the observations, two-body about ``center``
-        with light time.
+        RMS of the total angular residual over all the observations (those of the densest
+        :data:`MAX_ARC_DAYS` on longer arcs), two-body about ``center`` with light time.
     center : {"sun", "earth"}
         The body the two-body orbit is about (the Earth only within its Hill sphere).
     bound : bool
@@ -178,7 +186,13 @@ def _prepare(
             f"initial orbit needs observations at 3 distinct times, got {np.unique(t).size}"
         )
     order = np.argsort(t, kind="stable")
+    order = order[_densest_window(t[order])]
     t, ra, dec, pos = t[order], ra[order], dec[order], pos[order]
+    if np.unique(t).size < 3:
+        raise FitError(
+            f"no {MAX_ARC_DAYS:.0f}-day window holds observations at 3 distinct times "
+            "(a two-body initial orbit needs them within one apparition)"
+        )
     u_eq = np.stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)], axis=-1)
     u = equatorial_to_ecliptic(u_eq)
     _check_geometry(u, pos)
@@ -231,7 +245,7 @@ def _residuals_arcsec(states: FloatArray, at: IntArray, center: Center, obs: _Ob
 
 
 def _polish(state: FloatArray, at: int, center: Center, obs: _Obs) -> FloatArray:
-    """Two-body least squares of one state on all the observations (Levenberg-Marquardt).
+    """Two-body least squares of one state on the given observations (Levenberg-Marquardt).
 
     The residuals are the two components of each miss across the observed line of sight. A
     2-point Jacobian is enough here (on the 34 Eros observations it gives the 3-point
@@ -256,12 +270,12 @@ def _triplets(t: FloatArray) -> list[tuple[int, int, int]]:
 
     The middle observation is the one nearest the middle time; a triplet needs three distinct
     times. Gauss's f and g series start well when the arc is a small part of the orbit
-    (Milani & Gronchi 2010, section 9.2), hence the sub-arcs of arcs over 100 days.
+    (Milani & Gronchi 2010, section 9.2), hence the 30-day sub-arcs of arcs over 60 days.
     """
     spans = [(t[0], t[-1]), (t[0] + 0.2 * (t[-1] - t[0]), t[-1] - 0.2 * (t[-1] - t[0]))]
-    if t[-1] - t[0] > 100.0:
+    if t[-1] - t[0] > 60.0:
         mid = 0.5 * (t[0] + t[-1])
-        spans += [(t[0], t[0] + 60.0), (mid - 30.0, mid + 30.0), (t[-1] - 60.0, t[-1])]
+        spans += [(t[0], t[0] + 30.0), (mid - 15.0, mid + 15.0), (t[-1] - 30.0, t[-1])]
     out: list[tuple[int, int, int]] = []
     for lo, hi in spans:
         i1 = int(np.searchsorted(t, lo))
@@ -418,6 +432,15 @@ def _thinned(obs: _Obs, n_max: int) -> _Obs:
 def _rms_arcsec(g: _Group, obs: _Obs) -> FloatArray:
     res = _residuals_arcsec(g.states, g.at, g.center, obs)
     return np.asarray(np.sqrt(np.mean(res * res, axis=1)), dtype=float)
+
+
+def _densest_window(t_sorted: FloatArray) -> slice:
+    """The :data:`MAX_ARC_DAYS` window of sorted times that holds the most of them."""
+    if t_sorted[-1] - t_sorted[0] <= MAX_ARC_DAYS:
+        return slice(None)
+    ends = np.searchsorted(t_sorted, t_sorted + MAX_ARC_DAYS, side="right")
+    first = int(np.argmax(ends - np.arange(t_sorted.size)))  # the earliest of the densest
+    return slice(first, int(ends[first]))
 
 
 def _select(

@@ -206,6 +206,22 @@ def test_identical_times() -> None:
         initial_orbits(times, ra, dec, pos, earth_state=circular_earth)
 
 
+def test_long_arc_uses_its_densest_120_days() -> None:
+    """Two apparitions a year apart: the orbit comes from the one with more observations."""
+    times = np.concatenate([nights([0, 5, 12]), nights([365, 370, 380, 390], per_night=4)])
+    ra, dec, pos = observe(MAIN_BELT, times, noise_arcsec=0.3)
+    cands = initial_orbits(times, ra, dec, pos, earth_state=circular_earth)
+    assert all(365.0 <= c.epoch_jd_tdb - T0 <= 391.0 for c in cands)
+    assert elements_of(cands[0])[0] == pytest.approx(2.7, rel=0.01)
+
+
+def test_observations_years_apart_give_no_window() -> None:
+    times = T0 + np.array([0.0, 400.0, 800.0, 800.5])
+    ra, dec, pos = observe(MAIN_BELT, times)
+    with pytest.raises(FitError, match="no 120-day window holds observations at 3 distinct"):
+        initial_orbits(times, ra, dec, pos, earth_state=circular_earth)
+
+
 def test_no_motion() -> None:
     times = nights([0.0, 1.0, 2.0])
     with pytest.raises(FitError, match="no motion"):
