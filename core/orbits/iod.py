@@ -18,7 +18,7 @@ observations:
   observation and the mean range rate between the first and last observation gives two
   positions, Lambert's problem gives the orbit through them, and the orbit is kept when it is
   bound to its central body (Milani et al. 2004's admissible region, Celest. Mech. 90, 57,
-  without its hyperbolic part). See :data:`RANGING_GRID` for the grid and its limits.
+  without its hyperbolic part). :mod:`core.orbits.ranging` describes the grid and its limits.
 
 About the Earth (``center="earth"``): the same methods with the geocentric gravitational
 constant and geocentric observer vectors (observer minus the Earth's centre). Such a candidate
@@ -51,7 +51,8 @@ from core.errors import FitError
 from core.orbits.constants import GM_EARTH_AU3_D2, GM_SUN_AU3_D2, SPEED_OF_LIGHT_AU_D
 from core.orbits.elements import equatorial_to_ecliptic
 from core.orbits.gauss import gauss_orbits, tangent_basis
-from core.orbits.twobody import lambert, propagate_kepler
+from core.orbits.ranging import RANGING_GRID, ranging_orbits
+from core.orbits.twobody import propagate_kepler
 
 __all__ = ["RANGING_GRID", "IodCandidate", "initial_orbits"]
 
@@ -86,26 +87,6 @@ there. Candidates' epochs and RMS are then those of the window."""
 
 MAX_RMS_ARCSEC = 3600.0
 """Candidates worse than one degree are dropped: no two-body orbit fits such observations."""
-
-RANGING_GRID: dict[str, tuple[float, float, int]] = {
-    "sun_rho_au": (1e-3, 8.0, 30),
-    "earth_rho_au": (5e-5, 0.0098, 16),
-    "range_rate": (-1.0, 1.0, 21),
-}
-"""The ranging grid: ``(low, high, points)``.
-
-``rho`` is log-spaced: 1e-3 to 8 au about the Sun (150,000 km to beyond Jupiter), 5e-5 au
-(7,500 km, just above low Earth orbit) to 0.0098 au (the Earth's Hill radius) about the Earth.
-The mean range rate is linear in ``(-1, 1) x`` a bound on the range rate of a bound orbit at
-that range: the escape speed at the object's distance from the centre, plus the observer's
-speed about that centre (0.0175 au/d about the Sun: the Earth's orbital speed; 3e-4 au/d
-about the Earth: the rotation at the equator). Limits: unbound (hyperbolic) orbits and
-objects nearer than the lower range come only from Gauss's method; with one short tracklet
-every grid orbit with small residuals is an equally good answer, and the candidates returned
-are only the best few of a wide, poorly constrained family.
-"""
-
-_OBSERVER_SPEED_AU_D: dict[Center, float] = {"sun": 0.0175, "earth": 3.0e-4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,31 +278,14 @@ def _gauss(obs: _Obs, idx: tuple[int, int, int], center: Center) -> list[FloatAr
 
 
 def _ranging(obs: _Obs, center: Center) -> _Group:
-    """Systematic ranging between the first and last observation (see :data:`RANGING_GRID`)."""
-    mu = _MU[center]
-    lo, hi, n_rho = RANGING_GRID[f"{center}_rho_au"]
-    q_lo, q_hi, n_rate = RANGING_GRID["range_rate"]
-    ia, ib = 0, obs.t.size - 1
-    off = obs.earth_pos[[ia, ib]] if center == "earth" else np.zeros((2, 3))
-    v_c = obs.earth_vel[[ia, ib]] if center == "earth" else np.zeros((2, 3))
-    big_a, big_b = obs.pos[ia] - off[0], obs.pos[ib] - off[1]
-    dt = obs.t[ib] - obs.t[ia]
-    rho_a = np.geomspace(lo, hi, n_rho)[:, None]
-    r_dist = np.linalg.norm(big_a + rho_a * obs.u[ia], axis=-1, keepdims=True)
-    rate_max = np.sqrt(2.0 * mu / r_dist) + _OBSERVER_SPEED_AU_D[center]
-    rho_b = rho_a + np.linspace(q_lo, q_hi, n_rate)[None, :] * rate_max * dt
-    rho_a, rho_b = np.broadcast_arrays(rho_a, rho_b)
-    keep = rho_b > 0.0
-    rho_a, rho_b = rho_a[keep], rho_b[keep]
-    lt_a, lt_b = rho_a / SPEED_OF_LIGHT_AU_D, rho_b / SPEED_OF_LIGHT_AU_D
-    r_a = big_a + v_c[0] * lt_a[:, None] + rho_a[:, None] * obs.u[ia]
-    r_b = big_b + v_c[1] * lt_b[:, None] + rho_b[:, None] * obs.u[ib]
-    v_a, _ = lambert(r_a, r_b, dt - (lt_b - lt_a), mu)
-    energy = 0.5 * np.einsum("ij,ij->i", v_a, v_a) - mu / np.linalg.norm(r_a, axis=-1)
-    ok = np.isfinite(energy) & (energy < 0.0)
-    r_t, v_t = propagate_kepler(r_a[ok], v_a[ok], lt_a[ok], mu)  # emission time -> t[ia]
-    states = np.concatenate([r_t, v_t], axis=-1)
-    return _Group(states, np.full(len(states), ia), center, "ranging")
+    """Systematic ranging between the first and last observation, about ``center``."""
+    ends = [0, obs.t.size - 1]
+    off = obs.earth_pos[ends] if center == "earth" else np.zeros((2, 3))
+    v_center = obs.earth_vel[ends] if center == "earth" else np.zeros((2, 3))
+    states = ranging_orbits(
+        obs.t[ends], obs.u[ends], obs.pos[ends] - off, v_center, _MU[center], center
+    )
+    return _Group(states, np.zeros(len(states), dtype=np.int64), center, "ranging")
 
 
 def initial_orbits(
