@@ -1,9 +1,9 @@
 """The daemon supervisor: start-up, the running pipeline, rebalances, signals and shutdown.
 
 Pipeline: :class:`~streamer.source.Source` (aiokafka, manual commits) → bounded queue →
-:class:`~streamer.workers.WorkerPool` (scoring in a thread pool) → a publisher from
-:mod:`streamer.sinks` → offsets committed from :class:`~streamer.offsets.OffsetTracker`
-(at-least-once) or inside each batch's transaction (exactly-once).
+:class:`~streamer.workers.WorkerPool` (scoring in a thread pool or scoring processes) → the
+:class:`~streamer.checkpoint.Checkpoint` of the configured delivery guarantee, which publishes
+the outputs and commits the input offsets (:mod:`streamer.checkpoint`).
 
 Exit codes (also in ``neo-streamer run --help`` and ``config.toml``): 0 clean stop, 1 an
 unexpected failure, 2 invalid configuration, 3 broker unreachable after the configured retries,
@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import socket
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -26,6 +25,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from core.errors import ModelError
 from streamer.admin import ensure_topics
 from streamer.batch import AlertRule, InputItem
+from streamer.checkpoint import Checkpoint, new_checkpoint, transactional_id
 from streamer.config import AppConfig
 from streamer.errors import TopicError
 from streamer.http import HealthServer
@@ -34,7 +34,7 @@ from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
 from streamer.procpool import collect_less, new_process_pool, run_in_process
 from streamer.serving import ModelHost
-from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher, build_producer
+from streamer.sinks import build_producer
 from streamer.source import TP, Source
 from streamer.workers import WorkerPool, run_in_thread
 
@@ -71,7 +71,6 @@ class Daemon:
     def __init__(self, cfg: AppConfig) -> None:
         self.cfg = cfg
         self.metrics = Metrics()
-        self.exactly_once = cfg.processing.processing_guarantee == "exactly_once"
         process_scoring = cfg.processing.executor == "process"
         self.tracker: OffsetTracker[TP] = OffsetTracker()
         self.queue: asyncio.Queue[InputItem] = asyncio.Queue()
@@ -99,7 +98,7 @@ class Daemon:
         self._input_present = True
         self._source: Source | None = None
         self._producer: AIOKafkaProducer | None = None
-        self._publisher: AtLeastOncePublisher | TransactionalPublisher | None = None
+        self.checkpoint: Checkpoint | None = None
         self._pool: WorkerPool | None = None
 
     # -- readiness ----------------------------------------------------------------------------
@@ -177,7 +176,7 @@ class Daemon:
         for attempt in range(k.connect_retries + 1):
             try:
                 await ensure_topics(self.cfg)
-                self._producer = build_producer(self.cfg, self._transactional_id())
+                self._producer = build_producer(self.cfg, transactional_id(self.cfg))
                 await self._producer.start()
                 self._source = Source(self.cfg, self.queue, self.tracker, self.metrics)
                 await self._source.start(_Rebalance(self))
@@ -201,34 +200,23 @@ class Daemon:
                 delay = min(delay * 2, k.connect_backoff_max_s)
         return False
 
-    def _transactional_id(self) -> str | None:
-        if not self.exactly_once:
-            return None
-        # stable across restarts of the same replica: the restarted producer fences its
-        # predecessor and aborts the transaction it left open
-        return f"{self.cfg.kafka.group_id}-{self.cfg.kafka.instance_id or socket.gethostname()}"
-
     async def _serve(self) -> int:
         assert self._source is not None and self._producer is not None
         cfg, source = self.cfg, self._source
-        publisher = (
-            TransactionalPublisher(self._producer, cfg)
-            if self.exactly_once
-            else AtLeastOncePublisher(self._producer, cfg)
-        )
-        self._publisher = publisher
+        checkpoint = new_checkpoint(cfg, self._producer, source, self.tracker, self.metrics)
+        self.checkpoint = checkpoint
         p = cfg.processing
         self._pool = WorkerPool(
             self.queue,
             self.models.current,
-            publisher,
+            checkpoint,
             executor=self._scoring,
             workers=p.worker_count(),
             batch_max_size=p.batch_max_size,
             batch_max_wait_s=p.batch_max_wait_ms / 1000.0,
             rule=AlertRule(p.alert_min_score, frozenset(p.alert_categories)),
             metrics=self.metrics,
-            on_done=self._done,
+            on_done=checkpoint.done,
             accepting=source.accepting,
             live=source.live,
             retry_backoff_s=p.publish_retry_backoff_s,
@@ -240,8 +228,9 @@ class Daemon:
             asyncio.create_task(self.models.watch(self._executor, self._hup), name="neo-reload"),
             asyncio.create_task(self._probe(), name="neo-probe"),
         ]
-        if not self.exactly_once:
-            helpers.append(asyncio.create_task(self._commit_loop(), name="neo-commit"))
+        helpers += [
+            asyncio.create_task(work, name="neo-checkpoint") for work in checkpoint.background()
+        ]
         log.info(
             "daemon started",
             input=cfg.topics.input,
@@ -269,7 +258,7 @@ class Daemon:
         self, fetch: asyncio.Task[None], helpers: list[asyncio.Task[None]], *, drain: bool
     ) -> None:
         """Stop fetching, drain in-flight work, commit, close: all within shutdown_grace_s."""
-        assert self._source is not None and self._pool is not None
+        assert self._source is not None and self._pool is not None and self.checkpoint
         deadline = time.monotonic() + self.cfg.processing.shutdown_grace_s
         self._source.stop_fetching()
         with contextlib.suppress(TimeoutError, KafkaError):
@@ -283,9 +272,7 @@ class Daemon:
         for task in helpers:
             task.cancel()
         await asyncio.gather(*helpers, return_exceptions=True)
-        if not self.exactly_once:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._commit(), max(0.1, deadline - time.monotonic()))
+        await self.checkpoint.close(deadline)
         await self._close(deadline)
         log.info("daemon stopped")
 
@@ -295,9 +282,9 @@ class Daemon:
             await self.http.stop()
 
     async def _close_clients(self, deadline: float | None = None) -> None:
-        if self._publisher is not None:
+        if self.checkpoint is not None:
             # the publisher may have replaced the producer it was given
-            self._producer, self._publisher = self._publisher.producer, None
+            self._producer, self.checkpoint = self.checkpoint.producer, None
         for client in (self._source, self._producer):
             if client is None:
                 continue
@@ -308,48 +295,13 @@ class Daemon:
 
     # -- offsets and rebalances ---------------------------------------------------------------
 
-    def _done(self, items: Sequence[InputItem]) -> None:
-        for item in items:
-            self.tracker.mark_done(item.tp, item.offset)
-
-    async def _commit(self, only: set[TP] | None = None) -> None:
-        """Commit the contiguous acknowledged prefix of owned partitions (at-least-once)."""
-        if self._source is None:
-            return
-        owned = self._source.assignment()
-        offsets = {
-            tp: off
-            for tp, off in self.tracker.committable().items()
-            if tp in owned and (only is None or tp in only)
-        }
-        if not offsets:
-            return
-        try:
-            await self._source.consumer.commit(
-                {TopicPartition(*tp): o for tp, o in offsets.items()}
-            )
-        except KafkaError as exc:
-            # not fatal: the same (or a later) prefix is committed next time
-            self.metrics.commits.labels(outcome="failed").inc()
-            log.warning("commit failed", error=repr(exc), partitions=len(offsets))
-            return
-        self.tracker.mark_committed(offsets)
-        self.metrics.commits.labels(outcome="ok").inc()
-
-    async def _commit_loop(self) -> None:
-        interval = self.cfg.kafka.commit_interval_ms / 1000.0
-        while True:
-            await asyncio.sleep(interval)
-            await self._commit()
-
     async def partitions_revoked(self, tps: set[TP]) -> None:
         """Finish (bounded) or abandon revoked partitions' work; never commit past a gap."""
-        if self._source is None or self._pool is None or not tps:
+        if self._source is None or self._pool is None or self.checkpoint is None or not tps:
             return
         self._source.revoking |= tps
         drained = await self._pool.wait_idle(tps, within=self.cfg.processing.rebalance_drain_s)
-        if not self.exactly_once:
-            await self._commit(only=tps)
+        await self.checkpoint.revoked(tps)
         self._source.revoked(tps)
         log.info("partitions revoked", partitions=sorted(tps), drained=drained)
 

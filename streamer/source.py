@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
 from streamer.batch import InputItem
+from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
@@ -54,14 +55,13 @@ class Source:
         self._epochs: dict[TP, int] = {}
         self.revoking: set[TP] = set()
         self._next_fetch: dict[TP, int] = {}
-        exactly_once = cfg.processing.processing_guarantee == "exactly_once"
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=k.bootstrap_servers,
             group_id=k.group_id,
             client_id=k.client_id,
             enable_auto_commit=False,
             auto_offset_reset=k.auto_offset_reset,
-            isolation_level="read_committed" if exactly_once else "read_uncommitted",
+            isolation_level=isolation_level(cfg),
             session_timeout_ms=k.session_timeout_ms,
             heartbeat_interval_ms=k.heartbeat_interval_ms,
             max_poll_interval_ms=k.max_poll_interval_ms,
