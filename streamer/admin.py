@@ -1,11 +1,12 @@
-"""Topic creation: make the daemon's four topics exist, or fail with a clear :class:`TopicError`."""
+"""Topic creation: make the daemon's four topics exist (and, with ``[state] enabled``, the state
+changelog), or fail with a clear :class:`TopicError`."""
 
 from __future__ import annotations
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 
-from streamer.config import AppConfig, aiokafka_security_kwargs
+from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.errors import TopicError
 from streamer.logging import get_logger
 
@@ -25,6 +26,8 @@ async def ensure_topics(cfg: AppConfig) -> list[str]:
     """
     t = cfg.topics
     wanted = [t.input, t.results, t.alerts, t.dead_letter]
+    if cfg.state.enabled:
+        wanted.append(changelog_topic(cfg))
     admin = AIOKafkaAdminClient(
         bootstrap_servers=cfg.kafka.bootstrap_servers,
         client_id=f"{cfg.kafka.client_id}-admin",
@@ -41,9 +44,22 @@ async def ensure_topics(cfg: AppConfig) -> list[str]:
             raise TopicError(
                 f"topics missing and topics.create_missing is false: {', '.join(missing)}"
             )
-        response = await admin.create_topics(
-            [NewTopic(name, t.partitions, t.replication_factor) for name in missing]
-        )
+        new = [NewTopic(name, t.partitions, t.replication_factor) for name in missing]
+        changelog = changelog_topic(cfg)
+        if changelog in missing:
+            # one changelog partition per input partition (state of input partition p is
+            # restored from changelog partition p), compacted: the last state of each object
+            parts = t.partitions
+            if t.input in existing:
+                (info,) = await admin.describe_topics([t.input])
+                parts = len(info["partitions"])
+            new[missing.index(changelog)] = NewTopic(
+                changelog,
+                parts,
+                t.replication_factor,
+                topic_configs={"cleanup.policy": "compact"},
+            )
+        response = await admin.create_topics(new)
         created = []
         for item in response.topic_errors:
             name, code = item[0], item[1]

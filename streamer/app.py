@@ -24,7 +24,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from core.errors import ModelError
 from streamer.admin import ensure_topics
-from streamer.batch import AlertRule, InputItem
+from streamer.batch import AlertRule, InputItem, ItemOutcome, dead_letter
 from streamer.checkpoint import Checkpoint, new_checkpoint, transactional_id
 from streamer.config import AppConfig
 from streamer.errors import TopicError
@@ -36,6 +36,7 @@ from streamer.procpool import collect_less, new_process_pool, run_in_process
 from streamer.serving import ModelHost
 from streamer.sinks import build_producer
 from streamer.source import TP, Source
+from streamer.state import StateManager
 from streamer.workers import WorkerPool, run_in_thread
 
 __all__ = [
@@ -53,6 +54,8 @@ EXIT_OK, EXIT_ERROR, EXIT_CONFIG, EXIT_BROKER, EXIT_MODEL, EXIT_TOPICS = 0, 1, 2
 
 log = get_logger(__name__)
 
+_NO_STATE = "observation messages (neo.obs.v1) need [state] enabled = true"
+
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, daemon: Daemon) -> None:
@@ -62,7 +65,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._daemon.partitions_revoked({(tp.topic, tp.partition) for tp in revoked})
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        self._daemon.partitions_assigned({(tp.topic, tp.partition) for tp in assigned})
+        await self._daemon.partitions_assigned({(tp.topic, tp.partition) for tp in assigned})
 
 
 class Daemon:
@@ -99,6 +102,10 @@ class Daemon:
         self._source: Source | None = None
         self._producer: AIOKafkaProducer | None = None
         self.checkpoint: Checkpoint | None = None
+        # per-object state of observation streams ([state] enabled)
+        self.state: StateManager | None = None
+        self._restores: set[asyncio.Task[None]] = set()
+        self._failed = False
         self._pool: WorkerPool | None = None
 
     # -- readiness ----------------------------------------------------------------------------
@@ -113,6 +120,9 @@ class Daemon:
             return False, f"input topic {self.cfg.topics.input!r} not found on the broker"
         if not self._joined:
             return False, "not yet a member of the consumer group"
+        if self.state is not None and self.state.restoring:
+            parts = ", ".join(f"{t}[{p}]" for t, p in sorted(self.state.restoring))
+            return False, f"restoring the state of {parts}"
         return True, "ready"
 
     def _metrics_text(self) -> bytes:
@@ -178,6 +188,9 @@ class Daemon:
                 await ensure_topics(self.cfg)
                 self._producer = build_producer(self.cfg, transactional_id(self.cfg))
                 await self._producer.start()
+                if self.cfg.state.enabled:
+                    self.state = StateManager(self.cfg, self.metrics, self._executor)
+                    await self.state.start()
                 self._source = Source(self.cfg, self.queue, self.tracker, self.metrics)
                 await self._source.start(_Rebalance(self))
                 self._broker_ok = True
@@ -216,11 +229,12 @@ class Daemon:
             batch_max_wait_s=p.batch_max_wait_ms / 1000.0,
             rule=AlertRule(p.alert_min_score, frozenset(p.alert_categories)),
             metrics=self.metrics,
-            on_done=checkpoint.done,
+            on_done=self._done,
             accepting=source.accepting,
             live=source.live,
             retry_backoff_s=p.publish_retry_backoff_s,
             run_batch=run_in_process if self._scoring is not self._executor else run_in_thread,
+            stateful=self._apply_state,
         )
         await self._pool.start()
         fetch = asyncio.create_task(source.run(), name="neo-fetch")
@@ -250,6 +264,8 @@ class Daemon:
             # the supervisor boundary: anything unexpected ends the daemon with its context
             code = EXIT_ERROR
             log.error("pipeline task failed", task=task.get_name(), exc_info=task.exception())
+        if self._failed:
+            code = EXIT_ERROR
         stop.cancel()
         await self._shutdown(fetch, helpers, drain=code == EXIT_OK)
         return code
@@ -268,11 +284,16 @@ class Daemon:
             budget = max(0.0, (deadline - time.monotonic()) * 0.75)
             drained = await self._pool.wait_idle(None, within=budget)
             log.info("drained" if drained else "drain timed out", queued=self.queue.qsize())
+        else:
+            drained = False
         await self._pool.stop()
-        for task in helpers:
+        for task in [*helpers, *self._restores]:
             task.cancel()
-        await asyncio.gather(*helpers, return_exceptions=True)
+        await asyncio.gather(*helpers, *self._restores, return_exceptions=True)
         await self.checkpoint.close(deadline)
+        if self.state is not None:
+            await self.state.stop(clean=drained)
+            self.state = None
         await self._close(deadline)
         log.info("daemon stopped")
 
@@ -282,6 +303,10 @@ class Daemon:
             await self.http.stop()
 
     async def _close_clients(self, deadline: float | None = None) -> None:
+        if self.state is not None:  # not started far enough to have applied anything
+            with contextlib.suppress(KafkaError, OSError):
+                await self.state.stop(clean=False)
+            self.state = None
         if self.checkpoint is not None:
             # the publisher may have replaced the producer it was given
             self._producer, self.checkpoint = self.checkpoint.producer, None
@@ -295,22 +320,69 @@ class Daemon:
 
     # -- offsets and rebalances ---------------------------------------------------------------
 
+    def _done(self, items: Sequence[InputItem]) -> None:
+        assert self.checkpoint is not None
+        self.checkpoint.done(items)
+        if self.state is not None:
+            self.state.done(items)
+
+    async def _apply_state(
+        self, batch: list[InputItem], outcomes: list[ItemOutcome]
+    ) -> list[ItemOutcome]:
+        if self.state is not None:
+            return await self.state.apply(batch, outcomes)
+        if len(outcomes) == len(batch):
+            return outcomes
+        covered = {id(o.item) for o in outcomes}
+        return outcomes + [
+            dead_letter(item, "$", _NO_STATE, "StateDisabled")
+            for item in batch
+            if id(item) not in covered
+        ]
+
     async def partitions_revoked(self, tps: set[TP]) -> None:
         """Finish (bounded) or abandon revoked partitions' work; never commit past a gap."""
         if self._source is None or self._pool is None or self.checkpoint is None or not tps:
             return
+        for task in list(self._restores):  # a restore of partitions now going is abandoned
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         self._source.revoking |= tps
         drained = await self._pool.wait_idle(tps, within=self.cfg.processing.rebalance_drain_s)
         await self.checkpoint.revoked(tps)
+        if self.state is not None:
+            await self.state.revoke(tps, clean=drained)
         self._source.revoked(tps)
         log.info("partitions revoked", partitions=sorted(tps), drained=drained)
 
-    def partitions_assigned(self, tps: set[TP]) -> None:
-        """New partitions: fresh offset state."""
+    async def partitions_assigned(self, tps: set[TP]) -> None:
+        """New partitions: fresh offset state; their per-object state restored before their
+        input is fetched."""
         self._joined = True
         if self._source is not None:
             self._source.assigned(tps)
         log.info("partitions assigned", partitions=sorted(tps))
+        if self.state is not None and self._source is not None and tps:
+            self._source.hold(tps)
+            task = asyncio.create_task(self._restore(self.state, tps), name="neo-restore")
+            self._restores.add(task)
+            task.add_done_callback(self._restores.discard)
+
+    async def _restore(self, state: StateManager, tps: set[TP]) -> None:
+        """Restore ``tps``' state, then let their input be fetched; a failure stops the
+        daemon (exit 1): consuming without the state would lose observations."""
+        try:
+            await state.assign(tps)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("state restore failed", partitions=sorted(tps))
+            self._failed = True
+            self.request_stop()
+            return
+        if self._source is not None:
+            self._source.release(tps & self._source.assignment())
 
     async def _probe(self) -> None:
         """Refresh broker reachability and the input topic's presence (for /readyz) and the

@@ -26,7 +26,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, UnknownProducerId
 
 from streamer.batch import ItemOutcome, OutputKind
-from streamer.config import AppConfig, aiokafka_security_kwargs
+from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.errors import PublishError
 from streamer.logging import get_logger
 from streamer.partitioner import KeyPartitioner
@@ -80,6 +80,7 @@ class OutputSender:
             "result": t.results,
             "alert": t.alerts,
             "dead_letter": t.dead_letter,
+            "changelog": changelog_topic(cfg),
         }
         self._group_id = cfg.kafka.group_id
         self._partitioner = KeyPartitioner()
@@ -111,7 +112,10 @@ class OutputSender:
                     parts = partitions.get(topic)
                     if parts is None:
                         parts = partitions[topic] = sorted(await producer.partitions_for(topic))
-                    tp = (topic, self._partitioner(out.key, parts, parts))
+                    if out.partition is not None:
+                        tp = (topic, out.partition)
+                    else:
+                        tp = (topic, self._partitioner(out.key, parts, parts))
                     builder = builders.get(tp)
                     if builder is None:
                         builder = builders[tp] = producer.create_batch()

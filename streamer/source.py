@@ -54,6 +54,7 @@ class Source:
         self._generation = 0
         self._epochs: dict[TP, int] = {}
         self.revoking: set[TP] = set()
+        self.restoring: set[TP] = set()  # paused until their state is restored
         self._next_fetch: dict[TP, int] = {}
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=k.bootstrap_servers,
@@ -92,6 +93,17 @@ class Source:
             self._epochs[tp] = self._generation
             self.revoking.discard(tp)
             self._tracker.forget(tp)
+
+    def hold(self, tps: set[TP]) -> None:
+        """Fetch nothing of ``tps`` until :meth:`release` (their state is being restored)."""
+        self.restoring |= tps
+        self.consumer.pause(*(TopicPartition(*tp) for tp in tps))
+
+    def release(self, tps: set[TP]) -> None:
+        """Fetch ``tps`` again (unless backpressure holds every partition)."""
+        self.restoring -= tps
+        if not self._paused:
+            self.consumer.resume(*(TopicPartition(*tp) for tp in tps))
 
     def revoked(self, tps: set[TP]) -> None:
         """Partitions gone: queued items of theirs become stale, their offsets forgotten."""
@@ -167,7 +179,9 @@ class Source:
                 self.consumer.pause(*parts)  # idempotent; covers partitions assigned meanwhile
             self._paused = True
         elif self._paused and size <= self._queue_max // 2:
-            self.consumer.resume(*parts)
+            self.consumer.resume(
+                *(tp for tp in parts if (tp.topic, tp.partition) not in self.restoring)
+            )
             self._paused = False
 
     def update_lag(self) -> None:
