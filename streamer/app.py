@@ -189,7 +189,13 @@ class Daemon:
                 self._producer = build_producer(self.cfg, transactional_id(self.cfg))
                 await self._producer.start()
                 if self.cfg.state.enabled:
-                    self.state = StateManager(self.cfg, self.metrics, self._executor)
+                    self.state = StateManager(
+                        self.cfg,
+                        self.metrics,
+                        self._executor,
+                        scorer=self.models.current if self.cfg.state.rescore else None,
+                        fit_executor=None if self._scoring is self._executor else self._scoring,
+                    )
                     await self.state.start()
                 self._source = Source(self.cfg, self.queue, self.tracker, self.metrics)
                 await self._source.start(_Rebalance(self))

@@ -189,6 +189,8 @@ class StateConfig:
     expire_check_interval_s: float = field(default=60.0, metadata=_rng(0.0, 86_400.0))
     dedup_time_ms: float = field(default=1.0, metadata=_rng(0.0, 86_400_000.0))
     dedup_arcsec: float = field(default=0.01, metadata=_rng(0.0, 3_600.0))
+    rescore: bool = True
+    refit_arc_growth: float = field(default=1.5, metadata=_rng(1.0, 1_000.0))
 
 
 @dataclass(frozen=True, slots=True)

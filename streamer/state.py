@@ -39,24 +39,32 @@ import json
 import shutil
 import threading
 import time
-from collections.abc import Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rocksdict import Options, Rdict, WriteBatch
 
-from core.arcstate import ObjectState, decode_state, encode_state, merge_observations
+from core.arcstate import (
+    ObjectState,
+    arc_summary,
+    decode_state,
+    encode_state,
+    merge_observations,
+)
 from core.errors import RecordError
 from core.obsstream import ObsMessage, decode_obs_message
-from streamer.batch import InputItem, ItemOutcome, Output, dead_letter
+from streamer.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
 from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
+from streamer.refit import Rescored, needs_refit, refit_and_score
 
-__all__ = ["PartitionStore", "StateManager", "StoreDamagedError"]
+__all__ = ["PartitionStore", "StateManager"]
 
 log = get_logger(__name__)
 
@@ -64,10 +72,8 @@ TP = tuple[str, int]
 
 _MARKER = "neo-streamer-clean.json"
 _DAY_MS = 86_400_000.0
-
-
-class StoreDamagedError(Exception):
-    """A local store cannot be opened or does not match its clean-close marker."""
+# the result categories in rising order (an alert is published when an object's rises)
+_RANKS = {"natural": 0, "suspicious": 1, "highly_suspicious": 2, "artificial_candidate": 3}
 
 
 def _options() -> Options:
@@ -159,10 +165,28 @@ class StateManager:
     metrics : Metrics
     executor : Executor
         Threads for the store work (never the event loop).
+    scorer : callable, optional
+        Returns the serving :class:`~streamer.batch.Scorer`; without it objects are never
+        re-scored (the state alone is kept).
+    fit_executor : Executor, optional
+        The scoring processes, where refits run (:mod:`streamer.refit`); None: in the state
+        thread.
     """
 
-    def __init__(self, cfg: AppConfig, metrics: Metrics, executor: Executor) -> None:
+    def __init__(
+        self,
+        cfg: AppConfig,
+        metrics: Metrics,
+        executor: Executor,
+        *,
+        scorer: Callable[[], Scorer] | None = None,
+        fit_executor: Executor | None = None,
+    ) -> None:
         self._cfg = cfg
+        self._scorer = scorer
+        self._fit_executor = fit_executor
+        p = cfg.processing
+        self._rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories))
         self._state = cfg.state
         self._metrics = metrics
         self._executor = executor
@@ -347,6 +371,8 @@ class StateManager:
             if merged.added or merged.trimmed:
                 state.updated_ms = max(state.updated_ms, item.timestamp_ms)
                 changed[oid] = (state, item)
+        if self._scorer is not None and changed:
+            self._rescore(changed, outcomes)
         wb = WriteBatch(raw_mode=True)
         for oid, (state, item) in changed.items():
             key, value = oid.encode(), encode_state(state)
@@ -361,6 +387,67 @@ class StateManager:
             self._pending.setdefault(tp, set()).update(item.offset for item in items)
             m.state_bytes.labels(partition=str(tp[1])).set(store.size_bytes())
         return list(outcomes.values())
+
+    def _rescore(
+        self, changed: dict[str, tuple[ObjectState, InputItem]], outcomes: dict[int, ItemOutcome]
+    ) -> None:
+        """Refit and score the changed objects whose arc grew enough (:func:`needs_refit`),
+        all of them at once in the scoring processes; their results and alerts join the
+        outcome of each object's last changed input."""
+        assert self._scorer is not None
+        growth = self._state.refit_arc_growth
+        todo = []
+        for oid, (state, item) in changed.items():
+            arc = arc_summary(state.observations)
+            if needs_refit(state, arc, growth):
+                todo.append((oid, state, item, arc))
+        if not todo:
+            return
+        scorer = self._scorer()
+        pool = self._fit_executor
+        runs: list[Future[Rescored] | Rescored | BaseException] = []
+        for oid, state, _, _ in todo:
+            observations = tuple(state.observations)
+            if pool is not None:
+                runs.append(pool.submit(refit_and_score, oid, observations, scorer))
+                continue
+            try:
+                runs.append(refit_and_score(oid, observations, scorer))
+            except Exception as exc:  # dead-lettered below
+                runs.append(exc)
+        for (oid, state, item, arc), run in zip(todo, runs, strict=True):
+            outcome = outcomes[id(item)]
+            try:
+                rescored = run.result() if isinstance(run, Future) else run
+                if isinstance(rescored, BaseException):
+                    raise rescored
+            except Exception as exc:  # this object's result is a dead letter, the rest goes on
+                self._metrics.fits.labels(outcome="error").inc()
+                failed = dead_letter(item, "$", f"re-scoring failed: {exc}", type(exc).__name__)
+                outcome.outputs += failed.outputs
+                outcome.error_type = failed.error_type
+                continue
+            self._metrics.fits.labels(outcome="failed" if rescored.failed else "ok").inc()
+            state.update += 1
+            state.fit_observations, state.fit_nights = arc.observations, arc.nights
+            state.fit_arc_days = arc.days
+            document = orjson.loads(rescored.document)
+            document["arc"] = {
+                "observations": arc.observations,
+                "nights": arc.nights,
+                "days": arc.days,
+            }
+            document["update"] = state.update
+            document["source"] = item.source()
+            key, value = oid.encode(), orjson.dumps(document)
+            outcome.outputs.append(Output("result", key, value))
+            outcome.designation, outcome.model_version = oid, rescored.model_version
+            rank = _RANKS.get(rescored.category, -1)
+            alerting = self._rule.matches_score(rescored.anomaly_score, rescored.category)
+            if alerting and rank > state.alert_rank:
+                # first reaching an alerting category, or rising to a higher one
+                state.alert_rank = rank
+                outcome.outputs.append(Output("alert", key, value))
 
     def _decode(self, item: InputItem) -> ObsMessage | ItemOutcome:
         assert item.value is not None  # process_batch dead-letters null values

@@ -127,7 +127,9 @@ def _config(bootstrap: str, registry: Path, tmp: Path, **processing: Any) -> dic
     cfg = base_config(bootstrap, registry, topics)
     cfg["topics"]["partitions"] = PARTITIONS
     cfg["processing"].update(processing)
-    cfg["state"] = {"enabled": True, "dir": str(tmp / "state")}
+    # the state mechanics on the whole file; re-scoring (orbit fits of seconds each) has its
+    # own test on the short arcs
+    cfg["state"] = {"enabled": True, "dir": str(tmp / "state"), "rescore": False}
     HANDED_OUT.append(f"{cfg['kafka']['group_id']}.state.changelog")
     return cfg
 
@@ -251,7 +253,7 @@ async def test_two_daemons_one_killed_its_partitions_and_state_move(
     await _create_input(kafka_bootstrap, cfg["topics"]["input"])
     messages = stream()
     want = expected_states(messages)
-    cfg_b = {**cfg, "state": {"enabled": True, "dir": str(tmp_path / "state-b")}}
+    cfg_b = {**cfg, "state": {**cfg["state"], "dir": str(tmp_path / "state-b")}}
     a = Daemon(write_config(tmp_path / "a.toml", **cfg), tmp_path / "a.log").start()
     b = Daemon(write_config(tmp_path / "b.toml", **cfg_b), tmp_path / "b.log").start()
     try:
@@ -369,3 +371,53 @@ async def test_hostile_observation_messages_are_dead_lettered_and_change_no_stat
         assert after == before  # no changelog record: the object's state is unchanged
     finally:
         daemon.stop()
+
+
+async def test_objects_are_rescored_as_their_arcs_grow_and_alert_only_on_a_rise(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    from core.inference import InferenceEngine
+    from core.orbits.fit import fit_orbit
+    from core.registry import load_model
+    from streamer.refit import refit_and_score, to_astrometry
+
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    cfg["state"]["rescore"] = True
+    cfg["processing"]["alert_min_score"] = 0.0  # every result alerting: alerts mark rises
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
+    short = [(k, v) for k, v in stream() if k in (b"2005 TM173", b"2007 VV7")]
+    try:
+        daemon.wait_event("daemon started")
+        await produce(kafka_bootstrap, cfg["topics"]["input"], short)
+        want = expected_states(short)
+        await read_states(kafka_bootstrap, _changelog(cfg), want)
+
+        def final_seen(msgs: list[dict[str, Any]]) -> bool:
+            # each object's last refit: 2005 TM173 on its 2nd night, 2007 VV7 on its 4th
+            nights = {m["designation"]: m["arc"]["nights"] for m in msgs}
+            return nights.get("2005 TM173") == 2 and nights.get("2007 VV7") == 4
+
+        results = await read_topic(
+            kafka_bootstrap, cfg["topics"]["results"], until=final_seen, within=120
+        )
+        alerts = await read_topic(
+            kafka_bootstrap, cfg["topics"]["alerts"], until=lambda m: len(m) >= 2, within=30
+        )
+    finally:
+        daemon.stop()
+    engine = InferenceEngine(load_model(registry))
+    for oid, state in want.items():
+        mine = [r for r in results if r["designation"] == oid]
+        assert all(r["_key"] == oid.encode() for r in mine)
+        assert [r["update"] for r in mine] == list(range(1, len(mine) + 1))
+        last = mine[-1]
+        # the observations it reports: the first n of the object's arc, in time order
+        used = tuple(state.observations[: last["arc"]["observations"]])
+        offline = fit_orbit(to_astrometry(oid, used))
+        assert last["fit"]["elements"] == pytest.approx(offline.summary()["elements"], rel=1e-9)
+        expected = orjson.loads(refit_and_score(oid, used, engine).document)
+        assert last["anomaly_score"] == pytest.approx(expected["anomaly_score"], abs=1e-12)
+        assert last["category"] == expected["category"]
+        mine_alerts = [a for a in alerts if a["designation"] == oid]
+        assert 1 <= len(mine_alerts) <= len({r["category"] for r in mine})
