@@ -1,4 +1,5 @@
-"""Topic creation: make the daemon's four topics exist, or fail with a clear :class:`TopicError`."""
+"""Topic creation: make the daemon's four topics exist (and, with ``[state] enabled``, the state
+changelog), or fail with a clear :class:`TopicError`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
 from streamer.access import refusal
-from streamer.config import AppConfig, aiokafka_security_kwargs
+from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.errors import TopicError
 from streamer.logging import get_logger
 
@@ -31,6 +32,8 @@ async def ensure_topics(cfg: AppConfig, only: Sequence[str] = ()) -> list[str]:
     """
     t = cfg.topics
     wanted = list(only) or [t.input, t.results, t.alerts, t.dead_letter]
+    if cfg.state.enabled and not only:
+        wanted.append(changelog_topic(cfg))
     admin = _admin(cfg)
     await admin.start()
     try:
@@ -43,7 +46,7 @@ async def ensure_topics(cfg: AppConfig, only: Sequence[str] = ()) -> list[str]:
             raise TopicError(
                 f"topics missing and topics.create_missing is false: {', '.join(missing)}"
             )
-        return await _create(admin, cfg, missing)
+        return await _create(admin, cfg, missing, existing)
     except KafkaError as exc:
         raise TopicError(f"cannot list or create topics: {exc!r}") from exc
     finally:
@@ -79,13 +82,28 @@ def _admin(cfg: AppConfig) -> AIOKafkaAdminClient:
     )
 
 
-async def _create(admin: AIOKafkaAdminClient, cfg: AppConfig, missing: list[str]) -> list[str]:
+async def _create(
+    admin: AIOKafkaAdminClient,
+    cfg: AppConfig,
+    missing: list[str],
+    existing: set[str] | frozenset[str] = frozenset(),
+) -> list[str]:
     if not missing:
         return []
     t = cfg.topics
-    response = await admin.create_topics(
-        [NewTopic(name, t.partitions, t.replication_factor) for name in missing]
-    )
+    new = [NewTopic(name, t.partitions, t.replication_factor) for name in missing]
+    changelog = changelog_topic(cfg)
+    if cfg.state.enabled and changelog in missing:
+        # one changelog partition per input partition (state of input partition p is restored
+        # from changelog partition p), compacted: the last state of each object
+        parts = t.partitions
+        if t.input in existing:
+            (info,) = await admin.describe_topics([t.input])
+            parts = len(info["partitions"])
+        new[missing.index(changelog)] = NewTopic(
+            changelog, parts, t.replication_factor, topic_configs={"cleanup.policy": "compact"}
+        )
+    response = await admin.create_topics(new)
     created = []
     for item in response.topic_errors:
         name, code = item[0], item[1]

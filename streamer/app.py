@@ -1,9 +1,9 @@
 """The daemon supervisor: start-up, the running pipeline, rebalances, signals and shutdown.
 
 Pipeline: :class:`~streamer.source.Source` (aiokafka, manual commits) → bounded queue →
-:class:`~streamer.workers.WorkerPool` (scoring in a thread pool) → a publisher from
-:mod:`streamer.sinks` → offsets committed from :class:`~streamer.offsets.OffsetTracker`
-(at-least-once) or inside each batch's transaction (exactly-once).
+:class:`~streamer.workers.WorkerPool` (scoring in a thread pool or scoring processes) → the
+:class:`~streamer.checkpoint.Checkpoint` of the configured delivery guarantee, which publishes
+the outputs and commits the input offsets (:mod:`streamer.checkpoint`).
 
 Exit codes (also in ``neo-streamer run --help`` and ``config.toml``): 0 clean stop, 1 an
 unexpected failure, 2 invalid configuration, 3 broker unreachable after the configured retries,
@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-import socket
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -27,7 +26,8 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from core.errors import ModelError
 from streamer.access import diagnose, refusal
 from streamer.admin import ensure_topics
-from streamer.batch import AlertRule, InputItem
+from streamer.batch import AlertRule, InputItem, ItemOutcome, dead_letter
+from streamer.checkpoint import Checkpoint, new_checkpoint, transactional_id
 from streamer.config import AppConfig
 from streamer.errors import AccessDeniedError, TopicError
 from streamer.http import HealthServer
@@ -37,8 +37,9 @@ from streamer.offsets import OffsetTracker
 from streamer.paths import model_path_hint
 from streamer.procpool import collect_less, new_process_pool, run_in_process
 from streamer.serving import ModelHost
-from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher, build_producer
+from streamer.sinks import build_producer
 from streamer.source import TP, Source
+from streamer.state import StateManager
 from streamer.workers import WorkerPool, run_in_thread
 
 __all__ = [
@@ -58,6 +59,8 @@ EXIT_ACCESS = 6
 
 log = get_logger(__name__)
 
+_NO_STATE = "observation messages (neo.obs.v1) need [state] enabled = true"
+
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def __init__(self, daemon: Daemon) -> None:
@@ -67,7 +70,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
         await self._daemon.partitions_revoked({(tp.topic, tp.partition) for tp in revoked})
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
-        self._daemon.partitions_assigned({(tp.topic, tp.partition) for tp in assigned})
+        await self._daemon.partitions_assigned({(tp.topic, tp.partition) for tp in assigned})
 
 
 class Daemon:
@@ -76,7 +79,6 @@ class Daemon:
     def __init__(self, cfg: AppConfig) -> None:
         self.cfg = cfg
         self.metrics = Metrics()
-        self.exactly_once = cfg.processing.processing_guarantee == "exactly_once"
         process_scoring = cfg.processing.executor == "process"
         self.tracker: OffsetTracker[TP] = OffsetTracker()
         self.queue: asyncio.Queue[InputItem] = asyncio.Queue()
@@ -105,7 +107,11 @@ class Daemon:
         self._outputs_missing: list[str] = []
         self._source: Source | None = None
         self._producer: AIOKafkaProducer | None = None
-        self._publisher: AtLeastOncePublisher | TransactionalPublisher | None = None
+        self.checkpoint: Checkpoint | None = None
+        # per-object state of observation streams ([state] enabled)
+        self.state: StateManager | None = None
+        self._restores: set[asyncio.Task[None]] = set()
+        self._failed = False
         self._pool: WorkerPool | None = None
 
     # -- readiness ----------------------------------------------------------------------------
@@ -125,6 +131,9 @@ class Daemon:
             )
         if not self._joined:
             return False, "not yet a member of the consumer group"
+        if self.state is not None and self.state.restoring:
+            parts = ", ".join(f"{t}[{p}]" for t, p in sorted(self.state.restoring))
+            return False, f"restoring the state of {parts}"
         return True, "ready"
 
     def _metrics_text(self) -> bytes:
@@ -193,8 +202,17 @@ class Daemon:
         for attempt in range(k.connect_retries + 1):
             try:
                 await ensure_topics(self.cfg)
-                self._producer = build_producer(self.cfg, self._transactional_id())
+                self._producer = build_producer(self.cfg, transactional_id(self.cfg))
                 await self._producer.start()
+                if self.cfg.state.enabled:
+                    self.state = StateManager(
+                        self.cfg,
+                        self.metrics,
+                        self._executor,
+                        scorer=self.models.current if self.cfg.state.rescore else None,
+                        fit_executor=None if self._scoring is self._executor else self._scoring,
+                    )
+                    await self.state.start()
                 self._source = Source(self.cfg, self.queue, self.tracker, self.metrics)
                 await self._source.start(_Rebalance(self))
                 self._broker_ok = True
@@ -223,27 +241,16 @@ class Daemon:
                 delay = min(delay * 2, k.connect_backoff_max_s)
         return False
 
-    def _transactional_id(self) -> str | None:
-        if not self.exactly_once:
-            return None
-        # stable across restarts of the same replica: the restarted producer fences its
-        # predecessor and aborts the transaction it left open
-        return f"{self.cfg.kafka.group_id}-{self.cfg.kafka.instance_id or socket.gethostname()}"
-
     async def _serve(self) -> int:
         assert self._source is not None and self._producer is not None
         cfg, source = self.cfg, self._source
-        publisher = (
-            TransactionalPublisher(self._producer, cfg)
-            if self.exactly_once
-            else AtLeastOncePublisher(self._producer, cfg)
-        )
-        self._publisher = publisher
+        checkpoint = new_checkpoint(cfg, self._producer, source, self.tracker, self.metrics)
+        self.checkpoint = checkpoint
         p = cfg.processing
         self._pool = WorkerPool(
             self.queue,
             self.models.current,
-            publisher,
+            checkpoint,
             executor=self._scoring,
             workers=p.worker_count(),
             batch_max_size=p.batch_max_size,
@@ -255,6 +262,7 @@ class Daemon:
             live=source.live,
             retry_backoff_s=p.publish_retry_backoff_s,
             run_batch=run_in_process if self._scoring is not self._executor else run_in_thread,
+            stateful=self._apply_state,
         )
         await self._pool.start()
         fetch = asyncio.create_task(source.run(), name="neo-fetch")
@@ -262,8 +270,9 @@ class Daemon:
             asyncio.create_task(self.models.watch(self._executor, self._hup), name="neo-reload"),
             asyncio.create_task(self._probe(), name="neo-probe"),
         ]
-        if not self.exactly_once:
-            helpers.append(asyncio.create_task(self._commit_loop(), name="neo-commit"))
+        helpers += [
+            asyncio.create_task(work, name="neo-checkpoint") for work in checkpoint.background()
+        ]
         log.info(
             "daemon started",
             input=cfg.topics.input,
@@ -288,6 +297,8 @@ class Daemon:
             # the supervisor boundary: anything unexpected ends the daemon with its context
             code = EXIT_ERROR
             log.error("pipeline task failed", task=task.get_name(), exc_info=failure)
+        if self._failed:
+            code = EXIT_ERROR
         stop.cancel()
         await self._shutdown(fetch, helpers, drain=code == EXIT_OK)
         return code
@@ -296,7 +307,7 @@ class Daemon:
         self, fetch: asyncio.Task[None], helpers: list[asyncio.Task[None]], *, drain: bool
     ) -> None:
         """Stop fetching, drain in-flight work, commit, close: all within shutdown_grace_s."""
-        assert self._source is not None and self._pool is not None
+        assert self._source is not None and self._pool is not None and self.checkpoint
         deadline = time.monotonic() + self.cfg.processing.shutdown_grace_s
         self._source.stop_fetching()
         # a fetch that failed (a refusal) was reported by the supervisor already
@@ -307,13 +318,16 @@ class Daemon:
             budget = max(0.0, (deadline - time.monotonic()) * 0.75)
             drained = await self._pool.wait_idle(None, within=budget)
             log.info("drained" if drained else "drain timed out", queued=self.queue.qsize())
+        else:
+            drained = False
         await self._pool.stop()
-        for task in helpers:
+        for task in [*helpers, *self._restores]:
             task.cancel()
-        await asyncio.gather(*helpers, return_exceptions=True)
-        if not self.exactly_once:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._commit(), max(0.1, deadline - time.monotonic()))
+        await asyncio.gather(*helpers, *self._restores, return_exceptions=True)
+        await self.checkpoint.close(deadline)
+        if self.state is not None:
+            await self.state.stop(clean=drained)
+            self.state = None
         await self._close(deadline)
         log.info("daemon stopped")
 
@@ -323,9 +337,13 @@ class Daemon:
             await self.http.stop()
 
     async def _close_clients(self, deadline: float | None = None) -> None:
-        if self._publisher is not None:
+        if self.state is not None:  # not started far enough to have applied anything
+            with contextlib.suppress(KafkaError, OSError):
+                await self.state.stop(clean=False)
+            self.state = None
+        if self.checkpoint is not None:
             # the publisher may have replaced the producer it was given
-            self._producer, self._publisher = self._publisher.producer, None
+            self._producer, self.checkpoint = self.checkpoint.producer, None
         for client in (self._source, self._producer):
             if client is None:
                 continue
@@ -337,59 +355,68 @@ class Daemon:
     # -- offsets and rebalances ---------------------------------------------------------------
 
     def _done(self, items: Sequence[InputItem]) -> None:
-        for item in items:
-            self.tracker.mark_done(item.tp, item.offset)
+        assert self.checkpoint is not None
+        self.checkpoint.done(items)
+        if self.state is not None:
+            self.state.done(items)
 
-    async def _commit(self, only: set[TP] | None = None) -> None:
-        """Commit the contiguous acknowledged prefix of owned partitions (at-least-once)."""
-        if self._source is None:
-            return
-        owned = self._source.assignment()
-        offsets = {
-            tp: off
-            for tp, off in self.tracker.committable().items()
-            if tp in owned and (only is None or tp in only)
-        }
-        if not offsets:
-            return
-        try:
-            await self._source.consumer.commit(
-                {TopicPartition(*tp): o for tp, o in offsets.items()}
-            )
-        except KafkaError as exc:
-            refused = refusal(exc, self.cfg.kafka)
-            if refused is not None:
-                raise refused from exc
-            # not fatal: the same (or a later) prefix is committed next time
-            self.metrics.commits.labels(outcome="failed").inc()
-            log.warning("commit failed", error=repr(exc), partitions=len(offsets))
-            return
-        self.tracker.mark_committed(offsets)
-        self.metrics.commits.labels(outcome="ok").inc()
-
-    async def _commit_loop(self) -> None:
-        interval = self.cfg.kafka.commit_interval_ms / 1000.0
-        while True:
-            await asyncio.sleep(interval)
-            await self._commit()
+    async def _apply_state(
+        self, batch: list[InputItem], outcomes: list[ItemOutcome]
+    ) -> list[ItemOutcome]:
+        if self.state is not None:
+            return await self.state.apply(batch, outcomes)
+        if len(outcomes) == len(batch):
+            return outcomes
+        covered = {id(o.item) for o in outcomes}
+        return outcomes + [
+            dead_letter(item, "$", _NO_STATE, "StateDisabled")
+            for item in batch
+            if id(item) not in covered
+        ]
 
     async def partitions_revoked(self, tps: set[TP]) -> None:
         """Finish (bounded) or abandon revoked partitions' work; never commit past a gap."""
-        if self._source is None or self._pool is None or not tps:
+        if self._source is None or self._pool is None or self.checkpoint is None or not tps:
             return
+        for task in list(self._restores):  # a restore of partitions now going is abandoned
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         self._source.revoking |= tps
         drained = await self._pool.wait_idle(tps, within=self.cfg.processing.rebalance_drain_s)
-        if not self.exactly_once:
-            await self._commit(only=tps)
+        await self.checkpoint.revoked(tps)
+        if self.state is not None:
+            await self.state.revoke(tps, clean=drained)
         self._source.revoked(tps)
         log.info("partitions revoked", partitions=sorted(tps), drained=drained)
 
-    def partitions_assigned(self, tps: set[TP]) -> None:
-        """New partitions: fresh offset state."""
+    async def partitions_assigned(self, tps: set[TP]) -> None:
+        """New partitions: fresh offset state; their per-object state restored before their
+        input is fetched."""
         self._joined = True
         if self._source is not None:
             self._source.assigned(tps)
         log.info("partitions assigned", partitions=sorted(tps))
+        if self.state is not None and self._source is not None and tps:
+            self._source.hold(tps)
+            task = asyncio.create_task(self._restore(self.state, tps), name="neo-restore")
+            self._restores.add(task)
+            task.add_done_callback(self._restores.discard)
+
+    async def _restore(self, state: StateManager, tps: set[TP]) -> None:
+        """Restore ``tps``' state, then let their input be fetched; a failure stops the
+        daemon (exit 1): consuming without the state would lose observations."""
+        try:
+            await state.assign(tps)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("state restore failed", partitions=sorted(tps))
+            self._failed = True
+            self.request_stop()
+            return
+        if self._source is not None:
+            self._source.release(tps & self._source.assignment())
 
     async def _check_outputs(self, present: set[str]) -> None:
         """Output topics deleted under the running daemon: created again with

@@ -19,6 +19,7 @@ import msgspec
 import orjson
 
 from core.errors import RecordError
+from core.obsstream import is_obs_message
 from core.records import NeoRecord, decode_record
 
 __all__ = [
@@ -30,11 +31,12 @@ __all__ = [
     "OutputKind",
     "Scored",
     "Scorer",
+    "dead_letter",
     "message_key",
     "process_batch",
 ]
 
-OutputKind = Literal["result", "alert", "dead_letter"]
+OutputKind = Literal["result", "alert", "dead_letter", "changelog"]
 
 
 class Scored(Protocol):
@@ -116,7 +118,8 @@ class Output(msgspec.Struct, frozen=True, gc=False):
 
     kind: OutputKind
     key: bytes | None
-    value: bytes
+    value: bytes | None  # None: a tombstone (the state changelog's deletions)
+    partition: int | None = None  # None: by the key, as Kafka's default partitioner
 
 
 @dataclass(slots=True)
@@ -192,7 +195,8 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "..."
 
 
-def _dead_letter(item: InputItem, field_: str, reason: str, error_type: str) -> ItemOutcome:
+def dead_letter(item: InputItem, field_: str, reason: str, error_type: str) -> ItemOutcome:
+    """The outcome of an input that cannot be processed: one ``neo.deadletter.v1`` message."""
     original = item.value or b""
     key = item.key if item.key is None or len(item.key) <= _MAX_TEXT else item.key[:_MAX_TEXT]
     key_text = None if key is None else key.decode("utf-8", "backslashreplace")
@@ -237,7 +241,9 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
     dropped: dict[int, tuple[str, ...]] = {}
     for i, item in enumerate(items):
         if item.value is None:
-            outcomes[i] = _dead_letter(item, "$", "empty message (null value)", "RecordError")
+            outcomes[i] = dead_letter(item, "$", "empty message (null value)", "RecordError")
+            continue
+        if is_obs_message(item.value):
             continue
         try:
             valid.append((i, decode_record(item.value, unknown=unknown)))
@@ -247,10 +253,10 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
                 unknown.clear()
         except RecordError as exc:
             unknown.clear()
-            outcomes[i] = _dead_letter(item, exc.field, exc.reason, "RecordError")
+            outcomes[i] = dead_letter(item, exc.field, exc.reason, "RecordError")
         except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it
             unknown.clear()
-            outcomes[i] = _dead_letter(item, "$", f"undecodable: {exc!r}", type(exc).__name__)
+            outcomes[i] = dead_letter(item, "$", f"undecodable: {exc!r}", type(exc).__name__)
     if valid:
         try:
             scored: list[Scored | BaseException] = list(
@@ -272,14 +278,14 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
                     result = exc
             if isinstance(result, BaseException):
                 reason, error_type = f"scoring failed: {result}", type(result).__name__
-                outcome = _dead_letter(item, "$", reason, error_type)
+                outcome = dead_letter(item, "$", reason, error_type)
                 outcome.designation = rec.designation
                 outcomes[i] = outcome
                 continue
             key = item.key if item.key is not None else rec.designation.encode("utf-8")
             if len(value) + len(key) > MAX_OUTPUT_BYTES:
                 reason = f"result of {len(value)} bytes exceeds the {MAX_OUTPUT_BYTES}-byte limit"
-                outcome = _dead_letter(item, "$", reason, "ResultTooLarge")
+                outcome = dead_letter(item, "$", reason, "ResultTooLarge")
                 outcome.designation = rec.designation
                 outcomes[i] = outcome
                 continue

@@ -31,8 +31,10 @@ __all__ = [
     "LoggingConfig",
     "ModelConfig",
     "ProcessingConfig",
+    "StateConfig",
     "TopicsConfig",
     "aiokafka_security_kwargs",
+    "changelog_topic",
     "load_config",
 ]
 
@@ -175,6 +177,25 @@ class LoggingConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class StateConfig:
+    """Per-object state of observation streams (``[state]``; :mod:`streamer.state`).
+
+    Off by default: a daemon fed only neo.v1 records needs no state, and with it off an
+    observation message is dead-lettered with a reason that says so.
+    """
+
+    enabled: bool = False
+    dir: str = "state"
+    max_observations_per_object: int = field(default=5_000, metadata=_rng(1, 1_000_000))
+    expire_days: float = field(default=60.0, metadata=_rng(0.0, 36_500.0))
+    expire_check_interval_s: float = field(default=60.0, metadata=_rng(0.0, 86_400.0))
+    dedup_time_ms: float = field(default=1.0, metadata=_rng(0.0, 86_400_000.0))
+    dedup_arcsec: float = field(default=0.01, metadata=_rng(0.0, 3_600.0))
+    rescore: bool = True
+    refit_arc_growth: float = field(default=1.5, metadata=_rng(1.0, 1_000.0))
+
+
+@dataclass(frozen=True, slots=True)
 class AppConfig:
     """The whole configuration; one attribute per TOML section."""
 
@@ -184,6 +205,7 @@ class AppConfig:
     processing: ProcessingConfig = field(default_factory=ProcessingConfig)
     http: HttpConfig = field(default_factory=HttpConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    state: StateConfig = field(default_factory=StateConfig)
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -390,6 +412,8 @@ def _check_cross_fields(cfg: AppConfig) -> None:
             raise ConfigError(f"kafka.{key}", "must not be empty")
     if not cfg.model.path:
         raise ConfigError("model.path", "must not be empty")
+    if cfg.state.enabled and not cfg.state.dir:
+        raise ConfigError("state.dir", "must not be empty when state.enabled is true")
     k = cfg.kafka
     if k.heartbeat_interval_ms >= k.session_timeout_ms:
         raise ConfigError("kafka.heartbeat_interval_ms", "must be below kafka.session_timeout_ms")
@@ -399,6 +423,11 @@ def _check_cross_fields(cfg: AppConfig) -> None:
         )
     if (k.ssl_certfile == "") != (k.ssl_keyfile == ""):
         raise ConfigError("kafka.ssl_keyfile", "ssl_certfile and ssl_keyfile go together")
+
+
+def changelog_topic(cfg: AppConfig) -> str:
+    """The compacted topic of the per-object state (``[state]``): one per consumer group."""
+    return f"{cfg.kafka.group_id}.state.changelog"
 
 
 def aiokafka_security_kwargs(kafka: KafkaConfig) -> dict[str, Any]:

@@ -82,6 +82,34 @@ class Metrics:
         self.model_reloads = Counter(
             "neo_streamer_model_reloads", "Model reload attempts", ["outcome"], registry=r
         )
+        self.observations_applied = Counter(
+            "neo_streamer_observations_applied",
+            "Observations added to per-object state (duplicates not counted)",
+            registry=r,
+        )
+        self.duplicates_dropped = Counter(
+            "neo_streamer_duplicate_observations",
+            "Observations dropped as duplicates of one already in the object's state",
+            registry=r,
+        )
+        self.objects_expired = Counter(
+            "neo_streamer_objects_expired", "Objects deleted from state by expiry", registry=r
+        )
+        self.fits = Counter(
+            "neo_streamer_orbit_fits", "Orbit (re)fits of objects in state", ["outcome"], registry=r
+        )
+        self.state_restore_seconds = Histogram(
+            "neo_streamer_state_restore_seconds",
+            "Time to open and restore one partition's state from the changelog",
+            buckets=_E2E_BUCKETS,
+            registry=r,
+        )
+        self.state_bytes = Gauge(
+            "neo_streamer_state_bytes",
+            "Size of a partition's state store (RocksDB's SST files and memtables)",
+            ["partition"],
+            registry=r,
+        )
         self.ready = Gauge("neo_streamer_ready", "1 when /readyz answers 200", registry=r)
 
     def set_model(self, model_id: str, version: str) -> None:

@@ -4,14 +4,15 @@ Two publishers implement :class:`streamer.workers.Publisher`:
 
 * :class:`AtLeastOncePublisher`: an idempotent producer (``acks=all``); ``enqueue`` hands the
   messages to the producer and returns an awaitable that completes when the broker has
-  acknowledged all of them. The input offsets are committed later by the supervisor, from the
-  contiguous prefix of acknowledged records. When the broker reports a gap in the producer's
-  sequence numbers (batches that expired while the broker was away never reached it), aiokafka's
-  producer cannot send again; the publisher then replaces it with a fresh producer (a new
-  producer id, so sequences start over) before the failed batch is retried.
-* :class:`TransactionalPublisher`: one Kafka transaction per batch holding its outputs *and*
-  the consumed offsets (``send_offsets_to_transaction``), committed before ``enqueue``
-  returns; batches arrive in input order, so each transaction commits a contiguous prefix.
+  acknowledged all of them. The input offsets are committed later, from the contiguous prefix of
+  acknowledged records, by :class:`streamer.checkpoint.AtLeastOnceCheckpoint`. When the broker
+  reports a gap in the producer's sequence numbers (batches that expired while the broker was
+  away never reached it), aiokafka's producer cannot send again; the publisher then replaces it
+  with a fresh producer (a new producer id, so sequences start over) before the failed batch is
+  retried.
+* :class:`streamer.checkpoint.TransactionalPublisher` (exactly-once): one Kafka transaction
+  per batch holding its outputs *and* the consumed offsets; it lives with the rest of that
+  guarantee in :mod:`streamer.checkpoint`, on top of :class:`OutputSender` here.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ import contextlib
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
-from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, ProducerFenced, UnknownProducerId
+from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, UnknownProducerId
 
 from streamer.access import refusal
 from streamer.batch import ItemOutcome, OutputKind
-from streamer.config import AppConfig, aiokafka_security_kwargs
+from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.errors import PublishError
 from streamer.logging import get_logger
 from streamer.partitioner import KeyPartitioner
@@ -36,7 +37,15 @@ log = get_logger(__name__)
 # after these the idempotent producer's sequence state no longer matches the broker's
 _SEQUENCE_BROKEN = (OutOfOrderSequenceNumber, UnknownProducerId)
 
-__all__ = ["AtLeastOncePublisher", "TransactionalPublisher", "build_producer", "producer_kwargs"]
+__all__ = [
+    "AtLeastOncePublisher",
+    "OutputSender",
+    "acknowledged",
+    "build_producer",
+    "nothing_to_wait",
+    "producer_kwargs",
+    "publish_error",
+]
 
 
 def producer_kwargs(cfg: AppConfig, transactional_id: str | None) -> dict[str, Any]:
@@ -62,7 +71,9 @@ def build_producer(cfg: AppConfig, transactional_id: str | None) -> AIOKafkaProd
     return AIOKafkaProducer(**producer_kwargs(cfg, transactional_id))
 
 
-class _Base:
+class OutputSender:
+    """Sends a batch's outputs, one record batch per partition (shared by both publishers)."""
+
     def __init__(self, producer: AIOKafkaProducer, cfg: AppConfig) -> None:
         self._producer = producer
         self._cfg = cfg
@@ -71,6 +82,7 @@ class _Base:
             "result": t.results,
             "alert": t.alerts,
             "dead_letter": t.dead_letter,
+            "changelog": changelog_topic(cfg),
         }
         self._group_id = cfg.kafka.group_id
         self._partitioner = KeyPartitioner()
@@ -102,7 +114,10 @@ class _Base:
                     parts = partitions.get(topic)
                     if parts is None:
                         parts = partitions[topic] = sorted(await producer.partitions_for(topic))
-                    tp = (topic, self._partitioner(out.key, parts, parts))
+                    if out.partition is not None:
+                        tp = (topic, out.partition)
+                    else:
+                        tp = (topic, self._partitioner(out.key, parts, parts))
                     builder = builders.get(tp)
                     if builder is None:
                         builder = builders[tp] = producer.create_batch()
@@ -127,13 +142,13 @@ def _observe(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
-def _publish_error(cfg: AppConfig, exc: BaseException, what: str) -> Exception:
+def publish_error(cfg: AppConfig, exc: BaseException, what: str) -> Exception:
     """The error a failed publish raises: an :class:`AccessDeniedError` when no ACL lets the
     daemon write (retrying cannot help), else a retriable :class:`PublishError`."""
     return refusal(exc, cfg.kafka) or PublishError(f"{what}: {exc!r}")
 
 
-async def _acknowledged(cfg: AppConfig, futures: list[asyncio.Future[Any]]) -> None:
+async def acknowledged(cfg: AppConfig, futures: list[asyncio.Future[Any]]) -> None:
     results = await asyncio.gather(*futures, return_exceptions=True)
     errors = [r for r in results if isinstance(r, BaseException)]
     for error in errors:
@@ -146,7 +161,7 @@ async def _acknowledged(cfg: AppConfig, futures: list[asyncio.Future[Any]]) -> N
         )
 
 
-def _nothing() -> asyncio.Future[None]:
+def nothing_to_wait() -> asyncio.Future[None]:
     """An awaitable with nothing to wait for: an already-completed future, so a caller that
     has no outputs to wait on may drop it (a coroutine dropped unawaited warns)."""
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -154,13 +169,7 @@ def _nothing() -> asyncio.Future[None]:
     return done
 
 
-def _fatal(exc: BaseException) -> PublishError:
-    err = PublishError(f"producer fenced by a newer instance: {exc}")
-    err.retriable = False
-    return err
-
-
-class AtLeastOncePublisher(_Base):
+class AtLeastOncePublisher(OutputSender):
     """Publishes with the idempotent producer; see the module docstring."""
 
     def __init__(self, producer: AIOKafkaProducer, cfg: AppConfig) -> None:
@@ -171,7 +180,7 @@ class AtLeastOncePublisher(_Base):
     async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
         """Send every output; the returned awaitable raises :class:`PublishError` on failure."""
         if not outcomes:
-            return _nothing()
+            return nothing_to_wait()
         if self._broken is not None:
             await self._renew()
         producer = self._producer
@@ -179,7 +188,7 @@ class AtLeastOncePublisher(_Base):
             futures = await self._send_all(outcomes)
         except KafkaError as exc:
             self._check_sequence(producer, [exc])
-            raise _publish_error(self._cfg, exc, "cannot publish") from exc
+            raise publish_error(self._cfg, exc, "cannot publish") from exc
         return self._acknowledged(producer, futures)
 
     async def _acknowledged(
@@ -187,7 +196,7 @@ class AtLeastOncePublisher(_Base):
     ) -> None:
         results = await asyncio.gather(*futures, return_exceptions=True)
         self._check_sequence(producer, [r for r in results if isinstance(r, BaseException)])
-        await _acknowledged(self._cfg, futures)
+        await acknowledged(self._cfg, futures)
 
     def _check_sequence(self, producer: AIOKafkaProducer, errors: list[BaseException]) -> None:
         if producer is self._producer and any(isinstance(e, _SEQUENCE_BROKEN) for e in errors):
@@ -210,38 +219,3 @@ class AtLeastOncePublisher(_Base):
             log.warning("producer replaced after a sequence number gap")
             with contextlib.suppress(KafkaError, OSError, TimeoutError):
                 await asyncio.wait_for(old.stop(), 5.0)
-
-
-class TransactionalPublisher(_Base):
-    """One transaction per batch with the batch's consumed offsets; see the module docstring."""
-
-    async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
-        """Publish and commit ``outcomes`` atomically before returning."""
-        if not outcomes:
-            return _nothing()
-        offsets: dict[TopicPartition, int] = {}
-        for o in outcomes:
-            tp = TopicPartition(o.item.topic, o.item.partition)
-            offsets[tp] = max(offsets.get(tp, 0), o.item.offset + 1)
-        try:
-            await self._producer.begin_transaction()
-            futures = await self._send_all(outcomes)
-            await self._producer.send_offsets_to_transaction(offsets, self._group_id)
-            await self._producer.commit_transaction()
-            await _acknowledged(self._cfg, futures)
-        except ProducerFenced as exc:
-            raise _fatal(exc) from exc
-        except KafkaError as exc:
-            await self._abort()
-            raise _publish_error(self._cfg, exc, "transaction failed") from exc
-        return _nothing()
-
-    async def _abort(self) -> None:
-        try:
-            await self._producer.abort_transaction()
-        except ProducerFenced as exc:
-            raise _fatal(exc) from exc
-        except KafkaError:
-            # the transaction state is already unusable or was never begun; the next
-            # begin_transaction reports a fatal state, so nothing more can be done here
-            return

@@ -16,6 +16,7 @@ from aiokafka.errors import KafkaError
 
 from streamer.access import refusal
 from streamer.batch import InputItem
+from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
@@ -54,15 +55,15 @@ class Source:
         self._generation = 0
         self._epochs: dict[TP, int] = {}
         self.revoking: set[TP] = set()
+        self.restoring: set[TP] = set()  # paused until their state is restored
         self._next_fetch: dict[TP, int] = {}
-        exactly_once = cfg.processing.processing_guarantee == "exactly_once"
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=k.bootstrap_servers,
             group_id=k.group_id,
             client_id=k.client_id,
             enable_auto_commit=False,
             auto_offset_reset=k.auto_offset_reset,
-            isolation_level="read_committed" if exactly_once else "read_uncommitted",
+            isolation_level=isolation_level(cfg),
             session_timeout_ms=k.session_timeout_ms,
             heartbeat_interval_ms=k.heartbeat_interval_ms,
             max_poll_interval_ms=k.max_poll_interval_ms,
@@ -93,6 +94,17 @@ class Source:
             self._epochs[tp] = self._generation
             self.revoking.discard(tp)
             self._tracker.forget(tp)
+
+    def hold(self, tps: set[TP]) -> None:
+        """Fetch nothing of ``tps`` until :meth:`release` (their state is being restored)."""
+        self.restoring |= tps
+        self.consumer.pause(*(TopicPartition(*tp) for tp in tps))
+
+    def release(self, tps: set[TP]) -> None:
+        """Fetch ``tps`` again (unless backpressure holds every partition)."""
+        self.restoring -= tps
+        if not self._paused:
+            self.consumer.resume(*(TopicPartition(*tp) for tp in tps))
 
     def revoked(self, tps: set[TP]) -> None:
         """Partitions gone: queued items of theirs become stale, their offsets forgotten."""
@@ -171,7 +183,9 @@ class Source:
                 self.consumer.pause(*parts)  # idempotent; covers partitions assigned meanwhile
             self._paused = True
         elif self._paused and size <= self._queue_max // 2:
-            self.consumer.resume(*parts)
+            self.consumer.resume(
+                *(tp for tp in parts if (tp.topic, tp.partition) not in self.restoring)
+            )
             self._paused = False
 
     def update_lag(self) -> None:

@@ -27,6 +27,7 @@ from streamer.metrics import Metrics
 __all__ = [
     "BatchRunner",
     "Publisher",
+    "StateStep",
     "WorkerPool",
     "collect_batch",
     "run_in_thread",
@@ -88,6 +89,10 @@ def run_in_thread(
     return loop.run_in_executor(executor, process_batch, batch, scorer, rule)
 
 
+StateStep = Callable[[list[InputItem], list[ItemOutcome]], Awaitable[list[ItemOutcome]]]
+"""The state step of a batch (see :class:`WorkerPool`'s ``stateful``)."""
+
+
 class Publisher(Protocol):
     """Hands outcomes to the broker; see :mod:`streamer.sinks`."""
 
@@ -138,6 +143,9 @@ class WorkerPool:
     run_batch : callable
         How a batch reaches ``executor``: :func:`run_in_thread` (the default) or
         :func:`streamer.procpool.run_in_process`.
+    stateful : callable, optional
+        ``await stateful(batch, outcomes)``: the outcomes completed by the state step
+        (:meth:`streamer.state.StateManager.apply`), called in batch order before publishing.
     """
 
     def __init__(
@@ -157,6 +165,7 @@ class WorkerPool:
         live: Callable[[InputItem], bool] = lambda _: True,
         retry_backoff_s: float = 1.0,
         run_batch: BatchRunner = run_in_thread,
+        stateful: StateStep | None = None,
     ) -> None:
         self._queue = queue
         self._scorer = scorer
@@ -172,6 +181,7 @@ class WorkerPool:
         self._live = live
         self._backoff = retry_backoff_s
         self._run_batch = run_batch
+        self._stateful = stateful
         self._collect_lock = asyncio.Lock()
         self._turns = _Turns()
         self._tasks: list[asyncio.Task[None]] = []
@@ -260,6 +270,9 @@ class WorkerPool:
                 self._metrics.scoring_seconds.observe(time.perf_counter() - started)
                 self._metrics.batch_size.observe(len(batch))
             await self._turns.wait(seq)
+            if self._stateful is not None and batch:
+                # in batch order: an object's observations are applied in input order
+                outcomes = await self._stateful(batch, outcomes)
         except BaseException:
             # never leave the successors waiting for a turn that will not come
             await self._turns.release()

@@ -14,6 +14,11 @@ The topic must exist: the daemon creates its topics when it starts, ``--create-t
 creates a missing one here (``topics.partitions``, ``topics.replication_factor``), and on the
 project's local broker ``tools/kafka/kafka.sh topics --create --topic T`` does too.
 
+``--per observation`` splits an 80-column or ADES file into one ``neo.obs.v1`` message per
+observation (:mod:`core.obsstream`), all objects merged in time order as a survey emits them,
+each keyed by its object's id; ``--per object`` (the default) sends one neo.v1 record per
+object as before.
+
 Exit codes: 0 all records acknowledged; 1 a record was refused by the broker (too large,
 ...); 2 bad input file or configuration; 3 Kafka unreachable; 5 the topic does not exist
 (or could not be created).
@@ -26,7 +31,7 @@ import asyncio
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,7 +45,13 @@ if TYPE_CHECKING:
 
     from streamer.config import AppConfig
 
-__all__ = ["SAMPLE_PATH", "add_arguments", "iter_messages", "run"]
+__all__ = [
+    "SAMPLE_PATH",
+    "add_arguments",
+    "iter_messages",
+    "iter_observation_messages",
+    "run",
+]
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "sample_stream.jsonl.gz"
 """The bundled sample stream that ``--input sample`` feeds."""
@@ -77,6 +88,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "topics.replication_factor (default: a missing topic is an error, exit 5)",
     )
     add_kafka_options(parser)
+    parser.add_argument(
+        "--per",
+        choices=("object", "observation"),
+        default="object",
+        help="one message per object (a neo.v1 record, the default) or per observation "
+        "(neo.obs.v1, objects interleaved in time order; 80-column or ADES input)",
+    )
     parser.add_argument(
         "--rate", type=_positive(float), default=None, help="at most this many records/s"
     )
@@ -171,20 +189,74 @@ def iter_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
         yield key, orjson.dumps(obj)
 
 
+def iter_observation_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
+    """Yield one ``neo.obs.v1`` message per observation of ``path``, in time order.
+
+    Objects interleave as they would in a survey's stream (a stable sort on the observation
+    time over the whole file); each message is keyed by its object's id (``permID``, else
+    ``provID``, else ``trkSub``). Lines without an optical position (radar, the second line
+    of a satellite observation) are skipped.
+
+    Raises
+    ------
+    core.errors.FormatError
+        When the file is not 80-column or ADES, or does not parse.
+    """
+    import orjson
+
+    from core.errors import FormatError
+    from core.formats import read_records
+    from core.observations import iso_to_jd
+    from core.obsstream import obs80_to_message
+
+    name = fmt or _detect(path)
+    timed: list[tuple[float, bytes, dict[str, Any]]] = []
+    if name == "obs80":
+        with open_binary(path) as fh:
+            for lineno, raw in enumerate(fh, start=1):
+                line = raw.decode("ascii", "replace").rstrip("\r\n")
+                if not line.strip():
+                    continue
+                try:
+                    found = obs80_to_message(line)
+                except FormatError as exc:
+                    raise FormatError(str(exc), line=lineno) from None
+                if found is not None:
+                    object_id, time_jd, message = found
+                    timed.append((time_jd, object_id.encode(), message))
+    elif name == "ades":
+        for record in read_records(path, name):
+            object_id = record["designation"]
+            id_field = "permID" if object_id.isdigit() else "provID"
+            for row in record["observations"]["ades"]:
+                timed.append(
+                    (iso_to_jd(row["obsTime"]), object_id.encode(), {id_field: object_id, **row})
+                )
+    else:
+        raise FormatError(f"--per observation reads 80-column or ADES files, not {name}")
+    timed.sort(key=lambda t: t[0])
+    for _, key, message in timed:
+        yield key, orjson.dumps(message)
+
+
 def _messages(args: argparse.Namespace, invalid: list[str] | None = None) -> Iterator[Message]:
     """The messages to send; each invalid one is described in ``invalid`` (and left out with
     ``--skip-invalid``, where it does not count towards ``--limit``)."""
+    from core.contract import decode_obs_message
     from core.errors import RecordError
     from core.records import decode_record
 
     path = _resolve_input(args.input)
+    per_observation = getattr(args, "per", "object") == "observation"
+    split = iter_observation_messages if per_observation else iter_messages
+    check: Callable[[bytes], object] = decode_obs_message if per_observation else decode_record
     sent = 0
     for _ in range(args.repeat):
-        for number, message in enumerate(iter_messages(path, args.format), start=1):
+        for number, message in enumerate(split(path, args.format), start=1):
             if args.limit is not None and sent >= args.limit:
                 return
             try:
-                decode_record(message[1])
+                check(message[1])
             except RecordError as exc:
                 if invalid is not None:
                     invalid.append(f"record {number}: {exc}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 from pathlib import Path
 
 import orjson
@@ -161,3 +162,44 @@ def test_the_summary_counts_invalid_records(capsys: pytest.CaptureFixture[str]) 
     assert capsys.readouterr().err.splitlines()[-1] == (
         "neo-streamer produce: skipped 1 record that is not valid neo.v1 (not sent)"
     )
+
+
+MULTINIGHT = ROOT / "tests" / "data" / "neos_multinight_obs80.txt"
+
+
+def test_per_observation_interleaves_objects_in_time_order_keyed_by_object() -> None:
+    from core.obsstream import decode_obs_message
+
+    messages = list(produce.iter_observation_messages(MULTINIGHT))
+    decoded = [decode_obs_message(value) for _, value in messages]
+    assert all(key == d.object_id.encode() for (key, _), d in zip(messages, decoded, strict=True))
+    times = [d.observations[0].time_jd_utc for d in decoded]
+    assert times == sorted(times)
+    # one message per optical line; the four objects present, and they interleave (Apophis
+    # and Bennu were both observed in 2004-2006)
+    optical = [line for line in MULTINIGHT.read_text().splitlines() if line[14] not in "sRr"]
+    assert len(messages) == len(optical)
+    keys = [key for key, _ in messages]
+    assert len(set(keys)) == 4
+    switches = sum(a != b for a, b in itertools.pairwise(keys))
+    assert switches > len(set(keys))  # not one block per object
+
+
+def test_per_observation_reads_ades_rows(tmp_path: Path) -> None:
+    from core.obsstream import decode_obs_message
+
+    path = ROOT / "tests" / "fixtures" / "ades" / "example_head.psv"
+    messages = list(produce.iter_observation_messages(path))
+    records = list(read_records(path))
+    assert len(messages) == sum(len(r["observations"]["ades"]) for r in records)
+    assert {decode_obs_message(v).object_id for _, v in messages} == {
+        r["designation"] for r in records
+    }
+
+
+def test_per_observation_refuses_a_catalog(tmp_path: Path) -> None:
+    from core.errors import FormatError
+
+    path = _write_jsonl(tmp_path / "in.jsonl", _LINES)
+    with pytest.raises(FormatError, match="80-column or ADES"):
+        list(produce.iter_observation_messages(path))

@@ -18,9 +18,10 @@ from aiokafka.errors import MessageSizeTooLargeError, OutOfOrderSequenceNumber
 
 import streamer.sinks
 from streamer.batch import InputItem, ItemOutcome, Output
+from streamer.checkpoint import TransactionalPublisher
 from streamer.config import AppConfig
 from streamer.errors import PublishError
-from streamer.sinks import AtLeastOncePublisher, TransactionalPublisher
+from streamer.sinks import AtLeastOncePublisher
 
 
 class FakeProducer:

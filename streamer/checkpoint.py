@@ -1,0 +1,267 @@
+"""The delivery guarantee, in one place: when a batch's outputs count as delivered and when the
+input offsets they came from are committed.
+
+A checkpoint is the point after which an input is never processed again. Each guarantee is
+one class here, and everything that differs between the two lives in it: the producer's
+``transactional_id``, the consumer's isolation level, how outputs are published and how and
+when offsets are committed.
+
+* :class:`AtLeastOnceCheckpoint`: *outputs delivered, then offsets committed*. Outputs go out
+  through the idempotent :class:`~streamer.sinks.AtLeastOncePublisher`; an input is marked
+  done in the :class:`~streamer.offsets.OffsetTracker` once the broker acknowledged all its
+  outputs, and the contiguous done prefix of each owned partition is committed every
+  ``kafka.commit_interval_ms``, before a partition is revoked and at shutdown. A crash between
+  delivery and commit delivers the uncommitted inputs' outputs again.
+* :class:`ExactlyOnceCheckpoint`: *outputs and offsets in one transaction*. One Kafka
+  transaction per batch holds its outputs and the consumed offsets
+  (``send_offsets_to_transaction``), committed before ``enqueue`` returns; batches arrive in
+  input order, so each transaction commits a contiguous prefix. Consumers read with
+  ``read_committed``, so an aborted transaction's outputs are never seen.
+
+Every output of an :class:`~streamer.batch.ItemOutcome` (results, alerts, dead letters and
+any other record a batch produces, e.g. a state changelog record) goes through the same
+``enqueue``: it is therefore acknowledged before the offset is committed (at-least-once) or
+part of the same transaction (exactly-once).
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import contextlib
+import socket
+import time
+from collections.abc import Awaitable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError, ProducerFenced
+
+from streamer.access import refusal
+from streamer.batch import InputItem, ItemOutcome
+from streamer.config import AppConfig, Guarantee
+from streamer.errors import PublishError
+from streamer.logging import get_logger
+from streamer.metrics import Metrics
+from streamer.offsets import OffsetTracker
+from streamer.sinks import (
+    AtLeastOncePublisher,
+    OutputSender,
+    acknowledged,
+    nothing_to_wait,
+    publish_error,
+)
+
+if TYPE_CHECKING:  # the source asks this module for its isolation level
+    from streamer.source import TP, Source
+
+__all__ = [
+    "AtLeastOnceCheckpoint",
+    "Checkpoint",
+    "ExactlyOnceCheckpoint",
+    "TransactionalPublisher",
+    "isolation_level",
+    "new_checkpoint",
+    "transactional_id",
+]
+
+log = get_logger(__name__)
+
+
+def transactional_id(cfg: AppConfig) -> str | None:
+    """The producer's ``transactional_id``: None under at-least-once.
+
+    Stable across restarts of the same replica: the restarted producer fences its predecessor
+    and aborts the transaction it left open.
+    """
+    if cfg.processing.processing_guarantee != "exactly_once":
+        return None
+    return f"{cfg.kafka.group_id}-{cfg.kafka.instance_id or socket.gethostname()}"
+
+
+def isolation_level(cfg: AppConfig) -> str:
+    """The input consumer's isolation level: exactly-once reads only committed transactions."""
+    if cfg.processing.processing_guarantee == "exactly_once":
+        return "read_committed"
+    return "read_uncommitted"
+
+
+def _fatal(exc: BaseException) -> PublishError:
+    err = PublishError(f"producer fenced by a newer instance: {exc}")
+    err.retriable = False
+    return err
+
+
+class TransactionalPublisher(OutputSender):
+    """One transaction per batch holding its outputs and consumed offsets (see the module
+    docstring); ``enqueue`` returns once it is committed."""
+
+    async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
+        """Publish and commit ``outcomes`` atomically before returning."""
+        if not outcomes:
+            return nothing_to_wait()
+        offsets: dict[TopicPartition, int] = {}
+        for o in outcomes:
+            tp = TopicPartition(o.item.topic, o.item.partition)
+            offsets[tp] = max(offsets.get(tp, 0), o.item.offset + 1)
+        try:
+            await self._producer.begin_transaction()
+            futures = await self._send_all(outcomes)
+            await self._producer.send_offsets_to_transaction(offsets, self._group_id)
+            await self._producer.commit_transaction()
+            await acknowledged(self._cfg, futures)
+        except ProducerFenced as exc:
+            raise _fatal(exc) from exc
+        except KafkaError as exc:
+            await self._abort()
+            raise publish_error(self._cfg, exc, "transaction failed") from exc
+        return nothing_to_wait()
+
+    async def _abort(self) -> None:
+        try:
+            await self._producer.abort_transaction()
+        except ProducerFenced as exc:
+            raise _fatal(exc) from exc
+        except KafkaError:
+            # the transaction state is already unusable or was never begun; the next
+            # begin_transaction reports a fatal state, so nothing more can be done here
+            return
+
+
+class Checkpoint(abc.ABC):
+    """One delivery guarantee; the supervisor drives it, the workers publish through it.
+
+    Parameters
+    ----------
+    producer : AIOKafkaProducer
+        Started, built with :func:`transactional_id` of the same configuration.
+    cfg : AppConfig
+    source : Source
+        The input consumer (its assignment and commits).
+    tracker : OffsetTracker
+        The offsets fetched by ``source`` and their completion.
+    metrics : Metrics
+    """
+
+    guarantee: ClassVar[Guarantee]
+    _publisher_class: ClassVar[type[AtLeastOncePublisher] | type[TransactionalPublisher]]
+
+    def __init__(
+        self,
+        producer: AIOKafkaProducer,
+        cfg: AppConfig,
+        source: Source,
+        tracker: OffsetTracker[TP],
+        metrics: Metrics,
+    ) -> None:
+        self._cfg = cfg
+        self._source = source
+        self._tracker = tracker
+        self._metrics = metrics
+        self._publisher = self._publisher_class(producer, cfg)
+
+    @property
+    def producer(self) -> AIOKafkaProducer:
+        """The producer in use (the publisher may have replaced the one it was given)."""
+        return self._publisher.producer
+
+    async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
+        """Deliver ``outcomes`` (called in batch order): the
+        :class:`~streamer.workers.Publisher` the workers use."""
+        return await self._publisher.enqueue(outcomes)
+
+    def done(self, items: Sequence[InputItem]) -> None:
+        """Every output of ``items`` is delivered: their offsets may be committed."""
+        mark = self._tracker.mark_done
+        for item in items:
+            mark(item.tp, item.offset)
+
+    def background(self) -> list[Coroutine[Any, Any, None]]:
+        """Tasks the supervisor runs beside the pipeline (cancelled at shutdown)."""
+        return []
+
+    @abc.abstractmethod
+    async def revoked(self, tps: set[TP]) -> None:
+        """``tps`` are being revoked and their in-flight work drained (or abandoned)."""
+
+    @abc.abstractmethod
+    async def close(self, deadline: float) -> None:
+        """The pipeline has stopped: checkpoint what is delivered, before ``deadline``
+        (:func:`time.monotonic`)."""
+
+
+class AtLeastOnceCheckpoint(Checkpoint):
+    """Outputs delivered, then offsets committed (see the module docstring)."""
+
+    guarantee = "at_least_once"
+    _publisher_class = AtLeastOncePublisher
+
+    async def commit(self, only: set[TP] | None = None) -> None:
+        """Commit the contiguous acknowledged prefix of owned partitions (of ``only``)."""
+        owned = self._source.assignment()
+        offsets = {
+            tp: off
+            for tp, off in self._tracker.committable().items()
+            if tp in owned and (only is None or tp in only)
+        }
+        if not offsets:
+            return
+        try:
+            await self._source.consumer.commit(
+                {TopicPartition(*tp): o for tp, o in offsets.items()}
+            )
+        except KafkaError as exc:
+            refused = refusal(exc, self._cfg.kafka)
+            if refused is not None:  # no ACL lets the group commit: retrying cannot help
+                raise refused from exc
+            # not fatal: the same (or a later) prefix is committed next time
+            self._metrics.commits.labels(outcome="failed").inc()
+            log.warning("commit failed", error=repr(exc), partitions=len(offsets))
+            return
+        self._tracker.mark_committed(offsets)
+        self._metrics.commits.labels(outcome="ok").inc()
+
+    def background(self) -> list[Coroutine[Any, Any, None]]:
+        return [self._commit_loop()]
+
+    async def _commit_loop(self) -> None:
+        interval = self._cfg.kafka.commit_interval_ms / 1000.0
+        while True:
+            await asyncio.sleep(interval)
+            await self.commit()
+
+    async def revoked(self, tps: set[TP]) -> None:
+        await self.commit(only=tps)
+
+    async def close(self, deadline: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.commit(), max(0.1, deadline - time.monotonic()))
+
+
+class ExactlyOnceCheckpoint(Checkpoint):
+    """Outputs and offsets in one transaction per batch (see the module docstring)."""
+
+    guarantee = "exactly_once"
+    _publisher_class = TransactionalPublisher
+
+    async def revoked(self, tps: set[TP]) -> None:
+        return None  # each delivered batch's offsets were committed in its transaction
+
+    async def close(self, deadline: float) -> None:
+        return None  # likewise
+
+
+def new_checkpoint(
+    cfg: AppConfig,
+    producer: AIOKafkaProducer,
+    source: Source,
+    tracker: OffsetTracker[TP],
+    metrics: Metrics,
+) -> Checkpoint:
+    """The checkpoint of ``processing.processing_guarantee``."""
+    cls: type[Checkpoint] = (
+        ExactlyOnceCheckpoint
+        if cfg.processing.processing_guarantee == "exactly_once"
+        else AtLeastOnceCheckpoint
+    )
+    return cls(producer, cfg, source, tracker, metrics)

@@ -1,0 +1,506 @@
+"""Per-object state of observation streams: RocksDB stores backed by a compacted changelog.
+
+Keyed state as Kafka Streams and Quix Streams keep it. Messages are keyed by object id, so
+all of an object's observations land on one input partition; the daemon keeps, for each
+assigned partition, a RocksDB store (``rocksdict``) under ``[state] dir`` holding each
+object's :class:`~core.arcstate.ObjectState`, and writes every change to the compacted topic
+``<group>.state.changelog`` (partition p = state of input partition p; a deletion is a
+tombstone).
+
+Applying (:meth:`StateManager.apply`, called by the workers in batch order, run in a thread):
+observation messages are decoded (:func:`core.obsstream.decode_obs_message`; bad ones become
+dead letters and change nothing), merged per object (duplicates dropped, the oldest trimmed
+beyond ``max_observations_per_object``), written to the store in one write batch, and each
+changed object's new state becomes one changelog output of the batch. The changelog records
+therefore go through the :class:`~streamer.checkpoint.Checkpoint` with the batch's other
+outputs: acknowledged before the input offsets are committed (at-least-once) or in the same
+transaction (exactly-once).
+
+Restoring (:meth:`StateManager.assign`, from the rebalance listener, before the partition's
+input is consumed): a store closed cleanly holds a marker with the changelog offset it is
+complete up to, and only the records after it are read; any other store (the daemon was
+killed, a revocation abandoned work, the files are missing or damaged) is wiped and rebuilt
+from the start of the changelog. The marker is removed when a store is opened, so a store is
+only ever trusted after a clean close. Why that is enough: a change is in the local store as
+soon as it is applied but in the changelog only once delivered; after a crash the local store
+may hold changes the changelog lacks, so it is rebuilt from the changelog, and the inputs
+whose offsets were not committed are delivered again and applied again (duplicates dropped).
+
+Expiry: an object without a new observation for ``expire_days`` (by input message time) is
+deleted, with a tombstone, when its partition's next batch is applied (checked at most every
+``expire_check_interval_s``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from rocksdict import Options, Rdict, WriteBatch
+
+from core.arcstate import (
+    ObjectState,
+    arc_summary,
+    decode_state,
+    encode_state,
+    merge_observations,
+)
+from core.errors import RecordError
+from core.obsstream import ObsMessage, decode_obs_message
+from streamer.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
+from streamer.checkpoint import isolation_level
+from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
+from streamer.logging import get_logger
+from streamer.metrics import Metrics
+from streamer.refit import Rescored, needs_refit, refit_and_score
+
+__all__ = ["PartitionStore", "StateManager"]
+
+log = get_logger(__name__)
+
+TP = tuple[str, int]
+
+_MARKER = "neo-streamer-clean.json"
+_DAY_MS = 86_400_000.0
+# the result categories in rising order (an alert is published when an object's rises)
+_RANKS = {"natural": 0, "suspicious": 1, "highly_suspicious": 2, "artificial_candidate": 3}
+
+
+def _options() -> Options:
+    opts = Options(raw_mode=True)
+    opts.create_if_missing(True)
+    opts.set_paranoid_checks(True)
+    return opts
+
+
+@dataclass
+class PartitionStore:
+    """The RocksDB store of one input partition (keys: object ids, values: encoded states).
+
+    Use :meth:`open`; every method runs in a thread or the event loop, never both at once
+    (the :class:`StateManager`'s lock).
+    """
+
+    path: Path
+    db: Rdict
+    resume_offset: int | None  # the changelog offset a clean close left, None: rebuild
+    last_expiry: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def open(cls, path: Path) -> PartitionStore:
+        """Open (or create) the store at ``path``; a damaged one is wiped and reopened empty,
+        with a warning. The clean-close marker is consumed: until the next clean close the
+        store must be rebuilt after a crash."""
+        marker = path / _MARKER
+        resume: int | None = None
+        expected_keys: int | None = None
+        if marker.is_file():
+            with contextlib.suppress(ValueError, OSError, KeyError, TypeError):
+                info = json.loads(marker.read_text())
+                resume, expected_keys = int(info["changelog_offset"]), int(info["keys"])
+            marker.unlink()
+        try:
+            db = Rdict(str(path), _options())
+        except Exception as exc:  # rocksdict raises a bare Exception for corruption
+            return cls._rebuilt(path, f"cannot open: {exc}")
+        if expected_keys is not None:
+            found = _count(db)
+            if found != expected_keys:
+                db.close()
+                return cls._rebuilt(path, f"{found} objects where {expected_keys} were closed")
+        if resume is None and _count(db, stop_at=1):
+            # not closed cleanly (a crash, or work abandoned at a revocation): the changelog
+            # is the truth, the local files may be ahead of it
+            log.info(
+                "state store not closed cleanly, rebuilding it from the changelog", path=str(path)
+            )
+            db.close()
+            Rdict.destroy(str(path), _options())
+            db = Rdict(str(path), _options())
+        return cls(path, db, resume)
+
+    @classmethod
+    def _rebuilt(cls, path: Path, reason: str) -> PartitionStore:
+        log.warning(
+            "state store damaged, rebuilding it from the changelog", path=str(path), reason=reason
+        )
+        shutil.rmtree(path, ignore_errors=True)
+        return cls(path, Rdict(str(path), _options()), None)
+
+    def close(self, changelog_offset: int | None) -> None:
+        """Flush and close; with ``changelog_offset`` (the store is complete up to it) leave
+        the clean-close marker that lets the next :meth:`open` resume from there."""
+        keys = _count(self.db) if changelog_offset is not None else 0
+        self.db.flush()
+        self.db.close()
+        if changelog_offset is not None:
+            tmp = self.path / (_MARKER + ".tmp")
+            tmp.write_text(json.dumps({"changelog_offset": changelog_offset, "keys": keys}))
+            tmp.replace(self.path / _MARKER)
+
+    def size_bytes(self) -> int:
+        """Live data on disk and in memory tables (RocksDB's estimates)."""
+        total = 0
+        for name in ("rocksdb.total-sst-files-size", "rocksdb.cur-size-all-mem-tables"):
+            total += self.db.property_int_value(name) or 0
+        return total
+
+
+class StateManager:
+    """The stores of the assigned partitions, their restore and the state step of each batch.
+
+    Parameters
+    ----------
+    cfg : AppConfig
+    metrics : Metrics
+    executor : Executor
+        Threads for the store work (never the event loop).
+    scorer : callable, optional
+        Returns the serving :class:`~streamer.batch.Scorer`; without it objects are never
+        re-scored (the state alone is kept).
+    fit_executor : Executor, optional
+        The scoring processes, where refits run (:mod:`streamer.refit`); None: in the state
+        thread.
+    """
+
+    def __init__(
+        self,
+        cfg: AppConfig,
+        metrics: Metrics,
+        executor: Executor,
+        *,
+        scorer: Callable[[], Scorer] | None = None,
+        fit_executor: Executor | None = None,
+    ) -> None:
+        self._cfg = cfg
+        self._scorer = scorer
+        self._fit_executor = fit_executor
+        p = cfg.processing
+        self._rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories))
+        self._state = cfg.state
+        self._metrics = metrics
+        self._executor = executor
+        self._root = Path(cfg.state.dir) / cfg.kafka.group_id
+        self._topic = changelog_topic(cfg)
+        self._stores: dict[TP, PartitionStore] = {}
+        self._pending: dict[TP, set[int]] = {}  # applied, outputs not yet delivered
+        self._lock = threading.Lock()
+        self.restoring: set[TP] = set()
+        self._consumer: AIOKafkaConsumer | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start the changelog reader (raises aiokafka connection errors)."""
+        k = self._cfg.kafka
+        self._root.mkdir(parents=True, exist_ok=True)
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=k.bootstrap_servers,
+            client_id=f"{k.client_id}-restore",
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level=isolation_level(self._cfg),
+            request_timeout_ms=k.request_timeout_ms,
+            **aiokafka_security_kwargs(k),
+        )
+        await self._consumer.start()
+
+    async def stop(self, clean: bool) -> None:
+        """Close every store (``clean``: nothing applied is undelivered), then the reader."""
+        await self.revoke(set(self._stores), clean=clean)
+        if self._consumer is not None:
+            await self._consumer.stop()
+            self._consumer = None
+
+    # -- assignment ---------------------------------------------------------------------
+
+    async def assign(self, tps: set[TP]) -> None:
+        """Open the stores of newly assigned partitions and restore them from the changelog,
+        all partitions in one pass (run as a task beside the fetch loop: a restore inside the
+        rebalance callback would hold up aiokafka's heartbeats). Cancelled (the partitions
+        revoked meanwhile), the stores opened so far are closed without a marker."""
+        assert self._consumer is not None
+        todo = sorted(tp for tp in tps if tp not in self._stores)
+        if not todo:
+            return
+        loop = asyncio.get_running_loop()
+        started = time.perf_counter()
+        self.restoring |= set(todo)
+        opened: dict[TP, PartitionStore] = {}
+        consumer = self._consumer
+        try:
+            for tp in todo:
+                path = self._root / f"{tp[0]}-{tp[1]}"
+                opened[tp] = await loop.run_in_executor(self._executor, PartitionStore.open, path)
+            ctps = {TopicPartition(self._topic, tp[1]): tp for tp in todo}
+            consumer.assign(list(ctps))
+            ends = await consumer.end_offsets(list(ctps))
+            for ctp, tp in ctps.items():
+                resume = opened[tp].resume_offset
+                if resume is None:
+                    await consumer.seek_to_beginning(ctp)
+                else:
+                    consumer.seek(ctp, min(resume, ends[ctp]))
+            read = dict.fromkeys(todo, 0)
+            left = {ctp for ctp in ctps if await consumer.position(ctp) < ends[ctp]}
+            while left:
+                batches = await consumer.getmany(*left, timeout_ms=500, max_records=10_000)
+                for ctp, records in batches.items():
+                    tp = ctps[ctp]
+                    rows = [(r.key, r.value) for r in records]
+                    await loop.run_in_executor(self._executor, _write_restored, opened[tp].db, rows)
+                    read[tp] += len(records)
+                left = {ctp for ctp in left if await consumer.position(ctp) < ends[ctp]}
+        except BaseException:
+            for store in opened.values():
+                await loop.run_in_executor(self._executor, store.close, None)
+            raise
+        finally:
+            consumer.assign([])
+            self.restoring -= set(todo)
+        seconds = time.perf_counter() - started
+        self._metrics.state_restore_seconds.observe(seconds)
+        for tp, store in opened.items():
+            self._stores[tp] = store
+            self._pending[tp] = set()
+            self._metrics.state_bytes.labels(partition=str(tp[1])).set(store.size_bytes())
+            log.info(
+                "state restored",
+                topic=tp[0],
+                partition=tp[1],
+                changelog_records=read[tp],
+                incremental=store.resume_offset is not None,
+                seconds=round(seconds, 3),
+            )
+
+    async def revoke(self, tps: set[TP], *, clean: bool) -> None:
+        """Close the stores of ``tps``; each is marked complete only when ``clean`` and none
+        of its applied changes is still undelivered."""
+        loop = asyncio.get_running_loop()
+        for tp in sorted(tps):
+            store = self._stores.pop(tp, None)
+            pending = self._pending.pop(tp, set())
+            if store is None:
+                continue
+            offset: int | None = None
+            if clean and not pending and self._consumer is not None:
+                ctp = TopicPartition(self._topic, tp[1])
+                with contextlib.suppress(Exception):  # no marker: a full restore next time
+                    offset = (await self._consumer.end_offsets([ctp]))[ctp]
+            await loop.run_in_executor(self._executor, self._close, store, offset)
+            self._metrics.state_bytes.remove(str(tp[1]))
+            log.info("state closed", topic=tp[0], partition=tp[1], resumable=offset is not None)
+
+    def _close(self, store: PartitionStore, offset: int | None) -> None:
+        with self._lock:  # not while a batch is being applied to it
+            store.close(offset)
+
+    # -- the state step of a batch ------------------------------------------------------
+
+    async def apply(
+        self, batch: Sequence[InputItem], outcomes: list[ItemOutcome]
+    ) -> list[ItemOutcome]:
+        """``outcomes`` plus the outcomes of the batch's observation messages (the inputs
+        ``outcomes`` does not cover); called in batch order."""
+        covered = {id(o.item) for o in outcomes}
+        todo = [item for item in batch if id(item) not in covered]
+        if not todo:
+            return outcomes
+        loop = asyncio.get_running_loop()
+        return outcomes + await loop.run_in_executor(self._executor, self._apply, todo)
+
+    def done(self, items: Sequence[InputItem]) -> None:
+        """Outputs of ``items`` delivered: their changes are in the changelog."""
+        for item in items:
+            pending = self._pending.get(item.tp)
+            if pending:
+                pending.discard(item.offset)
+
+    def _apply(self, items: list[InputItem]) -> list[ItemOutcome]:
+        with self._lock:
+            by_tp: dict[TP, list[InputItem]] = {}
+            for item in items:
+                by_tp.setdefault(item.tp, []).append(item)
+            out: list[ItemOutcome] = []
+            for tp, tp_items in by_tp.items():
+                store = self._stores.get(tp)
+                if store is None:
+                    continue  # revoked meanwhile: no outcome, the input is delivered again
+                out += self._apply_partition(tp, store, tp_items)
+            return out
+
+    def _apply_partition(
+        self, tp: TP, store: PartitionStore, items: list[InputItem]
+    ) -> list[ItemOutcome]:
+        s, m = self._state, self._metrics
+        outcomes: dict[int, ItemOutcome] = {}
+        changed: dict[str, tuple[ObjectState, InputItem]] = {}
+        loaded: dict[str, ObjectState] = {}
+        for item in items:
+            message = self._decode(item)
+            if isinstance(message, ItemOutcome):
+                outcomes[id(item)] = message
+                continue
+            outcomes[id(item)] = ItemOutcome(item, [])
+            oid = message.object_id
+            state = loaded.get(oid)
+            if state is None:
+                raw = store.db.get(oid.encode())
+                state = ObjectState() if raw is None else decode_state(raw)
+                loaded[oid] = state
+            merged = merge_observations(
+                state,
+                message.observations,
+                time_tol_s=s.dedup_time_ms / 1000.0,
+                pos_tol_arcsec=s.dedup_arcsec,
+                max_observations=s.max_observations_per_object,
+            )
+            m.observations_applied.inc(merged.added)
+            if merged.duplicates:
+                m.duplicates_dropped.inc(merged.duplicates)
+            if merged.added or merged.trimmed:
+                state.updated_ms = max(state.updated_ms, item.timestamp_ms)
+                changed[oid] = (state, item)
+        if self._scorer is not None and changed:
+            self._rescore(changed, outcomes)
+        wb = WriteBatch(raw_mode=True)
+        for oid, (state, item) in changed.items():
+            key, value = oid.encode(), encode_state(state)
+            wb.put(key, value)
+            outcomes[id(item)].outputs.append(Output("changelog", key, value, tp[1]))
+        tombstones = self._expire(store, items[-1], changed)
+        for key in tombstones:
+            wb.delete(key)
+            outcomes[id(items[-1])].outputs.append(Output("changelog", key, None, tp[1]))
+        if len(wb):
+            store.db.write(wb)
+            self._pending.setdefault(tp, set()).update(item.offset for item in items)
+            m.state_bytes.labels(partition=str(tp[1])).set(store.size_bytes())
+        return list(outcomes.values())
+
+    def _rescore(
+        self, changed: dict[str, tuple[ObjectState, InputItem]], outcomes: dict[int, ItemOutcome]
+    ) -> None:
+        """Refit and score the changed objects whose arc grew enough (:func:`needs_refit`),
+        all of them at once in the scoring processes; their results and alerts join the
+        outcome of each object's last changed input."""
+        assert self._scorer is not None
+        growth = self._state.refit_arc_growth
+        todo = []
+        for oid, (state, item) in changed.items():
+            arc = arc_summary(state.observations)
+            if needs_refit(state, arc, growth):
+                todo.append((oid, state, item, arc))
+        if not todo:
+            return
+        scorer = self._scorer()
+        pool = self._fit_executor
+        runs: list[Future[Rescored] | Rescored | BaseException] = []
+        for oid, state, _, _ in todo:
+            observations = tuple(state.observations)
+            if pool is not None:
+                runs.append(pool.submit(refit_and_score, oid, observations, scorer))
+                continue
+            try:
+                runs.append(refit_and_score(oid, observations, scorer))
+            except Exception as exc:  # dead-lettered below
+                runs.append(exc)
+        for (oid, state, item, arc), run in zip(todo, runs, strict=True):
+            outcome = outcomes[id(item)]
+            try:
+                rescored = run.result() if isinstance(run, Future) else run
+                if isinstance(rescored, BaseException):
+                    raise rescored
+            except Exception as exc:  # this object's result is a dead letter, the rest goes on
+                self._metrics.fits.labels(outcome="error").inc()
+                failed = dead_letter(item, "$", f"re-scoring failed: {exc}", type(exc).__name__)
+                outcome.outputs += failed.outputs
+                outcome.error_type = failed.error_type
+                continue
+            self._metrics.fits.labels(outcome="failed" if rescored.failed else "ok").inc()
+            state.update += 1
+            state.fit_observations, state.fit_nights = arc.observations, arc.nights
+            state.fit_arc_days = arc.days
+            document = orjson.loads(rescored.document)
+            document["arc"] = {
+                "observations": arc.observations,
+                "nights": arc.nights,
+                "days": arc.days,
+            }
+            document["update"] = state.update
+            document["source"] = item.source()
+            key, value = oid.encode(), orjson.dumps(document)
+            outcome.outputs.append(Output("result", key, value))
+            outcome.designation, outcome.model_version = oid, rescored.model_version
+            rank = _RANKS.get(rescored.category, -1)
+            alerting = self._rule.matches_score(rescored.anomaly_score, rescored.category)
+            if alerting and rank > state.alert_rank:
+                # first reaching an alerting category, or rising to a higher one
+                state.alert_rank = rank
+                outcome.outputs.append(Output("alert", key, value))
+
+    def _decode(self, item: InputItem) -> ObsMessage | ItemOutcome:
+        assert item.value is not None  # process_batch dead-letters null values
+        try:
+            return decode_obs_message(item.value)
+        except RecordError as exc:
+            return dead_letter(item, exc.field, exc.reason, "RecordError")
+        except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it
+            return dead_letter(item, "$", f"undecodable: {exc!r}", type(exc).__name__)
+
+    def _expire(
+        self,
+        store: PartitionStore,
+        item: InputItem,
+        changed: dict[str, tuple[ObjectState, InputItem]],
+    ) -> list[bytes]:
+        s = self._state
+        now = time.monotonic()
+        if now - store.last_expiry < s.expire_check_interval_s:
+            return []
+        store.last_expiry = now
+        reference_ms = item.timestamp_ms if item.timestamp_ms > 0 else time.time() * 1000.0
+        cutoff_ms = reference_ms - s.expire_days * _DAY_MS
+        gone: list[bytes] = []
+        for key, raw in store.db.items():
+            assert isinstance(key, bytes) and isinstance(raw, bytes)  # a raw-mode store
+            if key.decode() in changed:
+                continue
+            if decode_state(raw).updated_ms < cutoff_ms:
+                gone.append(key)
+        if gone:
+            self._metrics.objects_expired.inc(len(gone))
+        return gone
+
+
+def _count(db: Rdict, stop_at: int | None = None) -> int:
+    """Keys in ``db`` (up to ``stop_at``): a full scan, done only when a store opens or
+    closes."""
+    n = 0
+    for _ in db.keys():  # noqa: SIM118 (an Rdict, not a dict)
+        n += 1
+        if stop_at is not None and n >= stop_at:
+            break
+    return n
+
+
+def _write_restored(db: Rdict, records: list[tuple[bytes | None, bytes | None]]) -> None:
+    wb = WriteBatch(raw_mode=True)
+    for key, value in records:
+        if key is None:
+            continue
+        if value is None:
+            wb.delete(key)
+        else:
+            wb.put(key, value)
+    db.write(wb)

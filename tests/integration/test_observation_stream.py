@@ -1,0 +1,423 @@
+"""Observation streams on the real broker: per-object state that survives kills and rebalances.
+
+A real multi-night astrometry file (``tests/data/neos_multinight_obs80.txt``: Apophis, Bennu,
+2005 TM173 and 2007 VV7, 752 optical observations) goes in one observation per message, in
+time order, objects interleaved, keyed by object id, on 6 partitions. What each object's state
+must end as is computed offline from the same file (:func:`expected_states`); the daemon's
+state is read back from its compacted changelog topic (the last record per object), which is
+exactly what a restarted or rebalanced daemon restores from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from daemon_harness import (
+    HANDED_OUT,
+    Daemon,
+    base_config,
+    make_registry,
+    new_topics,
+    produce,
+    read_topic,
+    sample_records,
+    write_config,
+)
+
+from core.arcstate import ObjectState, decode_state, merge_observations
+from core.obsstream import decode_obs_message
+from streamer.commands.produce import iter_observation_messages
+
+pytestmark = [pytest.mark.kafka]
+
+ROOT = Path(__file__).resolve().parents[2]
+ASTROMETRY = ROOT / "tests" / "data" / "neos_multinight_obs80.txt"
+PARTITIONS = 6
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("registry")
+    make_registry(root)
+    return root
+
+
+def stream() -> list[tuple[bytes | None, bytes]]:
+    """The file, one observation per message, as ``produce --per observation`` sends it."""
+    return [(k, v) for k, v in iter_observation_messages(ASTROMETRY)]
+
+
+def expected_states(messages: list[tuple[bytes | None, bytes]]) -> dict[str, ObjectState]:
+    """Each object's state after every message once, merged offline in stream order."""
+    states: dict[str, ObjectState] = {}
+    for _, value in messages:
+        msg = decode_obs_message(value)
+        merge_observations(states.setdefault(msg.object_id, ObjectState()), msg.observations)
+    return states
+
+
+def observations(state: ObjectState) -> list[tuple[float, float, float, str]]:
+    return [(o.time_jd_utc, o.ra_deg, o.dec_deg, o.stn) for o in state.observations]
+
+
+async def read_states(
+    bootstrap: str,
+    topic: str,
+    want: dict[str, ObjectState],
+    *,
+    within: float = 90.0,
+    read_committed: bool = False,
+    to_end: bool = False,
+) -> dict[str, ObjectState | None]:
+    """The last changelog record per object, read until every object of ``want`` holds as
+    many observations as it should (``to_end``: and up to the end offsets as the reading
+    started), or ``within`` seconds pass."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        isolation_level="read_committed" if read_committed else "read_uncommitted",
+    )
+    await consumer.start()
+    latest: dict[str, ObjectState | None] = {}
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        deadline = time.monotonic() + within
+        while not await _has_partitions(consumer, topic):
+            assert time.monotonic() < deadline, f"no changelog topic {topic}"
+            await asyncio.sleep(0.5)
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+
+        async def complete() -> bool:
+            if to_end:
+                for tp in tps:
+                    if await consumer.position(tp) < ends[tp]:
+                        return False
+            return all(
+                (s := latest.get(k)) is not None and len(s.observations) >= len(v.observations)
+                for k, v in want.items()
+            )
+
+        while not await complete() and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for r in records:
+                    key = r.key.decode()
+                    latest[key] = None if r.value is None else decode_state(r.value)
+        return latest
+    finally:
+        await consumer.stop()
+
+
+async def _has_partitions(consumer: AIOKafkaConsumer, topic: str) -> bool:
+    return bool(await consumer.topics()) and topic in await consumer.topics()
+
+
+def _config(bootstrap: str, registry: Path, tmp: Path, **processing: Any) -> dict[str, Any]:
+    topics = new_topics()
+    cfg = base_config(bootstrap, registry, topics)
+    cfg["topics"]["partitions"] = PARTITIONS
+    cfg["processing"].update(processing)
+    # the state mechanics on the whole file; re-scoring (orbit fits of seconds each) has its
+    # own test on the short arcs
+    cfg["state"] = {"enabled": True, "dir": str(tmp / "state"), "rescore": False}
+    HANDED_OUT.append(f"{cfg['kafka']['group_id']}.state.changelog")
+    return cfg
+
+
+def _changelog(cfg: dict[str, Any]) -> str:
+    return f"{cfg['kafka']['group_id']}.state.changelog"
+
+
+async def _create_input(bootstrap: str, name: str, **configs: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(name, PARTITIONS, 1, topic_configs=configs)])
+    finally:
+        await admin.close()
+
+
+def _assert_equal_states(got: dict[str, ObjectState | None], want: dict[str, ObjectState]) -> None:
+    assert set(got) == set(want)
+    for key, state in want.items():
+        found = got[key]
+        assert found is not None, key
+        # every observation once, none lost, none applied twice, in time order
+        assert observations(found) == observations(state), key
+
+
+async def test_observation_stream_builds_each_objects_state_and_neo_v1_still_scores(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
+    try:
+        messages = stream()
+        # every message twice (a producer retrying): the state must not change
+        sent = await produce(kafka_bootstrap, cfg["topics"]["input"], messages + messages)
+        records = [(None, v) for v in sample_records(5)]  # neo.v1 on the same topic
+        scored = await produce(kafka_bootstrap, cfg["topics"]["input"], records)
+        want = expected_states(messages)
+        got = await read_states(kafka_bootstrap, _changelog(cfg), want)
+        _assert_equal_states(got, want)
+        results = await read_topic(
+            kafka_bootstrap,
+            cfg["topics"]["results"],
+            until=lambda m: (
+                {(r["source"]["partition"], r["source"]["offset"]) for r in m} >= set(scored)
+            ),
+        )
+        assert {(r["source"]["partition"], r["source"]["offset"]) for r in results} >= set(scored)
+        # partitions follow the object id: each object's changelog partition is its input's
+        by_key = {k: p for (k, _), (p, _) in zip(messages, sent, strict=False)}
+        assert len(by_key) == len(want)
+        distinct = sum(len(s.observations) for s in want.values())
+        wanted_dups = 2 * len(messages) - distinct  # the whole second pass, and repeats within
+        deadline = time.monotonic() + 60
+        while True:
+            text = daemon.http_get("/metrics")[1].decode()
+            dups = _metric(text, "neo_streamer_duplicate_observations_total")
+            if dups >= wanted_dups or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        assert _metric(text, "neo_streamer_observations_applied_total") == distinct
+        assert dups == wanted_dups
+        assert _metric(text, "neo_streamer_state_restore_seconds_count") >= 1
+        assert _metric(text, "neo_streamer_state_bytes") > 0
+        got = await read_states(kafka_bootstrap, _changelog(cfg), want, to_end=True)
+        _assert_equal_states(got, want)  # the second pass changed nothing
+    finally:
+        daemon.stop()
+
+
+def _metric(text: str, name: str) -> float:
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("guarantee", ["at_least_once", "exactly_once"])
+async def test_sigkill_mid_stream_restores_state_from_the_changelog(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path, guarantee: str
+) -> None:
+    cfg = _config(
+        kafka_bootstrap, registry, tmp_path, processing_guarantee=guarantee, batch_max_size=16
+    )
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    config = write_config(tmp_path / "c.toml", **cfg)
+    messages = stream()
+    want = expected_states(messages)
+    daemon = Daemon(config, tmp_path / "d1.log").start()
+    try:
+        daemon.wait_event("daemon started")
+        half = len(messages) // 2
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
+        part = expected_states(messages[: half // 2])
+        await read_states(kafka_bootstrap, _changelog(cfg), part, within=60)
+        daemon.kill()  # mid-stream: part of the first half applied, some not yet committed
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[half:])
+        daemon = Daemon(config, tmp_path / "d2.log").start()
+        got = await read_states(
+            kafka_bootstrap,
+            _changelog(cfg),
+            want,
+            read_committed=guarantee == "exactly_once",
+        )
+        _assert_equal_states(got, want)
+        restored = daemon.events("state restored")
+        assert restored and any(e["changelog_records"] > 0 for e in restored)
+        assert not any(e["incremental"] for e in restored)  # killed: rebuilt from scratch
+    finally:
+        daemon.stop()
+
+
+@pytest.mark.slow
+async def test_two_daemons_one_killed_its_partitions_and_state_move(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    cfg = _config(kafka_bootstrap, registry, tmp_path, batch_max_size=16)
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    messages = stream()
+    want = expected_states(messages)
+    cfg_b = {**cfg, "state": {**cfg["state"], "dir": str(tmp_path / "state-b")}}
+    a = Daemon(write_config(tmp_path / "a.toml", **cfg), tmp_path / "a.log").start()
+    b = Daemon(write_config(tmp_path / "b.toml", **cfg_b), tmp_path / "b.log").start()
+    try:
+        deadline = time.monotonic() + 60
+        while not (_owned(a) and _owned(b)):  # both members of the group
+            assert time.monotonic() < deadline, a.tail() + b.tail()
+            await asyncio.sleep(0.5)
+        half = len(messages) // 2
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
+        await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages[:half]))
+        moved = _owned(b)
+        b.kill()
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[half:])
+        got = await read_states(kafka_bootstrap, _changelog(cfg), want)
+        _assert_equal_states(got, want)
+        # the survivor restored the partitions the killed one had
+        restored = {e["partition"] for e in a.events("state restored")}
+        assert moved and moved <= restored
+    finally:
+        a.stop()
+        b.stop()
+
+
+_BIG = str(32 * 1024 * 1024)
+
+
+async def _produce_big(
+    bootstrap: str, topic: str, messages: list[tuple[bytes | None, bytes]]
+) -> list[tuple[int, int]]:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, max_request_size=int(_BIG), compression_type="gzip"
+    )
+    await producer.start()
+    try:
+        metas = [await (await producer.send(topic, value=v, key=k)) for k, v in messages]
+        return [(m.partition, m.offset) for m in metas]
+    finally:
+        await producer.stop()
+
+
+def _owned(daemon: Daemon) -> set[int]:
+    events = daemon.events("partitions assigned")
+    return {p for _, p in events[-1]["partitions"]} if events else set()
+
+
+@pytest.mark.slow
+async def test_a_damaged_store_is_rebuilt_from_the_changelog_with_a_warning(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    config = write_config(tmp_path / "c.toml", **cfg)
+    messages = stream()
+    half = len(messages) // 2
+    daemon = Daemon(config, tmp_path / "d1.log").start()
+    try:
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
+        await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages[:half]))
+        daemon.signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+        closed = daemon.events("state closed")
+        assert closed and all(e["resumable"] for e in closed)
+        stores = sorted((tmp_path / "state").glob("*/*"))
+        assert stores
+        for sst in (p for store in stores for p in store.glob("*.sst")):
+            with sst.open("r+b") as fh:
+                fh.truncate(64)  # damaged under the stopped daemon
+        for store in stores:  # and a log file gone (where RocksDB left one)
+            for log in store.glob("*.log"):
+                log.unlink()
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[half:])
+        daemon = Daemon(config, tmp_path / "d2.log").start()
+        got = await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages))
+        _assert_equal_states(got, expected_states(messages))
+        assert daemon.events("state store damaged, rebuilding it from the changelog")
+    finally:
+        daemon.stop()
+
+
+async def test_hostile_observation_messages_are_dead_lettered_and_change_no_state(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    # the 100,000-row tracklet is 13 MB of JSON: a topic that takes it (gzip makes it small)
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"], **{"max.message.bytes": _BIG})
+    daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
+    good = stream()[:40]
+    key = good[0][0]
+    row = orjson.loads(good[0][1])
+    line = ASTROMETRY.read_text().splitlines()[0]
+    hostile: dict[str, bytes] = {
+        "bad time": orjson.dumps({**row, "obsTime": "2023-02-30T25:61:00Z"}),
+        "RA outside 0-360": orjson.dumps({**row, "ra": 361.0}),
+        "line of the wrong length": line[:79].encode(),
+        "tracklet of 100,000 rows": orjson.dumps({"observations": [row] * 100_000}),
+    }
+    try:
+        await produce(kafka_bootstrap, cfg["topics"]["input"], good)
+        want = expected_states(good)
+        before = await read_states(kafka_bootstrap, _changelog(cfg), want)
+        sent = await _produce_big(
+            kafka_bootstrap, cfg["topics"]["input"], [(key, v) for v in hostile.values()]
+        )
+        dead = await read_topic(
+            kafka_bootstrap, cfg["topics"]["dead_letter"], until=lambda m: len(m) >= len(sent)
+        )
+        reasons = {(d["source"]["partition"], d["source"]["offset"]): d for d in dead}
+        assert set(reasons) == set(sent)
+        by_case = dict(zip(hostile, (reasons[s] for s in sent), strict=True))
+        assert by_case["bad time"]["field"] == "observation[0].obsTime"
+        assert by_case["RA outside 0-360"]["field"] == "observation[0].ra"
+        assert "80-column line expected, got 79" in by_case["line of the wrong length"]["reason"]
+        assert "row limit" in by_case["tracklet of 100,000 rows"]["reason"]
+        after = await read_states(kafka_bootstrap, _changelog(cfg), want, to_end=True)
+        assert after == before  # no changelog record: the object's state is unchanged
+    finally:
+        daemon.stop()
+
+
+async def test_objects_are_rescored_as_their_arcs_grow_and_alert_only_on_a_rise(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    from core.inference import InferenceEngine
+    from core.orbits.fit import fit_orbit
+    from core.registry import load_model
+    from streamer.refit import refit_and_score, to_astrometry
+
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    cfg["state"]["rescore"] = True
+    cfg["processing"]["alert_min_score"] = 0.0  # every result alerting: alerts mark rises
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
+    short = [(k, v) for k, v in stream() if k in (b"2005 TM173", b"2007 VV7")]
+    try:
+        daemon.wait_event("daemon started")
+        await produce(kafka_bootstrap, cfg["topics"]["input"], short)
+        want = expected_states(short)
+        await read_states(kafka_bootstrap, _changelog(cfg), want)
+
+        def final_seen(msgs: list[dict[str, Any]]) -> bool:
+            # each object's last refit: 2005 TM173 on its 2nd night, 2007 VV7 on its 4th
+            nights = {m["designation"]: m["arc"]["nights"] for m in msgs}
+            return nights.get("2005 TM173") == 2 and nights.get("2007 VV7") == 4
+
+        results = await read_topic(
+            kafka_bootstrap, cfg["topics"]["results"], until=final_seen, within=120
+        )
+        alerts = await read_topic(
+            kafka_bootstrap, cfg["topics"]["alerts"], until=lambda m: len(m) >= 2, within=30
+        )
+    finally:
+        daemon.stop()
+    engine = InferenceEngine(load_model(registry))
+    for oid, state in want.items():
+        mine = [r for r in results if r["designation"] == oid]
+        assert all(r["_key"] == oid.encode() for r in mine)
+        assert [r["update"] for r in mine] == list(range(1, len(mine) + 1))
+        last = mine[-1]
+        # the observations it reports: the first n of the object's arc, in time order
+        used = tuple(state.observations[: last["arc"]["observations"]])
+        offline = fit_orbit(to_astrometry(oid, used))
+        assert last["fit"]["elements"] == pytest.approx(offline.summary()["elements"], rel=1e-9)
+        expected = orjson.loads(refit_and_score(oid, used, engine).document)
+        assert last["anomaly_score"] == pytest.approx(expected["anomaly_score"], abs=1e-12)
+        assert last["category"] == expected["category"]
+        mine_alerts = [a for a in alerts if a["designation"] == oid]
+        assert 1 <= len(mine_alerts) <= len({r["category"] for r in mine})

@@ -1,0 +1,131 @@
+"""The delivery guarantees in :mod:`streamer.checkpoint`, with a stand-in consumer.
+
+The real broker cases (SIGKILL under either guarantee, rebalances) are
+``tests/integration/test_daemon.py`` and ``tests/integration/test_reliability_kill.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+from aiokafka.errors import KafkaConnectionError
+
+from streamer.batch import InputItem
+from streamer.checkpoint import (
+    AtLeastOnceCheckpoint,
+    ExactlyOnceCheckpoint,
+    isolation_level,
+    new_checkpoint,
+    transactional_id,
+)
+from streamer.config import AppConfig, load_config
+from streamer.metrics import Metrics
+from streamer.offsets import OffsetTracker
+
+
+class FakeConsumer:
+    def __init__(self, fail: bool = False) -> None:
+        self.fail = fail
+        self.commits: list[dict[TopicPartition, int]] = []
+
+    async def commit(self, offsets: dict[TopicPartition, int]) -> None:
+        if self.fail:
+            raise KafkaConnectionError("down")
+        self.commits.append(offsets)
+
+
+class FakeSource:
+    def __init__(self, owned: set[tuple[str, int]], consumer: FakeConsumer) -> None:
+        self.owned = owned
+        self.consumer = consumer
+
+    def assignment(self) -> set[tuple[str, int]]:
+        return set(self.owned)
+
+
+def _cfg(guarantee: str) -> AppConfig:
+    return load_config(
+        None,
+        env={},
+        overrides={
+            "processing.processing_guarantee": guarantee,
+            "kafka.group_id": "g",
+            "kafka.instance_id": "r1",
+        },
+    )
+
+
+def _at_least_once(
+    owned: set[tuple[str, int]], consumer: FakeConsumer
+) -> tuple[AtLeastOnceCheckpoint, OffsetTracker[tuple[str, int]], Metrics]:
+    tracker: OffsetTracker[tuple[str, int]] = OffsetTracker()
+    metrics = Metrics()
+    source: Any = FakeSource(owned, consumer)
+    producer: Any = object()
+    return (
+        AtLeastOnceCheckpoint(producer, _cfg("at_least_once"), source, tracker, metrics),
+        (tracker),
+        metrics,
+    )
+
+
+def _item(partition: int, offset: int) -> InputItem:
+    return InputItem("in", partition, offset, None, b"{}", 0)
+
+
+async def test_at_least_once_commits_the_delivered_prefix_of_owned_partitions() -> None:
+    consumer = FakeConsumer()
+    checkpoint, tracker, _ = _at_least_once({("in", 0), ("in", 1)}, consumer)
+    for p in (0, 1, 2):
+        for off in range(3):
+            tracker.track(("in", p), off)
+    # 0:0 and 0:2 delivered (0:1 not yet), all of 1, partition 2 is no longer owned
+    checkpoint.done([_item(0, 0), _item(0, 2), *(_item(1, o) for o in range(3)), _item(2, 0)])
+    await checkpoint.commit()
+    assert consumer.commits == [{TopicPartition("in", 0): 1, TopicPartition("in", 1): 3}]
+    await checkpoint.commit()  # nothing moved: nothing committed
+    assert len(consumer.commits) == 1
+    checkpoint.done([_item(0, 1)])
+    await checkpoint.revoked({("in", 0)})
+    assert consumer.commits[-1] == {TopicPartition("in", 0): 3}
+
+
+async def test_at_least_once_failed_commit_is_retried_next_time() -> None:
+    consumer = FakeConsumer(fail=True)
+    checkpoint, tracker, metrics = _at_least_once({("in", 0)}, consumer)
+    tracker.track(("in", 0), 0)
+    checkpoint.done([_item(0, 0)])
+    await checkpoint.commit()
+    assert metrics.commits.labels(outcome="failed")._value.get() == 1
+    consumer.fail = False
+    await checkpoint.close(deadline=float("inf"))
+    assert consumer.commits == [{TopicPartition("in", 0): 1}]
+
+
+async def test_exactly_once_never_commits_through_the_consumer() -> None:
+    consumer = FakeConsumer()
+    tracker: OffsetTracker[tuple[str, int]] = OffsetTracker()
+    source: Any = FakeSource({("in", 0)}, consumer)
+    producer: Any = object()
+    checkpoint = new_checkpoint(_cfg("exactly_once"), producer, source, tracker, Metrics())
+    assert isinstance(checkpoint, ExactlyOnceCheckpoint)
+    assert checkpoint.background() == []
+    tracker.track(("in", 0), 0)
+    checkpoint.done([_item(0, 0)])
+    await checkpoint.revoked({("in", 0)})
+    await checkpoint.close(deadline=float("inf"))
+    assert consumer.commits == []  # the offsets went into each batch's transaction
+
+
+@pytest.mark.parametrize(
+    ("guarantee", "tx_id", "level"),
+    [("at_least_once", None, "read_uncommitted"), ("exactly_once", "g-r1", "read_committed")],
+)
+def test_the_guarantee_decides_transactional_id_and_isolation(
+    guarantee: str, tx_id: str | None, level: str
+) -> None:
+    cfg = _cfg(guarantee)
+    assert transactional_id(cfg) == tx_id
+    assert isolation_level(cfg) == level

@@ -1,0 +1,137 @@
+"""The state stores and the state step of a batch, without a broker.
+
+Restore from the changelog, rebalances and crashes against the real broker:
+``tests/integration/test_observation_stream.py``.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import orjson
+import pytest
+
+from core.arcstate import decode_state
+from streamer.batch import InputItem
+from streamer.config import AppConfig, load_config
+from streamer.metrics import Metrics
+from streamer.state import PartitionStore, StateManager
+
+_ROW = {
+    "provID": "2023 DW",
+    "obsTime": "2023-02-26T04:41:05.568Z",
+    "ra": 175.5,
+    "dec": 3.25,
+    "stn": "W68",
+}
+_DAY_MS = 86_400_000
+
+
+def _cfg(tmp_path: Path, **state: object) -> AppConfig:
+    overrides = {"state.enabled": True, "state.dir": str(tmp_path / "state")}
+    overrides |= {f"state.{k}": v for k, v in state.items()}
+    return load_config(None, env={}, overrides=overrides)
+
+
+def _item(offset: int, row: dict[str, object] | bytes, ts_ms: int = 1_700_000_000_000) -> InputItem:
+    value = row if isinstance(row, bytes) else orjson.dumps(row)
+    return InputItem("in", 0, offset, b"k", value, ts_ms)
+
+
+def _manager(cfg: AppConfig) -> tuple[StateManager, PartitionStore, Metrics]:
+    metrics = Metrics()
+    manager = StateManager(cfg, metrics, ThreadPoolExecutor(1))
+    store = PartitionStore.open(Path(cfg.state.dir) / "p0")
+    manager._stores[("in", 0)] = store
+    return manager, store, metrics
+
+
+def test_apply_merges_per_object_and_emits_one_changelog_record_each(tmp_path: Path) -> None:
+    manager, store, metrics = _manager(_cfg(tmp_path))
+    items = [
+        _item(0, _ROW),
+        _item(1, {**_ROW, "obsTime": "2023-02-26T05:00:00Z"}),
+        _item(2, _ROW),  # a duplicate of offset 0
+        _item(3, {**_ROW, "provID": "2024 PT5"}),
+        _item(4, {**_ROW, "ra": 400.0}),  # hostile: RA out of range
+    ]
+    outcomes = manager._apply(items)
+    assert len(outcomes) == 5  # every input accounted for
+    by_offset = {o.item.offset: o for o in outcomes}
+    changelog = [out for o in outcomes for out in o.outputs if out.kind == "changelog"]
+    # one record per changed object, on the input's partition
+    assert [(out.key, out.partition) for out in changelog] == [(b"2023 DW", 0), (b"2024 PT5", 0)]
+    assert by_offset[1].outputs[0].key == b"2023 DW"  # the last one that changed it
+    assert by_offset[2].outputs == []
+    dead = by_offset[4].outputs
+    assert [out.kind for out in dead] == ["dead_letter"]
+    assert orjson.loads(dead[0].value or b"")["field"] == "observation[0].ra"
+    state = decode_state(store.db.get(b"2023 DW"))
+    assert len(state.observations) == 2
+    assert metrics.observations_applied._value.get() == 3
+    assert metrics.duplicates_dropped._value.get() == 1
+    # the same inputs again (a redelivery after a crash): nothing changes, nothing emitted
+    again = manager._apply(items[:4])
+    assert not [out for o in again for out in o.outputs]
+    assert decode_state(store.db.get(b"2023 DW")) == state
+
+
+def test_a_tracklet_over_the_limit_is_dead_lettered_and_changes_nothing(tmp_path: Path) -> None:
+    manager, store, _ = _manager(_cfg(tmp_path))
+    manager._apply([_item(0, _ROW)])
+    before = store.db.get(b"2023 DW")
+    rows = [{**_ROW, "obsTime": f"2023-02-27T00:00:{i % 60:02d}Z"} for i in range(100_000)]
+    (outcome,) = manager._apply([_item(1, {"observations": rows})])
+    assert [out.kind for out in outcome.outputs] == ["dead_letter"]
+    assert "row limit" in orjson.loads(outcome.outputs[0].value or b"")["reason"]
+    assert store.db.get(b"2023 DW") == before
+
+
+def test_objects_not_updated_for_expire_days_get_tombstones(tmp_path: Path) -> None:
+    cfg = _cfg(tmp_path, expire_days=1.0, expire_check_interval_s=0.0)
+    manager, store, metrics = _manager(cfg)
+    t0 = 1_700_000_000_000
+    manager._apply([_item(0, _ROW, t0), _item(1, {**_ROW, "provID": "2024 PT5"}, t0)])
+    # two days later the first object is seen again, the second not
+    later = {**_ROW, "obsTime": "2023-02-28T04:41:05Z"}
+    outcomes = manager._apply([_item(2, later, t0 + 2 * _DAY_MS)])
+    changelog = [(out.key, out.value is None) for o in outcomes for out in o.outputs]
+    assert changelog == [(b"2023 DW", False), (b"2024 PT5", True)]
+    assert store.db.get(b"2024 PT5") is None and store.db.get(b"2023 DW") is not None
+    assert metrics.objects_expired._value.get() == 1
+
+
+def test_a_clean_close_resumes_and_an_unclean_one_starts_empty(tmp_path: Path) -> None:
+    path = tmp_path / "p0"
+    store = PartitionStore.open(path)
+    assert store.resume_offset is None
+    store.db.put(b"a", b"1")
+    store.close(changelog_offset=17)
+    store = PartitionStore.open(path)
+    assert store.resume_offset == 17 and store.db.get(b"a") == b"1"
+    store.db.close()  # a crash: no marker left
+    store = PartitionStore.open(path)
+    assert store.resume_offset is None and store.db.get(b"a") is None
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete"])
+def test_a_damaged_store_is_wiped_with_a_warning(
+    tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "p0"
+    store = PartitionStore.open(path)
+    for i in range(5_000):
+        store.db.put(b"k%d" % i, b"v" * 100)
+    store.close(changelog_offset=5_000)
+    for sst in path.glob("*.sst"):
+        if damage == "truncate":
+            with sst.open("r+b") as fh:
+                fh.truncate(100)
+        else:
+            sst.unlink()
+    store = PartitionStore.open(path)
+    assert store.resume_offset is None  # rebuilt from the start of the changelog
+    assert store.db.get(b"k1") is None
+    captured = capsys.readouterr()
+    assert "state store damaged" in captured.out + captured.err
