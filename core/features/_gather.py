@@ -103,10 +103,7 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
                 _f(o.M_deg),
                 _f(o.moid_au),
             )
-            # orbit.fit and nongrav.A1_sigma are neo.v1 additions (branch ``contract``); read
-            # with getattr so a record type without them gives NaN, not an error.
-            fit = getattr(o, "fit", None)
-            captured = None if fit is None else getattr(fit, "bound_to_earth", None)
+            captured = None if o.fit is None else o.fit.bound_to_earth
             if captured is not None:
                 bound[k] = 1.0 if captured else 0.0
         p = rec.physical
@@ -115,7 +112,7 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
             phys[k] = (1.0, _f(p.H), _f(p.diameter_km), _f(p.albedo), _f(p.rot_per_h))
         g = rec.nongrav
         if g is not None:
-            ng[k] = (1.0, _f(g.A1), _f(g.A2), _f(g.A3), _f(getattr(g, "A1_sigma", None)))
+            ng[k] = (1.0, _f(g.A1), _f(g.A2), _f(g.A3), _f(g.A1_sigma))
         for c in rec.close_approaches:
             lat, lon = (_NAN, _NAN) if c.subpoint is None else c.subpoint
             ca_rows.append(
