@@ -201,8 +201,8 @@ _SPECS: tuple[IndicatorSpec, ...] = (
         "Radiation pressure gives the area-to-mass ratio and, with the size, the bulk density"
         " rho = 3 / (2 D A/M) of a sphere: rocket stages come out near 10-30 kg/m^3 (2020 SO"
         " ~ 30), natural bodies with a measured A/M (2009 BD, 2011 MD, 2020 CD3) ~ 640-3,900"
-        " (2020 CD3 ~ 2,000, Fedorets et al. 2020). Counted only where A1 is a detection on a body <="
-        " 150 m. The value is rho times 10^sigma (its 1-sigma upper bound, C_R = 1), so a"
+        " (2020 CD3 ~ 2,000, Fedorets et al. 2020). Counted only where A1 is a detection on"
+        " a body <= 150 m. The value is rho times 10^sigma (its 1-sigma upper bound, C_R = 1), so a"
         " poorly measured density does not fire. Thresholds on that bound in kg/m^3.",
         {"lo": 400.0, "hi": 100.0},
         "implied bulk density <= {value:.0f} kg/m^3 (1 sigma): hollow, not a rock",

@@ -61,6 +61,8 @@ NAMES: tuple[str, ...] = (
     "phys_spec_other",
     "phys_log10_rot_h",
     "phys_fast_rotator",
+    "phys_H_faint",
+    "phys_log10_d_best_small_km",
 )
 
 NONGRAV_NAMES: tuple[str, ...] = (
@@ -84,6 +86,9 @@ _COMPLEX = {
     **dict.fromkeys("XEMP", 2),  # X-complex (E/M/P are albedo-split X)
 }
 _OTHER = 3  # V (basaltic), D, T, A, O, R, U...: rare or distinctive classes
+
+# H of a 150 m body at the assumed albedo 0.14 (D = 1329 km / sqrt(p) 10^(-H/5)): 21.8.
+_H_FAINT_FLOOR = 22.0
 
 # |A| values of exactly 0 (a parameter fixed, not fitted) are floored so their log is finite.
 _A_FLOOR = 1e-20
@@ -144,6 +149,10 @@ def physical_features(g: Gathered) -> dict[str, FloatArray]:
             "phys_spec_other": spec[:, 3].copy(),
             "phys_log10_rot_h": np.log10(rot),
             "phys_fast_rotator": fast,
+            # One-sided size for the detectors: every body larger than ~150 m looks the same,
+            # since the largest artificial objects in heliocentric orbit are tens of metres.
+            "phys_H_faint": np.maximum(g.H, _H_FAINT_FLOOR),
+            "phys_log10_d_best_small_km": np.minimum(best, np.log10(SRP_MAX_DIAMETER_KM)),
         }
 
 

@@ -170,3 +170,11 @@ def test_apsis_at_1au_and_launch_compatible_orbit() -> None:
 def test_no_fit_means_capture_unknown() -> None:
     fm = features(CD3)
     assert np.isnan(fm.column("orb_bound_to_earth")[0])
+
+
+def test_one_sided_size_columns_make_every_large_body_alike() -> None:
+    fm = features(APOPHIS, TOUTATIS, CD3)
+    np.testing.assert_allclose(fm.column("phys_H_faint"), [22.0, 22.0, 31.8])
+    small = fm.column("phys_log10_d_best_small_km")
+    assert small[0] == small[1] == pytest.approx(math.log10(0.15))
+    assert small[2] == pytest.approx(fm.column("phys_log10_d_best_km")[2])
