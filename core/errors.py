@@ -5,6 +5,7 @@ Every error raised on purpose by ``core`` derives from :class:`CoreError`::
     CoreError
     ├── RecordError          a neo.v1 record (or one line of input) is invalid
     ├── FormatError          a source file (obs80, ADES, NEA.txt, SBDB, CAD) cannot be parsed
+    ├── FitError             no orbit can be fitted to an object's astrometry (the reason says why)
     ├── NotFittedError       a detector/preprocessor was used before ``fit``
     └── ModelError           a model cannot be built, saved or loaded
         ├── IntegrityError   an artifact's sha256 does not match its manifest
@@ -21,6 +22,7 @@ from typing import Any
 
 __all__ = [
     "CoreError",
+    "FitError",
     "FormatError",
     "IntegrityError",
     "ModelError",
@@ -61,6 +63,22 @@ class FormatError(CoreError):
     def __init__(self, message: str, *, line: int | None = None) -> None:
         super().__init__(message if line is None else f"line {line}: {message}")
         self.line = line
+
+
+class FitError(CoreError):
+    """No orbit can be determined from an object's astrometry.
+
+    The message always starts with ``"fit failed: "`` followed by the reason (too few
+    observations, a single night, an unknown station, a diverging fit, ...); ``reason`` holds
+    the reason alone. One object's failure never stops the others.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"fit failed: {reason}")
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[type[FitError], tuple[str]]:
+        return (type(self), (self.reason,))
 
 
 def _not_fitted_error() -> type[CoreError]:

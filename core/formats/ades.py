@@ -42,7 +42,7 @@ def _object_key(ids: dict[str, str]) -> str | None:
     return trk or None
 
 
-def _row(fields: dict[str, str], lineno: int) -> dict[str, Any]:
+def _row(fields: dict[str, str], lineno: int, keep: tuple[str, ...] = ()) -> dict[str, Any]:
     row: dict[str, Any] = {"obsTime": fields["obsTime"].strip()}
     if not row["obsTime"]:
         raise FormatError("obsTime: missing", line=lineno)
@@ -58,11 +58,18 @@ def _row(fields: dict[str, str], lineno: int) -> dict[str, Any]:
     band = fields.get("band", "").strip()
     if band:
         row["band"] = band
+    for key in keep:  # extra ADES fields a caller asked for (text, as in the file)
+        text = fields.get(key, "").strip()
+        if text:
+            row[key] = text
     return row
 
 
-def parse(stream: TextIO) -> Iterator[dict[str, Any]]:
+def parse(stream: TextIO, keep: tuple[str, ...] = ()) -> Iterator[dict[str, Any]]:
     """Parse an open ADES PSV or CSV file into neo.v1 record dicts (first-appearance order).
+
+    ``keep`` names further ADES fields to carry through as text when present (the orbit fit
+    asks for ``sys, ctr, pos1, pos2, pos3, mode``).
 
     Raises
     ------
@@ -92,7 +99,7 @@ def parse(stream: TextIO) -> Iterator[dict[str, Any]]:
         key = _object_key(fields)
         if key is None:
             raise FormatError("row has no permID, provID or trkSub", line=lineno)
-        groups.setdefault(key, []).append(_row(fields, lineno))
+        groups.setdefault(key, []).append(_row(fields, lineno, keep))
     if header is None:
         raise FormatError("no ADES header line found")
     for designation, rows in groups.items():

@@ -1,0 +1,345 @@
+"""Differential correction: weighted least squares on RA/Dec with the full force model.
+
+The parameters are the heliocentric ecliptic J2000 state at the epoch, plus A1 (and A2) when
+asked or significant. Each iteration propagates with the variational equations
+(:mod:`core.orbits.propagate`), forms the normalised residuals ``(O - C) / sigma`` of RA cos Dec
+and Dec with light time (:mod:`core.orbits.predict`), and solves the linearised problem by
+``numpy.linalg.lstsq`` on the column-scaled design matrix (Gauss-Newton; a step that raises
+chi-square is shortened by 4x, down to 1/256). Converged when every parameter moves by less than
+1 % of its sigma. The covariance is ``(J^T W J)^-1``.
+
+Outliers (Carpino, Milani & Chesley 2003, Icarus 166, 248): after convergence an observation
+whose chi-square ``(dRA cos Dec / sigma)^2 + (dDec / sigma)^2`` exceeds 8 is rejected, and a
+rejected one comes back below 7. The worst go first (each round rejects only those above
+a quarter of the largest chi-square, as a blunder drags its neighbours' residuals), and never
+so many that fewer than ``max(5, n / 2)`` observations stay in the fit. After each change the
+fit is repeated (at most 10 rounds).
+
+Extra terms (``nongrav="auto"``): A1 is added when ``|A1| / sigma(A1) > 3`` and chi-square over
+the same observations falls by more than 9 (the likelihood-ratio test of one added parameter at
+the 3-sigma level, p < 0.003); A2 is then tried on top the same way. ``"a1"`` and ``"a1a2"`` fit
+them regardless and report their significance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+import msgspec
+import numpy as np
+
+from core._types import BoolArray, FloatArray
+from core.errors import FitError
+from core.orbits.astrometry import Astrometry
+from core.orbits.ephemeris import utc_to_tdb
+from core.orbits.observers import observer_positions_au
+from core.orbits.predict import radec_from_states, radec_partials
+from core.orbits.propagate import NongravParam, PropagationError, propagate, propagate_with_partials
+from core.orbits.result import OrbitFit, build_result
+from core.orbits.weights import MIN_OBSERVATIONS, count_nights, prepare, sigmas_arcsec
+
+__all__ = ["Nongrav", "fit_orbit"]
+
+Nongrav = Literal["auto", "none", "a1", "a1a2"]
+
+ARCSEC_RAD = math.pi / (180.0 * 3600.0)
+REJECT_CHI2 = 8.0
+RECOVER_CHI2 = 7.0
+SIGNIFICANCE = 3.0
+DELTA_CHI2 = 9.0
+MAX_ITERATIONS = 30
+MAX_REJECTION_ROUNDS = 10
+_SEED_AU_D2 = 1e-15
+"""Start value of a fitted non-grav term: ASSIST skips the non-gravitational force (and its
+partials) while A1 = A2 = A3 = 0, so the first iteration needs a negligible non-zero value."""
+MAX_NORMALISED_RMS = 5.0
+"""Beyond this, the observations do not fit one orbit (a mix, or a diverged fit)."""
+
+
+class _Observations(msgspec.Struct, frozen=True):
+    tdb: FloatArray
+    observer: FloatArray
+    ra_deg: FloatArray
+    dec_deg: FloatArray
+    sigma_ra_rad: FloatArray
+    sigma_dec_rad: FloatArray
+
+
+class Solution(msgspec.Struct, frozen=True):
+    """One converged least-squares solution."""
+
+    state6: FloatArray
+    epoch_jd_tdb: float
+    nongrav: dict[str, float]
+    params: tuple[str, ...]
+    covariance: FloatArray
+    residuals: FloatArray
+    """(n, 2): (O - C) / sigma for RA cos Dec and Dec, every observation."""
+    used: BoolArray
+    iterations: int
+
+    def chi2(self, mask: BoolArray | None = None) -> float:
+        m = self.used if mask is None else mask
+        return float(np.sum(self.residuals[m] ** 2))
+
+
+def _residuals(
+    state: FloatArray,
+    epoch: float,
+    obs: _Observations,
+    nongrav: dict[str, float],
+    fit: tuple[NongravParam, ...],
+) -> tuple[FloatArray, FloatArray]:
+    states, partials = propagate_with_partials(state, epoch, obs.tdb, fit=fit, **nongrav)
+    ra, dec = radec_from_states(states, obs.observer)
+    d_ra = np.radians((obs.ra_deg - ra + 180.0) % 360.0 - 180.0) * np.cos(np.radians(obs.dec_deg))
+    d_dec = np.radians(obs.dec_deg - dec)
+    res = np.stack([d_ra / obs.sigma_ra_rad, d_dec / obs.sigma_dec_rad], axis=1)
+    design = radec_partials(states, partials, obs.observer)
+    design[:, 0, :] /= obs.sigma_ra_rad[:, None]
+    design[:, 1, :] /= obs.sigma_dec_rad[:, None]
+    return res, design
+
+
+def _solve(res: FloatArray, design: FloatArray, used: BoolArray) -> tuple[FloatArray, FloatArray]:
+    a = design[used].reshape(-1, design.shape[2])
+    b = res[used].reshape(-1)
+    scale = np.linalg.norm(a, axis=0)
+    if not np.all(np.isfinite(a)) or np.any(scale == 0.0):
+        raise FitError("the fit diverged (degenerate partial derivatives)")
+    a_s = a / scale
+    step, *_ = np.linalg.lstsq(a_s, b, rcond=None)
+    cov_s = np.linalg.pinv(a_s.T @ a_s)
+    return step / scale, cov_s / np.outer(scale, scale)
+
+
+def _converge(
+    state: FloatArray,
+    epoch: float,
+    obs: _Observations,
+    *,
+    params: tuple[NongravParam, ...],
+    nongrav: dict[str, float],
+    used: BoolArray,
+) -> Solution:
+    values = np.concatenate([state, [nongrav.get(p, 0.0) for p in params]])
+
+    def unpack(v: FloatArray) -> tuple[FloatArray, dict[str, float]]:
+        ng = dict(nongrav)
+        ng.update({p: float(x) for p, x in zip(params, v[6:], strict=True)})
+        return v[:6], ng
+
+    def evaluate(v: FloatArray) -> tuple[FloatArray, FloatArray]:
+        s, ng = unpack(v)
+        try:
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                res, design = _residuals(s, epoch, obs, ng, params)
+        except (PropagationError, ValueError) as exc:
+            raise FitError(f"the fit diverged: {exc}") from None
+        if not (np.all(np.isfinite(res)) and np.all(np.isfinite(design))):
+            raise FitError("the fit diverged (non-finite residuals)")
+        return res, design
+
+    res, design = evaluate(values)
+    for iteration in range(1, MAX_ITERATIONS + 1):
+        step, cov = _solve(res, design, used)
+        chi2 = float(np.sum(res[used] ** 2))
+        shrink = 1.0
+        while True:
+            trial = values + shrink * step
+            try:
+                t_res, t_design = evaluate(trial)
+                t_chi2 = float(np.sum(t_res[used] ** 2))
+            except FitError:
+                t_chi2 = math.inf
+            if t_chi2 <= chi2 * (1.0 + 1e-9) or shrink < 1.0 / 256:
+                break
+            shrink /= 4.0
+        if not math.isfinite(t_chi2):
+            raise FitError("the fit diverged (the orbit could not be propagated)")
+        values, res, design = trial, t_res, t_design
+        sigma = np.sqrt(np.maximum(np.diag(cov), 1e-300))
+        if np.max(np.abs(shrink * step) / sigma) < 1e-2:
+            _, cov = _solve(res, design, used)
+            s, ng = unpack(values)
+            return Solution(s, epoch, ng, tuple(params), cov, res, used.copy(), iteration)
+    raise FitError(f"no convergence in {MAX_ITERATIONS} iterations")
+
+
+def _with_rejection(
+    state: FloatArray,
+    epoch: float,
+    obs: _Observations,
+    params: tuple[NongravParam, ...],
+    nongrav: dict[str, float],
+) -> Solution:
+    n = obs.tdb.size
+    used: BoolArray = np.ones(n, dtype=bool)
+    floor = max(MIN_OBSERVATIONS, math.ceil(n / 2))
+    sol = _converge(state, epoch, obs, params=params, nongrav=nongrav, used=used)
+    for _ in range(MAX_REJECTION_ROUNDS):
+        chi2_each = np.sum(sol.residuals**2, axis=1)
+        # worst first: a blunder pulls the fit, so its neighbours are judged after it is gone
+        threshold = max(REJECT_CHI2, 0.25 * float(np.max(np.where(used, chi2_each, 0.0))))
+        new_used = (used & (chi2_each <= threshold)) | (~used & (chi2_each < RECOVER_CHI2))
+        if np.count_nonzero(new_used) < floor:  # reject the worst only, down to the floor
+            worst = np.flatnonzero(used & (chi2_each > threshold))
+            worst = worst[np.argsort(-chi2_each[worst])]
+            new_used = used | (chi2_each < RECOVER_CHI2)
+            new_used[worst[: max(0, int(np.count_nonzero(used)) - floor)]] = False
+        if np.array_equal(new_used, used):
+            break
+        used = new_used
+        sol = _converge(sol.state6, epoch, obs, params=params, nongrav=sol.nongrav, used=used)
+    dof = max(1, 2 * int(np.count_nonzero(sol.used)) - len(sol.state6) - len(params))
+    rms = math.sqrt(sol.chi2() / dof)
+    if rms > MAX_NORMALISED_RMS:
+        raise FitError(
+            f"the residuals stay {rms:.1f} times their sigmas after {sol.iterations} iterations: "
+            "the observations do not fit one orbit (two objects mixed, or a wrong start)"
+        )
+    return sol
+
+
+def _significant(sol: Solution, base: Solution, param: str) -> bool:
+    k = sol.params.index(param)
+    sigma = math.sqrt(max(sol.covariance[6 + k, 6 + k], 0.0))
+    value = sol.nongrav[param]
+    gain = base.chi2(sol.used) - sol.chi2()
+    return sigma > 0.0 and abs(value) / sigma > SIGNIFICANCE and gain > DELTA_CHI2
+
+
+def _reduced_chi2(sol: Solution) -> float:
+    return sol.chi2() / max(1, int(np.count_nonzero(sol.used)))
+
+
+def _start(state6: FloatArray, epoch0: float, epoch: float) -> FloatArray:
+    if epoch0 == epoch:
+        return np.asarray(state6, dtype=np.float64)
+    try:
+        start: FloatArray = propagate(state6, epoch0, np.array([epoch]))[0]
+    except PropagationError as exc:
+        raise FitError(f"the initial orbit cannot be carried to the epoch: {exc}") from None
+    return start
+
+
+def _initial_orbits(a: Astrometry, obs: _Observations) -> list[tuple[FloatArray, float]]:
+    try:
+        from core.orbits.iod import initial_orbits  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise FitError(
+            "no initial orbit given and initial orbit determination is not available"
+        ) from None
+    candidates = initial_orbits(obs.tdb, a.ra_deg, a.dec_deg, obs.observer)
+    out = []
+    for c in candidates:
+        state = np.asarray(c.state6, dtype=np.float64)
+        if c.center == "earth":
+            from core.orbits.ephemeris import earth_state_au
+
+            pos, vel = earth_state_au(c.epoch_jd_tdb)
+            state = state + np.concatenate([pos, vel])
+        out.append((state, float(c.epoch_jd_tdb)))
+    if not out:
+        raise FitError("initial orbit determination found no orbit")
+    return out
+
+
+def fit_orbit(
+    astrometry: Astrometry,
+    *,
+    nongrav: Nongrav = "auto",
+    epoch_jd: float | None = None,
+    initial: Sequence[tuple[FloatArray, float]] | None = None,
+) -> OrbitFit:
+    """Fit an orbit to one object's astrometry.
+
+    Parameters
+    ----------
+    astrometry : Astrometry
+        The object's observations (any order).
+    nongrav : {"auto", "none", "a1", "a1a2"}
+        Which non-gravitational terms to fit (module docstring).
+    epoch_jd : float, optional
+        Epoch of the elements (TDB JD); by default 0h TDB nearest the middle of the arc.
+    initial : sequence of (state6, epoch_jd_tdb), optional
+        Starting orbits (heliocentric ecliptic J2000); by default from
+        :func:`core.orbits.iod.initial_orbits`. The one with the lowest chi-square wins.
+
+    Raises
+    ------
+    FitError
+        With the reason: too few observations, a single night, an unknown station, two objects
+        mixed, no convergence.
+    """
+    a, duplicates = prepare(astrometry)
+    if a.observer_pos_au is not None:
+        observer = a.observer_pos_au
+    else:
+        observer = observer_positions_au(
+            a.station, a.time_jd_utc, a.space_pos_au, a.roving_geodetic
+        )
+    sig_ra, sig_dec = sigmas_arcsec(a)
+    tdb = np.asarray(utc_to_tdb(a.time_jd_utc))
+    obs = _Observations(
+        tdb, observer, a.ra_deg, a.dec_deg, sig_ra * ARCSEC_RAD, sig_dec * ARCSEC_RAD
+    )
+    mid = 0.5 * (tdb[0] + tdb[-1])
+    epoch = float(epoch_jd) if epoch_jd is not None else round(mid - 0.5) + 0.5
+    starts = list(initial) if initial is not None else _initial_orbits(a, obs)
+    best: Solution | None = None
+    errors: list[str] = []
+    for state0, epoch0 in starts:
+        try:
+            sol = _with_rejection(_start(state0, epoch0, epoch), epoch, obs, (), {})
+        except FitError as exc:
+            errors.append(exc.reason)
+            continue
+        if best is None or _reduced_chi2(sol) < _reduced_chi2(best):
+            best = sol
+    if best is None:
+        raise FitError(
+            errors[0]
+            if len(errors) == 1
+            else f"no start converged ({'; '.join(sorted(set(errors)))})"
+        )
+    final, significant = _nongrav(best, obs, nongrav)
+    return build_result(
+        final,
+        a,
+        observer=obs.observer,
+        tdb=tdb,
+        sigmas=(sig_ra, sig_dec),
+        significant=significant,
+        duplicates=duplicates,
+        nights=count_nights(a.time_jd_utc),
+    )
+
+
+def _nongrav(base: Solution, obs: _Observations, mode: Nongrav) -> tuple[Solution, dict[str, bool]]:
+    if mode == "none":
+        return base, {}
+    wanted: tuple[NongravParam, ...] = ("a1",) if mode in ("a1", "auto") else ("a1", "a2")
+    seed: dict[str, float] = {p: _SEED_AU_D2 for p in wanted}
+    try:
+        sol = _with_rejection(base.state6, base.epoch_jd_tdb, obs, wanted, seed)
+    except FitError:
+        if mode == "auto":
+            return base, {}
+        raise
+    flags: dict[str, bool] = {p: _significant(sol, base, p) for p in wanted}
+    if mode != "auto":
+        return sol, flags
+    if not flags["a1"]:
+        return base, {}
+    try:
+        sol2 = _with_rejection(
+            sol.state6, sol.epoch_jd_tdb, obs, ("a1", "a2"), {"a2": _SEED_AU_D2, **sol.nongrav}
+        )
+    except FitError:
+        return sol, {"a1": True}
+    if _significant(sol2, sol, "a2"):
+        return sol2, {"a1": _significant(sol2, base, "a1"), "a2": True}
+    return sol, {"a1": True}
