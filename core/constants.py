@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 
 __all__ = [
+    "A1_SIGMA_DEFAULT_AU_D2",
+    "A1_SIGNIFICANCE",
     "A1_SRP_MAX_AU_D2_KM",
     "A2_NATURAL_AU_D2_KM",
     "AU_KM",
@@ -19,12 +21,16 @@ __all__ = [
     "BENNU_D_KM",
     "DAY_S",
     "DEFAULT_ALBEDO",
+    "D_LOG10_SIGMA_ALBEDO_DEX",
+    "D_LOG10_SIGMA_ASSUMED_DEX",
+    "D_LOG10_SIGMA_MEASURED_DEX",
     "GM_SUN_KM3_S2",
     "H_TO_D_KM",
     "ROCKY_DENSITY_KG_M3",
     "SOLAR_CONSTANT_W_M2",
     "SPEED_OF_LIGHT_M_S",
     "SPIN_BARRIER_H",
+    "SRP_MAX_DIAMETER_KM",
     "V_EARTH_KMS",
 ]
 
@@ -97,3 +103,32 @@ times its diameter, au/d^2 * km (~3.4e-13).
 A sphere of diameter D and density rho has area-to-mass 3 / (2 rho D); a perfect reflector
 (factor 2) of density :data:`ROCKY_DENSITY_KG_M3` feels (2 S / c) * 3 / (2 rho D). A measured
 |A1| well above ``A1_SRP_MAX_AU_D2_KM / D`` needs more area per mass than a rock can have."""
+
+A1_SIGNIFICANCE = 3.0
+"""|A1| / sigma(A1) above which a radial A1 counts as a detection of radiation pressure."""
+
+A1_SIGMA_DEFAULT_AU_D2 = 0.33e-4 * SOLAR_CONSTANT_W_M2 / SPEED_OF_LIGHT_M_S / _AU_D2_IN_M_S2
+"""sigma(A1) assumed when a record gives none, au/d^2 (~7.5e-12).
+
+The uncertainty of the best-determined natural area-to-mass ratio, 2009 BD's
+(2.97 +/- 0.33)e-4 m^2/kg (Micheli, Tholen & Elliott 2012, New Astronomy 17, 446), as an A1
+with C_R = 1: an A1 without its own sigma is counted only above 3x this (A/M >~ 1e-4)."""
+
+SRP_MAX_DIAMETER_KM = 0.15
+"""Largest diameter at which a fitted A1 is read as radiation pressure, km.
+
+A rock of 150 m (density :data:`ROCKY_DENSITY_KG_M3`) has A/M = 3 / (2 rho D) = 5e-6 m^2/kg,
+an A1 of ~1e-12 au/d^2, below the sigma of any radiation-pressure detection
+(:data:`A1_SIGMA_DEFAULT_AU_D2`); a fitted A1/A2 on a larger body is Yarkovsky drift, a model
+term or noise, never evidence of low density. 150 rather than 100 m leaves room for a
+diameter from H with an assumed albedo."""
+
+D_LOG10_SIGMA_MEASURED_DEX = 0.04
+"""sigma(log10 D) of a measured diameter (~10 %, radiometric sizes; Mainzer et al. 2011)."""
+
+D_LOG10_SIGMA_ALBEDO_DEX = 0.08
+"""sigma(log10 D) of a diameter from H and a measured albedo (H +/- 0.3 mag, albedo +/- 20 %)."""
+
+D_LOG10_SIGMA_ASSUMED_DEX = 0.25
+"""sigma(log10 D) of a diameter from H with the assumed albedo: NEA albedos span 0.05-0.5
+(Stuart & Binzel 2004), a factor ~3 in D, so ~0.25 dex."""

@@ -173,12 +173,13 @@ _SPECS: tuple[IndicatorSpec, ...] = (
         "nongravitational",
         0.5,
         "The transverse Yarkovsky acceleration of a rock scales as 1/D (|A2| D ~ 1.2e-14"
-        " au/d^2 km; Bennu A2 = -4.6e-14 at 0.49 km). An A2 many times that needs an"
-        " area-to-mass ratio no rock has: hollow stages like 2020 SO. Thresholds on"
-        " |A2| / A2_natural(D).",
+        " au/d^2 km; Bennu A2 = -4.6e-14 at 0.49 km). A2 alone is Yarkovsky drift and never"
+        " evidence: it counts only beside a radial A1 detected on a body <= 150 m (|A1|/sigma"
+        " > 3), where an A2 many times a rock's corroborates a hollow body (2020 SO)."
+        " Thresholds on |A2| / A2_natural(D).",
         {"lo": 2.0, "hi": 20.0},
-        "A2/A2_natural = {value:.3g}: transverse acceleration far above a rock of this size",
-        ("ng_log10_a2_ratio", "phys_d_best_assumed"),
+        "A2/A2_natural = {value:.3g} beside a detected radial A1: far above a rock of this size",
+        ("ng_log10_a2_ratio", "srp_log10_amr_m2_kg", "phys_d_best_assumed"),
     ),
     IndicatorSpec(
         "a1_excess",
@@ -186,11 +187,50 @@ _SPECS: tuple[IndicatorSpec, ...] = (
         0.5,
         "The radial radiation-pressure acceleration of a solid rocky sphere (density 2000"
         " kg/m^3, perfect reflector) is at most ~ 3.4e-13 / D au/d^2; a larger |A1| needs"
-        " a high area-to-mass ratio (thin shells, sails, spent stages). Thresholds on"
-        " |A1| / A1_max(D).",
+        " a high area-to-mass ratio (thin shells, sails, spent stages). Size-aware: counted"
+        " only where |A1|/sigma > 3 and D <= 150 m, so a km-size body's A1 never fires it."
+        " Thresholds on |A1| / A1_max(D).",
         {"lo": 1.0, "hi": 10.0},
         "A1/A1_max = {value:.3g}: radiation-pressure acceleration beyond any rock of this size",
         ("ng_log10_a1_ratio", "phys_d_best_assumed"),
+    ),
+    IndicatorSpec(
+        "low_density",
+        "physical",
+        0.5,
+        "Radiation pressure gives the area-to-mass ratio and, with the size, the bulk density"
+        " rho = 3 / (2 D A/M) of a sphere: rocket stages come out near 10-30 kg/m^3 (2020 SO"
+        " ~ 30), natural bodies with a measured A/M (2009 BD, 2011 MD, 2020 CD3) ~ 640-3,900"
+        " (2020 CD3 ~ 2,000, Fedorets et al. 2020). Counted only where A1 is a detection on"
+        " a body <= 150 m. The value is rho times 10^sigma (its 1-sigma upper bound, C_R = 1), so a"
+        " poorly measured density does not fire. Thresholds on that bound in kg/m^3.",
+        {"lo": 400.0, "hi": 100.0},
+        "implied bulk density <= {value:.0f} kg/m^3 (1 sigma): hollow, not a rock",
+        ("srp_log10_density_kg_m3", "srp_log10_density_sigma_dex", "phys_d_best_assumed"),
+    ),
+    IndicatorSpec(
+        "launch_compatible_orbit",
+        "velocity",
+        0.2,
+        "An object launched from Earth leaves with v_inf ~ 1-5 km/s and its heliocentric"
+        " orbit passes through the departure point on Earth's orbit, often tangentially (an"
+        " apsis at 1 au); v_inf = v_E sqrt(3 - T_E) from the Tisserand parameter (Öpik 1976;"
+        " Valsecchi et al. 2003) is nearly conserved afterwards. Many natural NEAs share such"
+        " orbits, hence the low weight: it says a launch origin is possible, not likely."
+        " raw = max(ramp(v_inf; 7 -> 5 km/s), ramp(|apsis - 1 au|; 0.03 -> 0.005)"
+        " * ramp(v_inf; 12 -> 8 km/s)), 0 unless the orbit reaches 1 au (crosses it, or an"
+        " apsis within 0.03 au).",
+        {
+            "lo": 7.0,
+            "hi": 5.0,
+            "apsis_lo_au": 0.03,
+            "apsis_hi_au": 0.005,
+            "v_apsis_lo": 12.0,
+            "v_apsis_hi": 8.0,
+        },
+        "v_inf {value:.1f} km/s from the Tisserand parameter, or an apsis at 1 au: an orbit a"
+        " launch from Earth reaches",
+        ("orb_v_inf_tisserand_kms", "orb_apsis_1au_au", "orb_crosses_1au"),
     ),
 )
 
@@ -240,6 +280,29 @@ def _spin_barrier(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, Floa
     return raw, _present(period, d_km) * _size_confidence(b), period
 
 
+def _a2_excess(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    raw, conf, value = _ratio_rule("ng_log10_a2_ratio")(b, t)
+    # A2 alone (Yarkovsky) is never evidence: only beside a counted radial A1.
+    return raw, conf * _present(b["srp_log10_amr_m2_kg"]), value
+
+
+def _low_density(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    upper = 10.0 ** (b["srp_log10_density_kg_m3"] + b["srp_log10_density_sigma_dex"])
+    return _ramp(upper, t["lo"], t["hi"]), _present(upper) * _size_confidence(b), upper
+
+
+def _launch_compatible(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    v, apsis = b["orb_v_inf_tisserand_kms"], b["orb_apsis_1au_au"]
+    slow = _ramp(v, t["lo"], t["hi"])
+    tangent = _ramp(apsis, t["apsis_lo_au"], t["apsis_hi_au"]) * _ramp(
+        v, t["v_apsis_lo"], t["v_apsis_hi"]
+    )
+    # A launch leaves from Earth's orbit: the orbit must reach 1 au (T_E ~ 3 alone, as for
+    # Eros at q = 1.13 au, is not enough).
+    reaches = (b["orb_crosses_1au"] > 0) | (apsis <= t["apsis_lo_au"])
+    return np.where(reaches, np.fmax(slow, tangent), 0.0), _present(v), v
+
+
 def _ratio_rule(column: str) -> _Rule:
     def rule(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
         log_ratio = b[column]
@@ -257,8 +320,10 @@ _RULES: dict[str, _Rule] = {
     "tiny_earth_like": _tiny_earth_like,
     "diameter_mismatch": _diameter_mismatch,
     "spin_barrier": _spin_barrier,
-    "a2_excess": _ratio_rule("ng_log10_a2_ratio"),
+    "a2_excess": _a2_excess,
     "a1_excess": _ratio_rule("ng_log10_a1_ratio"),
+    "low_density": _low_density,
+    "launch_compatible_orbit": _launch_compatible,
 }
 
 INDICATORS: tuple[IndicatorSpec, ...] = _SPECS

@@ -38,6 +38,7 @@ from cachetools import LRUCache
 
 from core.features import extract_features
 from core.model import TrainedModel
+from core.physics_evidence import physical_evidence
 from core.records import NeoRecord, content_hash
 
 __all__ = ["RESULT_SCHEMA", "EncodedResult", "InferenceEngine"]
@@ -250,7 +251,7 @@ class InferenceEngine:
             columns.append([{"score": s, "weight": w} for s, w in pairs])
         names = out.member_names
         detectors = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
-        return [
+        results = [
             {
                 "schema": RESULT_SCHEMA,
                 "designation": rec.designation,
@@ -280,3 +281,8 @@ class InferenceEngine:
                 strict=True,
             )
         ]
+        # Alerts (a few percent of records) also say what physics can tell about them.
+        alerts = [i for i, flag in enumerate(anomalous) if flag]
+        for i, evidence in zip(alerts, physical_evidence(fm, alerts), strict=True):
+            results[i]["physics"] = evidence
+        return results

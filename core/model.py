@@ -19,6 +19,24 @@ indicator evidence (``IndicatorResults.overall``):
   evidence of at least ``indicator_evidence``: the statistical model alone never names an
   object an artificial candidate without a physical reason from the indicators.
 
+Size prior
+----------
+An artificial object is metres to tens of metres across; a body of a kilometre is natural
+whatever else it shows (issue 20), yet large bodies are rare in the catalogue, so the
+unsupervised members find them unusual. With ``params["size_prior"]`` (set by training) the
+ensemble score and probability are multiplied by :func:`size_prior` of the record's best
+diameter (``phys_log10_d_best_km``): 1 up to 300 m, falling linearly in log10 D to 0.5 at
+1 km and beyond, 1 where the size is unknown. A kilometre-size body then stays below the
+alert threshold; the members' own scores are left as they are.
+
+Likewise ``params["density_prior"]``: where radiation pressure gives a measured bulk density
+(``srp_log10_density_kg_m3``, counted only for |A1|/sigma > 3 on a body <= 150 m), its
+1-sigma *lower* bound rho 10^-sigma decides: 1 up to 300 kg/m^3 (hollow: stages come out at
+10-30), falling linearly in log10 rho to 0.5 at 800 kg/m^3 and above (every natural body with
+a measured A/M: 640-3,900). A measured rock density is evidence of a natural body, which
+the unsupervised members, seeing only "unusual", cannot weigh. :func:`physics_prior` is the
+product of both, 1 where neither applies.
+
 Confidence
 ----------
 ``confidence = 0.5 * agreement + 0.5 * decisiveness``, where *agreement* is one minus twice
@@ -39,7 +57,58 @@ from core.ensemble import EnsembleDetector
 from core.explain import ContributionModel
 from core.preprocessing import Preprocessor
 
-__all__ = ["CATEGORIES", "CategoryCuts", "ModelScores", "TrainedModel"]
+__all__ = [
+    "CATEGORIES",
+    "DENSITY_PRIOR",
+    "SIZE_PRIOR",
+    "CategoryCuts",
+    "ModelScores",
+    "TrainedModel",
+    "physics_prior",
+    "size_prior",
+]
+
+SIZE_PRIOR: dict[str, float] = {"d_full_km": 0.3, "d_floor_km": 1.0, "floor": 0.5}
+"""Default size prior stored in a trained model's ``params`` (see the module docstring)."""
+
+
+DENSITY_PRIOR: dict[str, float] = {"rho_full_kg_m3": 300.0, "rho_floor_kg_m3": 800.0, "floor": 0.5}
+"""Default density prior stored in a trained model's ``params`` (see the module docstring)."""
+
+
+def _log_ramp_down(x: FloatArray, full: float, at_floor: float, floor: float) -> FloatArray:
+    lo, hi = np.log10(full), np.log10(at_floor)
+    with np.errstate(invalid="ignore"):
+        t = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    out: FloatArray = np.where(np.isfinite(x), 1.0 - (1.0 - floor) * t, 1.0)
+    return out
+
+
+def physics_prior(
+    X_raw: FloatArray, feature_names: tuple[str, ...], params: dict[str, Any]
+) -> FloatArray | None:
+    """Product of the size and density priors named in ``params`` (None when neither is)."""
+    factor: FloatArray | None = None
+    size = params.get("size_prior")
+    if size:
+        factor = size_prior(X_raw[:, feature_names.index("phys_log10_d_best_km")], **size)
+    density = params.get("density_prior")
+    if density:
+        log_rho = X_raw[:, feature_names.index("srp_log10_density_kg_m3")]
+        sigma = X_raw[:, feature_names.index("srp_log10_density_sigma_dex")]
+        d = _log_ramp_down(
+            log_rho - sigma, density["rho_full_kg_m3"], density["rho_floor_kg_m3"], density["floor"]
+        )
+        factor = d if factor is None else factor * d
+    return factor
+
+
+def size_prior(
+    log10_d_km: FloatArray, *, d_full_km: float, d_floor_km: float, floor: float
+) -> FloatArray:
+    """Score factor for a body of best diameter 10**log10_d_km km (1 where unknown)."""
+    return _log_ramp_down(log10_d_km, d_full_km, d_floor_km, floor)
+
 
 CATEGORIES: tuple[str, ...] = (
     "natural",
@@ -144,13 +213,15 @@ class TrainedModel:
                 X, empty, empty, empty, np.zeros((0, m)), np.zeros((0, m)), names, []
             )
         details = self.ensemble.score_details(X)
+        scores, probabilities = details.scores, details.probabilities
+        factor = physics_prior(X_raw, self.feature_names, self.params)
+        if factor is not None:
+            scores, probabilities = scores * factor, probabilities * factor
         return ModelScores(
             X=X,
-            scores=details.scores,
-            probabilities=details.probabilities,
-            confidence=self._confidence(
-                details.scores, details.member_scores, details.member_weights
-            ),
+            scores=scores,
+            probabilities=probabilities,
+            confidence=self._confidence(scores, details.member_scores, details.member_weights),
             member_scores=details.member_scores,
             member_weights=details.member_weights,
             member_names=list(details.member_names),

@@ -1,12 +1,14 @@
 """The training report next to each model: ``report.json`` and ``report.png``.
 
 ``report.json`` holds the evaluation table and the training summary (plain JSON).
-``report.png`` has three panels (matplotlib, Agg backend, no display needed):
+``report.png`` has four panels (matplotlib, Agg backend, no display needed):
 
 1. ensemble score distributions of held-out real naturals versus injected artificial
    objects on the test split, with the alert threshold;
 2. the catalog in the a–e plane, the top-scored real objects marked;
-3. the catalog in the a–i plane, the same objects marked.
+3. the catalog in the a–i plane, the same objects marked;
+4. the hard question: injected artificial objects versus the test's natural Earth-like
+   objects only (real ones and minimoons), with ROC-AUC and AP (95 % CI) in the legend.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ class ReportPlotData:
         Ensemble anomaly score of each catalog object.
     top_k : int
         How many top-scored catalog objects to mark.
+    hard_natural_scores : ndarray or None
+        Scores of the test's natural Earth-like objects (the hard negatives).
+    hard_summary : dict or None
+        ``metrics.hard_question`` of the report (ROC-AUC and AP with CIs per subset).
     """
 
     natural_scores: FloatArray
@@ -49,6 +55,8 @@ class ReportPlotData:
     i_deg: FloatArray
     catalog_scores: FloatArray
     top_k: int = 25
+    hard_natural_scores: FloatArray | None = None
+    hard_summary: dict[str, Any] | None = None
 
 
 def write_report(directory: Path, summary: dict[str, Any], plot: ReportPlotData) -> list[Path]:
@@ -69,7 +77,7 @@ def _plot(path: Path, plot: ReportPlotData) -> None:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
+    fig, axes = plt.subplots(1, 4, figsize=(21, 4.8))
     try:
         ax = axes[0]
         bins = np.linspace(0.0, 1.0, 51)
@@ -92,7 +100,36 @@ def _plot(path: Path, plot: ReportPlotData) -> None:
             ax.set_ylabel(label)
             ax.set_title(f"Catalog, a-{label.split()[0]} plane")
             ax.legend(loc="upper right")
+        _plot_hard(axes[3], plot, bins)
         fig.tight_layout()
         fig.savefig(path, dpi=90)
     finally:
         plt.close(fig)
+
+
+def _interval_text(entry: dict[str, Any], key: str) -> str:
+    iv = entry.get(key)
+    if iv is None:
+        return "n/a"
+    return f"{iv['value']:.3f} [{iv['low']:.3f}, {iv['high']:.3f}]"
+
+
+def _plot_hard(ax: Any, plot: ReportPlotData, bins: FloatArray) -> None:
+    """Panel 4: artificial objects against the natural Earth-like objects only."""
+    ax.set_title("Hard question: artificial vs natural Earth-like")
+    ax.set_xlabel("ensemble anomaly score")
+    if plot.hard_natural_scores is None or plot.hard_summary is None:
+        ax.text(0.5, 0.5, "not computed", ha="center", transform=ax.transAxes)
+        return
+    lines = [
+        f"{name}: AUC {_interval_text(e, 'roc_auc')}, AP {_interval_text(e, 'average_precision')}"
+        for name, e in plot.hard_summary.items()
+    ]
+    ax.hist(
+        plot.hard_natural_scores, bins=bins, alpha=0.6, density=True, label="natural Earth-like"
+    )
+    ax.hist(plot.injected_scores, bins=bins, alpha=0.6, density=True, label="injected")
+    ax.axvline(plot.threshold, color="k", linestyle="--")
+    ax.set_yscale("log")
+    ax.legend(loc="upper center", fontsize=8)
+    ax.text(0.02, 0.02, "\n".join(lines), transform=ax.transAxes, fontsize=6.5, va="bottom")

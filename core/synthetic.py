@@ -22,18 +22,31 @@ Signal families and their physical rationale
     albedos of painted metal). Measured diameters, when the template has one, are recomputed
     from H and the albedo so the size block stays self-consistent.
 ``radiation_pressure``
-    An empty stage has an area-to-mass ratio around 10^-3-10^-2 m^2/kg, some 100x a rock of
-    the same size. Solar radiation pressure on it (4.6e-6 N/m^2 at 1 au) is ~1e-9 au/d^2 in
-    the radial Marsden term A1 (2020 SO's fit needed exactly this), and its transverse term
-    A2 is 1e-12-1e-10 au/d^2, far above the Yarkovsky drift of natural bodies
-    (|A2| ~ 1e-15-1e-13 au/d^2). A2 is always written; A1 only where the template already
-    has an A1 (see the leak rule above).
+    An empty stage or a lost spacecraft has an area-to-mass ratio of 10^-3-10^-2 m^2/kg, some
+    100x a rock of the same size. It is drawn from a real deep-space piece of GCAT
+    (:mod:`core.launches`: a rocket stage 70 % of the time, else a payload, dry mass >= 100 kg;
+    mean projected area over dry mass, stages 0.006-0.025 m^2/kg) times a factor 0.8-1.25
+    (attitude, C_R). The radial Marsden term is A1 = C_R * 2.265e-7 * A/M au/d^2 (C_R 1-1.5),
+    written with a realistic sigma (|A1|/sigma log-uniform in 2-100: short arcs barely detect
+    it, long ones measure it well) in ``nongrav.A1_sigma``. A2, the
+    transverse term, is a small fraction of A1 (10^-2.5-10^-0.5) of either sign: radiation
+    pressure is mostly radial, and A2 alone is never evidence (issue 20).
 ``regular_approaches``
     An object in near 1:1 resonance with Earth comes back at an almost constant cadence
     (about a year during a quasi-satellite or temporary-capture phase) at low speed.
     The sequence of 4-10 close approaches has intervals of 0.95-1.10 yr with a jitter of
     < 1 day: far more regular than the irregular encounter history of natural NEAs.
     Approach speeds follow the Öpik estimate from the orbit (slow for Earth-like orbits).
+
+Natural hard negatives
+----------------------
+:func:`generate_natural_minimoons` makes the natural objects the detectors must not flag:
+temporarily captured natural minimoons and natural rocks on Earth-like orbits (2006 RH120,
+2020 CD3), on the same templates: an Earth-like orbit as above, H = 27-33, and where an A1 is
+written (60 %) the A1 of a rock, A/M = 3 / (2 rho D) with rho = 1,000-3,500 kg/m^3 and D from
+H (clipped to 1e-5-1e-3 m^2/kg, the measured natural range: 2009 BD 3e-4, 2020 CD3 6.9e-4),
+with the same sigma law as stages. Natural Earth-like objects from the catalogue (a within
+0.1 au of 1, e < 0.1, i < 2 deg) are the real hard negatives (:func:`is_earth_like`).
 
 *Partial* objects carry only one or two families (``full_fraction`` controls the share of
 objects with all four), so a perfect score cannot come from a single field and a detector
@@ -50,9 +63,18 @@ from typing import Any
 
 import numpy as np
 
+from core.launches import area_to_mass_m2_kg, load_deep_space
+from core.orbits.srp import SRP_AU_D2_PER_M2_KG
 from core.records import NeoRecord, record_from_obj, record_to_obj
 
-__all__ = ["FAMILIES", "InjectedSet", "generate_artificial"]
+__all__ = [
+    "FAMILIES",
+    "InjectedSet",
+    "gcat_area_to_mass_m2_kg",
+    "generate_artificial",
+    "generate_natural_minimoons",
+    "is_earth_like",
+]
 
 FAMILIES: tuple[str, ...] = (
     "earth_like_orbit",
@@ -66,6 +88,30 @@ _HALF_MONTHS = "ABCDEFGHJKLMNOPQRSTUVWXY"
 _SECOND_LETTERS = "ABCDEFGHJKLMNOPQRSTUVWXYZ"
 _V_EARTH_KMS = 29.78  # Earth's mean orbital speed, the unit of Öpik's encounter speed
 _J2000 = datetime(2000, 1, 1, 12, tzinfo=UTC)
+_STAGE_SHARE = 0.7
+_MIN_DRY_MASS_KG = 100.0
+
+
+def gcat_area_to_mass_m2_kg() -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """A/M (m^2/kg) of GCAT's deep-space stages and payloads (dry mass >= 100 kg)."""
+    stages, payloads = [], []
+    for piece in load_deep_space():
+        amr = area_to_mass_m2_kg(piece)
+        if math.isfinite(amr) and piece.dry_mass_kg >= _MIN_DRY_MASS_KG:
+            if piece.is_stage:
+                stages.append(amr)
+            elif piece.is_payload:
+                payloads.append(amr)
+    return tuple(stages), tuple(payloads)
+
+
+def is_earth_like(record: NeoRecord) -> bool:
+    """A natural Earth-like orbit: a within 0.1 au of 1, e < 0.1, i < 2 deg (the hard question)."""
+    o = record.orbit
+    return (
+        o is not None and o.a_au is not None and abs(o.a_au - 1.0) < 0.1 and o.e < 0.1
+        and o.i_deg < 2.0
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,16 +211,71 @@ def _tiny_size(obj: dict[str, Any], rng: np.random.Generator) -> None:
     obj["physical"] = physical
 
 
-def _radiation_pressure(obj: dict[str, Any], rng: np.random.Generator) -> None:
-    sign = 1.0 if rng.random() < 0.5 else -1.0
+def _write_a1(obj: dict[str, Any], amr_m2_kg: float, rng: np.random.Generator) -> None:
+    """A1 (and A1_sigma) of a body of this A/M; A2 a small fraction of it."""
+    c_r = float(rng.uniform(1.0, 1.5))
+    a1 = c_r * SRP_AU_D2_PER_M2_KG * amr_m2_kg  # Montenbruck & Gill 2000, eq. 3.75
+    snr = float(10 ** rng.uniform(math.log10(2.0), 2.0))
     nongrav = dict(obj.get("nongrav") or {})
-    nongrav["A2"] = sign * float(10 ** rng.uniform(-12.0, -10.0))
-    # The radial term is written only where the template already has one: natural NEA
-    # solutions almost never fit A1, so adding it would make a field only synthetic
-    # records carry.
-    if "A1" in nongrav:
-        nongrav["A1"] = float(10 ** rng.uniform(-10.0, -8.3))  # radial SRP, always outward
+    # The fitted value scatters around the truth by its sigma.
+    nongrav["A1"] = a1 + float(rng.normal(0.0, a1 / snr))
+    nongrav["A1_sigma"] = a1 / snr
+    sign = 1.0 if rng.random() < 0.5 else -1.0
+    nongrav["A2"] = sign * a1 * float(10 ** rng.uniform(-2.5, -0.5))
     obj["nongrav"] = nongrav
+
+
+def _radiation_pressure(obj: dict[str, Any], rng: np.random.Generator) -> None:
+    stages, payloads = _GCAT_AMR
+    pool = stages if rng.random() < _STAGE_SHARE or not payloads else payloads
+    amr = pool[int(rng.integers(len(pool)))] * float(rng.uniform(0.8, 1.25))
+    _write_a1(obj, amr, rng)
+
+
+_GCAT_AMR = gcat_area_to_mass_m2_kg()
+
+
+def generate_natural_minimoons(
+    templates: Sequence[NeoRecord],
+    n: int,
+    rng: np.random.Generator,
+    *,
+    a1_fraction: float = 0.6,
+) -> tuple[NeoRecord, ...]:
+    """Natural hard negatives: small natural bodies on Earth-like orbits (module docstring).
+
+    Parameters
+    ----------
+    templates : sequence of NeoRecord
+        Real natural records to write over (never modified).
+    n : int
+        Number of objects.
+    rng : numpy.random.Generator
+        Source of all randomness.
+    a1_fraction : float
+        Share of objects given a radiation-pressure A1 (a rock's).
+    """
+    if not templates:
+        raise ValueError("generate_natural_minimoons needs at least one template record")
+    out = []
+    for _ in range(n):
+        obj = record_to_obj(templates[int(rng.integers(len(templates)))])
+        obj["designation"] = _provisional_designation(rng)
+        _earth_like_orbit(obj, rng)
+        physical = dict(obj.get("physical") or {})
+        h = float(rng.uniform(27.0, 33.0))
+        physical["H"] = h
+        albedo = float(physical.get("albedo") or rng.uniform(0.1, 0.35))
+        d_m = 1329e3 / math.sqrt(albedo) * 10 ** (-h / 5.0)  # Fowler & Chillemi 1992
+        if "diameter_km" in physical:
+            physical["diameter_km"] = d_m / 1000.0
+        obj["physical"] = physical
+        if rng.random() < a1_fraction:
+            rho = float(rng.uniform(1000.0, 3500.0))
+            amr = min(max(3.0 / (2.0 * rho * d_m), 1e-5), 1e-3)  # Micheli et al. 2012
+            _write_a1(obj, amr, rng)
+        out.append(record_from_obj(obj))
+    return tuple(out)
 
 
 def _opik_speed_kms(orbit: dict[str, Any]) -> float:

@@ -9,7 +9,10 @@ Steps (each with a progress bar on stderr when ``progress`` is on):
    no orbit, ...), so partial records are normal and evaluation covers them.
 3. **Inject** artificial objects (:mod:`core.synthetic`) into validation and test, built on
    templates from the same (augmented) split (never from train), ``injected_fraction`` of
-   its naturals.
+   its naturals. **Natural hard negatives**: every split (train included) gains
+   ``hard_negative_fraction`` synthetic natural minimoons
+   (:func:`core.synthetic.generate_natural_minimoons`, on that split's templates), so the
+   detectors learn that a small body on an Earth-like orbit with a rock's density is natural.
 4. **Features** (:func:`core.features.extract_features`) and the **preprocessor**, fitted on
    the training rows only. With ``hide_missingness`` the block-presence flags
    (:data:`PRESENCE_FEATURES`) and missing-value indicators are kept from the detectors:
@@ -28,7 +31,12 @@ Steps (each with a progress bar on stderr when ``progress`` is on):
    sensitivities by occlusion on validation anomalies (:mod:`core.explain`).
 8. **Final evaluation** on the untouched test split, per member and for the ensemble:
    ROC-AUC and AP with bootstrap CIs, false-alert and detection rates at thresholds fixed on
-   validation (:mod:`core.evaluation`).
+   validation (:mod:`core.evaluation`). **The hard question** (``metrics.hard_question``):
+   the same for the test's artificial objects against its natural Earth-like objects only
+   (real ones, a within 0.1 au of 1, e < 0.1, i < 2 deg, and the test's minimoons; records
+   the model never saw), overall, where A1 is known (both classes carry an A1) and where
+   only the orbit is. **km-size ranks** (``metrics.km_size_ranks``): the rank among the real
+   catalogue's scores of every catalogue object larger than 1 km, and of those with A1/A2.
 """
 
 from __future__ import annotations
@@ -53,6 +61,7 @@ from core.errors import ModelError, RecordError
 from core.evaluation import (
     DetectorEvaluation,
     average_precision,
+    bootstrap_interval,
     evaluate_scores,
     roc_auc,
     threshold_at_false_alert_rate,
@@ -60,14 +69,15 @@ from core.evaluation import (
 from core.explain import ContributionModel, occlusion_sensitivity
 from core.features import FEATURE_SCHEMA, extract_features
 from core.features.schema import STATISTICAL_NAMES
-from core.model import CategoryCuts, TrainedModel
+from core.model import DENSITY_PRIOR, SIZE_PRIOR, CategoryCuts, TrainedModel, physics_prior
 from core.preprocessing import Preprocessor
 from core.records import NeoRecord, decode_record
 from core.report import ReportPlotData
 from core.search import DETECTOR_KINDS, SearchMethod, Trial, grid_candidates, run_search
-from core.synthetic import generate_artificial
+from core.synthetic import generate_artificial, generate_natural_minimoons, is_earth_like
 
 __all__ = [
+    "NEVER_EVIDENCE_FEATURES",
     "PRESENCE_FEATURES",
     "InvalidLine",
     "TrainingConfig",
@@ -84,6 +94,27 @@ _DEAD = "detects no injected object at its validation alert threshold (every can
 PRESENCE_FEATURES: tuple[str, ...] = (*STATISTICAL_NAMES, "ind_mean_confidence")
 """Features that measure how complete a record is rather than what it says (kept in the
 schema for explanations; hidden from the detectors with ``hide_missingness``)."""
+
+
+NEVER_EVIDENCE_FEATURES: tuple[str, ...] = (
+    "phys_H",
+    "phys_log10_d_km",
+    "phys_log10_d_implied_km",
+    "phys_log10_d_h_assumed_km",
+    "phys_log10_d_best_km",
+    "phys_size_albedo_km",
+    "ng_log10_abs_a2",
+    "ng_log10_abs_a3",
+    "ng_sign_a2",
+    "ng_log10_a2_ratio",
+    "ng_a1_snr",
+)
+"""Features kept from the detectors because their unusual values are never evidence of an
+artificial object (issue 20): a large size (a km-size body is natural whatever else it shows;
+the detectors see the one-sided ``phys_H_faint`` and ``phys_log10_d_best_small_km`` instead),
+the transverse and normal terms A2/A3 (Yarkovsky drift, model terms) and the A1 signal-to-noise
+ratio (a measurement quality; what a detected A1 means is in the A/M and density columns).
+They stay in the schema for the indicators and the explanations."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +150,8 @@ class TrainingConfig:
         (:func:`core.augment.drop_parts`).
     hide_missingness : bool
         Keep :data:`PRESENCE_FEATURES` and missing-value indicators out of the detectors.
+    hard_negative_fraction : float
+        Synthetic natural minimoons per natural added to every split (natural hard negatives).
     target_false_alert_rate : float
         False-alert rate on validation naturals that sets the alert threshold.
     n_boot : int
@@ -137,6 +170,7 @@ class TrainingConfig:
     missing_fraction: float = 0.5
     hide_missingness: bool = True
     target_false_alert_rate: float = 0.01
+    hard_negative_fraction: float = 0.02
     n_boot: int = 200
     progress: bool = True
     detector_overrides: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -205,6 +239,7 @@ class _Split:
     labels: IntArray
     families: list[tuple[str, ...]]
     patterns: list[str]
+    hard: Any  # bool mask: natural Earth-like objects (real or minimoon)
 
 
 class _Stage:
@@ -303,10 +338,17 @@ def train(config: TrainingConfig) -> TrainingResult:
     train_recs, val_recs, test_recs = (
         drop_parts([records[i] for i in p], config.missing_fraction, rng) for p in parts
     )
+    moons = [
+        generate_natural_minimoons(
+            split.records, max(10, round(config.hard_negative_fraction * len(split.records))), rng
+        )
+        for split in (train_recs, val_recs, test_recs)
+    ]
 
     with stage("features", 3) as bar:
-        train_fm = extract_features(train_recs.records)
-        hidden = PRESENCE_FEATURES if config.hide_missingness else ()
+        train_fm = extract_features([*train_recs.records, *moons[0]])
+        hidden = (*PRESENCE_FEATURES,) if config.hide_missingness else ()
+        hidden = (*hidden, *NEVER_EVIDENCE_FEATURES)
         pre = Preprocessor(
             add_missing_indicator=not config.hide_missingness,
             exclude_features=tuple(FEATURE_SCHEMA.index(name) for name in hidden),
@@ -314,15 +356,21 @@ def train(config: TrainingConfig) -> TrainingResult:
         X_train = pre.transform(train_fm.values)
         bar.update()
         splits = []
-        for natural in (val_recs, test_recs):
-            n_nat = len(natural.records)
-            n_inj = max(10, round(config.injected_fraction * n_nat))
+        for natural, moon in ((val_recs, moons[1]), (test_recs, moons[2])):
+            n_real = len(natural.records)
+            n_nat = n_real + len(moon)
+            n_inj = max(10, round(config.injected_fraction * n_real))
             injected = generate_artificial(natural.records, n_inj, rng)
-            fm = extract_features([*natural.records, *injected.records])
+            fm = extract_features([*natural.records, *moon, *injected.records])
             labels = np.r_[np.zeros(n_nat, np.int64), np.ones(n_inj, np.int64)]
             families: list[tuple[str, ...]] = [()] * n_nat + list(injected.families)
-            patterns = [*natural.patterns, *(["injected"] * n_inj)]
-            splits.append(_Split(pre.transform(fm.values), fm.values, labels, families, patterns))
+            patterns = [*natural.patterns, *(["minimoon"] * len(moon)), *(["injected"] * n_inj)]
+            hard = np.array(
+                [is_earth_like(r) for r in natural.records] + [True] * len(moon) + [False] * n_inj
+            )
+            splits.append(
+                _Split(pre.transform(fm.values), fm.values, labels, families, patterns, hard)
+            )
             bar.update()
     val, test = splits
 
@@ -356,8 +404,7 @@ def train(config: TrainingConfig) -> TrainingResult:
         ensemble = min(candidates, key=lambda c: c[:3])[3]
 
     with stage("threshold + contributions", 2) as bar:
-        val_details = ensemble.score_details(val.X)
-        natural_val = val_details.scores[val.labels == 0]
+        natural_val = _scores(ensemble, val)[0][val.labels == 0]
         far = config.target_false_alert_rate
         cuts = CategoryCuts(
             suspicious=threshold_at_false_alert_rate(natural_val, far),
@@ -390,6 +437,8 @@ def train(config: TrainingConfig) -> TrainingResult:
         },
         "ensemble": {"method": ensemble.method, "weights": ensemble.weights_.tolist()},
         "target_false_alert_rate": far,
+        "size_prior": dict(SIZE_PRIOR),
+        "density_prior": dict(DENSITY_PRIOR),
     }
     metrics = {
         "test": {ev.name: ev.to_dict() for ev in evaluations},
@@ -399,6 +448,8 @@ def train(config: TrainingConfig) -> TrainingResult:
         "detection_by_family": _by_family(ensemble, test, cuts.suspicious),
         "false_alert_by_pattern": _by_pattern(ensemble, test, cuts.suspicious),
     }
+    hard_question = _hard_question(ensemble, test, config)
+    metrics["hard_question"] = hard_question
     model = TrainedModel(
         schema_version=FEATURE_SCHEMA.version,
         schema_hash=FEATURE_SCHEMA.hash,
@@ -411,12 +462,18 @@ def train(config: TrainingConfig) -> TrainingResult:
         params=params,
         metrics=metrics,
     )
-    catalog_raw = np.vstack([train_fm.values, val.raw[val.labels == 0], test.raw[test.labels == 0]])
+    # The real catalogue only: the minimoons and injected objects are not in it.
+    n_tr, n_va, n_te = (len(r.records) for r in (train_recs, val_recs, test_recs))
+    catalog_raw = np.vstack([train_fm.values[:n_tr], val.raw[:n_va], test.raw[:n_te]])
+    catalog_records = [*train_recs.records, *val_recs.records, *test_recs.records]
     catalog_scores = model.score_matrix(catalog_raw).scores
-    test_scores = ensemble.score_details(test.X).scores
+    metrics["km_size_ranks"] = _km_size_ranks(catalog_records, catalog_raw, catalog_scores)
+    test_scores = _scores(ensemble, test)[0]
     plot = ReportPlotData(
         natural_scores=test_scores[test.labels == 0],
         injected_scores=test_scores[test.labels == 1],
+        hard_natural_scores=test_scores[test.hard],
+        hard_summary=hard_question,
         threshold=cuts.suspicious,
         a_au=catalog_raw[:, FEATURE_SCHEMA.index("orb_a_au")],
         e=catalog_raw[:, FEATURE_SCHEMA.index("orb_e")],
@@ -436,12 +493,29 @@ def train(config: TrainingConfig) -> TrainingResult:
         "missing_fraction": config.missing_fraction,
         "hide_missingness": config.hide_missingness,
         "injected": {"validation": int(val.labels.sum()), "test": int(test.labels.sum())},
+        "hard_negatives": {
+            "minimoons": {
+                "train": len(moons[0]),
+                "validation": len(moons[1]),
+                "test": len(moons[2]),
+            },
+            "earth_like_test": int(test.hard.sum()),
+        },
         "params": params,
         "metrics": metrics,
         "trials": trials_report,
         "timings_s": stage.timings,
     }
     return TrainingResult(model, report, plot, invalid, digest)
+
+
+def _scores(ensemble: EnsembleDetector, split: _Split) -> tuple[FloatArray, FloatArray, list[str]]:
+    """Ensemble and member scores of a split with the model's physics prior (core.model)."""
+    d = ensemble.score_details(split.X)
+    priors = {"size_prior": SIZE_PRIOR, "density_prior": DENSITY_PRIOR}
+    factor = physics_prior(split.raw, FEATURE_SCHEMA.names, priors)
+    assert factor is not None
+    return d.scores * factor, d.member_scores * factor[:, None], list(d.member_names)
 
 
 def _evaluate(
@@ -454,12 +528,9 @@ def _evaluate(
     bar: Any,
 ) -> list[DetectorEvaluation]:
     """Per-member and ensemble evaluation on test, thresholds fixed on validation naturals."""
-    v, t = ensemble.score_details(val.X), ensemble.score_details(test.X)
-    columns = [
-        (name, v.member_scores[:, j], t.member_scores[:, j])
-        for j, name in enumerate(v.member_names)
-    ]
-    columns.append(("ensemble", v.scores, t.scores))
+    (v, v_members, names), (t, t_members, _) = _scores(ensemble, val), _scores(ensemble, test)
+    columns = [(name, v_members[:, j], t_members[:, j]) for j, name in enumerate(names)]
+    columns.append(("ensemble", v, t))
     out = []
     for name, v_scores, t_scores in columns:
         threshold = threshold_at_false_alert_rate(v_scores[val.labels == 0], far)
@@ -474,7 +545,7 @@ def _evaluate(
 
 def _by_family(ensemble: EnsembleDetector, test: _Split, threshold: float) -> dict[str, float]:
     """Detection rate at the threshold among test injected objects, per family and overall."""
-    scores = ensemble.score_details(test.X).scores
+    scores = _scores(ensemble, test)[0]
     injected = np.flatnonzero(test.labels == 1)
     groups: dict[str, list[int]] = {"all_families": [], "partial": []}
     for i in injected:
@@ -487,7 +558,7 @@ def _by_family(ensemble: EnsembleDetector, test: _Split, threshold: float) -> di
 
 def _by_pattern(ensemble: EnsembleDetector, test: _Split, threshold: float) -> dict[str, Any]:
     """False-alert rate at the threshold among test naturals, per missingness pattern."""
-    scores = ensemble.score_details(test.X).scores
+    scores = _scores(ensemble, test)[0]
     natural = test.labels == 0
     out: dict[str, Any] = {}
     for pattern in sorted({p for p, is_nat in zip(test.patterns, natural, strict=True) if is_nat}):
@@ -495,3 +566,76 @@ def _by_pattern(ensemble: EnsembleDetector, test: _Split, threshold: float) -> d
         out[pattern] = {"n": int(rows.sum()), "rate": float(np.mean(scores[rows] >= threshold))}
     out.setdefault(COMPLETE, {"n": 0, "rate": 0.0})
     return out
+
+
+def _hard_question(
+    ensemble: EnsembleDetector, test: _Split, config: TrainingConfig
+) -> dict[str, Any]:
+    """ROC-AUC and AP of the test's artificial objects against its natural Earth-like ones.
+
+    Subsets: ``all``; ``a1_known`` (both classes have a measured radial A1: |A1|/sigma > 3
+    on a body <= 150 m, so an A/M and a density, ``srp_log10_amr_m2_kg`` finite);
+    ``orbit_only`` (neither has); ``orbit_only_earth_like`` (and the artificial objects are
+    on Earth-like orbits too: what the orbit alone cannot decide).
+    """
+    scores = _scores(ensemble, test)[0]
+    has_a1 = np.isfinite(test.raw[:, FEATURE_SCHEMA.index("srp_log10_amr_m2_kg")])
+    artificial = test.labels == 1
+    earth_like_art = artificial & np.array(["earth_like_orbit" in f for f in test.families])
+    subsets = {
+        "all": (artificial, test.hard),
+        "a1_known": (artificial & has_a1, test.hard & has_a1),
+        "orbit_only": (artificial & ~has_a1, test.hard & ~has_a1),
+        "orbit_only_earth_like": (earth_like_art & ~has_a1, test.hard & ~has_a1),
+    }
+    real_moon = np.array([p == "minimoon" for p in test.patterns])
+    out: dict[str, Any] = {}
+    for name, (pos, neg) in subsets.items():
+        entry: dict[str, Any] = {
+            "n_artificial": int(pos.sum()),
+            "n_natural_earth_like": int(neg.sum()),
+            "n_minimoons": int((neg & real_moon).sum()),
+        }
+        if pos.sum() >= 5 and neg.sum() >= 5:
+            rows = pos | neg
+            labels, s = pos[rows].astype(np.int64), scores[rows]
+            for metric_name, metric in (
+                ("roc_auc", roc_auc),
+                ("average_precision", average_precision),
+            ):
+                iv = bootstrap_interval(labels, s, metric, n_boot=config.n_boot, seed=config.seed)
+                entry[metric_name] = {"value": iv.value, "low": iv.low, "high": iv.high}
+        out[name] = entry
+    return out
+
+
+def _km_size_ranks(records: list[NeoRecord], raw: FloatArray, scores: FloatArray) -> dict[str, Any]:
+    """Ranks (1 = highest score) of the catalogue's objects larger than 1 km among all of it.
+
+    Tied scores share the best rank (1 + the number of strictly higher scores): a body tied
+    with the top counts as in the top, the strict reading of "none in the top 1 %".
+    """
+    n = len(scores)
+    descending = -np.sort(scores)[::-1]
+    rank = np.searchsorted(descending, -scores, side="left").astype(np.int64) + 1
+    top = max(1, int(np.ceil(0.01 * n)))
+    big = raw[:, FEATURE_SCHEMA.index("phys_log10_d_best_km")] > 0.0
+    with_ng = big & np.array([r.nongrav is not None for r in records])
+    listed = sorted(np.flatnonzero(with_ng).tolist(), key=lambda i: int(rank[i]))
+    return {
+        "n_catalogue": n,
+        "top_1pct_rank": top,
+        "n_km_size": int(big.sum()),
+        "km_size_in_top_1pct": int((big & (rank <= top)).sum()),
+        "n_km_size_with_nongrav": int(with_ng.sum()),
+        "km_size_with_nongrav_in_top_1pct": int((with_ng & (rank <= top)).sum()),
+        "km_size_with_nongrav_best": [
+            {
+                "designation": records[i].designation,
+                "rank": int(rank[i]),
+                "percentile": round(100.0 * float(rank[i]) / n, 3),
+                "score": float(scores[i]),
+            }
+            for i in listed[:10]
+        ],
+    }

@@ -49,6 +49,8 @@ class Gathered:
     A1: FloatArray
     A2: FloatArray
     A3: FloatArray
+    A1_sigma: FloatArray
+    bound_to_earth: FloatArray  # orbit.fit.bound_to_earth as 1/0, NaN without a fit
     ca_seg: IntArray
     ca_time_jd: FloatArray
     ca_dist_au: FloatArray
@@ -80,7 +82,8 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
     n = len(records)
     orb = np.full((n, 9), np.nan)
     phys = np.full((n, 5), np.nan)
-    ng = np.full((n, 4), np.nan)
+    ng = np.full((n, 5), np.nan)
+    bound = np.full(n, np.nan)
     spectral: list[str | None] = []
     ca_rows: list[tuple[int, float, float, float, float, float, float]] = []
     obs_lens: list[int] = []
@@ -100,13 +103,16 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
                 _f(o.M_deg),
                 _f(o.moid_au),
             )
+            captured = None if o.fit is None else o.fit.bound_to_earth
+            if captured is not None:
+                bound[k] = 1.0 if captured else 0.0
         p = rec.physical
         spectral.append(None if p is None else p.spectral_type)
         if p is not None:
             phys[k] = (1.0, _f(p.H), _f(p.diameter_km), _f(p.albedo), _f(p.rot_per_h))
         g = rec.nongrav
         if g is not None:
-            ng[k] = (1.0, _f(g.A1), _f(g.A2), _f(g.A3))
+            ng[k] = (1.0, _f(g.A1), _f(g.A2), _f(g.A3), _f(g.A1_sigma))
         for c in rec.close_approaches:
             lat, lon = (_NAN, _NAN) if c.subpoint is None else c.subpoint
             ca_rows.append(
@@ -161,6 +167,8 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
         A1=ng[1],
         A2=ng[2],
         A3=ng[3],
+        A1_sigma=ng[4],
+        bound_to_earth=bound,
         ca_seg=ca[0].astype(np.int64),
         ca_time_jd=ca[1],
         ca_dist_au=ca[2],

@@ -11,6 +11,14 @@ with Ux^2 = 2 - a_P/a - p/a_P, Uy = sqrt(p/a_P) cos i - 1, Uz = sqrt(p/a_P) sin 
 U^2 = 3 - T_P. Ux^2 >= 0 exactly when the orbit crosses a_P. For a non-crossing orbit the
 radial part is set to 0: U is then the speed difference at the node nearest Earth's orbit, an
 approximation flagged by ``orb_crosses_1au = 0``.
+
+``orb_v_inf_tisserand_kms`` is the same speed straight from the Tisserand parameter with
+respect to Earth, v_inf = v_E sqrt(3 - T_E) (Öpik 1976, *Interplanetary Encounters*;
+U^2 = 3 - T, Valsecchi et al. 2003, A&A 408, 1179), without the non-crossing
+correction: the speed with which a launched object left Earth, since T_E is (nearly)
+conserved between encounters. ``orb_apsis_1au_au`` is min(|q - 1|, |Q - 1|): an orbit with an
+apsis at 1 au passes through Earth's orbit tangentially, as a slow departure from Earth leaves
+it. ``orb_bound_to_earth`` is the fit's geocentric capture during the arc (``orbit.fit``).
 """
 
 from __future__ import annotations
@@ -47,6 +55,9 @@ NAMES: tuple[str, ...] = (
     "orb_opik_u_kms",
     "orb_crosses_1au",
     "orb_hyperbolic",
+    "orb_v_inf_tisserand_kms",
+    "orb_apsis_1au_au",
+    "orb_bound_to_earth",
 )
 
 
@@ -87,6 +98,7 @@ def orbital_features(g: Gathered) -> dict[str, FloatArray]:
         u = np.sqrt(np.maximum(ux2, 0.0) + uy * uy + uz * uz)
         chord = 2.0 * np.sin(0.5 * i_rad)  # distance between orbital poles, Southworth-Hawkins
         da = np.abs(a - A_EARTH_AU)
+        apsis = np.fmin(np.abs(q - A_EARTH_AU), np.abs(big_q - A_EARTH_AU))
     has = g.has_orbit > 0
 
     def angle(deg: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -122,4 +134,7 @@ def orbital_features(g: Gathered) -> dict[str, FloatArray]:
         "orb_opik_u_kms": u * V_EARTH_KMS,
         "orb_crosses_1au": np.where(has, (ux2 >= 0.0).astype(np.float64), np.nan),
         "orb_hyperbolic": np.where(has, (e >= 1.0).astype(np.float64), np.nan),
+        "orb_v_inf_tisserand_kms": V_EARTH_KMS * np.sqrt(np.maximum(3.0 - t_e, 0.0)),
+        "orb_apsis_1au_au": apsis,
+        "orb_bound_to_earth": g.bound_to_earth,
     }

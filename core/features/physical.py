@@ -8,6 +8,18 @@ Non-gravitational parameters are compared with what a natural body of that size 
 the transverse Yarkovsky A2 of a rock scales as 1/D (:data:`A2_NATURAL_AU_D2_KM`), and the
 radial radiation-pressure A1 of a solid sphere is bounded by :data:`A1_SRP_MAX_AU_D2_KM` / D.
 Log ratios above 0 mean "more area per mass than a natural body of this size".
+
+Radiation pressure (:mod:`core.orbits.srp`): a radial A1 > 0 gives the area-to-mass ratio
+A/M = A1 / (C_R * 2.265e-7) (C_R = 1, the largest A/M the A1 allows) and, with the best
+diameter, the implied bulk density rho = 3 / (2 D A/M) of a sphere (Micheli et al. 2012).
+They are **counted only where A1 is a detection**: |A1| / sigma(A1) > 3 (the record's own
+``nongrav.A1_sigma``, else :data:`~core.constants.A1_SIGMA_DEFAULT_AU_D2`) and the body is
+small enough for radiation pressure to be measurable, D <= 150 m
+(:data:`~core.constants.SRP_MAX_DIAMETER_KM`); elsewhere they are NaN, and so are the raw A1
+columns, so that a kilometre-size body's fitted A1 (Yarkovsky drift, a model term or noise)
+never looks like low density. Uncertainties are in dex: sigma(log10 A/M) = sigma(A1) /
+(A1 ln 10), and the density adds the diameter's (measured 0.04, from H and albedo 0.08,
+assumed albedo 0.25 dex) in quadrature.
 """
 
 from __future__ import annotations
@@ -16,13 +28,20 @@ import numpy as np
 
 from core._types import FloatArray
 from core.constants import (
+    A1_SIGMA_DEFAULT_AU_D2,
+    A1_SIGNIFICANCE,
     A1_SRP_MAX_AU_D2_KM,
     A2_NATURAL_AU_D2_KM,
+    D_LOG10_SIGMA_ALBEDO_DEX,
+    D_LOG10_SIGMA_ASSUMED_DEX,
+    D_LOG10_SIGMA_MEASURED_DEX,
     DEFAULT_ALBEDO,
     H_TO_D_KM,
     SPIN_BARRIER_H,
+    SRP_MAX_DIAMETER_KM,
 )
 from core.features._gather import Gathered
+from core.orbits.srp import SRP_AU_D2_PER_M2_KG
 
 __all__ = ["NAMES", "NONGRAV_NAMES", "nongrav_features", "physical_features"]
 
@@ -42,6 +61,8 @@ NAMES: tuple[str, ...] = (
     "phys_spec_other",
     "phys_log10_rot_h",
     "phys_fast_rotator",
+    "phys_H_faint",
+    "phys_log10_d_best_small_km",
 )
 
 NONGRAV_NAMES: tuple[str, ...] = (
@@ -51,6 +72,11 @@ NONGRAV_NAMES: tuple[str, ...] = (
     "ng_sign_a2",
     "ng_log10_a2_ratio",
     "ng_log10_a1_ratio",
+    "ng_a1_snr",
+    "srp_log10_amr_m2_kg",
+    "srp_log10_amr_sigma_dex",
+    "srp_log10_density_kg_m3",
+    "srp_log10_density_sigma_dex",
 )
 
 # Broad taxonomic complexes (Bus-DeMeo / Tholen) by the leading letter of the class string.
@@ -60,6 +86,9 @@ _COMPLEX = {
     **dict.fromkeys("XEMP", 2),  # X-complex (E/M/P are albedo-split X)
 }
 _OTHER = 3  # V (basaltic), D, T, A, O, R, U...: rare or distinctive classes
+
+# H of a 150 m body at the assumed albedo 0.14 (D = 1329 km / sqrt(p) 10^(-H/5)): 21.8.
+_H_FAINT_FLOOR = 22.0
 
 # |A| values of exactly 0 (a parameter fixed, not fitted) are floored so their log is finite.
 _A_FLOOR = 1e-20
@@ -120,16 +149,45 @@ def physical_features(g: Gathered) -> dict[str, FloatArray]:
             "phys_spec_other": spec[:, 3].copy(),
             "phys_log10_rot_h": np.log10(rot),
             "phys_fast_rotator": fast,
+            # One-sided size for the detectors: every body larger than ~150 m looks the same,
+            # since the largest artificial objects in heliocentric orbit are tens of metres.
+            "phys_H_faint": np.maximum(g.H, _H_FAINT_FLOOR),
+            "phys_log10_d_best_small_km": np.minimum(best, np.log10(SRP_MAX_DIAMETER_KM)),
         }
 
 
+def _log10_d_sigma_dex(g: Gathered) -> FloatArray:
+    """sigma(log10 D) of the best diameter: measured, from H and albedo, or albedo assumed."""
+    from_albedo = np.where(
+        np.isfinite(g.albedo), D_LOG10_SIGMA_ALBEDO_DEX, D_LOG10_SIGMA_ASSUMED_DEX
+    )
+    return np.where(np.isfinite(g.diameter_km), D_LOG10_SIGMA_MEASURED_DEX, from_albedo)
+
+
 def nongrav_features(g: Gathered) -> dict[str, FloatArray]:
-    """Non-gravitational feature columns of a batch (NaN where A1/A2/A3 are missing)."""
+    """Non-gravitational feature columns of a batch (NaN where A1/A2/A3 are missing).
+
+    The A1 columns and the radiation-pressure ones (A/M, density) are NaN unless A1 is a
+    detection on a body small enough for it (see the module docstring).
+    """
     best, _ = best_log10_diameter(g)
     with np.errstate(invalid="ignore", divide="ignore"):
-        log_a1 = np.log10(np.maximum(np.abs(g.A1), _A_FLOOR))
+        sigma_a1 = np.where(
+            np.isfinite(g.A1_sigma) & (g.A1_sigma > 0), g.A1_sigma, A1_SIGMA_DEFAULT_AU_D2
+        )
+        snr = np.abs(g.A1) / sigma_a1
+        counted = (snr > A1_SIGNIFICANCE) & (best <= np.log10(SRP_MAX_DIAMETER_KM))
+        a1 = np.where(counted, g.A1, np.nan)
+        log_a1 = np.log10(np.maximum(np.abs(a1), _A_FLOOR))
         log_a2 = np.log10(np.maximum(np.abs(g.A2), _A_FLOOR))
         log_a3 = np.log10(np.maximum(np.abs(g.A3), _A_FLOOR))
+        # Only an outward A1 is radiation pressure: A/M = A1 / (C_R k), C_R = 1 (srp.py).
+        outward = np.where(a1 > 0.0, a1, np.nan)
+        log_amr = np.log10(outward / SRP_AU_D2_PER_M2_KG)
+        amr_sigma_dex = sigma_a1 / (outward * np.log(10.0))
+        # rho = 3 / (2 D A/M), D in m (Micheli et al. 2012): log10 rho = log10 1.5 - log D - log A/M
+        log_rho = np.log10(1.5) - (best + 3.0) - log_amr
+        rho_sigma_dex = np.hypot(amr_sigma_dex, _log10_d_sigma_dex(g))
         # log10(|A| / (K / D)) = log10|A| - log10 K + log10 D
         return {
             "ng_log10_abs_a1": log_a1,
@@ -138,4 +196,9 @@ def nongrav_features(g: Gathered) -> dict[str, FloatArray]:
             "ng_sign_a2": np.sign(g.A2),
             "ng_log10_a2_ratio": log_a2 - np.log10(A2_NATURAL_AU_D2_KM) + best,
             "ng_log10_a1_ratio": log_a1 - np.log10(A1_SRP_MAX_AU_D2_KM) + best,
+            "ng_a1_snr": snr,
+            "srp_log10_amr_m2_kg": log_amr,
+            "srp_log10_amr_sigma_dex": amr_sigma_dex,
+            "srp_log10_density_kg_m3": log_rho,
+            "srp_log10_density_sigma_dex": np.where(np.isfinite(log_rho), rho_sigma_dex, np.nan),
         }

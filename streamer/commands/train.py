@@ -194,3 +194,31 @@ def _print_table(report: dict[str, Any]) -> None:
             f"{ap['value']:.3f} [{ap['low']:.3f}, {ap['high']:.3f}]{'':<6} "
             f"{ev['false_alert_rate']:>7.2%} {ev['detection_rate']:>7.2%}"
         )
+    _print_hard(report["metrics"])
+
+
+def _print_hard(metrics: dict[str, Any]) -> None:
+    """The hard question (artificial vs natural Earth-like only) and the km-size ranks."""
+    hard = metrics.get("hard_question")
+    if hard:
+        print("hard question, test artificial vs natural Earth-like only (never seen):")
+        for name, e in hard.items():
+            cells = []
+            for key in ("roc_auc", "average_precision"):
+                iv = e.get(key)
+                cells.append(
+                    "n/a"
+                    if iv is None
+                    else f"{iv['value']:.3f} [{iv['low']:.3f}, {iv['high']:.3f}]"
+                )
+            print(
+                f"  {name:<22} ROC-AUC {cells[0]:<22} AP {cells[1]:<22}"
+                f" ({e['n_artificial']} vs {e['n_natural_earth_like']})"
+            )
+    km = metrics.get("km_size_ranks")
+    if km:
+        print(
+            f"catalogue objects > 1 km in the top 1 %: {km['km_size_in_top_1pct']} of"
+            f" {km['n_km_size']} (with A1/A2: {km['km_size_with_nongrav_in_top_1pct']} of"
+            f" {km['n_km_size_with_nongrav']})"
+        )

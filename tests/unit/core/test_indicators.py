@@ -21,13 +21,15 @@ from core.indicators import (
 )
 from core.records import record_from_obj
 
-# 2020 SO (Surveyor 2 Centaur upper stage): JPL elements rounded, H = 28.3; an A2 of ~1e-11
-# au/d^2, far above the Yarkovsky drift of a ~8 m rock.
+# 2020 SO (Surveyor 2 Centaur upper stage): JPL elements rounded, H = 28.3; a radial A1 of
+# an area-to-mass ratio 0.006 m^2/kg (the lower end of stages, 0.006-0.025) and an A2 of
+# ~1e-11 au/d^2, far above the Yarkovsky drift of a ~8 m rock.
+SO_A1_AU_D2 = 0.006 * 2.265e-7
 SO_2020 = {
     "designation": "2020 SO",
     "orbit": {"a_au": 1.008, "e": 0.027, "i_deg": 0.13},
     "physical": {"H": 28.3},
-    "nongrav": {"A2": 1.0e-11},
+    "nongrav": {"A1": SO_A1_AU_D2, "A2": 1.0e-11},
 }
 EROS = {
     "designation": "433",
@@ -83,6 +85,10 @@ def test_2020_so_like_object_fires() -> None:
     weighted = [it["weighted_score"] for it in d["items"]]
     assert weighted == sorted(weighted, reverse=True)
     assert res.firing(0)[:2] == ["earth_like_orbit", "low_encounter_speed"]
+    # rho = 3 / (2 * 7.77 m * 0.006 m^2/kg) = 32 kg/m^3; its 1-sigma bound (0.25 dex) 57
+    assert raw["low_density"] == 1.0
+    assert items["low_density"]["reason"].startswith("implied bulk density <= 57 kg/m^3")
+    assert raw["launch_compatible_orbit"] == 1.0
 
 
 def test_eros_stays_silent() -> None:
