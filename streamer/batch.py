@@ -19,7 +19,8 @@ import msgspec
 import orjson
 
 from core.errors import RecordError
-from core.records import NeoRecord, decode_record
+from core.inputs import InputFormat, decoder_for
+from core.records import NeoRecord
 
 __all__ = [
     "MAX_OUTPUT_BYTES",
@@ -204,7 +205,12 @@ def _dead_letter(item: InputItem, field_: str, reason: str, error_type: str) -> 
     return ItemOutcome(item, [Output("dead_letter", key, _dumps(body))], error_type=error_type)
 
 
-def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -> list[ItemOutcome]:
+def process_batch(
+    items: Sequence[InputItem],
+    scorer: Scorer,
+    rule: AlertRule,
+    input_format: InputFormat = "neo",
+) -> list[ItemOutcome]:
     """Decode, validate and score ``items``; pure and synchronous (runs in the executor).
 
     Undecodable or invalid messages become dead letters (``RecordError``'s field and reason).
@@ -213,6 +219,7 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
     instead of taking its batch with it. A result larger than :data:`MAX_OUTPUT_BYTES` is
     dead-lettered (``ResultTooLarge``) rather than sent to a broker that would refuse it.
     """
+    decode = decoder_for(input_format)
     outcomes: list[ItemOutcome | None] = [None] * len(items)
     valid: list[tuple[int, NeoRecord]] = []
     keys: list[str] = []
@@ -221,7 +228,7 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
             outcomes[i] = _dead_letter(item, "$", "empty message (null value)", "RecordError")
             continue
         try:
-            valid.append((i, decode_record(item.value)))
+            valid.append((i, decode(item.value)))
             keys.append(message_key(item.value))
         except RecordError as exc:
             outcomes[i] = _dead_letter(item, exc.field, exc.reason, "RecordError")
