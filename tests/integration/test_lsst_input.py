@@ -80,7 +80,13 @@ async def test_a_topic_of_rubin_alerts_and_neo_records_is_scored_end_to_end(
         assert set(res_by) == wanted_results  # every alert and record scored once
         assert set(dlq_by) == set(at_hostile)  # every hostile message dead-lettered once
         assert not (set(res_by) & set(dlq_by)) and set(res_by) | set(dlq_by) == everything
-        for (key, value), src in zip(alerts, at_alerts, strict=True):
+        # what subscribers receive holds to the published contracts (docs/schemas/)
+        results_ok, letters_ok = _validator("neo.anomaly.v1"), _validator("neo.deadletter.v1")
+        for result in res_by.values():
+            results_ok.validate({k: v for k, v in result.items() if k != "_key"})
+        for letter in dlq_by.values():
+            letters_ok.validate({k: v for k, v in letter.items() if k != "_key"})
+        for (key, _value), src in zip(alerts, at_alerts, strict=True):
             result = res_by[src]
             assert result["_key"] == key  # keyed on the solar-system object
             assert result["anomaly_score"] is not None
@@ -109,6 +115,13 @@ async def _produce_large(
         return [(m.partition, m.offset) for m in metas]
     finally:
         await producer.stop()
+
+
+def _validator(name: str) -> Any:
+    import jsonschema
+
+    schema = orjson.loads((ROOT / "docs" / "schemas" / f"{name}.schema.json").read_bytes())
+    return jsonschema.validators.validator_for(schema)(schema)
 
 
 def _by_source(messages: list[dict[str, Any]]) -> dict[tuple[int, int], dict[str, Any]]:
