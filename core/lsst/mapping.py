@@ -13,7 +13,7 @@ alert part          becomes
                     H go to ``meta``
 ``diaSource`` and   one ADES row each (``observations.ades``): time, RA/Dec with their errors,
 ``prvDiaSources``   band, an AB magnitude from the PSF flux, station ``X05`` (Rubin's MPC code)
-``diaSource``       the trail/streak cues of the alerting detection: ``meta.trail``
+``diaSource``       the trail/streak cues of the alerting detection: ``trail``
 ==================  =========================================================================
 
 Units of the non-gravitational terms. The MPC's own description of its ``mpc_orbits`` table
@@ -126,7 +126,7 @@ def alert_to_obj(alert: dict[str, Any], schema_id: int) -> dict[str, Any]:
         obj["observations"] = {"ades": ades}
     trail = _trail(source)
     if trail:
-        meta["trail"] = trail
+        obj["trail"] = trail
     obj["meta"] = meta
     return obj
 

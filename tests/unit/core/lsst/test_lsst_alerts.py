@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import erfa
+import numpy as np
 import orjson
 import pytest
 
@@ -147,14 +148,14 @@ def test_observation_row_units() -> None:
 def test_trail_cues_are_read(schema_id: int) -> None:
     record = _catalog(1)[0]
     long_trail = alert_to_obj(_alert(schema_id, record, trail_length_arcsec=45.0), schema_id)
-    assert long_trail["meta"]["trail"] == {"length_arcsec": 45.0, "angle_deg": 37.0}
+    assert long_trail["trail"] == {"length_arcsec": 45.0, "angle_deg": 37.0}
     streak = alert_to_obj(_alert(schema_id, record, streak=True), schema_id)
-    assert streak["meta"]["trail"].get("streak") is True
+    assert streak["trail"].get("streak") is True
     point = alert_to_obj(_alert(schema_id, record), schema_id)
-    assert "trail" not in point["meta"]
+    assert "trail" not in point
     if schema_id >= 800:  # glint_trail is in the schemas from 8.0
         glint = alert_to_obj(_alert(schema_id, record, glint=True), schema_id)
-        assert glint["meta"]["trail"] == {"glint": True}
+        assert glint["trail"] == {"glint": True}
 
 
 def _valid() -> bytes:
@@ -226,7 +227,7 @@ def test_bundled_sample_file_replays_and_converts() -> None:
     assert all(key.startswith(b"ss:") for key, _ in messages)
     records = [decode_lsst_record(value) for _, value in messages]
     assert sum(r.nongrav is not None for r in records) >= 20
-    assert sum("trail" in r.meta for r in records) >= 10
+    assert sum(r.trail is not None for r in records) >= 10
     converted = list(read_alert_records(SAMPLE))
     assert [c["designation"] for c in converted] == [r.designation for r in records]
 
@@ -244,3 +245,49 @@ def test_non_alert_files_are_format_errors(tmp_path: Path) -> None:
 
 def test_schema_cache_is_per_id() -> None:
     assert schema_for(1101) is schema_for(1101)
+
+
+def test_trail_block_validates_and_round_trips_on_both_decode_paths() -> None:
+    from core.records import decode_record, record_from_obj, record_to_obj
+
+    obj = {"designation": "x", "trail": {"length_arcsec": 45.0, "angle_deg": 37.0, "streak": True}}
+    fast = decode_record(orjson.dumps(obj))  # no observations: the typed (msgspec) path
+    slow = record_from_obj(obj)  # the reference walker
+    assert fast == slow and fast.trail is not None and fast.trail.streak and not fast.trail.glint
+    assert record_from_obj(record_to_obj(fast)) == fast
+    for bad, field in (
+        ({"length_arcsec": -1.0}, "trail.length_arcsec"),
+        ({"angle_deg": 400.0}, "trail.angle_deg"),
+        ({"glint": "yes"}, "trail.glint"),
+        ({"colour": "red"}, "trail.colour"),
+    ):
+        message = orjson.dumps({"designation": "x", "trail": bad})
+        with pytest.raises(RecordError) as caught:
+            decode_record(message)
+        assert caught.value.field == field
+
+
+def test_the_trail_indicator_fires_for_a_glint_or_a_streak_and_not_for_a_point() -> None:
+    from core.features import extract_features
+
+    record = _catalog(1)[0]
+    records = [
+        decode_lsst_record(encode_alert(_alert(1101, record, **cue), 1101))
+        for cue in ({}, {"trail_length_arcsec": 45.0}, {"streak": True}, {"glint": True})
+    ]
+    matrix = extract_features(records)
+    cue = matrix.column("obs_trail_cue")
+    assert np.isnan(cue[0]) and cue[1] == 1.0 and cue[2] == 2.0 and cue[3] == 3.0
+    assert matrix.column("obs_trail_length_arcsec")[1] == 45.0
+    fired = [matrix.indicators.firing(i) for i in range(4)]
+    assert "trailed_or_streaked" not in fired[0] + fired[1]  # a lone trail never fires
+    assert "trailed_or_streaked" in fired[2] and "trailed_or_streaked" in fired[3]
+    reason = next(
+        item["reason"]
+        for item in matrix.indicators.as_dict(3)["items"]
+        if item["name"] == "trailed_or_streaked"
+    )
+    assert "glint" in reason and "3.0" in reason
+    # a record scores the same alone as in a batch
+    alone = extract_features(records[3:])
+    np.testing.assert_array_equal(alone.values[0], matrix.values[3])
