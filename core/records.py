@@ -48,6 +48,13 @@ from core._checks import (
 )
 from core._record_fast import TypedApproach, TypedMessage, TypedOrbit, decode_typed
 from core._types import FloatArray
+from core.contract.uncertainty import (
+    Covariance,
+    FitFacts,
+    OrbitSigma,
+    check_covariance,
+    convert_block,
+)
 from core.errors import FormatError, RecordError
 from core.observations import iso_to_jd, parse_ades_rows, parse_obs80_lines
 
@@ -58,10 +65,13 @@ __all__ = [
     "MAX_OBSERVATIONS",
     "MAX_RECORD_BYTES",
     "CloseApproach",
+    "Covariance",
+    "FitFacts",
     "NeoRecord",
     "NonGrav",
     "Observations",
     "Orbit",
+    "OrbitSigma",
     "Physical",
     "RecordError",
     "Trail",
@@ -84,7 +94,9 @@ class Orbit(msgspec.Struct, frozen=True, gc=False):
     """Osculating heliocentric ecliptic J2000 elements.
 
     ``a_au`` is None only for e >= 1 orbits given by ``q_au``; for e < 1 the validator fills
-    ``a_au`` from ``q_au`` and ``q_au`` from ``a_au``.
+    ``a_au`` from ``q_au`` and ``q_au`` from ``a_au``. ``source`` says whether the elements
+    were given (a catalogue's) or fitted to the record's astrometry; ``sigma``, ``covariance``
+    and ``fit`` are their uncertainty and the facts of the fit, when known.
     """
 
     e: float
@@ -97,6 +109,10 @@ class Orbit(msgspec.Struct, frozen=True, gc=False):
     epoch_jd: float | None = None
     moid_au: float | None = None
     condition_code: int | None = None
+    source: Literal["given", "fit"] = "given"
+    sigma: OrbitSigma | None = None
+    covariance: Covariance | None = None
+    fit: FitFacts | None = None
 
 
 class Physical(msgspec.Struct, frozen=True, gc=False):
@@ -110,11 +126,14 @@ class Physical(msgspec.Struct, frozen=True, gc=False):
 
 
 class NonGrav(msgspec.Struct, frozen=True, gc=False):
-    """Marsden non-gravitational parameters, au/d^2."""
+    """Marsden non-gravitational parameters and their 1-sigma uncertainties, au/d^2."""
 
     A1: float | None = None
     A2: float | None = None
     A3: float | None = None
+    A1_sigma: float | None = None
+    A2_sigma: float | None = None
+    A3_sigma: float | None = None
 
 
 class Trail(msgspec.Struct, frozen=True, gc=False):
@@ -198,10 +217,12 @@ _TOP_KEYS = frozenset(
 _TRAIL_KEYS = frozenset(("length_arcsec", "angle_deg", "streak", "glint"))
 _ORBIT_KEYS = frozenset(
     ("a_au", "e", "i_deg", "node_deg", "peri_deg", "M_deg", "epoch_jd", "q_au", "moid_au",
-     "condition_code")
+     "condition_code", "source", "sigma", "covariance", "fit")
 )  # fmt: skip
 _PHYSICAL_KEYS = frozenset(("H", "diameter_km", "albedo", "rot_per_h", "spectral_type"))
-_NONGRAV_KEYS = frozenset(("A1", "A2", "A3"))
+_NONGRAV_NAMES = ("A1", "A2", "A3", "A1_sigma", "A2_sigma", "A3_sigma")
+_NONGRAV_KEYS = frozenset(_NONGRAV_NAMES)
+
 _CA_KEYS = frozenset(("time", "dist_au", "v_rel_kms", "v_inf_kms", "body", "subpoint"))
 _OBS_KEYS = frozenset(("obs80", "ades"))
 
@@ -268,7 +289,9 @@ def _typed_record(m: TypedMessage) -> NeoRecord | None:
                 string(p.spectral_type, "physical.spectral_type")
             physical = Physical(p.H, p.diameter_km, p.albedo, p.rot_per_h, p.spectral_type)
         n = m.nongrav
-        nongrav = None if n is None else NonGrav(n.A1, n.A2, n.A3)
+        nongrav = (
+            None if n is None else NonGrav(n.A1, n.A2, n.A3, n.A1_sigma, n.A2_sigma, n.A3_sigma)
+        )
         t = m.trail
         trail = (
             None
@@ -299,9 +322,12 @@ def _typed_orbit(o: TypedOrbit) -> Orbit:
     a, q = semi_axes(e, o.a_au, o.q_au)
     if o.M_deg is not None and e < 1.0:
         ranged(o.M_deg, "orbit.M_deg", -360.0, 360.0)
+    if o.covariance is not None:
+        check_covariance(o.covariance, "orbit.covariance")
     return Orbit(
-        e, o.i_deg, a, q, o.node_deg, o.peri_deg, o.M_deg, o.epoch_jd, o.moid_au, o.condition_code
-    )
+        e, o.i_deg, a, q, o.node_deg, o.peri_deg, o.M_deg, o.epoch_jd, o.moid_au,
+        o.condition_code, o.source or "given", o.sigma, o.covariance, o.fit,
+    )  # fmt: skip
 
 
 def _typed_approach(c: TypedApproach) -> CloseApproach:
@@ -397,7 +423,7 @@ def record_to_obj(rec: NeoRecord) -> dict[str, Any]:
     """
     out: dict[str, Any] = {"designation": rec.designation}
     if rec.orbit is not None:
-        out["orbit"] = _present(rec.orbit, _ORBIT_FIELDS)
+        out["orbit"] = _orbit_obj(rec.orbit)
     if rec.physical is not None:
         out["physical"] = _present(rec.physical, _PHYSICAL_FIELDS)
     if rec.nongrav is not None:
@@ -419,6 +445,21 @@ def record_to_obj(rec: NeoRecord) -> dict[str, Any]:
         trail = _present(rec.trail, ("length_arcsec", "angle_deg"))
         trail.update({k: True for k in ("streak", "glint") if getattr(rec.trail, k)})
         out["trail"] = trail
+    return out
+
+
+def _orbit_obj(orbit: Orbit) -> dict[str, Any]:
+    # "given" is the default and left out, so records without the uncertainty blocks keep
+    # their canonical form and content hash
+    out = _present(orbit, _ORBIT_FIELDS)
+    if orbit.source != "given":
+        out["source"] = orbit.source
+    if orbit.sigma is not None:
+        out["sigma"] = msgspec.to_builtins(orbit.sigma)
+    if (cov := orbit.covariance) is not None:
+        out["covariance"] = {"params": list(cov.params), "matrix": [list(r) for r in cov.matrix]}
+    if orbit.fit is not None:
+        out["fit"] = msgspec.to_builtins(orbit.fit)
     return out
 
 
@@ -478,7 +519,25 @@ def _orbit(o: object) -> Orbit:
     code = get("condition_code")
     if code is not None and (type(code) is not int or not 0 <= code <= 9):
         raise RecordError("orbit.condition_code", f"must be an integer 0-9, got {short(code)}")
-    return Orbit(e, i_deg, a, q, node, peri, mean_anomaly, epoch, moid, code)
+    given_source = get("source")
+    source: Literal["given", "fit"] = "given"
+    if given_source == "fit" and type(given_source) is str:
+        source = "fit"
+    elif given_source is not None and given_source != "given":
+        raise RecordError("orbit.source", f"must be 'given' or 'fit', got {short(given_source)}")
+    value = get("sigma")
+    sigma = None if value is None else convert_block(value, OrbitSigma, "orbit.sigma")
+    value = get("covariance")
+    covariance = None
+    if value is not None:
+        covariance = convert_block(value, Covariance, "orbit.covariance")
+        check_covariance(covariance, "orbit.covariance")
+    value = get("fit")
+    fit = None if value is None else convert_block(value, FitFacts, "orbit.fit")
+    return Orbit(
+        e, i_deg, a, q, node, peri, mean_anomaly, epoch, moid, code, source, sigma, covariance,
+        fit,
+    )  # fmt: skip
 
 
 def _physical(p: object) -> Physical:
@@ -515,10 +574,12 @@ def _nongrav(n: object) -> NonGrav:
     if n.keys() - _NONGRAV_KEYS:
         unknown(n, _NONGRAV_KEYS, "nongrav.")
     values = []
-    for key in ("A1", "A2", "A3"):
+    for key in _NONGRAV_NAMES:
         value = optional(n.get(key), f"nongrav.{key}")
         if value is not None:
-            ranged(value, f"nongrav.{key}", -MAX_NONGRAV, MAX_NONGRAV)
+            # a sigma is >= 0; A1..A3 take either sign
+            lo = 0.0 if key.endswith("_sigma") else -MAX_NONGRAV
+            ranged(value, f"nongrav.{key}", lo, MAX_NONGRAV)
         values.append(value)
     return NonGrav(*values)
 
@@ -598,7 +659,7 @@ def _present(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: v for name in names if (v := getattr(obj, name)) is not None}
 
 
-_ORBIT_FIELDS = Orbit.__struct_fields__
+_ORBIT_FIELDS = Orbit.__struct_fields__[: Orbit.__struct_fields__.index("source")]
 _PHYSICAL_FIELDS = Physical.__struct_fields__
 _NONGRAV_FIELDS = NonGrav.__struct_fields__
 _CA_FIELDS = CloseApproach.__struct_fields__

@@ -21,6 +21,7 @@ from core.lsst.mapping import NONGRAV_UNIT_AU_D2, _obs_time
 from core.lsst.simulate import make_alert
 from core.lsst.wire import installed_schema_ids, is_lsst_message, schema_for
 from core.orbits.srp import diameter_m_from_h
+from core.records import record_from_obj
 
 ROOT = Path(__file__).resolve().parents[4]
 SAMPLE = ROOT / "data" / "lsst_alerts.avro"
@@ -119,6 +120,8 @@ def test_nongrav_unit_against_a_published_mpc_orbit() -> None:
     assert obj["nongrav"]["A2"] == pytest.approx(-1.18541929703336e-13)
     assert obj["nongrav"]["A2_sigma"] == pytest.approx(1.57222e-14)
     assert obj["meta"]["srp_m2_kg"] == pytest.approx(5e-4)
+    record = record_from_obj(obj)  # sigma and A2_sigma are part of neo.v1
+    assert record.nongrav is not None and record.nongrav.A2_sigma == pytest.approx(1.57222e-14)
 
 
 def test_tai_to_utc_matches_erfa() -> None:
