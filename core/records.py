@@ -1,11 +1,13 @@
 """The ``neo.v1`` record contract: frozen record types and their strict validator.
 
 One JSON object per message; ``docs/schema.md`` holds the full contract, units and limits.
-:func:`record_from_obj` is the only way in: it rejects anything not in the contract with a
-:class:`~core.errors.RecordError` naming the field (``"orbit.e"``,
-``"close_approaches[2].subpoint"``, ``"observations.obs80[5]"``, ``"$"`` for the whole message)
-and the reason. :func:`decode_record` sits on the daemon's hot path, so the common path does
-type checks and comparisons only: no regexes, no copies of the input.
+:func:`record_from_obj` is the only way in: it rejects a wrong type, a value out of range or a
+missing required field with a :class:`~core.errors.RecordError` naming the field
+(``"orbit.e"``, ``"close_approaches[2].subpoint"``, ``"observations.obs80[5]"``, ``"$"`` for
+the whole message) and the reason. A field the contract does not know (a newer producer's) is
+dropped and its path reported to the caller's ``unknown`` list, never an error.
+:func:`decode_record` sits on the daemon's hot path, so the common path does type checks and
+comparisons only: no regexes, no copies of the input.
 """
 
 from __future__ import annotations
@@ -227,7 +229,7 @@ _CA_KEYS = frozenset(("time", "dist_au", "v_rel_kms", "v_inf_kms", "body", "subp
 _OBS_KEYS = frozenset(("obs80", "ades"))
 
 
-def decode_record(data: object) -> NeoRecord:
+def decode_record(data: object, *, unknown: list[str] | None = None) -> NeoRecord:
     """Decode and validate one ``neo.v1`` message.
 
     The same as ``record_from_obj(orjson.loads(data))``. Two faster paths are tried first,
@@ -241,6 +243,9 @@ def decode_record(data: object) -> NeoRecord:
     data : bytes
         UTF-8 JSON text of one object (a ``bytearray``, ``memoryview`` or ``str`` of it is
         read too).
+    unknown : list of str, optional
+        Receives the path of every field the contract does not know (as
+        :func:`record_from_obj`).
 
     Raises
     ------
@@ -259,10 +264,13 @@ def decode_record(data: object) -> NeoRecord:
             fast = decode_ades_message(data)  # None: not one it answers for: the reference way
             if fast is not None:
                 obj, columns = fast
+                noted = 0 if unknown is None else len(unknown)
                 try:
-                    return _record(obj, Observations("ades", data, *columns))
+                    return _record(obj, Observations("ades", data, *columns), unknown)
                 except RecordError:
-                    pass  # the reference path reports the first problem, in its order
+                    if unknown is not None:
+                        del unknown[noted:]  # noted again by the reference path
+                    # the reference path reports the first problem, in its order
         else:
             typed = decode_typed(data)
             if typed is not None:
@@ -273,7 +281,7 @@ def decode_record(data: object) -> NeoRecord:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise RecordError("$", f"invalid JSON: {exc}") from None
-    return record_from_obj(obj)
+    return _record(obj, None, unknown)
 
 
 def _typed_record(m: TypedMessage) -> NeoRecord | None:
@@ -338,27 +346,30 @@ def _typed_approach(c: TypedApproach) -> CloseApproach:
     return CloseApproach(time, iso_to_jd(time), c.dist_au, c.v_rel_kms, c.v_inf_kms, body, subpoint)
 
 
-def record_from_obj(obj: object) -> NeoRecord:
+def record_from_obj(obj: object, *, unknown: list[str] | None = None) -> NeoRecord:
     """Validate a decoded ``neo.v1`` object and build its :class:`NeoRecord`.
 
     Every part but ``designation`` may be missing; a null optional field counts as absent.
     Numbers may be JSON integers or floats (booleans are not numbers). ``meta`` is kept as
-    given (not copied).
+    given (not copied). A field the contract does not know (a newer producer's addition) is
+    not an error: it is dropped, and its dotted path (``"orbit.albedo_source"``) appended to
+    ``unknown`` when given, so that the caller can count it.
 
     Raises
     ------
     RecordError
-        The first problem found, with its dotted field path and reason.
+        The first problem found (a wrong type or value, a missing required field), with its
+        dotted field path and reason.
     """
-    return _record(obj, None)
+    return _record(obj, None, unknown)
 
 
-def _record(obj: object, observations: Observations | None) -> NeoRecord:
+def _record(obj: object, observations: Observations | None, sink: list[str] | None) -> NeoRecord:
     # record_from_obj, with the observations already parsed when given
     if not isinstance(obj, dict):
         raise RecordError("$", f"a record must be a JSON object, got {jtype(obj)}")
     if obj.keys() - _TOP_KEYS:
-        unknown(obj, _TOP_KEYS, "")
+        unknown(obj, _TOP_KEYS, "", sink)
     designation = obj.get("designation")
     if type(designation) is not str:
         if designation is None:
@@ -372,15 +383,15 @@ def _record(obj: object, observations: Observations | None) -> NeoRecord:
         raise RecordError("designation", "not valid Unicode (lone surrogate)")
     get = obj.get
     value = get("orbit")
-    orbit = None if value is None else _orbit(value)
+    orbit = None if value is None else _orbit(value, sink)
     value = get("physical")
-    physical = None if value is None else _physical(value)
+    physical = None if value is None else _physical(value, sink)
     value = get("nongrav")
-    nongrav = None if value is None else _nongrav(value)
+    nongrav = None if value is None else _nongrav(value, sink)
     value = get("close_approaches")
-    approaches = () if value is None else _close_approaches(value)
+    approaches = () if value is None else _close_approaches(value, sink)
     if observations is None and (value := get("observations")) is not None:
-        observations = _observations(value)
+        observations = _observations(value, sink)
     meta = get("meta")
     if meta is None:
         meta = {}
@@ -389,15 +400,15 @@ def _record(obj: object, observations: Observations | None) -> NeoRecord:
     elif meta:
         check_json(meta, "meta", 1)
     value = get("trail")
-    trail = None if value is None else _trail(value)
+    trail = None if value is None else _trail(value, sink)
     return NeoRecord(designation, orbit, physical, nongrav, approaches, observations, meta, trail)
 
 
-def _trail(t: object) -> Trail:
+def _trail(t: object, sink: list[str] | None) -> Trail:
     if type(t) is not dict:
         raise RecordError("trail", f"must be an object, got {jtype(t)}")
     if t.keys() - _TRAIL_KEYS:
-        unknown(t, _TRAIL_KEYS, "trail.")
+        unknown(t, _TRAIL_KEYS, "trail.", sink)
     length = optional(t.get("length_arcsec"), "trail.length_arcsec")
     if length is not None:
         ranged(length, "trail.length_arcsec", 0.0, MAX_TRAIL_ARCSEC)
@@ -483,11 +494,11 @@ def content_hash(rec: NeoRecord) -> str:
 # --- blocks -------------------------------------------------------------------------------
 
 
-def _orbit(o: object) -> Orbit:
+def _orbit(o: object, sink: list[str] | None) -> Orbit:
     if type(o) is not dict:
         raise RecordError("orbit", f"must be an object, got {jtype(o)}")
     if o.keys() - _ORBIT_KEYS:
-        unknown(o, _ORBIT_KEYS, "orbit.")
+        unknown(o, _ORBIT_KEYS, "orbit.", sink)
     get = o.get
     e = required(get("e"), "orbit.e")
     if e < 0.0:
@@ -526,25 +537,25 @@ def _orbit(o: object) -> Orbit:
     elif given_source is not None and given_source != "given":
         raise RecordError("orbit.source", f"must be 'given' or 'fit', got {short(given_source)}")
     value = get("sigma")
-    sigma = None if value is None else convert_block(value, OrbitSigma, "orbit.sigma")
+    sigma = None if value is None else convert_block(value, OrbitSigma, "orbit.sigma", sink)
     value = get("covariance")
     covariance = None
     if value is not None:
-        covariance = convert_block(value, Covariance, "orbit.covariance")
+        covariance = convert_block(value, Covariance, "orbit.covariance", sink)
         check_covariance(covariance, "orbit.covariance")
     value = get("fit")
-    fit = None if value is None else convert_block(value, FitFacts, "orbit.fit")
+    fit = None if value is None else convert_block(value, FitFacts, "orbit.fit", sink)
     return Orbit(
         e, i_deg, a, q, node, peri, mean_anomaly, epoch, moid, code, source, sigma, covariance,
         fit,
     )  # fmt: skip
 
 
-def _physical(p: object) -> Physical:
+def _physical(p: object, sink: list[str] | None) -> Physical:
     if type(p) is not dict:
         raise RecordError("physical", f"must be an object, got {jtype(p)}")
     if p.keys() - _PHYSICAL_KEYS:
-        unknown(p, _PHYSICAL_KEYS, "physical.")
+        unknown(p, _PHYSICAL_KEYS, "physical.", sink)
     get = p.get
     h = optional(get("H"), "physical.H")
     if h is not None:
@@ -568,11 +579,11 @@ def _physical(p: object) -> Physical:
     return Physical(h, diameter, albedo, rotation, spectral)
 
 
-def _nongrav(n: object) -> NonGrav:
+def _nongrav(n: object, sink: list[str] | None) -> NonGrav:
     if type(n) is not dict:
         raise RecordError("nongrav", f"must be an object, got {jtype(n)}")
     if n.keys() - _NONGRAV_KEYS:
-        unknown(n, _NONGRAV_KEYS, "nongrav.")
+        unknown(n, _NONGRAV_KEYS, "nongrav.", sink)
     values = []
     for key in _NONGRAV_NAMES:
         value = optional(n.get(key), f"nongrav.{key}")
@@ -584,21 +595,23 @@ def _nongrav(n: object) -> NonGrav:
     return NonGrav(*values)
 
 
-def _close_approaches(items: object) -> tuple[CloseApproach, ...]:
+def _close_approaches(items: object, sink: list[str] | None) -> tuple[CloseApproach, ...]:
     if type(items) is not list:
         raise RecordError("close_approaches", f"must be an array, got {jtype(items)}")
     if len(items) > MAX_CLOSE_APPROACHES:
         raise RecordError(
             "close_approaches", f"{len(items)} entries exceed the limit of {MAX_CLOSE_APPROACHES}"
         )
-    return tuple(_close_approach(item, f"close_approaches[{k}]") for k, item in enumerate(items))
+    return tuple(
+        _close_approach(item, f"close_approaches[{k}]", sink) for k, item in enumerate(items)
+    )
 
 
-def _close_approach(c: object, where: str) -> CloseApproach:
+def _close_approach(c: object, where: str, sink: list[str] | None) -> CloseApproach:
     if type(c) is not dict:
         raise RecordError(where, f"must be an object, got {jtype(c)}")
     if c.keys() - _CA_KEYS:
-        unknown(c, _CA_KEYS, where + ".")
+        unknown(c, _CA_KEYS, where + ".", sink)
     get = c.get
     time = get("time")
     if time is None:
@@ -633,11 +646,12 @@ def _subpoint(point: object, where: str) -> tuple[float, float]:
     return (lat, normal_lon(lon))
 
 
-def _observations(o: object) -> Observations:
+def _observations(o: object, sink: list[str] | None) -> Observations:
     if type(o) is not dict:
         raise RecordError("observations", f"must be an object, got {jtype(o)}")
     if o.keys() - _OBS_KEYS:
-        unknown(o, _OBS_KEYS, "observations.")
+        unknown(o, _OBS_KEYS, "observations.", sink)
+        o = {k: v for k, v in o.items() if k in _OBS_KEYS}
     if len(o) != 1:
         raise RecordError("observations", "must hold exactly one of 'obs80' or 'ades'")
     ((source, rows),) = o.items()

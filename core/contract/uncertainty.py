@@ -18,6 +18,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 
 from core._checks import MAX_ABS_NUMBER, MAX_AU, MAX_JD, MAX_SPEED_KMS, jtype, string, unknown
+from core.contract._errors import validation_error
 from core.errors import RecordError
 
 __all__ = [
@@ -92,34 +93,28 @@ _FIELDS: dict[type[Any], frozenset[str]] = {
 }
 
 
-def convert_block(value: object, cls: type[_T], where: str) -> _T:
+def convert_block(value: object, cls: type[_T], where: str, sink: list[str] | None) -> _T:
     """``value`` (a decoded JSON object) as ``cls``, checked against its declaration.
+
+    Keys ``cls`` does not declare are dropped, their paths appended to ``sink`` (see
+    :func:`core._checks.unknown`).
 
     Raises
     ------
     RecordError
-        ``value`` is not an object, holds an unknown key, or a value of the wrong type or out
-        of bounds; ``field`` is ``where`` plus the path msgspec reports.
+        ``value`` is not an object, or holds a value of the wrong type or out of bounds, or
+        lacks a required one; ``field`` is ``where`` plus the path msgspec reports.
     """
     if type(value) is not dict:
         raise RecordError(where, f"must be an object, got {jtype(value)}")
     fields = _FIELDS[cls]
     if value.keys() - fields:
-        unknown(value, fields, where + ".")
+        unknown(value, fields, where + ".", sink)
+        value = {k: v for k, v in value.items() if k in fields}
     try:
         return msgspec.convert(value, cls)
     except msgspec.ValidationError as exc:
         raise validation_error(exc, where) from None
-
-
-def validation_error(exc: msgspec.ValidationError, where: str) -> RecordError:
-    """msgspec's ``"Expected `float` >= 0.0 - at `$.e`"`` as ``RecordError(where.e, ...)``."""
-    text = str(exc)
-    reason, sep, path = text.partition(" - at `")
-    field = where
-    if sep:
-        field = (where + path.rstrip("`")[1:]).lstrip(".")  # "$.e" -> where + ".e"
-    return RecordError(field, reason[:1].lower() + reason[1:])
 
 
 def check_covariance(cov: Covariance, where: str) -> Covariance:
