@@ -70,3 +70,29 @@ def test_real_scored_results_are_valid_neo_anomaly_v1(tmp_path: Path) -> None:
     assert len(results) == len(lines)
     for result in results:
         check.validate(result)
+
+
+def test_the_neo_obs_v1_schema_is_generated_from_its_declaration_and_holds() -> None:
+    from core.contract import decode_obs_message, observation_to_obj
+    from scripts.build_obs_schema import obs_schema
+
+    committed = orjson.loads((SCHEMAS / "neo.obs.v1.schema.json").read_bytes())
+    assert committed == orjson.loads(orjson.dumps(obs_schema())), (
+        "docs/schemas/neo.obs.v1.schema.json is stale: run scripts/build_obs_schema.py"
+    )
+    check = validator("neo.obs.v1")
+    one = {"obsTime": "2024-01-27T03:12:40.3Z", "ra": 88.1, "dec": 20.2, "stn": "X05",
+           "provID": "2024 BX1", "rmsRA": 0.1, "rmsDec": 0.1, "mag": 21.3, "band": "r"}  # fmt: skip
+    for message in (one, {"observations": [one, {**one, "obsTime": "2024-01-27T03:40Z"}]}):
+        decoded = decode_obs_message(orjson.dumps(message))
+        check.validate(message)
+        for observation in decoded.observations:
+            check.validate(observation_to_obj(observation))
+    newer = {**one, "seeing": 0.8}  # a newer producer's field: both accept it
+    decode_obs_message(orjson.dumps(newer))
+    check.validate(newer)
+    for bad in ({**one, "ra": 361.0}, {k: v for k, v in one.items() if k != "stn"},
+                {"observations": []}):  # fmt: skip
+        with pytest.raises(RecordError):
+            decode_obs_message(orjson.dumps(bad))
+        assert not check.is_valid(bad)
