@@ -30,6 +30,7 @@ H_RANGE = (-10.0, 40.0)
 MAX_DIAMETER_KM = 1e5
 MAX_ROTATION_H = 1e6
 MAX_NONGRAV = 1e-3
+MAX_TRAIL_ARCSEC = 1e6  # a trail's length: far beyond any field of view
 """Largest |A1|, |A2|, |A3| in au/d^2: solar gravity at 1 au is 3e-4 au/d^2, so larger values
 mean a unit error (e.g. MPC's 1e-8 au/d^2 units given as au/d^2)."""
 MAX_SPEED_KMS = 299_792.458

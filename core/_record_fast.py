@@ -35,10 +35,11 @@ from core._checks import (
     MAX_NONGRAV,
     MAX_ROTATION_H,
     MAX_SPEED_KMS,
+    MAX_TRAIL_ARCSEC,
 )
 from core.contract.uncertainty import Covariance, FitFacts, OrbitSigma
 
-__all__ = ["TypedMessage", "decode_typed"]
+__all__ = ["TypedMessage", "TypedTrail", "decode_typed"]
 
 # (ge/gt, le): a float field of the contract, both ends as the reference checks them
 _Number = Annotated[float, msgspec.Meta(ge=-MAX_ABS_NUMBER, le=MAX_ABS_NUMBER)]
@@ -58,6 +59,7 @@ _NonGravSigma = Annotated[float, msgspec.Meta(ge=0.0, le=MAX_NONGRAV)]
 _Speed = Annotated[float, msgspec.Meta(ge=0.0, le=MAX_SPEED_KMS)]
 _Latitude = Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
 _Longitude = Annotated[float, msgspec.Meta(ge=-360.0, le=360.0)]
+_TrailLength = Annotated[float, msgspec.Meta(ge=0.0, le=MAX_TRAIL_ARCSEC)]
 
 
 class TypedOrbit(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
@@ -104,6 +106,13 @@ class TypedApproach(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=
     subpoint: tuple[_Latitude, _Longitude] | None = None
 
 
+class TypedTrail(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
+    length_arcsec: _TrailLength | None = None
+    angle_deg: _Longitude | None = None
+    streak: bool | None = None
+    glint: bool | None = None
+
+
 _UNSET: Any = msgspec.UNSET
 
 
@@ -116,6 +125,7 @@ class TypedMessage(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=F
     nongrav: TypedNonGrav | None = None
     close_approaches: list[TypedApproach] | None = None
     meta: msgspec.Raw = _UNSET  # any JSON: decoded and checked as the reference does
+    trail: TypedTrail | None = None
 
 
 _DECODER = msgspec.json.Decoder(TypedMessage)

@@ -182,6 +182,21 @@ _SPECS: tuple[IndicatorSpec, ...] = (
         ("ng_log10_a2_ratio", "srp_log10_amr_m2_kg", "phys_d_best_assumed"),
     ),
     IndicatorSpec(
+        "trailed_or_streaked",
+        "physical",
+        0.35,
+        "Detection cues a survey measures in the image (Rubin alerts): a glint trail, the"
+        " periodic specular flashes of a rotating body with flat reflective panels, is what"
+        " satellites and spent stages show and rocks do not; a streak or a long trail in one"
+        " exposure means degrees per day of motion, an object within a few lunar distances"
+        " (where stages linger) or a satellite crossing. Scale 0-3 (obs_trail_cue): 3 glint,"
+        ' 2 streak, trail length / 30" up to 1; a lone trail never fires on its own.',
+        {"lo": 1.0, "hi": 3.0},
+        'trail cue {value:.1f} of 3 (3 = glint trail, 2 = streak, 1 = a 30" trail): a flashing'
+        " or very fast detection",
+        ("obs_trail_cue",),
+    ),
+    IndicatorSpec(
         "a1_excess",
         "nongravitational",
         0.5,
@@ -303,6 +318,11 @@ def _launch_compatible(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray,
     return np.where(reaches, np.fmax(slow, tangent), 0.0), _present(v), v
 
 
+def _trailed_or_streaked(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    cue = b["obs_trail_cue"]
+    return _ramp(cue, t["lo"], t["hi"]), _present(cue), cue
+
+
 def _ratio_rule(column: str) -> _Rule:
     def rule(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
         log_ratio = b[column]
@@ -320,6 +340,7 @@ _RULES: dict[str, _Rule] = {
     "tiny_earth_like": _tiny_earth_like,
     "diameter_mismatch": _diameter_mismatch,
     "spin_barrier": _spin_barrier,
+    "trailed_or_streaked": _trailed_or_streaked,
     "a2_excess": _a2_excess,
     "a1_excess": _ratio_rule("ng_log10_a1_ratio"),
     "low_density": _low_density,

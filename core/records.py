@@ -35,6 +35,7 @@ from core._checks import (
     MAX_ROTATION_H,
     MAX_SPEED_KMS,
     MAX_STRING,
+    MAX_TRAIL_ARCSEC,
     check_json,
     encodable,
     jtype,
@@ -75,6 +76,7 @@ __all__ = [
     "OrbitSigma",
     "Physical",
     "RecordError",
+    "Trail",
     "content_hash",
     "decode_record",
     "record_from_obj",
@@ -134,6 +136,15 @@ class NonGrav(msgspec.Struct, frozen=True, gc=False):
     A1_sigma: float | None = None
     A2_sigma: float | None = None
     A3_sigma: float | None = None
+
+
+class Trail(msgspec.Struct, frozen=True, gc=False):
+    """Trail and streak cues of a detection (``trail``; Rubin alerts give them, see core.lsst)."""
+
+    length_arcsec: float | None = None
+    angle_deg: float | None = None
+    streak: bool = False
+    glint: bool = False
 
 
 class CloseApproach(msgspec.Struct, frozen=True, gc=False):
@@ -198,11 +209,14 @@ class NeoRecord(msgspec.Struct, frozen=True):
     close_approaches: tuple[CloseApproach, ...] = ()
     observations: Observations | None = None
     meta: Mapping[str, Any] = msgspec.field(default_factory=dict)
+    trail: Trail | None = None
 
 
 _TOP_KEYS = frozenset(
-    ("designation", "orbit", "physical", "nongrav", "close_approaches", "observations", "meta")
-)
+    ("designation", "orbit", "physical", "nongrav", "close_approaches", "observations", "meta",
+     "trail")
+)  # fmt: skip
+_TRAIL_KEYS = frozenset(("length_arcsec", "angle_deg", "streak", "glint"))
 _ORBIT_KEYS = frozenset(
     ("a_au", "e", "i_deg", "node_deg", "peri_deg", "M_deg", "epoch_jd", "q_au", "moid_au",
      "condition_code", "source", "sigma", "covariance", "fit")
@@ -286,6 +300,12 @@ def _typed_record(m: TypedMessage) -> NeoRecord | None:
         nongrav = (
             None if n is None else NonGrav(n.A1, n.A2, n.A3, n.A1_sigma, n.A2_sigma, n.A3_sigma)
         )
+        t = m.trail
+        trail = (
+            None
+            if t is None
+            else Trail(t.length_arcsec, t.angle_deg, bool(t.streak), bool(t.glint))
+        )
         approaches: tuple[CloseApproach, ...] = ()
         if m.close_approaches is not None:
             if len(m.close_approaches) > MAX_CLOSE_APPROACHES:
@@ -302,7 +322,7 @@ def _typed_record(m: TypedMessage) -> NeoRecord | None:
                 check_json(meta, "meta", 1)
     except (RecordError, FormatError, orjson.JSONDecodeError):
         return None
-    return NeoRecord(designation, orbit, physical, nongrav, approaches, None, meta)
+    return NeoRecord(designation, orbit, physical, nongrav, approaches, None, meta, trail)
 
 
 def _typed_orbit(o: TypedOrbit) -> Orbit:
@@ -379,7 +399,31 @@ def _record(obj: object, observations: Observations | None, sink: list[str] | No
         raise RecordError("meta", f"must be an object, got {jtype(meta)}")
     elif meta:
         check_json(meta, "meta", 1)
-    return NeoRecord(designation, orbit, physical, nongrav, approaches, observations, meta)
+    value = get("trail")
+    trail = None if value is None else _trail(value, sink)
+    return NeoRecord(designation, orbit, physical, nongrav, approaches, observations, meta, trail)
+
+
+def _trail(t: object, sink: list[str] | None) -> Trail:
+    if type(t) is not dict:
+        raise RecordError("trail", f"must be an object, got {jtype(t)}")
+    if t.keys() - _TRAIL_KEYS:
+        unknown(t, _TRAIL_KEYS, "trail.", sink)
+    length = optional(t.get("length_arcsec"), "trail.length_arcsec")
+    if length is not None:
+        ranged(length, "trail.length_arcsec", 0.0, MAX_TRAIL_ARCSEC)
+    angle = optional(t.get("angle_deg"), "trail.angle_deg")
+    if angle is not None:
+        ranged(angle, "trail.angle_deg", -360.0, 360.0)
+    flags = []
+    for key in ("streak", "glint"):
+        flag = t.get(key, False)
+        if flag is None:
+            flag = False
+        if type(flag) is not bool:
+            raise RecordError(f"trail.{key}", f"must be a boolean, got {jtype(flag)}")
+        flags.append(flag)
+    return Trail(length, angle, *flags)
 
 
 def record_to_obj(rec: NeoRecord) -> dict[str, Any]:
@@ -408,6 +452,10 @@ def record_to_obj(rec: NeoRecord) -> dict[str, Any]:
         out["observations"] = {rec.observations.source: list(rec.observations.raw)}
     if rec.meta:
         out["meta"] = dict(rec.meta)
+    if rec.trail is not None:
+        trail = _present(rec.trail, ("length_arcsec", "angle_deg"))
+        trail.update({k: True for k in ("streak", "glint") if getattr(rec.trail, k)})
+        out["trail"] = trail
     return out
 
 

@@ -256,6 +256,7 @@ class Daemon:
             batch_max_size=p.batch_max_size,
             batch_max_wait_s=p.batch_max_wait_ms / 1000.0,
             rule=AlertRule(p.alert_min_score, frozenset(p.alert_categories)),
+            input_format=cfg.input.format,
             metrics=self.metrics,
             on_done=self._done,
             accepting=source.accepting,

@@ -19,8 +19,9 @@ import msgspec
 import orjson
 
 from core.errors import RecordError
+from core.inputs import InputFormat, decoder_for
 from core.obsstream import is_obs_message
-from core.records import NeoRecord, decode_record
+from core.records import NeoRecord
 
 __all__ = [
     "MAX_OUTPUT_BYTES",
@@ -223,7 +224,12 @@ def dead_letter(item: InputItem, field_: str, reason: str, error_type: str) -> I
     )
 
 
-def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -> list[ItemOutcome]:
+def process_batch(
+    items: Sequence[InputItem],
+    scorer: Scorer,
+    rule: AlertRule,
+    input_format: InputFormat = "neo",
+) -> list[ItemOutcome]:
     """Decode, validate and score ``items``; pure and synchronous (runs in the executor).
 
     Undecodable or invalid messages become dead letters (``RecordError``'s field and reason).
@@ -234,6 +240,7 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
     instead of taking its batch with it. A result larger than :data:`MAX_OUTPUT_BYTES` is
     dead-lettered (``ResultTooLarge``) rather than sent to a broker that would refuse it.
     """
+    decode = decoder_for(input_format)
     outcomes: list[ItemOutcome | None] = [None] * len(items)
     valid: list[tuple[int, NeoRecord]] = []
     keys: list[str] = []
@@ -243,10 +250,10 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
         if item.value is None:
             outcomes[i] = dead_letter(item, "$", "empty message (null value)", "RecordError")
             continue
-        if is_obs_message(item.value):
-            continue
+        if item.value[:1] != b"\x00" and is_obs_message(item.value):
+            continue  # an observation for the per-object state (a Rubin alert starts with 0)
         try:
-            valid.append((i, decode_record(item.value, unknown=unknown)))
+            valid.append((i, decode(item.value, unknown=unknown)))
             keys.append(message_key(item.value))
             if unknown:
                 dropped[i] = tuple(unknown)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from core.inputs import InputFormat
 from streamer.errors import ConfigError
 from streamer.paths import DEFAULT_REGISTRY, absolute
 
@@ -196,6 +197,17 @@ class StateConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class InputConfig:
+    """How input messages are read (``[input]``): ``neo`` JSON, Rubin ``lsst`` Avro, or ``auto``.
+
+    ``auto`` decides per message: a first byte 0 is Rubin's wire format (Confluent header and
+    Avro), anything else ``neo.v1`` JSON; see :mod:`core.inputs`.
+    """
+
+    format: InputFormat = "neo"
+
+
+@dataclass(frozen=True, slots=True)
 class AppConfig:
     """The whole configuration; one attribute per TOML section."""
 
@@ -206,6 +218,7 @@ class AppConfig:
     http: HttpConfig = field(default_factory=HttpConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     state: StateConfig = field(default_factory=StateConfig)
+    input: InputConfig = field(default_factory=InputConfig)
 
 
 _SECTIONS: dict[str, type[Any]] = {

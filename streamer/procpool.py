@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.inputs import InputFormat
 from core.records import NeoRecord
 from streamer.batch import (
     AlertRule,
@@ -206,7 +207,9 @@ def new_process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_child_init)
 
 
-def _score_rows(rows: list[_Row], scorer: Scorer, rule: AlertRule) -> list[_Packed]:
+def _score_rows(
+    rows: list[_Row], scorer: Scorer, rule: AlertRule, input_format: InputFormat = "neo"
+) -> list[_Packed]:
     """Runs in the child: :func:`process_batch` on rebuilt inputs, outcomes as tuples."""
     items = [InputItem(*row) for row in rows]
     index = {id(item): i for i, item in enumerate(items)}
@@ -222,19 +225,20 @@ def _score_rows(rows: list[_Row], scorer: Scorer, rule: AlertRule) -> list[_Pack
             o.error_reason,
             o.key_text,
         )
-        for o in process_batch(items, scorer, rule)
+        for o in process_batch(items, scorer, rule, input_format)
     ]
 
 
-async def run_in_process(
+async def run_in_process(  # noqa: PLR0917  (a BatchRunner: called positionally)
     loop: asyncio.AbstractEventLoop,
     executor: Executor | None,
     batch: list[InputItem],
     scorer: Scorer,
     rule: AlertRule,
+    input_format: InputFormat = "neo",
 ) -> list[ItemOutcome]:
     """:func:`~streamer.batch.process_batch` in a scoring process (a
     :data:`~streamer.workers.BatchRunner`); the outcomes refer to the parent's own items."""
     rows = [(i.topic, i.partition, i.offset, i.key, i.value, i.timestamp_ms) for i in batch]
-    packed = await loop.run_in_executor(executor, _score_rows, rows, scorer, rule)
+    packed = await loop.run_in_executor(executor, _score_rows, rows, scorer, rule, input_format)
     return [ItemOutcome(batch[p[0]], *p[1:]) for p in packed]

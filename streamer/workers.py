@@ -19,6 +19,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from core.inputs import InputFormat
 from streamer.batch import AlertRule, InputItem, ItemOutcome, Scorer, process_batch
 from streamer.errors import PublishError
 from streamer.logging import get_logger
@@ -72,21 +73,22 @@ async def collect_batch(
 
 
 BatchRunner = Callable[
-    [asyncio.AbstractEventLoop, Executor | None, list[InputItem], Scorer, AlertRule],
+    [asyncio.AbstractEventLoop, Executor | None, list[InputItem], Scorer, AlertRule, InputFormat],
     Awaitable[list[ItemOutcome]],
 ]
 """How a batch reaches :func:`process_batch` in an executor (see :func:`run_in_thread`)."""
 
 
-def run_in_thread(
+def run_in_thread(  # noqa: PLR0917  (a BatchRunner: called positionally)
     loop: asyncio.AbstractEventLoop,
     executor: Executor | None,
     batch: list[InputItem],
     scorer: Scorer,
     rule: AlertRule,
+    input_format: InputFormat = "neo",
 ) -> Awaitable[list[ItemOutcome]]:
     """:func:`process_batch` in a thread pool: the objects are shared, nothing is copied."""
-    return loop.run_in_executor(executor, process_batch, batch, scorer, rule)
+    return loop.run_in_executor(executor, process_batch, batch, scorer, rule, input_format)
 
 
 StateStep = Callable[[list[InputItem], list[ItemOutcome]], Awaitable[list[ItemOutcome]]]
@@ -159,6 +161,7 @@ class WorkerPool:
         batch_max_size: int,
         batch_max_wait_s: float,
         rule: AlertRule,
+        input_format: InputFormat = "neo",
         metrics: Metrics,
         on_done: Callable[[Sequence[InputItem]], None],
         accepting: Callable[[InputItem], bool] = lambda _: True,
@@ -175,6 +178,7 @@ class WorkerPool:
         self._max_size = batch_max_size
         self._max_wait = batch_max_wait_s
         self._rule = rule
+        self._input_format: InputFormat = input_format
         self._metrics = metrics
         self._on_done = on_done
         self._accepting = accepting
@@ -266,7 +270,9 @@ class WorkerPool:
             if batch:
                 scorer = self._scorer()
                 started = time.perf_counter()
-                outcomes = await self._run_batch(loop, self._executor, batch, scorer, self._rule)
+                outcomes = await self._run_batch(
+                    loop, self._executor, batch, scorer, self._rule, self._input_format
+                )
                 self._metrics.scoring_seconds.observe(time.perf_counter() - started)
                 self._metrics.batch_size.observe(len(batch))
             await self._turns.wait(seq)

@@ -64,6 +64,9 @@ class Gathered:
     obs_stations: FloatArray  # distinct station codes per record (0 without observations)
     obs_rms_ra: FloatArray
     obs_rms_dec: FloatArray
+    trail_length_arcsec: FloatArray  # NaN without a trail block or without a length
+    trail_streak: FloatArray  # 1/0, NaN without a trail block
+    trail_glint: FloatArray
 
 
 def gather(records: Sequence[NeoRecord]) -> Gathered:
@@ -89,6 +92,7 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
     obs_lens: list[int] = []
     obs_parts: list[tuple[FloatArray, ...]] = []
     stations: list[int] = []
+    trail = np.full((n, 3), np.nan)
     for k, rec in enumerate(records):
         o = rec.orbit
         if o is not None:
@@ -126,6 +130,9 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
                     lon,
                 )
             )
+        t = rec.trail
+        if t is not None:
+            trail[k] = (_f(t.length_arcsec), float(t.streak), float(t.glint))
         obs = rec.observations
         if obs is not None and len(obs.time_jd) > 0:
             obs_lens.append(len(obs.time_jd))
@@ -145,6 +152,7 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
     phys = np.ascontiguousarray(phys.T)
     ng = np.ascontiguousarray(ng.T)
     ca = np.ascontiguousarray(ca.T)
+    trail = np.ascontiguousarray(trail.T)
     absent = np.zeros(n)
     return Gathered(
         n=n,
@@ -182,4 +190,7 @@ def gather(records: Sequence[NeoRecord]) -> Gathered:
         obs_stations=np.array(stations, dtype=np.float64),
         obs_rms_ra=np.asarray(obs_cols[2], dtype=np.float64),
         obs_rms_dec=np.asarray(obs_cols[3], dtype=np.float64),
+        trail_length_arcsec=trail[0],
+        trail_streak=trail[1],
+        trail_glint=trail[2],
     )

@@ -5,6 +5,14 @@ observed from Europe, Africa or the Americas falls in one JD day (from the Pacif
 straddle two). ``obs_rms_arcsec`` is sqrt(mean((rmsRA^2 + rmsDec^2) / 2)) over observations
 that give both (ADES only; NaN for obs80). ``obs_rate_per_d`` is n / (arc + 1 d), so that a
 single-night discovery does not divide by a near-zero arc.
+
+Trail cues (the record's ``trail`` block; Rubin alerts carry them): ``obs_trail_length_arcsec``
+is the fitted trail length of the detection, ``obs_trail_cue`` one number on a 0-3 scale, the
+strongest of: 3 for a glint trail (periodic specular flashes, what rotating satellites and
+rocket bodies show; Rubin's ``glint_trail``), 2 for a streak in the footprint (Rubin's
+``pixelFlags_streak``: an object moving degrees per hour, i.e. within a few lunar distances, or
+a satellite crossing), and length / 30" up to 1 (a 30" trail in a 30 s exposure is ~1 deg/d).
+NaN without a trail block.
 """
 
 from __future__ import annotations
@@ -26,7 +34,11 @@ NAMES: tuple[str, ...] = (
     "obs_mag_amp",
     "obs_rms_arcsec",
     "obs_rate_per_d",
+    "obs_trail_length_arcsec",
+    "obs_trail_cue",
 )
+
+_TRAIL_LENGTH_UNIT_ARCSEC = 30.0  # the trail length that counts 1 on the cue scale
 
 
 def observational_features(g: Gathered) -> dict[str, FloatArray]:
@@ -52,4 +64,12 @@ def observational_features(g: Gathered) -> dict[str, FloatArray]:
         "obs_mag_amp": mag_amp,
         "obs_rms_arcsec": np.sqrt(seg_mean(seg, msq, n)),
         "obs_rate_per_d": np.where(has, count / (arc + 1.0), np.nan),
+        "obs_trail_length_arcsec": g.trail_length_arcsec,
+        "obs_trail_cue": _trail_cue(g),
     }
+
+
+def _trail_cue(g: Gathered) -> FloatArray:
+    length = np.minimum(np.nan_to_num(g.trail_length_arcsec) / _TRAIL_LENGTH_UNIT_ARCSEC, 1.0)
+    cue = np.maximum.reduce([3.0 * g.trail_glint, 2.0 * g.trail_streak, length])
+    return np.where(np.isnan(g.trail_streak), np.nan, cue)

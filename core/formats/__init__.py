@@ -17,6 +17,7 @@ ades      ADES PSV / CSV / XML optical observations                 :mod:`.ades`
 nea       MPC MPCORB one-line orbits (``NEA.txt``)                  :mod:`.nea`
 sbdb      JPL SBDB query CSV export                                 :mod:`.sbdb`
 cad       CNEOS close-approach table CSV                            :mod:`.cad`
+lsst      Rubin/LSST alerts (Avro container or wire format; binary)  :mod:`core.lsst`
 ========= ======================================================== ====================
 """
 
@@ -62,6 +63,11 @@ def read_records(path: str | Path, fmt: str | None = None) -> Iterator[dict[str,
         message names the file and ``.line`` holds the 1-based line number when known.
     """
     name = fmt if fmt is not None else detect_format(path)
+    if name == "lsst":  # binary Avro, not a text parser: core.lsst reads it
+        from core.lsst.files import read_alert_records
+
+        yield from read_alert_records(path)
+        return
     parser = FORMATS.get(name)
     if parser is None:
         raise FormatError(f"unknown format {name!r} (one of {', '.join(FORMATS)})")

@@ -1,4 +1,5 @@
-"""``neo-streamer convert``: turn obs80 / ADES / NEA.txt / SBDB / CNEOS files into neo.v1 JSONL.
+"""``neo-streamer convert``: turn obs80 / ADES / NEA.txt / SBDB / CNEOS / Rubin alert files into
+neo.v1 JSONL.
 
 One JSON object per line, one line per object (see :mod:`core.formats`). The format is
 detected from the content unless ``--format`` is given. Output goes to standard output by
@@ -17,7 +18,7 @@ from typing import IO
 
 __all__ = ["add_arguments", "run"]
 
-_FORMATS = ("obs80", "ades", "nea", "sbdb", "cad")
+_FORMATS = ("obs80", "ades", "nea", "sbdb", "cad", "lsst")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

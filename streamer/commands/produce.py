@@ -1,7 +1,8 @@
 """``neo-streamer produce``: feed NEO records into a Kafka topic.
 
 Inputs: neo.v1 JSONL (plain or ``.gz``), any file :mod:`core.formats` reads (MPC 80-column
-or ADES observations grouped into one record per object, NEA.txt, SBDB, CNEOS), or
+or ADES observations grouped into one record per object, NEA.txt, SBDB, CNEOS), Rubin alert
+files (``--format lsst``: replayed in the wire format, keyed on the solar-system object), or
 ``sample`` for the bundled ``data/sample_stream.jsonl.gz``. JSONL lines are sent byte for
 byte, valid or not, so the daemon's validation and dead-letter path see exactly what the
 file holds. The key of each message is the record's designation (none when a line has no
@@ -56,7 +57,7 @@ __all__ = [
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "sample_stream.jsonl.gz"
 """The bundled sample stream that ``--input sample`` feeds."""
 
-_FORMATS = ("jsonl", "obs80", "ades", "nea", "sbdb", "cad")
+_FORMATS = ("jsonl", "obs80", "ades", "nea", "sbdb", "cad", "lsst")
 # Acknowledgements awaited in chunks: bounded memory, and still many requests in flight.
 _MAX_IN_FLIGHT = 1000
 
@@ -172,6 +173,11 @@ def iter_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
         When the file cannot be read.
     """
     name = fmt or _detect(path)
+    if name == "lsst":  # Rubin alerts are replayed as they travel: wire header + Avro
+        from core.lsst.files import wire_messages
+
+        yield from wire_messages(path)
+        return
     if name == "jsonl":
         with open_binary(path) as fh:
             for line in fh:
