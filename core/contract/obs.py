@@ -367,6 +367,9 @@ def _from_obs80(data: bytes) -> ObsMessage:
         position = _observer_line(lines[1])
     elif len(lines) == 2:
         raise RecordError("obs80[1]", f"a '{row.obs_type}' observation is one line")
+    if row.band is not None and (row.band.isspace() or not row.band.isprintable()):
+        # as a JSON band would be: the two forms of one observation are refused alike
+        raise RecordError("obs80[0]", f"band (column 71) must be printable, got {row.band!r}")
     perm_id, prov_id, trk_sub = _obs80_ids(first)
     obs_time = _obs80_iso(first[15:32])
     obs = Observation(

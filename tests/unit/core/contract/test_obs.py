@@ -241,6 +241,7 @@ def test_hostile_json_names_the_field(message: dict[str, Any], field: str, reaso
             "unreadable observer position: unit flag '3' in column 33 (1 = km, 2 = au)",
         ),
         ("é" + TC3[1:], "obs80[0]", "must be ASCII"),
+        (TC3[:70] + "\t" + TC3[71:], "obs80[0]", "band (column 71) must be printable, got '\\t'"),
         (TC3[:77] + "ZZ9", "obs80[0]", "unknown MPC observatory code 'ZZ9' (columns 78-80)"),
         ("{not json", "$", "invalid JSON: JSON is malformed: object keys must be strings (byte 1)"),
     ],
