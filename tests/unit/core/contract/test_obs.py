@@ -162,6 +162,7 @@ def test_is_obs_message_tells_the_two_contracts_apart() -> None:
         ({**ROW, "mag": "18.9"}, "mag", "expected `float | null`, got `str`"),
         ({**ROW, "stn": 568}, "stn", "expected `str`, got `int`"),
         ({**ROW, "stn": "   "}, "stn", "must be a non-blank string"),
+        ({**ROW, "stn": "ZZZ"}, "stn", "unknown MPC observatory code 'ZZZ'"),
         ({k: v for k, v in ROW.items() if k != "ra"}, "ra", "required"),
         (
             {k: v for k, v in ROW.items() if k != "provID"},
@@ -187,6 +188,11 @@ def test_is_obs_message_tells_the_two_contracts_apart() -> None:
             {"observations": [ROW, {**ROW, "ra": 400}]},
             "observations[1].ra",
             "expected `float` <= 360.0",
+        ),
+        (
+            {"observations": [ROW, {**ROW, "stn": "ZZZ"}]},
+            "observations[1].stn",
+            "unknown MPC observatory code 'ZZZ'",
         ),
         (
             {"observations": [ROW, {**ROW, "obsTime": "x"}]},
@@ -235,6 +241,8 @@ def test_hostile_json_names_the_field(message: dict[str, Any], field: str, reaso
             "unreadable observer position: unit flag '3' in column 33 (1 = km, 2 = au)",
         ),
         ("é" + TC3[1:], "obs80[0]", "must be ASCII"),
+        (TC3[:70] + "\t" + TC3[71:], "obs80[0]", "band (column 71) must be printable, got '\\t'"),
+        (TC3[:77] + "ZZ9", "obs80[0]", "unknown MPC observatory code 'ZZ9' (columns 78-80)"),
         ("{not json", "$", "invalid JSON: JSON is malformed: object keys must be strings (byte 1)"),
     ],
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import numpy as np
 import orjson
 import pytest
 
@@ -195,3 +196,17 @@ def test_a_newer_producers_field_in_a_block_is_dropped_and_reported() -> None:
     rec = decode_record(orjson.dumps(_with("orbit.sigma.epoch_jd", 1.0)), unknown=seen)
     assert seen == ["orbit.sigma.epoch_jd"]
     assert rec == record_from_obj(FITTED)
+
+
+def test_numbers_of_python_subclasses_are_taken_as_the_reference_takes_them() -> None:
+    # an orbit fitted in Python holds numpy floats; record_from_obj takes them everywhere
+    obj = _with("orbit.sigma", {"e": np.float64(1e-8), "a_au": np.float64(2e-9)})
+    obj["orbit"]["e"] = np.float64(0.1912)
+    obj["orbit"]["covariance"]["matrix"] = np.array(
+        FITTED["orbit"]["covariance"]["matrix"]
+    ).tolist()
+    rec = record_from_obj(obj)
+    assert rec.orbit is not None and rec.orbit.sigma == OrbitSigma(a_au=2e-9, e=1e-8)
+    assert type(rec.orbit.sigma.e) is float
+    with pytest.raises(RecordError, match="n_used"):  # not an int subclass: refused, as before
+        record_from_obj(_with("orbit.fit.n_used", np.int64(3)))
