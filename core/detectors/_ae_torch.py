@@ -20,7 +20,16 @@ import numpy as np
 import torch
 from torch import nn
 
+from core._hide import import_hiding
 from core._types import FloatArray
+
+# Every torch optimizer's constructor imports torch._dynamo, which imports triton only to probe
+# for it (torch.utils._triton.has_triton_package). triton compiles GPU kernels: without a GPU
+# it is never used here, and loading its native library prints nanobind's "leaked ..." report
+# at interpreter exit (seen at the end of `make test`). Without a GPU, dynamo is imported with
+# triton hidden, so torch records "no triton" and never loads it.
+if not torch.cuda.is_available():
+    import_hiding("torch._dynamo", ["triton"])
 
 __all__ = [
     "ACTIVATIONS",

@@ -71,6 +71,12 @@ pytestmark = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _daemon_topics_deleted() -> None:
+    """Replaces the integration conftest's fixture of that name: these tests use their own broker
+    container (and delete it), never the session's broker."""
+
+
 def podman(*args: str, check: bool = True, timeout: float = 300) -> str:
     """Run ``podman ARGS`` with this machine's flags; its stdout (stripped)."""
     proc = subprocess.run(
