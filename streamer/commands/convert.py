@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     from core.errors import FormatError
     from core.formats import read_records
+    from streamer.commands._words import counted
 
     output: str = args.output
     out: IO[bytes] | gzip.GzipFile
@@ -78,5 +79,6 @@ def run(args: argparse.Namespace) -> int:
                 Path(output).unlink(missing_ok=True)
     if failed:
         return 2
-    print(f"{count} records written to {output if output != '-' else 'stdout'}", file=sys.stderr)
+    written = counted(count, "record")
+    print(f"{written} written to {output if output != '-' else 'stdout'}", file=sys.stderr)
     return 0

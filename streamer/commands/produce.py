@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from streamer.commands._jsonl import open_binary
 from streamer.commands._kafka_options import add_kafka_options, load_cli_config, start_client
+from streamer.commands._words import counted
 
 if TYPE_CHECKING:
     from aiokafka import AIOKafkaProducer
@@ -243,7 +244,7 @@ async def _produce(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
     spread = " ".join(f"{p}={n}" for p, n in sorted(counts.items()))
     rate = total / seconds if seconds > 0 else float("inf")
     print(
-        f"produced {total} records to {topic} on {servers} in {seconds:.1f} s "
+        f"produced {counted(total, 'record')} to {topic} on {servers} in {seconds:.1f} s "
         f"({rate:.0f} records/s); per partition: {spread or '-'}"
     )
     _report_invalid(invalid, skipped=args.skip_invalid)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from streamer.commands._jsonl import numbered_lines, open_binary
+from streamer.commands._words import counted
 from streamer.paths import DEFAULT_REGISTRY, model_path_hint
 
 __all__ = ["BATCH_SIZE", "ERROR_SCHEMA", "add_arguments", "run"]
@@ -102,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"neo-streamer score: cannot write {args.output}: {reason}", file=sys.stderr)
         return 2
     print(
-        f"scored {scored} records, {errors} invalid lines, model {engine.model_version}",
+        f"scored {counted(scored, 'record')}, {counted(errors, 'invalid line')}, "
+        f"model {engine.model_version}",
         file=sys.stderr,
     )
     if not scored:

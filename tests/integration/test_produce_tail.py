@@ -206,7 +206,7 @@ async def test_produce_counts_invalid_records_and_skips_them_on_request(
     code, out, err = await _cli("produce", *common, "--skip-invalid")
     assert code == 0, err
     assert (
-        out.startswith("produced 1 records")
+        out.startswith("produced 1 record to")
         and "skipped 2 records that are not valid neo.v1 (not sent)" in err
     )
     assert [r.value for r in await read_all(topic, 1)][3:] == [good]

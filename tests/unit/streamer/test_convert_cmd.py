@@ -76,3 +76,12 @@ def test_convert_ades_xml(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == detected
     lines = detected.splitlines()
     assert [orjson.loads(line)["designation"] for line in lines] == ["3666", "2014 XX"]
+
+
+def test_one_record_is_one_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 23 item 14: "1 records written"
+    out = tmp_path / "one.jsonl"
+    code = main(["convert", "--input", str(FIXTURES / "obs80" / "2008TC3_head.txt"),
+                 "--output", str(out)])  # fmt: skip
+    assert code == 0
+    assert capsys.readouterr().err == f"1 record written to {out}\n"
