@@ -34,7 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="neo.v1 JSONL file (.jsonl or .jsonl.gz); default: the bundled sample stream",
     )
     parser.add_argument(
-        "--top", type=int, default=10, metavar="N", help="show the N highest-scoring records"
+        "--top",
+        type=int,
+        default=10,
+        metavar="N",
+        help="show the N highest-scoring records (default: %(default)s)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object per line instead of a table"

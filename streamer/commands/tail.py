@@ -246,6 +246,12 @@ async def _tail(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
             print(f"neo-streamer tail: {message}", file=sys.stderr)
             return 5
         consumer.subscribe([topic])
+        start = "from its oldest message" if args.from_beginning else "for new messages"
+        print(
+            f"neo-streamer tail: waiting on {topic!r} at {servers} {start} (Ctrl-C stops)",
+            file=sys.stderr,
+            flush=True,
+        )
         await _print_messages(consumer, args)
     finally:
         await consumer.stop()

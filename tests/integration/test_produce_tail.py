@@ -179,6 +179,9 @@ async def test_tail_alerts_reads_the_configured_alerts_topic_readably(
     )
 
     assert code == 0, err
+    # issue 23 item 14: tail was silent while it waited
+    assert f"neo-streamer tail: waiting on {alerts!r} at {kafka_bootstrap} from its oldest " \
+        "message (Ctrl-C stops)" in err  # fmt: skip
     assert out == (
         "2020 SO  score 0.9970  suspicious  ANOMALY  model 7\n"
         "  why: very low delta-v; orbit.e = 0.0100 (30% of the score)\n"

@@ -76,3 +76,11 @@ def test_unreadable_and_empty_inputs(tmp_path: Path, capsys: pytest.CaptureFixtu
 def test_default_input_is_the_bundled_sample_under_the_project_root() -> None:
     root = Path(__file__).resolve().parents[3]
     assert root / "data" / "sample_stream.jsonl.gz" == DEFAULT_INPUT
+
+
+def test_help_shows_the_default_of_top(capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 23 item 14
+    with pytest.raises(SystemExit):
+        main(["screen", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "show the N highest-scoring records (default: 10)" in help_text
