@@ -17,7 +17,8 @@ backward, a spent stage's orbit comes back to Earth, slowly, on the date it left
 4. **Matching**: a passage within ``window_days`` of a launch date (default -30 to +90 days:
    a stage can linger in the Earth-Moon system for weeks before it escapes, as J002E3 did,
    and after decades the clones' passage times scatter by weeks: +-15 days after 50 years
-   for sigma 1e-7 au, 1e-9 au/d in the test) matches that launch. The launch matched by the largest share of clones wins:
+   for sigma 1e-7 au, 1e-9 au/d in the test) matches that launch. The launch matched by the
+   largest share of clones wins:
    ``launch_match {launch_date, launch_tag, name, clone_fraction, min_dist_au, v_rel_kms,
    days_after_launch}`` (medians over the matching clones), or None below
    ``min_clone_fraction``.
@@ -46,11 +47,13 @@ from core.orbits.constants import JD_J2000
 from core.orbits.elements import elements_to_state, equatorial_to_ecliptic
 from core.orbits.ephemeris import earth_state_au, load_ephemeris, sun_state_au
 from core.orbits.propagate import DE440_FIRST_JD, PropagationError
+from core.records import NeoRecord
 
 __all__ = [
     "EarthPassage",
     "LinkageConfig",
     "LinkageResult",
+    "clones_from_record",
     "draw_clones",
     "jd_of_date",
     "link_launch",
@@ -142,6 +145,39 @@ def draw_clones(
                 epoch_jd_tdb,
             )
     return out
+
+
+def clones_from_record(
+    record: NeoRecord, n_clones: int, rng: np.random.Generator
+) -> tuple[FloatArray, float] | None:
+    """Clones of a record's orbit and their epoch (TDB), or None without full elements.
+
+    The record's ``orbit.sigma`` (neo.v1) spreads the clones; without it every clone is the
+    nominal orbit (a clone fraction then says nothing about the orbit's uncertainty).
+    """
+    o = record.orbit
+    if o is None or o.a_au is None or o.e >= 1.0 or o.epoch_jd is None:
+        return None
+    if o.node_deg is None or o.peri_deg is None or o.M_deg is None:
+        return None
+    elements = {
+        "a_au": o.a_au,
+        "e": o.e,
+        "i_deg": o.i_deg,
+        "node_deg": o.node_deg,
+        "peri_deg": o.peri_deg,
+        "M_deg": o.M_deg,
+    }
+    nominal = elements_to_state(o.a_au, o.e, o.i_deg, o.node_deg, o.peri_deg, o.M_deg, o.epoch_jd)
+    sigma = None
+    if o.sigma is not None:
+        sigma = {
+            key: float(v) for key in _ELEMENT_KEYS if (v := getattr(o.sigma, key, None)) is not None
+        }
+    clones = draw_clones(
+        nominal, n_clones, rng, elements=elements, sigma=sigma, epoch_jd_tdb=o.epoch_jd
+    )
+    return clones, float(o.epoch_jd)
 
 
 def _integrate_back(
