@@ -15,7 +15,8 @@ SO_2020 = {
     "designation": "2020 SO",
     "orbit": {"a_au": 1.008, "e": 0.027, "i_deg": 0.13},
     "physical": {"H": 28.3},
-    "nongrav": {"A2": 1.0e-11},
+    # a radial A1 of A/M 0.006 m^2/kg (the lower end of stages); A2 alone is never evidence
+    "nongrav": {"A1": 0.006 * 2.265e-7, "A2": 1.0e-11},
 }
 EROS = {"designation": "433", "orbit": {"a_au": 1.4581823, "e": 0.2227385, "i_deg": 10.82858}}
 # An Arjuna-like orbit (a ~ 1.05, e ~ 0.08, i ~ 2 deg): moderately Earth-like, scores in between.
@@ -42,9 +43,9 @@ def test_table_ranks_by_score_with_reasons(
     out, err = capsys.readouterr()
     rows = out.splitlines()
     assert rows[0].split() == ["rank", "score", "designation", "firing", "indicators"]
-    assert rows[1].startswith("   1  0.8") and "2020 SO" in rows[1]
+    assert rows[1].startswith("   1  0.9") and "2020 SO" in rows[1]
     assert "earth_like_orbit (1.00)" in rows[1]
-    assert any("A2/A2_natural = 6.48" in r for r in rows)
+    assert any("implied bulk density <= 57 kg/m^3" in r for r in rows)
     second = [r for r in rows if r.startswith("   2  ")]
     assert len(second) == 1 and "arjuna" in second[0] and "low_encounter_speed" in out
     assert "433 " not in out.split("\n", 1)[1].split("records screened")[0]
