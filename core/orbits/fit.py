@@ -54,6 +54,11 @@ MAX_REJECTION_ROUNDS = 10
 _SEED_AU_D2 = 1e-15
 """Start value of a fitted non-grav term: ASSIST skips the non-gravitational force (and its
 partials) while A1 = A2 = A3 = 0, so the first iteration needs a negligible non-zero value."""
+MAX_STARTS = 4
+"""Initial orbits tried (best first): the differential correction picks the lowest chi-square."""
+START_RMS_FACTOR = 10.0
+START_RMS_FLOOR_ARCSEC = 10.0
+"""A candidate whose two-body RMS exceeds 10x the best one's (and 10 arcsec) is not tried."""
 MAX_NORMALISED_RMS = 5.0
 """Beyond this, the observations do not fit one orbit (a mix, or a diverged fit)."""
 
@@ -226,25 +231,14 @@ def _start(state6: FloatArray, epoch0: float, epoch: float) -> FloatArray:
 
 
 def _initial_orbits(a: Astrometry, obs: _Observations) -> list[tuple[FloatArray, float]]:
-    try:
-        from core.orbits.iod import initial_orbits  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise FitError(
-            "no initial orbit given and initial orbit determination is not available"
-        ) from None
-    candidates = initial_orbits(obs.tdb, a.ra_deg, a.dec_deg, obs.observer)
-    out = []
-    for c in candidates:
-        state = np.asarray(c.state6, dtype=np.float64)
-        if c.center == "earth":
-            from core.orbits.ephemeris import earth_state_au
+    """Starting orbits from :func:`core.orbits.iod.initial_orbits` (heliocentric states, also
+    for the candidates bound to the Earth), best first; FitError when there is none."""
+    from core.orbits.iod import initial_orbits
 
-            pos, vel = earth_state_au(c.epoch_jd_tdb)
-            state = state + np.concatenate([pos, vel])
-        out.append((state, float(c.epoch_jd_tdb)))
-    if not out:
-        raise FitError("initial orbit determination found no orbit")
-    return out
+    candidates = initial_orbits(
+        obs.tdb, a.ra_deg, a.dec_deg, obs.observer, max_candidates=MAX_STARTS
+    )
+    return [(np.asarray(c.state6, dtype=np.float64), float(c.epoch_jd_tdb)) for c in candidates]
 
 
 def fit_orbit(
