@@ -178,9 +178,14 @@ def _first_problem(value: object, where: str, depth: int) -> None:
         raise RecordError(where, f"must hold JSON values only, got {kind.__name__}")
 
 
-def unknown(obj: Mapping[Any, Any], allowed: frozenset[str], prefix: str) -> None:
-    key = sorted((k for k in obj if k not in allowed), key=str)[0]
-    raise RecordError(prefix + key_name(key), "unknown field")
+def unknown(
+    obj: Mapping[Any, Any], allowed: frozenset[str], prefix: str, sink: list[str] | None
+) -> None:
+    """Note the keys of ``obj`` not in ``allowed`` (a newer producer's added fields): their
+    paths, sorted, are appended to ``sink`` when one is given. The fields are not an error:
+    the validators read only the keys they know, so the others are dropped."""
+    if sink is not None:
+        sink.extend(sorted(prefix + key_name(k) for k in obj if k not in allowed))
 
 
 def jtype(value: object) -> str:

@@ -21,7 +21,7 @@ same records on the sample stream, hand-picked edge cases and generated hostile 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -36,6 +36,7 @@ from core._checks import (
     MAX_ROTATION_H,
     MAX_SPEED_KMS,
 )
+from core.contract.uncertainty import Covariance, FitFacts, OrbitSigma
 
 __all__ = ["TypedMessage", "decode_typed"]
 
@@ -53,6 +54,7 @@ _Diameter = Annotated[float, msgspec.Meta(gt=0.0, le=MAX_DIAMETER_KM)]
 _Albedo = Annotated[float, msgspec.Meta(gt=0.0, le=1.0)]
 _Rotation = Annotated[float, msgspec.Meta(gt=0.0, le=MAX_ROTATION_H)]
 _NonGrav = Annotated[float, msgspec.Meta(ge=-MAX_NONGRAV, le=MAX_NONGRAV)]
+_NonGravSigma = Annotated[float, msgspec.Meta(ge=0.0, le=MAX_NONGRAV)]
 _Speed = Annotated[float, msgspec.Meta(ge=0.0, le=MAX_SPEED_KMS)]
 _Latitude = Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
 _Longitude = Annotated[float, msgspec.Meta(ge=-360.0, le=360.0)]
@@ -69,6 +71,11 @@ class TypedOrbit(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=Fal
     epoch_jd: _Epoch | None = None
     moid_au: _Distance | None = None
     condition_code: _Condition | None = None
+    source: Literal["given", "fit"] | None = None
+    # declared once in core.contract.uncertainty, decoded here straight into the record's types
+    sigma: OrbitSigma | None = None
+    covariance: Covariance | None = None
+    fit: FitFacts | None = None
 
 
 class TypedPhysical(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
@@ -83,6 +90,9 @@ class TypedNonGrav(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=F
     A1: _NonGrav | None = None
     A2: _NonGrav | None = None
     A3: _NonGrav | None = None
+    A1_sigma: _NonGravSigma | None = None
+    A2_sigma: _NonGravSigma | None = None
+    A3_sigma: _NonGravSigma | None = None
 
 
 class TypedApproach(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):

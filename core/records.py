@@ -1,11 +1,13 @@
 """The ``neo.v1`` record contract: frozen record types and their strict validator.
 
 One JSON object per message; ``docs/schema.md`` holds the full contract, units and limits.
-:func:`record_from_obj` is the only way in: it rejects anything not in the contract with a
-:class:`~core.errors.RecordError` naming the field (``"orbit.e"``,
-``"close_approaches[2].subpoint"``, ``"observations.obs80[5]"``, ``"$"`` for the whole message)
-and the reason. :func:`decode_record` sits on the daemon's hot path, so the common path does
-type checks and comparisons only: no regexes, no copies of the input.
+:func:`record_from_obj` is the only way in: it rejects a wrong type, a value out of range or a
+missing required field with a :class:`~core.errors.RecordError` naming the field
+(``"orbit.e"``, ``"close_approaches[2].subpoint"``, ``"observations.obs80[5]"``, ``"$"`` for
+the whole message) and the reason. A field the contract does not know (a newer producer's) is
+dropped and its path reported to the caller's ``unknown`` list, never an error.
+:func:`decode_record` sits on the daemon's hot path, so the common path does type checks and
+comparisons only: no regexes, no copies of the input.
 """
 
 from __future__ import annotations
@@ -47,6 +49,13 @@ from core._checks import (
 )
 from core._record_fast import TypedApproach, TypedMessage, TypedOrbit, decode_typed
 from core._types import FloatArray
+from core.contract.uncertainty import (
+    Covariance,
+    FitFacts,
+    OrbitSigma,
+    check_covariance,
+    convert_block,
+)
 from core.errors import FormatError, RecordError
 from core.observations import iso_to_jd, parse_ades_rows, parse_obs80_lines
 
@@ -57,10 +66,13 @@ __all__ = [
     "MAX_OBSERVATIONS",
     "MAX_RECORD_BYTES",
     "CloseApproach",
+    "Covariance",
+    "FitFacts",
     "NeoRecord",
     "NonGrav",
     "Observations",
     "Orbit",
+    "OrbitSigma",
     "Physical",
     "RecordError",
     "content_hash",
@@ -82,7 +94,9 @@ class Orbit(msgspec.Struct, frozen=True, gc=False):
     """Osculating heliocentric ecliptic J2000 elements.
 
     ``a_au`` is None only for e >= 1 orbits given by ``q_au``; for e < 1 the validator fills
-    ``a_au`` from ``q_au`` and ``q_au`` from ``a_au``.
+    ``a_au`` from ``q_au`` and ``q_au`` from ``a_au``. ``source`` says whether the elements
+    were given (a catalogue's) or fitted to the record's astrometry; ``sigma``, ``covariance``
+    and ``fit`` are their uncertainty and the facts of the fit, when known.
     """
 
     e: float
@@ -95,6 +109,10 @@ class Orbit(msgspec.Struct, frozen=True, gc=False):
     epoch_jd: float | None = None
     moid_au: float | None = None
     condition_code: int | None = None
+    source: Literal["given", "fit"] = "given"
+    sigma: OrbitSigma | None = None
+    covariance: Covariance | None = None
+    fit: FitFacts | None = None
 
 
 class Physical(msgspec.Struct, frozen=True, gc=False):
@@ -108,11 +126,14 @@ class Physical(msgspec.Struct, frozen=True, gc=False):
 
 
 class NonGrav(msgspec.Struct, frozen=True, gc=False):
-    """Marsden non-gravitational parameters, au/d^2."""
+    """Marsden non-gravitational parameters and their 1-sigma uncertainties, au/d^2."""
 
     A1: float | None = None
     A2: float | None = None
     A3: float | None = None
+    A1_sigma: float | None = None
+    A2_sigma: float | None = None
+    A3_sigma: float | None = None
 
 
 class CloseApproach(msgspec.Struct, frozen=True, gc=False):
@@ -184,15 +205,17 @@ _TOP_KEYS = frozenset(
 )
 _ORBIT_KEYS = frozenset(
     ("a_au", "e", "i_deg", "node_deg", "peri_deg", "M_deg", "epoch_jd", "q_au", "moid_au",
-     "condition_code")
+     "condition_code", "source", "sigma", "covariance", "fit")
 )  # fmt: skip
 _PHYSICAL_KEYS = frozenset(("H", "diameter_km", "albedo", "rot_per_h", "spectral_type"))
-_NONGRAV_KEYS = frozenset(("A1", "A2", "A3"))
+_NONGRAV_NAMES = ("A1", "A2", "A3", "A1_sigma", "A2_sigma", "A3_sigma")
+_NONGRAV_KEYS = frozenset(_NONGRAV_NAMES)
+
 _CA_KEYS = frozenset(("time", "dist_au", "v_rel_kms", "v_inf_kms", "body", "subpoint"))
 _OBS_KEYS = frozenset(("obs80", "ades"))
 
 
-def decode_record(data: object) -> NeoRecord:
+def decode_record(data: object, *, unknown: list[str] | None = None) -> NeoRecord:
     """Decode and validate one ``neo.v1`` message.
 
     The same as ``record_from_obj(orjson.loads(data))``. Two faster paths are tried first,
@@ -206,6 +229,9 @@ def decode_record(data: object) -> NeoRecord:
     data : bytes
         UTF-8 JSON text of one object (a ``bytearray``, ``memoryview`` or ``str`` of it is
         read too).
+    unknown : list of str, optional
+        Receives the path of every field the contract does not know (as
+        :func:`record_from_obj`).
 
     Raises
     ------
@@ -224,10 +250,13 @@ def decode_record(data: object) -> NeoRecord:
             fast = decode_ades_message(data)  # None: not one it answers for: the reference way
             if fast is not None:
                 obj, columns = fast
+                noted = 0 if unknown is None else len(unknown)
                 try:
-                    return _record(obj, Observations("ades", data, *columns))
+                    return _record(obj, Observations("ades", data, *columns), unknown)
                 except RecordError:
-                    pass  # the reference path reports the first problem, in its order
+                    if unknown is not None:
+                        del unknown[noted:]  # noted again by the reference path
+                    # the reference path reports the first problem, in its order
         else:
             typed = decode_typed(data)
             if typed is not None:
@@ -238,7 +267,7 @@ def decode_record(data: object) -> NeoRecord:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise RecordError("$", f"invalid JSON: {exc}") from None
-    return record_from_obj(obj)
+    return _record(obj, None, unknown)
 
 
 def _typed_record(m: TypedMessage) -> NeoRecord | None:
@@ -254,7 +283,9 @@ def _typed_record(m: TypedMessage) -> NeoRecord | None:
                 string(p.spectral_type, "physical.spectral_type")
             physical = Physical(p.H, p.diameter_km, p.albedo, p.rot_per_h, p.spectral_type)
         n = m.nongrav
-        nongrav = None if n is None else NonGrav(n.A1, n.A2, n.A3)
+        nongrav = (
+            None if n is None else NonGrav(n.A1, n.A2, n.A3, n.A1_sigma, n.A2_sigma, n.A3_sigma)
+        )
         approaches: tuple[CloseApproach, ...] = ()
         if m.close_approaches is not None:
             if len(m.close_approaches) > MAX_CLOSE_APPROACHES:
@@ -279,9 +310,12 @@ def _typed_orbit(o: TypedOrbit) -> Orbit:
     a, q = semi_axes(e, o.a_au, o.q_au)
     if o.M_deg is not None and e < 1.0:
         ranged(o.M_deg, "orbit.M_deg", -360.0, 360.0)
+    if o.covariance is not None:
+        check_covariance(o.covariance, "orbit.covariance")
     return Orbit(
-        e, o.i_deg, a, q, o.node_deg, o.peri_deg, o.M_deg, o.epoch_jd, o.moid_au, o.condition_code
-    )
+        e, o.i_deg, a, q, o.node_deg, o.peri_deg, o.M_deg, o.epoch_jd, o.moid_au,
+        o.condition_code, o.source or "given", o.sigma, o.covariance, o.fit,
+    )  # fmt: skip
 
 
 def _typed_approach(c: TypedApproach) -> CloseApproach:
@@ -292,27 +326,30 @@ def _typed_approach(c: TypedApproach) -> CloseApproach:
     return CloseApproach(time, iso_to_jd(time), c.dist_au, c.v_rel_kms, c.v_inf_kms, body, subpoint)
 
 
-def record_from_obj(obj: object) -> NeoRecord:
+def record_from_obj(obj: object, *, unknown: list[str] | None = None) -> NeoRecord:
     """Validate a decoded ``neo.v1`` object and build its :class:`NeoRecord`.
 
     Every part but ``designation`` may be missing; a null optional field counts as absent.
     Numbers may be JSON integers or floats (booleans are not numbers). ``meta`` is kept as
-    given (not copied).
+    given (not copied). A field the contract does not know (a newer producer's addition) is
+    not an error: it is dropped, and its dotted path (``"orbit.albedo_source"``) appended to
+    ``unknown`` when given, so that the caller can count it.
 
     Raises
     ------
     RecordError
-        The first problem found, with its dotted field path and reason.
+        The first problem found (a wrong type or value, a missing required field), with its
+        dotted field path and reason.
     """
-    return _record(obj, None)
+    return _record(obj, None, unknown)
 
 
-def _record(obj: object, observations: Observations | None) -> NeoRecord:
+def _record(obj: object, observations: Observations | None, sink: list[str] | None) -> NeoRecord:
     # record_from_obj, with the observations already parsed when given
     if not isinstance(obj, dict):
         raise RecordError("$", f"a record must be a JSON object, got {jtype(obj)}")
     if obj.keys() - _TOP_KEYS:
-        unknown(obj, _TOP_KEYS, "")
+        unknown(obj, _TOP_KEYS, "", sink)
     designation = obj.get("designation")
     if type(designation) is not str:
         if designation is None:
@@ -326,15 +363,15 @@ def _record(obj: object, observations: Observations | None) -> NeoRecord:
         raise RecordError("designation", "not valid Unicode (lone surrogate)")
     get = obj.get
     value = get("orbit")
-    orbit = None if value is None else _orbit(value)
+    orbit = None if value is None else _orbit(value, sink)
     value = get("physical")
-    physical = None if value is None else _physical(value)
+    physical = None if value is None else _physical(value, sink)
     value = get("nongrav")
-    nongrav = None if value is None else _nongrav(value)
+    nongrav = None if value is None else _nongrav(value, sink)
     value = get("close_approaches")
-    approaches = () if value is None else _close_approaches(value)
+    approaches = () if value is None else _close_approaches(value, sink)
     if observations is None and (value := get("observations")) is not None:
-        observations = _observations(value)
+        observations = _observations(value, sink)
     meta = get("meta")
     if meta is None:
         meta = {}
@@ -353,7 +390,7 @@ def record_to_obj(rec: NeoRecord) -> dict[str, Any]:
     """
     out: dict[str, Any] = {"designation": rec.designation}
     if rec.orbit is not None:
-        out["orbit"] = _present(rec.orbit, _ORBIT_FIELDS)
+        out["orbit"] = _orbit_obj(rec.orbit)
     if rec.physical is not None:
         out["physical"] = _present(rec.physical, _PHYSICAL_FIELDS)
     if rec.nongrav is not None:
@@ -371,6 +408,21 @@ def record_to_obj(rec: NeoRecord) -> dict[str, Any]:
         out["observations"] = {rec.observations.source: list(rec.observations.raw)}
     if rec.meta:
         out["meta"] = dict(rec.meta)
+    return out
+
+
+def _orbit_obj(orbit: Orbit) -> dict[str, Any]:
+    # "given" is the default and left out, so records without the uncertainty blocks keep
+    # their canonical form and content hash
+    out = _present(orbit, _ORBIT_FIELDS)
+    if orbit.source != "given":
+        out["source"] = orbit.source
+    if orbit.sigma is not None:
+        out["sigma"] = msgspec.to_builtins(orbit.sigma)
+    if (cov := orbit.covariance) is not None:
+        out["covariance"] = {"params": list(cov.params), "matrix": [list(r) for r in cov.matrix]}
+    if orbit.fit is not None:
+        out["fit"] = msgspec.to_builtins(orbit.fit)
     return out
 
 
@@ -394,11 +446,11 @@ def content_hash(rec: NeoRecord) -> str:
 # --- blocks -------------------------------------------------------------------------------
 
 
-def _orbit(o: object) -> Orbit:
+def _orbit(o: object, sink: list[str] | None) -> Orbit:
     if type(o) is not dict:
         raise RecordError("orbit", f"must be an object, got {jtype(o)}")
     if o.keys() - _ORBIT_KEYS:
-        unknown(o, _ORBIT_KEYS, "orbit.")
+        unknown(o, _ORBIT_KEYS, "orbit.", sink)
     get = o.get
     e = required(get("e"), "orbit.e")
     if e < 0.0:
@@ -430,14 +482,32 @@ def _orbit(o: object) -> Orbit:
     code = get("condition_code")
     if code is not None and (type(code) is not int or not 0 <= code <= 9):
         raise RecordError("orbit.condition_code", f"must be an integer 0-9, got {short(code)}")
-    return Orbit(e, i_deg, a, q, node, peri, mean_anomaly, epoch, moid, code)
+    given_source = get("source")
+    source: Literal["given", "fit"] = "given"
+    if given_source == "fit" and type(given_source) is str:
+        source = "fit"
+    elif given_source is not None and given_source != "given":
+        raise RecordError("orbit.source", f"must be 'given' or 'fit', got {short(given_source)}")
+    value = get("sigma")
+    sigma = None if value is None else convert_block(value, OrbitSigma, "orbit.sigma", sink)
+    value = get("covariance")
+    covariance = None
+    if value is not None:
+        covariance = convert_block(value, Covariance, "orbit.covariance", sink)
+        check_covariance(covariance, "orbit.covariance")
+    value = get("fit")
+    fit = None if value is None else convert_block(value, FitFacts, "orbit.fit", sink)
+    return Orbit(
+        e, i_deg, a, q, node, peri, mean_anomaly, epoch, moid, code, source, sigma, covariance,
+        fit,
+    )  # fmt: skip
 
 
-def _physical(p: object) -> Physical:
+def _physical(p: object, sink: list[str] | None) -> Physical:
     if type(p) is not dict:
         raise RecordError("physical", f"must be an object, got {jtype(p)}")
     if p.keys() - _PHYSICAL_KEYS:
-        unknown(p, _PHYSICAL_KEYS, "physical.")
+        unknown(p, _PHYSICAL_KEYS, "physical.", sink)
     get = p.get
     h = optional(get("H"), "physical.H")
     if h is not None:
@@ -461,35 +531,39 @@ def _physical(p: object) -> Physical:
     return Physical(h, diameter, albedo, rotation, spectral)
 
 
-def _nongrav(n: object) -> NonGrav:
+def _nongrav(n: object, sink: list[str] | None) -> NonGrav:
     if type(n) is not dict:
         raise RecordError("nongrav", f"must be an object, got {jtype(n)}")
     if n.keys() - _NONGRAV_KEYS:
-        unknown(n, _NONGRAV_KEYS, "nongrav.")
+        unknown(n, _NONGRAV_KEYS, "nongrav.", sink)
     values = []
-    for key in ("A1", "A2", "A3"):
+    for key in _NONGRAV_NAMES:
         value = optional(n.get(key), f"nongrav.{key}")
         if value is not None:
-            ranged(value, f"nongrav.{key}", -MAX_NONGRAV, MAX_NONGRAV)
+            # a sigma is >= 0; A1..A3 take either sign
+            lo = 0.0 if key.endswith("_sigma") else -MAX_NONGRAV
+            ranged(value, f"nongrav.{key}", lo, MAX_NONGRAV)
         values.append(value)
     return NonGrav(*values)
 
 
-def _close_approaches(items: object) -> tuple[CloseApproach, ...]:
+def _close_approaches(items: object, sink: list[str] | None) -> tuple[CloseApproach, ...]:
     if type(items) is not list:
         raise RecordError("close_approaches", f"must be an array, got {jtype(items)}")
     if len(items) > MAX_CLOSE_APPROACHES:
         raise RecordError(
             "close_approaches", f"{len(items)} entries exceed the limit of {MAX_CLOSE_APPROACHES}"
         )
-    return tuple(_close_approach(item, f"close_approaches[{k}]") for k, item in enumerate(items))
+    return tuple(
+        _close_approach(item, f"close_approaches[{k}]", sink) for k, item in enumerate(items)
+    )
 
 
-def _close_approach(c: object, where: str) -> CloseApproach:
+def _close_approach(c: object, where: str, sink: list[str] | None) -> CloseApproach:
     if type(c) is not dict:
         raise RecordError(where, f"must be an object, got {jtype(c)}")
     if c.keys() - _CA_KEYS:
-        unknown(c, _CA_KEYS, where + ".")
+        unknown(c, _CA_KEYS, where + ".", sink)
     get = c.get
     time = get("time")
     if time is None:
@@ -524,11 +598,12 @@ def _subpoint(point: object, where: str) -> tuple[float, float]:
     return (lat, normal_lon(lon))
 
 
-def _observations(o: object) -> Observations:
+def _observations(o: object, sink: list[str] | None) -> Observations:
     if type(o) is not dict:
         raise RecordError("observations", f"must be an object, got {jtype(o)}")
     if o.keys() - _OBS_KEYS:
-        unknown(o, _OBS_KEYS, "observations.")
+        unknown(o, _OBS_KEYS, "observations.", sink)
+        o = {k: v for k, v in o.items() if k in _OBS_KEYS}
     if len(o) != 1:
         raise RecordError("observations", "must hold exactly one of 'obs80' or 'ades'")
     ((source, rows),) = o.items()
@@ -550,7 +625,7 @@ def _present(obj: object, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: v for name in names if (v := getattr(obj, name)) is not None}
 
 
-_ORBIT_FIELDS = Orbit.__struct_fields__
+_ORBIT_FIELDS = Orbit.__struct_fields__[: Orbit.__struct_fields__.index("source")]
 _PHYSICAL_FIELDS = Physical.__struct_fields__
 _NONGRAV_FIELDS = NonGrav.__struct_fields__
 _CA_FIELDS = CloseApproach.__struct_fields__

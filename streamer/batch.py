@@ -128,6 +128,8 @@ class ItemOutcome:
     designation: str | None = None
     model_version: str | None = None
     error_type: str | None = None
+    unknown_fields: tuple[str, ...] = ()
+    """Paths of the fields the decoder did not know and dropped (a newer producer's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +210,8 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
     """Decode, validate and score ``items``; pure and synchronous (runs in the executor).
 
     Undecodable or invalid messages become dead letters (``RecordError``'s field and reason).
+    Fields the contract does not know are dropped, not dead-lettered: their paths go into the
+    outcome's ``unknown_fields`` for the daemon's metric.
     When ``predict_encoded`` raises for the batch, records are scored one by one so a single
     record that breaks the model is dead-lettered (``error_type`` = the exception's class)
     instead of taking its batch with it. A result larger than :data:`MAX_OUTPUT_BYTES` is
@@ -216,16 +220,23 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
     outcomes: list[ItemOutcome | None] = [None] * len(items)
     valid: list[tuple[int, NeoRecord]] = []
     keys: list[str] = []
+    unknown: list[str] = []  # filled by the decoder, rarely: only a newer producer's messages
+    dropped: dict[int, tuple[str, ...]] = {}
     for i, item in enumerate(items):
         if item.value is None:
             outcomes[i] = _dead_letter(item, "$", "empty message (null value)", "RecordError")
             continue
         try:
-            valid.append((i, decode_record(item.value)))
+            valid.append((i, decode_record(item.value, unknown=unknown)))
             keys.append(message_key(item.value))
+            if unknown:
+                dropped[i] = tuple(unknown)
+                unknown.clear()
         except RecordError as exc:
+            unknown.clear()
             outcomes[i] = _dead_letter(item, exc.field, exc.reason, "RecordError")
         except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it
+            unknown.clear()
             outcomes[i] = _dead_letter(item, "$", f"undecodable: {exc!r}", type(exc).__name__)
     if valid:
         try:
@@ -262,5 +273,7 @@ def process_batch(items: Sequence[InputItem], scorer: Scorer, rule: AlertRule) -
             outs = [Output("result", key, value)]
             if rule.matches_score(result.anomaly_score, result.category):
                 outs.append(Output("alert", key, value))
-            outcomes[i] = ItemOutcome(item, outs, rec.designation, result.model_version)
+            outcomes[i] = ItemOutcome(
+                item, outs, rec.designation, result.model_version, None, dropped.get(i, ())
+            )
     return [o for o in outcomes if o is not None]

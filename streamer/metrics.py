@@ -35,6 +35,13 @@ class Metrics:
             ["error_type"],
             registry=r,
         )
+        self.unknown_fields = Counter(
+            "neo_streamer_unknown_fields",
+            "Fields of valid inputs the contract does not know (a newer producer's), dropped;"
+            " block: the top-level part that held them ($ for the top level)",
+            ["block"],
+            registry=r,
+        )
         self.publish_errors = Counter(
             "neo_streamer_publish_errors", "Failed publish attempts (retried)", registry=r
         )

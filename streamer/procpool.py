@@ -57,9 +57,10 @@ __all__ = [
 
 # what crosses the process boundary: an input as (topic, partition, offset, key, value,
 # timestamp_ms); an outcome as (index in the batch, its outputs, designation, model_version,
-# error_type). Outputs are msgspec structs: they (un)pickle in C, nothing to rebuild.
+# error_type, unknown_fields). Outputs are msgspec structs: they (un)pickle in C, nothing to
+# rebuild.
 _Row = tuple[str, int, int, bytes | None, bytes | None, int]
-_Packed = tuple[int, list[Output], str | None, str | None, str | None]
+_Packed = tuple[int, list[Output], str | None, str | None, str | None, tuple[str, ...]]
 
 # Engines per child process, by version directory: the serving version and, during a hot
 # reload, the one before it (batches already on their way still name it).
@@ -205,6 +206,7 @@ def _score_rows(rows: list[_Row], scorer: Scorer, rule: AlertRule) -> list[_Pack
             o.designation,
             o.model_version,
             o.error_type,
+            o.unknown_fields,
         )
         for o in process_batch(items, scorer, rule)
     ]
@@ -222,6 +224,6 @@ async def run_in_process(
     rows = [(i.topic, i.partition, i.offset, i.key, i.value, i.timestamp_ms) for i in batch]
     packed = await loop.run_in_executor(executor, _score_rows, rows, scorer, rule)
     return [
-        ItemOutcome(batch[i], outputs, designation, version, error)
-        for i, outputs, designation, version, error in packed
+        ItemOutcome(batch[i], outputs, designation, version, error, unknown)
+        for i, outputs, designation, version, error, unknown in packed
     ]

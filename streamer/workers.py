@@ -34,6 +34,19 @@ __all__ = [
 
 log = get_logger(__name__)
 
+_BLOCKS = frozenset(("orbit", "physical", "nongrav", "close_approaches", "observations"))
+_MAX_UNKNOWN_LOGGED = 1_000  # distinct unknown field paths logged per daemon, then silence
+
+
+def unknown_field_block(path: str) -> str:
+    """The metric label of an unknown field's path: the contract's top-level block that held
+    it (``"orbit"`` for ``"orbit.sigma.tp"``, ``"close_approaches"`` for
+    ``"close_approaches[2].lat"``), or ``"$"`` for the top level. A fixed set of labels, so
+    that hostile field names cannot grow the metric without bound."""
+    head = path.partition(".")[0].partition("[")[0]
+    return head if head != path and head in _BLOCKS else "$"
+
+
 TP = tuple[str, int]
 
 
@@ -165,6 +178,7 @@ class WorkerPool:
         self._active: dict[int, frozenset[TP]] = {}
         self._idle = asyncio.Condition()
         self._stopping = False
+        self._unknown_logged: set[str] = set()
 
     async def start(self) -> None:
         """Start the worker tasks (idempotent)."""
@@ -282,6 +296,23 @@ class WorkerPool:
                 await asyncio.sleep(self._backoff)
                 outcomes = [o for o in outcomes if self._live(o.item)]
 
+    def _count_unknown(self, o: ItemOutcome) -> None:
+        counter = self._metrics.unknown_fields
+        for path in o.unknown_fields:
+            counter.labels(block=unknown_field_block(path)).inc()
+        if len(self._unknown_logged) < _MAX_UNKNOWN_LOGGED:
+            new = [p for p in o.unknown_fields if p not in self._unknown_logged]
+            if new:  # once per path: a newer producer sends the same fields in every message
+                self._unknown_logged.update(new)
+                log.info(
+                    "unknown fields dropped",
+                    fields=new,
+                    topic=o.item.topic,
+                    partition=o.item.partition,
+                    offset=o.item.offset,
+                    designation=o.designation,
+                )
+
     def _account(self, outcomes: Sequence[ItemOutcome]) -> None:
         now_ms = time.time() * 1000.0
         m = self._metrics
@@ -303,6 +334,8 @@ class WorkerPool:
                         designation=o.designation,
                         error_type=o.error_type,
                     )
+            if o.unknown_fields:
+                self._count_unknown(o)
             if o.item.timestamp_ms > 0:
                 observe(max(0.0, now_ms - o.item.timestamp_ms) / 1000.0)
         if results:

@@ -15,11 +15,17 @@ SBDB column                    neo.v1
 ``albedo``, ``rot_per`` (h)    ``physical.albedo``, ``physical.rot_per_h``
 ``spec_B`` (else ``spec_T``)   ``physical.spectral_type`` (SMASS first, then Tholen)
 ``A1``, ``A2``, ``A3``         ``nongrav.A1/A2/A3`` (au/d²)
+``sigma_a``, ``sigma_q``,      ``orbit.sigma.a_au``, ``.q_au``, ``.e``, ``.i_deg``,
+``sigma_e``, ``sigma_i``,      ``.node_deg``, ``.peri_deg``, ``.M_deg`` (1-sigma, the
+``sigma_om``, ``sigma_w``,     element's unit)
+``sigma_ma``
+``A1_sigma`` .. ``A3_sigma``   ``nongrav.A1_sigma`` .. ``A3_sigma`` (au/d²)
 ============================== =============================================
 
-For e >= 1 SBDB reports a negative ``a``; the record then carries ``q_au`` only, as the
-neo.v1 contract asks. When rounding makes ``a*(1-e)`` and ``q`` disagree by more than 0.5 %
-(4-digit exports of near-parabolic comets), ``a`` is dropped and ``q`` kept.
+For e >= 1 SBDB reports a negative ``a``; the record then carries ``q_au`` only (and no
+``sigma.a_au``), as the neo.v1 contract asks. When rounding makes ``a*(1-e)`` and ``q``
+disagree by more than 0.5 % (4-digit exports of near-parabolic comets), ``a`` is dropped and
+``q`` kept.
 
 Rows with ``spkid`` 0 are not SBDB objects (SPK-IDs start at
 1,000,000; one public export has hand-added "The sun"/"The earth" rows with spkid 0) and are
@@ -56,7 +62,19 @@ _PHYSICAL = (
     ("rot_per", "rot_per_h"),
 )
 _AQ_AGREE = 5e-3  # relative; half the validator's tolerance, so kept pairs validate
-_NONGRAV = (("A1", "A1"), ("A2", "A2"), ("A3", "A3"))
+_NONGRAV = (
+    ("A1", "A1"), ("A2", "A2"), ("A3", "A3"),
+    ("A1_sigma", "A1_sigma"), ("A2_sigma", "A2_sigma"), ("A3_sigma", "A3_sigma"),
+)  # fmt: skip
+_SIGMA = (
+    ("sigma_a", "a_au"),
+    ("sigma_q", "q_au"),
+    ("sigma_e", "e"),
+    ("sigma_i", "i_deg"),
+    ("sigma_om", "node_deg"),
+    ("sigma_w", "peri_deg"),
+    ("sigma_ma", "M_deg"),
+)
 
 
 def _floats(row: dict[str, str], names: tuple[tuple[str, str], ...], lineno: int) -> dict[str, Any]:
@@ -86,6 +104,11 @@ def _orbit(row: dict[str, str], lineno: int) -> dict[str, Any] | None:
         orbit.pop("a_au", None)
     if "a_au" not in orbit and "q_au" not in orbit:
         raise FormatError("orbit without a or q", line=lineno)
+    sigma = _floats(row, _SIGMA, lineno)
+    if "a_au" not in orbit:
+        sigma.pop("a_au", None)
+    if sigma:
+        orbit["sigma"] = sigma
     return orbit
 
 

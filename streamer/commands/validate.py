@@ -37,22 +37,28 @@ def run(args: argparse.Namespace) -> int:
 
     path: str = args.input
     max_errors: int = args.max_errors
-    valid = invalid = 0
+    valid = invalid = dropped = 0
+    unknown: list[str] = []
     try:
         with open_binary(path) as stream:
             for number, line in numbered_lines(stream):
                 try:
-                    decode_record(line)
+                    decode_record(line, unknown=unknown)
                 except RecordError as exc:
                     invalid += 1
                     if max_errors <= 0 or invalid <= max_errors:
                         print(f"line {number}: {exc.field}: {exc.reason}")
                 else:
                     valid += 1
+                    for field in unknown:  # valid: a newer producer's field, dropped
+                        print(f"line {number}: {field}: unknown field, dropped")
+                    dropped += len(unknown)
+                unknown.clear()
     except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
         print(f"neo-streamer validate: cannot read {path}: {exc}", file=sys.stderr)
         return 2
     if max_errors > 0 and invalid > max_errors:
         print(f"... {invalid - max_errors} more invalid lines not shown")
-    print(f"{valid} valid, {invalid} invalid")
+    summary = f"{valid} valid, {invalid} invalid"
+    print(summary + (f", {dropped} unknown fields dropped" if dropped else ""))
     return 1 if invalid else 0

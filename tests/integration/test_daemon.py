@@ -79,6 +79,9 @@ async def test_end_to_end_results_alerts_dead_letters_and_http(
         processing__executor=executor,
     )
     good = sample_records(300)
+    # a newer producer's messages: added fields are dropped and counted, never dead letters
+    good[0] = good[0][:-1] + b',"producer_version":2}'
+    good.append(b'{"designation":"N2","orbit":{"e":0.1,"i_deg":3,"a_au":1.1,"tp_jd":2.46e6}}')
     bad = [
         (b"bad-json", b"{not json"),
         (None, b"\xff\xfe\x00"),
@@ -130,12 +133,14 @@ async def test_end_to_end_results_alerts_dead_letters_and_http(
         status, body = daemon.http_get("/metrics")
         text = body.decode()
         assert status == 200
-        assert "neo_streamer_results_out_total 300.0" in text
+        assert f"neo_streamer_results_out_total {float(len(good))}" in text
         assert f"neo_streamer_alerts_out_total {float(len(over))}" in text
         assert 'neo_streamer_dead_letters_total{error_type="RecordError"} 5.0' in text
         assert "neo_streamer_model_info{" in text
         assert "neo_streamer_consumer_lag{" in text
-        assert "neo_streamer_end_to_end_seconds_count 305.0" in text
+        assert f"neo_streamer_end_to_end_seconds_count {float(len(good) + 5)}" in text
+        assert 'neo_streamer_unknown_fields_total{block="$"} 1.0' in text
+        assert 'neo_streamer_unknown_fields_total{block="orbit"} 1.0' in text
 
         # with scoring processes the daemon's own process never loads the model (nor
         # scikit-learn); torch is loaded by neither (the autoencoder scores in numpy)

@@ -124,6 +124,19 @@ VALID = {
         }
     ),
     "empty blocks": _message(physical={}, nongrav={}, close_approaches=[]),
+    "fitted orbit with its uncertainty": _message(
+        orbit={
+            **ORBIT,
+            "source": "fit",
+            "sigma": {"a_au": 1e-8, "e": 0, "M_deg": 2},
+            "covariance": {"params": ["a_au", "e"], "matrix": [[1e-16, -1e-17], [-1e-17, 4e-18]]},
+            "fit": {"rms_arcsec": 0.5, "n_used": 12, "nights": 3, "bound_to_earth": True},
+        },
+        nongrav={"A1": 1e-12, "A1_sigma": 2e-13, "A2_sigma": None},
+    ),
+    "empty uncertainty blocks": _message(
+        orbit={**ORBIT, "source": "given", "sigma": {}, "fit": {}}
+    ),
     "close approaches": _message(
         close_approaches=[
             APPROACH,
@@ -179,6 +192,16 @@ HANDED_OVER = {
     "albedo zero": _message(physical={"albedo": 0.0}),
     "blank spectral type": _message(physical={"spectral_type": "  "}),
     "A2 too large": _message(nongrav={"A2": 0.0011}),
+    "negative A1 sigma": _message(nongrav={"A1_sigma": -1e-15}),
+    "unknown orbit source": _message(orbit={**ORBIT, "source": "mpc"}),
+    "negative element sigma": _message(orbit={**ORBIT, "sigma": {"i_deg": -1.0}}),
+    "covariance not square": _message(
+        orbit={**ORBIT, "covariance": {"params": ["e", "a_au"], "matrix": [[1, 0], [0]]}}
+    ),
+    "covariance not symmetric": _message(
+        orbit={**ORBIT, "covariance": {"params": ["e", "a_au"], "matrix": [[1, 0.5], [0, 1]]}}
+    ),
+    "fit count not an integer": _message(orbit={**ORBIT, "fit": {"n_used": 3.5}}),
     "approach without time": _message(close_approaches=[{"dist_au": 0.1}]),
     "approach with a bad time": _message(close_approaches=[{**APPROACH, "time": "2029-13-40"}]),
     "approach with a blank body": _message(close_approaches=[{**APPROACH, "body": ""}]),
@@ -247,9 +270,24 @@ messages = st.fixed_dictionaries(
                 "condition_code",
             ],
             numbers,
+        ).flatmap(
+            lambda orbit: st.fixed_dictionaries(
+                {},
+                optional={
+                    "source": st.sampled_from(["given", "fit", "x", None, 1]),
+                    "sigma": _block(["a_au", "q_au", "e", "i_deg", "M_deg"], numbers),
+                    "fit": _block(["rms_arcsec", "n_used", "bound_to_earth"], numbers),
+                    "covariance": st.fixed_dictionaries(
+                        {
+                            "params": st.lists(st.sampled_from(["a_au", "e", " "]), max_size=3),
+                            "matrix": st.lists(st.lists(numbers, max_size=3), max_size=3),
+                        }
+                    ),
+                },
+            ).map(lambda extra: {**orbit, **extra})
         ),
         "physical": _block(["H", "diameter_km", "albedo", "rot_per_h"], numbers),
-        "nongrav": _block(["A1", "A2", "A3"], numbers),
+        "nongrav": _block(["A1", "A2", "A3", "A1_sigma", "A2_sigma", "A3_sigma"], numbers),
         "close_approaches": st.lists(
             st.fixed_dictionaries(
                 {"time": texts, "dist_au": numbers},

@@ -205,9 +205,6 @@ INVALID: list[tuple[str, object, str, str]] = [
     ("designation", "   ", "designation", "must not be empty"),
     ("designation", "x" * 257, "designation", "longer than 256"),
     ("designation", "2008 \ud800", "designation", "not valid Unicode (lone surrogate)"),
-    ("", 1, "''", "unknown field"),
-    ("colour", "red", "colour", "unknown field"),
-    ("schema", "neo.v1", "schema", "unknown field"),
     ("orbit", [1, 2], "orbit", "must be an object, got array"),
     ("orbit.e", DELETE, "orbit.e", "required"),
     ("orbit.e", True, "orbit.e", "must be a number, got boolean"),
@@ -234,7 +231,6 @@ INVALID: list[tuple[str, object, str, str]] = [
     ("orbit.condition_code", 1.0, "orbit.condition_code", "must be an integer 0-9"),
     ("orbit.condition_code", 10, "orbit.condition_code", "must be an integer 0-9"),
     ("orbit.condition_code", True, "orbit.condition_code", "must be an integer 0-9"),
-    ("orbit.Omega", 3.0, "orbit.Omega", "unknown field"),
     ("physical", "big", "physical", "must be an object, got string"),
     ("physical.H", 41, "physical.H", "must be within [-10, 40]"),
     ("physical.diameter_km", -0.1, "physical.diameter_km", "must be within (0, 100000]"),
@@ -244,11 +240,9 @@ INVALID: list[tuple[str, object, str, str]] = [
     ("physical.rot_per_h", 0, "physical.rot_per_h", "must be within (0,"),
     ("physical.spectral_type", "", "physical.spectral_type", "must not be empty"),
     ("physical.spectral_type", 3, "physical.spectral_type", "must be a string, got number"),
-    ("physical.mass_kg", 1e9, "physical.mass_kg", "unknown field"),
     ("nongrav", [], "nongrav", "must be an object, got array"),
     ("nongrav.A2", 3.5, "nongrav.A2", "must be within [-0.001, 0.001]"),
     ("nongrav.A1", "x", "nongrav.A1", "must be a number, got string"),
-    ("nongrav.A4", 0.0, "nongrav.A4", "unknown field"),
     ("close_approaches", {}, "close_approaches", "must be an array, got object"),
     ("close_approaches.0", "2029", "close_approaches[0]", "must be an object, got string"),
     ("close_approaches.0.time", DELETE, "close_approaches[0].time", "required"),
@@ -266,11 +260,9 @@ INVALID: list[tuple[str, object, str, str]] = [
     ("close_approaches.0.subpoint", [1], "close_approaches[0].subpoint", "[lat_deg, lon_deg]"),
     ("close_approaches.0.subpoint", "N", "close_approaches[0].subpoint", "[lat_deg, lon_deg]"),
     ("close_approaches.0.subpoint", [0, "E"], "close_approaches[0].subpoint", "got string"),
-    ("close_approaches.0.lat", 3, "close_approaches[0].lat", "unknown field"),
     ("observations", [], "observations", "must be an object, got array"),
     ("observations", {}, "observations", "exactly one of 'obs80' or 'ades'"),
     ("observations.ades", [], "observations", "exactly one of 'obs80' or 'ades'"),
-    ("observations.radar", [], "observations.radar", "unknown field"),
     ("observations.obs80", [], "observations.obs80", "at least one observation"),
     ("observations.obs80", "line", "observations.obs80", "must be an array, got string"),
     ("observations.obs80.1", "too short", "observations.obs80[1]", "exactly 80 characters"),
@@ -284,6 +276,79 @@ INVALID: list[tuple[str, object, str, str]] = [
     ("meta.odd", {1: "x"}, "meta.odd", "keys must be strings"),
     ("meta.note", "\udc00", "meta.note", "not valid Unicode"),
 ]
+
+
+# a newer producer's added fields: accepted, dropped and reported (these were dead letters
+# before the contract learnt to evolve)
+UNKNOWN: list[tuple[str, object, str]] = [
+    # (path to add, its value, the path reported)
+    ("", 1, "''"),
+    ("colour", "red", "colour"),
+    ("schema", "neo.v1", "schema"),
+    ("orbit.Omega", 3.0, "orbit.Omega"),
+    ("orbit.sigma.tp", 1e-6, "orbit.sigma.tp"),
+    ("orbit.fit.chi2", {"dof": 3}, "orbit.fit.chi2"),
+    ("physical.mass_kg", 1e9, "physical.mass_kg"),
+    ("nongrav.A4", 0.0, "nongrav.A4"),
+    ("nongrav.DT", "x", "nongrav.DT"),
+    ("close_approaches.0.lat", 3, "close_approaches[0].lat"),
+    ("observations.radar", [], "observations.radar"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "reported"), UNKNOWN, ids=[c[0] for c in UNKNOWN])
+def test_unknown_fields_are_dropped_and_reported(path: str, value: object, reported: str) -> None:
+    base = _set(FULL, "orbit.sigma", {"e": 1e-8}) if path.startswith("orbit.") else FULL
+    if path.startswith("orbit.fit"):
+        base = _set(base, "orbit.fit", {"n_used": 3})
+    obj = _set(base, path, value)
+    seen: list[str] = []
+    rec = record_from_obj(obj, unknown=seen)
+    assert seen == [reported]
+    assert rec == record_from_obj(base)  # dropped: the record is the one without it
+    assert content_hash(rec) == content_hash(record_from_obj(base))
+    seen_decoded: list[str] = []
+    assert decode_record(orjson.dumps(obj), unknown=seen_decoded) == rec
+    assert seen_decoded == [reported]
+    record_from_obj(obj)  # no sink: accepted all the same
+
+
+def test_every_unknown_field_of_a_message_is_reported_once() -> None:
+    obj = {
+        "designation": "X",
+        "zeta": 1,
+        "alpha": None,
+        "orbit": {"a_au": 1.5, "e": 0.1, "i_deg": 2, "z": 1, "y": 2},
+        "close_approaches": [
+            {"time": "2029-04-13", "dist_au": 0.1, "note": "a"},
+            {"time": "2029-04-14", "dist_au": 0.2, "note": "b"},
+        ],
+        "observations": {"ades": [{"obsTime": "2024-01-01T00:00:00Z", "ra": 1.0, "dec": 2.0,
+                                   "stn": "G96"}], "extra": 1},
+    }  # fmt: skip
+    seen: list[str] = []
+    rec = decode_record(orjson.dumps(obj), unknown=seen)
+    assert seen == [
+        "alpha",
+        "zeta",
+        "orbit.y",
+        "orbit.z",
+        "close_approaches[0].note",
+        "close_approaches[1].note",
+        "observations.extra",
+    ]
+    assert rec.orbit is not None and len(rec.close_approaches) == 2
+    assert rec.observations is not None and len(rec.observations.time_jd) == 1
+
+
+def test_a_wrong_value_beside_an_unknown_field_is_still_an_error() -> None:
+    seen: list[str] = []
+    obj = _set(_set(FULL, "colour", "red"), "orbit.e", -1)
+    with pytest.raises(RecordError, match=r"orbit\.e: must be >= 0"):
+        decode_record(orjson.dumps(obj), unknown=seen)
+    obj = _set(_set(FULL, "orbit.Omega", 3.0), "orbit.i_deg", DELETE)
+    with pytest.raises(RecordError, match=r"orbit\.i_deg: required"):
+        record_from_obj(obj)
 
 
 @pytest.mark.parametrize(("path", "value", "field", "reason"), INVALID, ids=[c[0] for c in INVALID])

@@ -59,7 +59,7 @@ def _block(keys: list[str]) -> st.SearchStrategy[dict[str, Any]]:
 
 
 orbit_keys = ["a_au", "e", "i_deg", "node_deg", "peri_deg", "M_deg", "epoch_jd", "q_au",
-              "moid_au", "condition_code"]  # fmt: skip
+              "moid_au", "condition_code", "source", "sigma", "covariance", "fit"]  # fmt: skip
 obs80_lines = st.one_of(
     st.just(TC3),
     st.builds(
@@ -83,12 +83,27 @@ ades_rows = st.fixed_dictionaries(
         "notes": json_values,
     },
 )
+orbits_with_uncertainty = st.fixed_dictionaries(
+    {"e": hostile_numbers, "i_deg": hostile_numbers, "a_au": hostile_numbers},
+    optional={
+        "source": scalars,
+        "sigma": st.one_of(_block(["a_au", "e", "i_deg"]), json_values),
+        "fit": st.one_of(_block(["n_used", "rms_arcsec", "bound_to_earth"]), json_values),
+        "covariance": st.fixed_dictionaries(
+            {},
+            optional={
+                "params": st.one_of(st.lists(hostile_text, max_size=3), json_values),
+                "matrix": st.lists(st.lists(hostile_numbers, max_size=3), max_size=3),
+            },
+        ),
+    },
+)
 records = st.fixed_dictionaries(
     {"designation": st.one_of(st.just("2008 TC3"), hostile_text, scalars)},
     optional={
-        "orbit": st.one_of(_block(orbit_keys), json_values),
+        "orbit": st.one_of(_block(orbit_keys), json_values, orbits_with_uncertainty),
         "physical": _block(["H", "diameter_km", "albedo", "rot_per_h", "spectral_type"]),
-        "nongrav": _block(["A1", "A2", "A3"]),
+        "nongrav": _block(["A1", "A2", "A3", "A1_sigma", "A2_sigma", "A3_sigma"]),
         "close_approaches": st.lists(
             st.one_of(
                 _block(["time", "dist_au", "v_rel_kms", "v_inf_kms", "body"]),

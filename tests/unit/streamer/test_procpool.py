@@ -36,6 +36,11 @@ def _items(n: int) -> list[InputItem]:
         InputItem("neo.records", 0, i, None, line.rstrip(b"\n"), 0) for i, line in enumerate(lines)
     ]
     items.append(InputItem("neo.records", 0, n, b"k", b"{not json", 0))
+    newer = (
+        b'{"designation": "2099 ZZ", "colour": "red",'
+        b' "orbit": {"a_au": 1.2, "e": 0.1, "i_deg": 4, "w": 1}}'
+    )
+    items.append(InputItem("neo.records", 0, n + 1, None, newer, 0))  # a newer producer's
     return items
 
 
@@ -79,9 +84,10 @@ def test_a_child_process_returns_the_same_encoded_outputs(model_dir: Path) -> No
     ]
     # the outcomes carry the parent's own items (epoch included), not copies from the child
     assert all(any(o.item is i for i in items) for o in remote)
-    assert [(o.designation, o.model_version, o.error_type) for o in remote] == [
-        (o.designation, o.model_version, o.error_type) for o in expected
+    assert [(o.designation, o.model_version, o.error_type, o.unknown_fields) for o in remote] == [
+        (o.designation, o.model_version, o.error_type, o.unknown_fields) for o in expected
     ]
+    assert remote[-1].unknown_fields == ("colour", "orbit.w")
     assert sum(1 for o in remote if o.outputs[0].kind == "dead_letter") == 1
 
 

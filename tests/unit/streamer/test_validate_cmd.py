@@ -19,7 +19,7 @@ BAD = [
     (b'{"designation": ""}', "designation: must not be empty"),
     (b"not json", "$: invalid JSON"),
     (b'{"designation": "A", "orbit": {"e": -1, "i_deg": 1, "a_au": 1}}', "orbit.e: must be >= 0"),
-    (b'{"designation": "A", "colour": "red"}', "colour: unknown field"),
+    (b'{"designation": "A", "colour": "red", "orbit": []}', "orbit: must be an object"),
     (b'{"designation": "\xff"}', "$: invalid JSON"),
     (
         b'{"designation": "A", "observations": {"obs80": ["' + TC3[:70].encode() + b'"]}}',
@@ -90,3 +90,18 @@ def test_unreadable(tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: st
     assert main(["validate", "--input", str(path)]) == 2
     captured = capsys.readouterr()
     assert captured.err.startswith(f"neo-streamer validate: cannot read {path}: ")
+
+
+def test_unknown_fields_are_valid_and_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    newer = (
+        b'{"designation": "A", "colour": "red", "orbit": {"a_au": 1, "e": 0, "i_deg": 1, "w": 2}}'
+    )
+    path = _write(tmp_path / "newer.jsonl", [GOOD[0], newer])
+    assert main(["validate", "--input", str(path)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "line 2: colour: unknown field, dropped",
+        "line 2: orbit.w: unknown field, dropped",
+        "2 valid, 0 invalid, 2 unknown fields dropped",
+    ]

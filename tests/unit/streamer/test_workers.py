@@ -19,7 +19,7 @@ from core.records import NeoRecord, decode_record
 from streamer.batch import AlertRule, InputItem, ItemOutcome, message_key, process_batch
 from streamer.errors import PublishError
 from streamer.metrics import Metrics
-from streamer.workers import WorkerPool, collect_batch
+from streamer.workers import WorkerPool, collect_batch, unknown_field_block
 
 RULE = AlertRule(min_score=0.8, categories=frozenset({"artificial_candidate"}))
 
@@ -251,6 +251,49 @@ async def test_pool_retries_failed_publishes_without_losing_records() -> None:
     assert metrics.publish_errors._value.get() == 2
     assert metrics.alerts_out._value.get() == 1
     assert metrics.dead_letters.labels(error_type="RecordError")._value.get() == 1
+
+
+def test_a_newer_producers_fields_are_dropped_and_reported_not_dead_lettered() -> None:
+    newer = b'{"designation":"N","orbit":{"e":0.2,"i_deg":3,"a_au":1.2,"w":1},"colour":"red"}'
+    bad = b'{"designation":"B","orbit":{"e":-1,"i_deg":3,"a_au":1.2},"colour":"red"}'
+    out = process_batch(
+        [_item(0, newer), _item(1, bad), _item(2, _rec("OK", 0.2))], EccentricityScorer(), RULE
+    )
+    assert [o.outputs[0].kind for o in out] == ["result", "dead_letter", "result"]
+    assert out[0].unknown_fields == ("colour", "orbit.w")
+    assert orjson.loads(out[0].outputs[0].value)["anomaly_score"] == 0.2
+    assert out[1].unknown_fields == () and out[2].unknown_fields == ()  # a wrong value still is
+    assert orjson.loads(out[1].outputs[0].value)["field"] == "orbit.e"
+
+
+@pytest.mark.parametrize(
+    ("path", "block"),
+    [
+        ("colour", "$"),
+        ("orbit.w", "orbit"),
+        ("orbit.sigma.tp", "orbit"),
+        ("close_approaches[3].lat", "close_approaches"),
+        ("observations.radar", "observations"),
+        ("orbit", "$"),  # cannot happen (orbit is known), but stays bounded
+        ("a.b", "$"),
+        ("physical[1]", "physical"),
+    ],
+)
+def test_unknown_field_blocks_are_a_fixed_set(path: str, block: str) -> None:
+    assert unknown_field_block(path) == block
+
+
+@pytest.mark.timeout(30)
+async def test_pool_counts_unknown_fields_in_the_metric() -> None:
+    newer = b'{"designation":"N","orbit":{"e":0.2,"i_deg":3,"a_au":1.2,"w":1},"colour":"red"}'
+    items = [_item(i, newer if i % 2 else _rec(f"D{i}", 0.1)) for i in range(6)]
+    publisher = RecordingPublisher()
+    done, metrics = await _run_pool(items, EccentricityScorer(), publisher)
+    assert sorted(done) == list(range(6))
+    assert metrics.results_out._value.get() == 6
+    assert metrics.unknown_fields.labels(block="$")._value.get() == 3
+    assert metrics.unknown_fields.labels(block="orbit")._value.get() == 3
+    assert b'neo_streamer_unknown_fields_total{block="orbit"} 3.0' in metrics.render()
 
 
 @pytest.mark.timeout(30)

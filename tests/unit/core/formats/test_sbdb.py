@@ -87,3 +87,41 @@ def test_header_without_designation_is_rejected(tmp_path: Path) -> None:
     bad.write_text("a,e,i\n1,0.1,2\n")
     with pytest.raises(FormatError, match="not an SBDB export"):
         list(read_records(bad, "sbdb"))
+
+
+def test_sigma_columns_reach_the_record(fixtures: Path) -> None:
+    # JPL SBDB, Udacity 2020 export, solution JPL 658 of Eros: the sigma_* columns as printed
+    rows = _by_designation(fixtures / "sbdb" / "neos_udacity_2020_excerpt.csv")
+    assert rows["433"]["orbit"]["sigma"] == {  # type: ignore[index]
+        "a_au": 2.1374e-10, "q_au": 1.4063e-08, "e": 9.6497e-09, "i_deg": 1.1645e-06,
+        "node_deg": 3.8525e-06, "peri_deg": 4.088e-06, "M_deg": 1.4389e-06,
+    }  # fmt: skip
+    toutatis = rows["4179"]
+    assert toutatis["nongrav"] == {"A1": -4.10782521853481e-13, "A2": -6.47855560287362e-15}
+    assert rows["101955"]["orbit"]["sigma"]["a_au"] == 4.0261e-11  # type: ignore[index]
+    for obj in rows.values():
+        rec = record_from_obj(obj)
+        assert rec.orbit is not None and rec.orbit.sigma is not None
+        assert rec.orbit.source == "given"
+    bennu = record_from_obj(rows["101955"])
+    assert bennu.orbit is not None and bennu.orbit.sigma is not None
+    assert bennu.orbit.sigma.e == 2.2082e-08
+
+
+def test_nongrav_sigma_columns_are_read(tmp_path: Path) -> None:
+    # the SBDB query API's names for the non-gravitational sigmas (none of the bundled exports
+    # carries them): Apophis, with the JPL 199 values rounded
+    path = tmp_path / "ng.csv"
+    path.write_text(
+        "full_name,e,a,i,A1,A1_sigma,A2,A2_sigma,A3_sigma\n"
+        '"99942 Apophis (2004 MN4)",0.1912,0.9224,3.34,5.0e-13,1.4e-13,-2.9e-14,1.4e-15,\n'
+    )
+    (row,) = read_records(path, "sbdb")
+    assert row["nongrav"] == {
+        "A1": 5.0e-13,
+        "A1_sigma": 1.4e-13,
+        "A2": -2.9e-14,
+        "A2_sigma": 1.4e-15,
+    }
+    rec = record_from_obj(row)
+    assert rec.nongrav is not None and rec.nongrav.A2_sigma == 1.4e-15
