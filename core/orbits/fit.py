@@ -54,6 +54,13 @@ MAX_REJECTION_ROUNDS = 10
 _SEED_AU_D2 = 1e-15
 """Start value of a fitted non-grav term: ASSIST skips the non-gravitational force (and its
 partials) while A1 = A2 = A3 = 0, so the first iteration needs a negligible non-zero value."""
+MAX_STARTS = 4
+"""Initial orbits tried (best first): the differential correction picks the lowest chi-square."""
+WINDOW_DAYS = (40.0, 5.0)
+"""Longer arcs start from a fit to their densest 40 days, else 5 days (``_initial_orbits``)."""
+START_RMS_FACTOR = 10.0
+START_RMS_FLOOR_ARCSEC = 10.0
+"""A candidate whose two-body RMS exceeds 10x the best one's (and 10 arcsec) is not tried."""
 MAX_NORMALISED_RMS = 5.0
 """Beyond this, the observations do not fit one orbit (a mix, or a diverged fit)."""
 
@@ -225,26 +232,62 @@ def _start(state6: FloatArray, epoch0: float, epoch: float) -> FloatArray:
     return start
 
 
-def _initial_orbits(a: Astrometry, obs: _Observations) -> list[tuple[FloatArray, float]]:
-    try:
-        from core.orbits.iod import initial_orbits  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise FitError(
-            "no initial orbit given and initial orbit determination is not available"
-        ) from None
-    candidates = initial_orbits(obs.tdb, a.ra_deg, a.dec_deg, obs.observer)
-    out = []
-    for c in candidates:
-        state = np.asarray(c.state6, dtype=np.float64)
-        if c.center == "earth":
-            from core.orbits.ephemeris import earth_state_au
+def _iod(obs: _Observations, idx: np.ndarray) -> list[tuple[FloatArray, float]]:
+    from core.orbits.iod import initial_orbits
 
-            pos, vel = earth_state_au(c.epoch_jd_tdb)
-            state = state + np.concatenate([pos, vel])
-        out.append((state, float(c.epoch_jd_tdb)))
-    if not out:
-        raise FitError("initial orbit determination found no orbit")
-    return out
+    candidates = initial_orbits(
+        obs.tdb[idx],
+        obs.ra_deg[idx],
+        obs.dec_deg[idx],
+        obs.observer[idx],
+        max_candidates=MAX_STARTS,
+    )
+    worst = max(START_RMS_FACTOR * candidates[0].rms_arcsec, START_RMS_FLOOR_ARCSEC)
+    return [
+        (np.asarray(c.state6, dtype=np.float64), float(c.epoch_jd_tdb))
+        for c in candidates
+        if c.rms_arcsec <= worst
+    ]
+
+
+def _densest_window(tdb: FloatArray, days: float) -> np.ndarray:
+    """Indices of the observations in the ``days``-long window that holds the most of them."""
+    ends = np.searchsorted(tdb, tdb + days, side="right")
+    first = int(np.argmax(ends - np.arange(tdb.size)))
+    return np.arange(first, int(ends[first]))
+
+
+def _initial_orbits(obs: _Observations) -> list[tuple[FloatArray, float]]:
+    """Starting orbits (heliocentric states), best first; FitError when there is none.
+
+    An arc longer than 40 days starts from the orbit fitted (6 parameters, full force model)
+    to its densest 40 days of observations (else its densest 5 days: a close approach bends a
+    two-body orbit within weeks), itself started by
+    :func:`core.orbits.iod.initial_orbits` (heliocentric states, also for the candidates bound to
+    the Earth): two-body initial orbits do not reach across years of perturbations.
+    """
+    if obs.tdb[-1] - obs.tdb[0] <= WINDOW_DAYS[0]:
+        return _iod(obs, np.arange(obs.tdb.size))
+    errors = []
+    for days in WINDOW_DAYS:
+        idx = _densest_window(obs.tdb, days)
+        if idx.size < MIN_OBSERVATIONS or obs.tdb[idx[-1]] - obs.tdb[idx[0]] < 0.5:
+            continue
+        sub = _Observations(*(getattr(obs, f)[idx] for f in _Observations.__struct_fields__))
+        epoch = float(round(0.5 * (sub.tdb[0] + sub.tdb[-1]) - 0.5) + 0.5)
+        try:
+            starts = _iod(sub, np.arange(idx.size))
+        except FitError as exc:
+            errors.append(f"{days:.0f} d: {exc.reason}")
+            continue
+        for state0, epoch0 in starts:
+            try:
+                sol = _with_rejection(_start(state0, epoch0, epoch), epoch, sub, (), {})
+            except FitError as exc:
+                errors.append(f"{days:.0f} d: {exc.reason}")
+                continue
+            return [(sol.state6, epoch)]
+    raise FitError(f"no orbit fits the densest part of the arc ({'; '.join(errors)})")
 
 
 def fit_orbit(
@@ -288,7 +331,7 @@ def fit_orbit(
     )
     mid = 0.5 * (tdb[0] + tdb[-1])
     epoch = float(epoch_jd) if epoch_jd is not None else round(mid - 0.5) + 0.5
-    starts = list(initial) if initial is not None else _initial_orbits(a, obs)
+    starts = list(initial) if initial is not None else _initial_orbits(obs)
     best: Solution | None = None
     errors: list[str] = []
     for state0, epoch0 in starts:

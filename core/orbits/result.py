@@ -267,6 +267,7 @@ def build_result(
     full_jac[:6, :6] = jac
     full_jac[6:, 6:] = np.eye(k)
     cov_el = full_jac @ sol.covariance @ full_jac.T
+    cov_el = 0.5 * (cov_el + cov_el.T)  # exact symmetry (the Jacobian is numerical)
     sig = dict(
         zip(_COV_ELEMENTS, np.sqrt(np.maximum(np.diag(cov_el)[:6], 0.0)).tolist(), strict=True)
     )

@@ -13,7 +13,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import IO, cast
 
-__all__ = ["numbered_lines", "open_binary"]
+__all__ = ["numbered_lines", "open_binary", "open_output"]
 
 
 def open_binary(path: str | Path) -> AbstractContextManager[IO[bytes]]:
@@ -35,3 +35,23 @@ def numbered_lines(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
     for number, line in enumerate(stream, start=1):
         if line.strip():
             yield number, line
+
+
+class open_output:  # noqa: N801 - used as a context manager like open()
+    """Binary output: stdout (flushed, not closed) for ``-``, else the file."""
+
+    def __init__(self, target: str) -> None:
+        self._target = target
+        self._fh: IO[bytes] | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        if self._target == "-":
+            return sys.stdout.buffer
+        self._fh = open(self._target, "wb")
+        return self._fh
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fh is not None:
+            self._fh.close()
+        else:
+            sys.stdout.flush()

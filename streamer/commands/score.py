@@ -15,9 +15,10 @@ import argparse
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from streamer.commands._jsonl import numbered_lines, open_binary
+from streamer.commands._jsonl import open_output as _open_output
 from streamer.commands._words import counted
 from streamer.paths import DEFAULT_REGISTRY, model_path_hint
 
@@ -123,23 +124,3 @@ def _lines(path: Path) -> Iterator[tuple[int, bytes]]:
             yield from numbered_lines(stream)
     except (OSError, EOFError) as exc:
         raise _InputError from exc
-
-
-class _open_output:  # noqa: N801 - used as a context manager like open()
-    """stdout (binary, not closed) for ``-``, else the file."""
-
-    def __init__(self, target: str) -> None:
-        self._target = target
-        self._fh: IO[bytes] | None = None
-
-    def __enter__(self) -> IO[bytes]:
-        if self._target == "-":
-            return sys.stdout.buffer
-        self._fh = open(self._target, "wb")
-        return self._fh
-
-    def __exit__(self, *exc: object) -> None:
-        if self._fh is not None:
-            self._fh.close()
-        else:
-            sys.stdout.flush()
