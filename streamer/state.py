@@ -208,6 +208,7 @@ class StateManager:
             bootstrap_servers=k.bootstrap_servers,
             client_id=f"{k.client_id}-restore",
             group_id=None,
+            auto_offset_reset="earliest",
             enable_auto_commit=False,
             isolation_level=isolation_level(self._cfg),
             request_timeout_ms=k.request_timeout_ms,
@@ -245,22 +246,40 @@ class StateManager:
             ctps = {TopicPartition(self._topic, tp[1]): tp for tp in todo}
             consumer.assign(list(ctps))
             ends = await consumer.end_offsets(list(ctps))
+            rebuild = [ctp for ctp, tp in ctps.items() if opened[tp].resume_offset is None]
             for ctp, tp in ctps.items():
                 resume = opened[tp].resume_offset
-                if resume is None:
-                    await consumer.seek_to_beginning(ctp)
-                else:
+                if resume is not None:
                     consumer.seek(ctp, min(resume, ends[ctp]))
+            if rebuild:
+                # explicitly to offset 0 rather than seek_to_beginning: mixed with seek() on
+                # other partitions, the reset of the first rebuilt partition was lost (it read
+                # nothing); on a compacted topic a position below the log start is reset
+                # forward by the consumer (auto_offset_reset = earliest)
+                for ctp in rebuild:
+                    consumer.seek(ctp, 0)
             read = dict.fromkeys(todo, 0)
-            left = {ctp for ctp in ctps if await consumer.position(ctp) < ends[ctp]}
-            while left:
-                batches = await consumer.getmany(*left, timeout_ms=500, max_records=10_000)
-                for ctp, records in batches.items():
-                    tp = ctps[ctp]
-                    rows = [(r.key, r.value) for r in records]
-                    await loop.run_in_executor(self._executor, _write_restored, opened[tp].db, rows)
-                    read[tp] += len(records)
-                left = {ctp for ctp in left if await consumer.position(ctp) < ends[ctp]}
+            while True:
+                # the end offsets are read again once the partitions are drained: under a
+                # broker's leadership change one lookup came back short (a restore that read
+                # nothing of a full partition), and a second agreeing read ends the restore
+                left = {ctp for ctp in ctps if await consumer.position(ctp) < ends[ctp]}
+                if not left:
+                    again = await consumer.end_offsets(list(ctps))
+                    if all(again[ctp] <= ends[ctp] for ctp in ctps):
+                        break
+                    ends = again
+                    continue
+                while left:
+                    batches = await consumer.getmany(*left, timeout_ms=500, max_records=10_000)
+                    for ctp, records in batches.items():
+                        tp = ctps[ctp]
+                        rows = [(r.key, r.value) for r in records]
+                        await loop.run_in_executor(
+                            self._executor, _write_restored, opened[tp].db, rows
+                        )
+                        read[tp] += len(records)
+                    left = {ctp for ctp in left if await consumer.position(ctp) < ends[ctp]}
         except BaseException:
             for store in opened.values():
                 await loop.run_in_executor(self._executor, store.close, None)

@@ -347,6 +347,7 @@ async def test_hostile_observation_messages_are_dead_lettered_and_change_no_stat
     hostile: dict[str, bytes] = {
         "bad time": orjson.dumps({**row, "obsTime": "2023-02-30T25:61:00Z"}),
         "RA outside 0-360": orjson.dumps({**row, "ra": 361.0}),
+        "unknown station": orjson.dumps({**row, "stn": "ZZZ"}),
         "line of the wrong length": line[:79].encode(),
         "tracklet of 100,000 rows": orjson.dumps({"observations": [row] * 100_000}),
     }
@@ -365,6 +366,7 @@ async def test_hostile_observation_messages_are_dead_lettered_and_change_no_stat
         by_case = dict(zip(hostile, (reasons[s] for s in sent), strict=True))
         assert by_case["bad time"]["field"] == "observation[0].obsTime"
         assert by_case["RA outside 0-360"]["field"] == "observation[0].ra"
+        assert "unknown station code 'ZZZ'" in by_case["unknown station"]["reason"]
         assert "80-column line expected, got 79" in by_case["line of the wrong length"]["reason"]
         assert "row limit" in by_case["tracklet of 100,000 rows"]["reason"]
         after = await read_states(kafka_bootstrap, _changelog(cfg), want, to_end=True)

@@ -57,6 +57,7 @@ def test_permid_wins_over_provid_and_a_tracklet_is_one_object() -> None:
         ({"ra": -1.0}, "observation[0].ra"),
         ({"dec": 91.0}, "observation[0].dec"),
         ({"stn": ""}, "observation[0].stn"),
+        ({"stn": "ZZZ"}, "observation[0].stn"),  # not an MPC observatory
         ({"provID": None}, "$"),
     ],
 )
