@@ -310,8 +310,12 @@ class Daemon:
             task.cancel()
         await asyncio.gather(*helpers, return_exceptions=True)
         if not self.exactly_once:
-            with contextlib.suppress(TimeoutError):
+            try:
                 await asyncio.wait_for(self._commit(), max(0.1, deadline - time.monotonic()))
+            except TimeoutError:
+                pass
+            except AccessDeniedError as exc:  # the offsets stay uncommitted: reprocessed later
+                _log_refusal(exc, during="final commit")
         await self._close(deadline)
         log.info("daemon stopped")
 
@@ -433,6 +437,7 @@ class Daemon:
                     self._input_present = name in topics
                     if self._input_present:
                         log.warning("input topic found again", topic=name)
+                        source.refresh_metadata()  # else the group may not see it for minutes
                     else:
                         log.error("input topic not found on the broker", topic=name)
                 if ok:
