@@ -325,7 +325,10 @@ class Daemon:
         for task in [*helpers, *self._restores]:
             task.cancel()
         await asyncio.gather(*helpers, *self._restores, return_exceptions=True)
-        await self.checkpoint.close(deadline)
+        try:
+            await self.checkpoint.close(deadline)
+        except AccessDeniedError as exc:  # the offsets stay uncommitted: reprocessed later
+            _log_refusal(exc, during="final commit")
         if self.state is not None:
             await self.state.stop(clean=drained)
             self.state = None
@@ -463,6 +466,7 @@ class Daemon:
                     self._input_present = name in topics
                     if self._input_present:
                         log.warning("input topic found again", topic=name)
+                        source.refresh_metadata()  # else the group may not see it for minutes
                     else:
                         log.error("input topic not found on the broker", topic=name)
                 if ok:

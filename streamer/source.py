@@ -81,6 +81,18 @@ class Source:
         self._fetching = False
         await self.consumer.stop()
 
+    def refresh_metadata(self) -> None:
+        """Ask the consumer for fresh cluster metadata now.
+
+        A subscribed topic that was deleted and created again is noticed only at the next
+        metadata refresh; once the group has rebalanced to no partitions nothing asks for one
+        before ``metadata.max.age`` (5 min). aiokafka has no public call for this, hence the
+        private client.
+        """
+        update = self.consumer._client.force_metadata_update()
+        # nobody awaits it: observe a failure (the next refresh retries) so none is reported
+        update.add_done_callback(lambda f: f.cancelled() or f.exception())
+
     def stop_fetching(self) -> None:
         """Make :meth:`run` return after its current poll."""
         self._fetching = False

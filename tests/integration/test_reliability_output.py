@@ -115,6 +115,9 @@ async def test_unwritable_results_topic_blocks_commits_then_recovers(
         await _wait_failing(daemon)
         await asyncio.sleep(2 * cfg["kafka"]["commit_interval_ms"] / 1000 + 1)
         assert daemon.proc is not None and daemon.proc.poll() is None
+        if fault == "topic-deleted":
+            missing = f"output topics not found on the broker: {topics['results']}\n"
+            assert daemon.http_get("/readyz") == (503, missing.encode())
         stuck = await _assert_commits_stop_before(admin, group, topics["input"], set(wave))
         # restore the topic
         if fault == "over-size-limit":

@@ -195,7 +195,13 @@ def secure_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureBr
         _sh(env, "down")
 
 
-def _config(broker: SecureBroker, names: Names, tmp_path: Path, **kafka: Any) -> Path:
+def _config(
+    broker: SecureBroker,
+    names: Names,
+    tmp_path: Path,
+    guarantee: str = "at_least_once",
+    **kafka: Any,
+) -> Path:
     root = tmp_path / "registry"
     make_registry(root)
     cfg = base_config(broker.bootstrap, root, names.topics)
@@ -210,6 +216,8 @@ def _config(broker: SecureBroker, names: Names, tmp_path: Path, **kafka: Any) ->
     )
     cfg["kafka"].update(kafka)
     cfg["topics"]["create_missing"] = False  # the daemon's user may not create topics
+    # scoring in threads: starts faster, and scoring processes never talk to the broker
+    cfg["processing"].update(executor="thread", processing_guarantee=guarantee)
     cfg["logging"]["level"] = "debug"  # every aiokafka line too, for the secret check
     return write_config(tmp_path / "c.toml", **cfg)
 
@@ -291,11 +299,7 @@ async def test_daemon_works_through_tls_and_scram_with_least_privilege(
 ) -> None:
     broker = secure_broker
     names = CASES["alo" if guarantee == "at_least_once" else "eos"]
-    config = _config(broker, names, tmp_path)
-    text = config.read_text().replace(
-        "[processing]\n", f'[processing]\nprocessing_guarantee = "{guarantee}"\n'
-    )
-    config.write_text(text)
+    config = _config(broker, names, tmp_path, guarantee)
     daemon = _daemon(config, tmp_path, broker.daemon_password).start()
     try:
         daemon.wait_event("daemon started")
