@@ -364,11 +364,11 @@ async def test_hostile_observation_messages_are_dead_lettered_and_change_no_stat
         reasons = {(d["source"]["partition"], d["source"]["offset"]): d for d in dead}
         assert set(reasons) == set(sent)
         by_case = dict(zip(hostile, (reasons[s] for s in sent), strict=True))
-        assert by_case["bad time"]["field"] == "observation[0].obsTime"
-        assert by_case["RA outside 0-360"]["field"] == "observation[0].ra"
-        assert "unknown station code 'ZZZ'" in by_case["unknown station"]["reason"]
-        assert "80-column line expected, got 79" in by_case["line of the wrong length"]["reason"]
-        assert "row limit" in by_case["tracklet of 100,000 rows"]["reason"]
+        assert by_case["bad time"]["field"] == "obsTime"
+        assert by_case["RA outside 0-360"]["field"] == "ra"
+        assert "unknown MPC observatory code 'ZZZ'" in by_case["unknown station"]["reason"]
+        assert "exactly 80 characters, got 79" in by_case["line of the wrong length"]["reason"]
+        assert "exceeds" in by_case["tracklet of 100,000 rows"]["reason"]
         after = await read_states(kafka_bootstrap, _changelog(cfg), want, to_end=True)
         assert after == before  # no changelog record: the object's state is unchanged
     finally:

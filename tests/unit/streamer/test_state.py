@@ -66,7 +66,7 @@ def test_apply_merges_per_object_and_emits_one_changelog_record_each(tmp_path: P
     assert by_offset[2].outputs == []
     dead = by_offset[4].outputs
     assert [out.kind for out in dead] == ["dead_letter"]
-    assert orjson.loads(dead[0].value or b"")["field"] == "observation[0].ra"
+    assert orjson.loads(dead[0].value or b"")["field"] == "ra"
     state = decode_state(store.db.get(b"2023 DW"))
     assert len(state.observations) == 2
     assert metrics.observations_applied._value.get() == 3
@@ -84,7 +84,7 @@ def test_a_tracklet_over_the_limit_is_dead_lettered_and_changes_nothing(tmp_path
     rows = [{**_ROW, "obsTime": f"2023-02-27T00:00:{i % 60:02d}Z"} for i in range(100_000)]
     (outcome,) = manager._apply([_item(1, {"observations": rows})])
     assert [out.kind for out in outcome.outputs] == ["dead_letter"]
-    assert "row limit" in orjson.loads(outcome.outputs[0].value or b"")["reason"]
+    assert "exceeds" in orjson.loads(outcome.outputs[0].value or b"")["reason"]
     assert store.db.get(b"2023 DW") == before
 
 
