@@ -69,7 +69,7 @@ def test_bad_values_name_their_field(change: dict[str, object], field: str) -> N
 
 def test_a_tracklet_over_the_row_limit_is_refused_whole() -> None:
     rows = [_ROW] * (MAX_ROWS_PER_MESSAGE + 1)
-    with pytest.raises(RecordError, match="observations|exceeds"):
+    with pytest.raises(RecordError, match=r"observations|exceeds"):
         decode_obs_message(orjson.dumps({"observations": rows}))
 
 
