@@ -34,7 +34,7 @@ from core._types import BoolArray, FloatArray
 from core.errors import FitError
 from core.orbits.astrometry import Astrometry
 from core.orbits.ephemeris import utc_to_tdb
-from core.orbits.observers import observer_positions_au
+from core.orbits.observers import observatory, observer_positions_au
 from core.orbits.predict import radec_from_states, radec_partials
 from core.orbits.propagate import NongravParam, PropagationError, propagate, propagate_with_partials
 from core.orbits.result import OrbitFit, build_result
@@ -290,6 +290,20 @@ def _initial_orbits(obs: _Observations) -> list[tuple[FloatArray, float]]:
     raise FitError(f"no orbit fits the densest part of the arc ({'; '.join(errors)})")
 
 
+def _drop_unplaced(a: Astrometry) -> tuple[Astrometry, int]:
+    """Leave out the observations of space-based/roving stations that came without the
+    observer's position (they cannot be placed); an unknown station code still refuses the
+    object (:func:`core.orbits.observers.observatory`)."""
+    space = a.space_pos_au if a.space_pos_au is not None else np.full((len(a), 3), np.nan)
+    roving = a.roving_geodetic if a.roving_geodetic is not None else np.full((len(a), 3), np.nan)
+    given = np.all(np.isfinite(space), axis=1) | np.all(np.isfinite(roving), axis=1)
+    sites = {code: observatory(code) for code in set(a.station)}
+    keep = np.array([given[k] or sites[code] is not None for k, code in enumerate(a.station)])
+    if np.all(keep) or a.observer_pos_au is not None:
+        return a, 0
+    return a.select(keep), int(np.count_nonzero(~keep))
+
+
 def fit_orbit(
     astrometry: Astrometry,
     *,
@@ -317,6 +331,7 @@ def fit_orbit(
         With the reason: too few observations, a single night, an unknown station, two objects
         mixed, no convergence.
     """
+    astrometry, unplaced = _drop_unplaced(astrometry)
     a, duplicates = prepare(astrometry)
     if a.observer_pos_au is not None:
         observer = a.observer_pos_au
@@ -358,6 +373,7 @@ def fit_orbit(
         significant=significant,
         duplicates=duplicates,
         nights=count_nights(a.time_jd_utc),
+        unplaced=unplaced,
     )
 
 

@@ -121,24 +121,49 @@ def _integrate(
     n = times_jd_tdb.size
     states = np.empty((n, 6))
     partials = None if fit is None else np.empty((n, 6, len(variations)))
+    # ASSIST prints to stdout when an integration is stopped, which would land in the middle of
+    # `neo-streamer fit --output -`: fds 1 and 2 are silenced while integrating. In a threaded
+    # process, other threads' writes to them in that window are lost: fit in worker processes.
+    with _quiet_c_output():
+        _collect(
+            extras,
+            sim,
+            variations=variations,
+            times_jd_tdb=times_jd_tdb,
+            steps=steps,
+            states=states,
+            partials=partials,
+        )
+    if not (np.all(np.isfinite(states)) and (partials is None or np.all(np.isfinite(partials)))):
+        raise PropagationError("the integration produced non-finite states")
+    return states, partials
+
+
+def _collect(
+    extras: object,
+    sim: object,
+    *,
+    variations: list[object],
+    times_jd_tdb: FloatArray,
+    steps: list[int],
+    states: FloatArray,
+    partials: FloatArray | None,
+) -> None:
+    """Fill ``states`` (and ``partials``) at each time, in order."""
     for k, jd in enumerate(times_jd_tdb):
         # ASSIST steps past the time and interpolates (real and variational particles alike):
         # 3-4x faster than stopping IAS15 exactly at every observation.
-        with _quiet_c_output():  # ASSIST prints its own complaint when stopped
-            extras.integrate_or_interpolate(float(jd) - JD_J2000)
+        extras.integrate_or_interpolate(float(jd) - JD_J2000)  # type: ignore[attr-defined]
         if steps[0] > MAX_STEPS:
             raise PropagationError(
                 f"more than {MAX_STEPS} steps before JD {jd:.5f} (through the Earth?)"
             )
-        p = sim.particles[0]
+        p = sim.particles[0]  # type: ignore[attr-defined]
         states[k] = (p.x, p.y, p.z, p.vx, p.vy, p.vz)
         if partials is not None:
             for j, var in enumerate(variations):
-                q = var.particles[0]
+                q = var.particles[0]  # type: ignore[attr-defined]
                 partials[k, :, j] = (q.x, q.y, q.z, q.vx, q.vy, q.vz)
-    if not (np.all(np.isfinite(states)) and (partials is None or np.all(np.isfinite(partials)))):
-        raise PropagationError("the integration produced non-finite states")
-    return states, partials
 
 
 def _run(

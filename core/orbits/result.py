@@ -77,6 +77,8 @@ class OrbitFit(msgspec.Struct, frozen=True, kw_only=True):
     n_used: int
     n_rejected: int
     n_duplicates: int
+    n_unplaced: int
+    """Observations left out because a space-based or roving station came without its position."""
     rejected_jd_utc: list[float]
     """Times of the observations left out as outliers."""
     arc_days: float
@@ -258,6 +260,7 @@ def build_result(
     significant: dict[str, bool],
     duplicates: int,
     nights: int,
+    unplaced: int = 0,
 ) -> OrbitFit:
     """Assemble the :class:`OrbitFit` of a converged solution (derived quantities included)."""
     state = np.asarray(sol.state6)
@@ -326,6 +329,7 @@ def build_result(
         n_used=int(np.count_nonzero(used)),
         n_rejected=int(np.count_nonzero(~used)),
         n_duplicates=duplicates,
+        n_unplaced=unplaced,
         rejected_jd_utc=a.time_jd_utc[~used].tolist(),
         arc_days=float(a.time_jd_utc[-1] - a.time_jd_utc[0]),
         nights=nights,

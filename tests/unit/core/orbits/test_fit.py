@@ -191,3 +191,22 @@ def test_a_diverging_start_is_reported() -> None:
     wrong = elements_to_state(30.0, 0.1, 150.0, 0.0, 0.0, 0.0)  # a retrograde TNO
     with pytest.raises(FitError, match="fit failed: "):
         fit_orbit(a, nongrav="none", initial=[(wrong, EPOCH)])
+
+
+def test_space_observation_without_position_is_left_out_not_the_object() -> None:
+    times = _nights(EPOCH - 5.0, 10.0, 2.0)
+    stations = [STATIONS[k % 4] for k in range(times.size)]
+    a = simulate_astrometry(APOLLO, EPOCH, times, stations, seed=7)
+    stn = list(a.station)
+    stn[2] = "C51"  # WISE, but no position line came with it (as in real ADES exports)
+    a2 = Astrometry.from_columns(
+        a.time_jd_utc,
+        a.ra_deg,
+        a.dec_deg,
+        stn,
+        rms_ra_arcsec=a.rms_ra_arcsec,
+        rms_dec_arcsec=a.rms_dec_arcsec,
+    )
+    fit = fit_orbit(a2, nongrav="none", initial=[(APOLLO, EPOCH)])
+    assert fit.n_unplaced == 1
+    assert fit.n_used + fit.n_rejected == times.size - 1
