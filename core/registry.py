@@ -110,6 +110,9 @@ def save_model(
         manifest = _manifest(model, tmp, sorted(artifacts), training_data_sha256)
         (tmp / MANIFEST).write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))
         target = root / model.version
+        # mkdtemp makes the directory 0700; a registered version is read by whoever serves it
+        # (a container's unprivileged user, another account), like the files in it
+        tmp.chmod(0o755)
         os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

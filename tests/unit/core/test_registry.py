@@ -220,3 +220,10 @@ def test_convert_refuses_a_tampered_version_and_writes_nothing(
         convert_torch_members(registry)
     assert sorted(os.listdir(version_dir)) == listing
     assert (version_dir / "model.json").read_bytes() == model_json
+
+
+def test_a_registered_version_is_readable_by_other_users(registry: Path) -> None:
+    # mkdtemp makes 0700 directories: a model saved that way could not be read by the
+    # container's unprivileged user (the image copies models/ as it is on disk)
+    (version_dir,) = [p for p in registry.iterdir() if p.is_dir()]
+    assert version_dir.stat().st_mode & 0o777 == 0o755
