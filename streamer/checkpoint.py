@@ -35,7 +35,12 @@ from collections.abc import Awaitable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import KafkaError, ProducerFenced
+from aiokafka.errors import (
+    KafkaError,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    UnknownProducerId,
+)
 
 from streamer.access import refusal
 from streamer.batch import InputItem, ItemOutcome
@@ -47,7 +52,7 @@ from streamer.offsets import OffsetTracker
 from streamer.sinks import (
     AtLeastOncePublisher,
     OutputSender,
-    acknowledged,
+    build_producer,
     nothing_to_wait,
     publish_error,
 )
@@ -66,6 +71,8 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+
+_SEQUENCE_BROKEN = (OutOfOrderSequenceNumber, UnknownProducerId)
 
 
 def transactional_id(cfg: AppConfig) -> str | None:
@@ -94,7 +101,14 @@ def _fatal(exc: BaseException) -> PublishError:
 
 class TransactionalPublisher(OutputSender):
     """One transaction per batch holding its outputs and consumed offsets (see the module
-    docstring); ``enqueue`` returns once it is committed."""
+    docstring); ``enqueue`` returns once it is committed.
+
+    The outputs' acknowledgements are awaited *before* the offsets join the transaction: a
+    batch whose records the broker refused is aborted, never committed with its offsets. A
+    producer whose sequence numbers broke (a broker restarted under it:
+    ``OutOfOrderSequenceNumber``, ``UnknownProducerId``) cannot write again; it is replaced by
+    a fresh one with the same ``transactional_id``, which fences the old one.
+    """
 
     async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
         """Publish and commit ``outcomes`` atomically before returning."""
@@ -107,13 +121,18 @@ class TransactionalPublisher(OutputSender):
         try:
             await self._producer.begin_transaction()
             futures = await self._send_all(outcomes)
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            failed = [r for r in results if isinstance(r, BaseException)]
+            if failed:
+                raise failed[0]
             await self._producer.send_offsets_to_transaction(offsets, self._group_id)
             await self._producer.commit_transaction()
-            await acknowledged(self._cfg, futures)
         except ProducerFenced as exc:
             raise _fatal(exc) from exc
         except KafkaError as exc:
             await self._abort()
+            if isinstance(exc, _SEQUENCE_BROKEN):
+                await self._renew()
             raise publish_error(self._cfg, exc, "transaction failed") from exc
         return nothing_to_wait()
 
@@ -126,6 +145,20 @@ class TransactionalPublisher(OutputSender):
             # the transaction state is already unusable or was never begun; the next
             # begin_transaction reports a fatal state, so nothing more can be done here
             return
+
+    async def _renew(self) -> None:
+        old = self._producer
+        fresh = build_producer(self._cfg, transactional_id(self._cfg))
+        try:
+            await fresh.start()  # init_transactions: fences the old producer's epoch
+        except KafkaError as exc:
+            with contextlib.suppress(KafkaError, OSError):
+                await fresh.stop()
+            raise PublishError(f"cannot start a new transactional producer: {exc!r}") from exc
+        self._producer = fresh
+        log.warning("transactional producer replaced after a sequence number gap")
+        with contextlib.suppress(KafkaError, OSError, TimeoutError):
+            await asyncio.wait_for(old.stop(), 5.0)
 
 
 class Checkpoint(abc.ABC):

@@ -129,3 +129,64 @@ def test_the_guarantee_decides_transactional_id_and_isolation(
     cfg = _cfg(guarantee)
     assert transactional_id(cfg) == tx_id
     assert isolation_level(cfg) == level
+
+
+class FakeTxProducer:
+    """The transactional calls the publisher makes, recorded."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    async def begin_transaction(self) -> None:
+        self.calls.append("begin")
+
+    async def send_offsets_to_transaction(self, offsets: Any, group_id: str) -> None:
+        self.calls.append("offsets")
+
+    async def commit_transaction(self) -> None:
+        self.calls.append("commit")
+
+    async def abort_transaction(self) -> None:
+        self.calls.append("abort")
+
+    async def start(self) -> None:
+        self.calls.append("start")
+
+    async def stop(self) -> None:
+        self.calls.append("stop")
+
+
+async def test_a_broken_sequence_aborts_the_batch_and_replaces_the_producer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Seen on the broker outage test under exactly_once: after the broker restarted, every
+    # send failed with OutOfOrderSequenceNumber, the transactions still committed their
+    # offsets, and the same producer was retried forever.
+    import asyncio
+
+    from aiokafka.errors import OutOfOrderSequenceNumber
+
+    import streamer.checkpoint as checkpoint_mod
+    from streamer.batch import ItemOutcome
+    from streamer.errors import PublishError
+
+    first, fresh = FakeTxProducer(), FakeTxProducer()
+    monkeypatch.setattr(checkpoint_mod, "build_producer", lambda cfg, tid: fresh)
+    publisher = checkpoint_mod.TransactionalPublisher(first, _cfg("exactly_once"))  # type: ignore[arg-type]
+
+    async def send_all(self: Any, outcomes: Any) -> list[asyncio.Future[Any]]:
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        if self.producer is first:
+            future.set_exception(OutOfOrderSequenceNumber("sequence gap"))
+        else:
+            future.set_result(None)
+        return [future]
+
+    monkeypatch.setattr(checkpoint_mod.TransactionalPublisher, "_send_all", send_all)
+    outcome = ItemOutcome(_item(0, 5), [])
+    with pytest.raises(PublishError, match="OutOfOrderSequenceNumber"):
+        await publisher.enqueue([outcome])
+    assert first.calls == ["begin", "abort", "stop"]  # no offsets, no commit
+    assert publisher.producer is fresh and fresh.calls == ["start"]
+    await publisher.enqueue([outcome])
+    assert fresh.calls == ["start", "begin", "offsets", "commit"]
