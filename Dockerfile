@@ -80,7 +80,8 @@ ENV PATH=/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/
     NEO_STREAMER_MODEL__PATH=/app/models \
     NEO_STREAMER_HTTP__HOST=0.0.0.0 \
     NEO_STREAMER_HTTP__PORT=8080 \
-    NEO_STREAMER_LOGGING__FORMAT=json
+    NEO_STREAMER_LOGGING__FORMAT=json \
+    NEO_STREAMER_STATE__DIR=/var/lib/neo-streamer/state
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('NEO_STREAMER_HTTP__PORT', '8080') + '/healthz', timeout=4)"]
