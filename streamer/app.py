@@ -244,7 +244,14 @@ class Daemon:
     async def _serve(self) -> int:
         assert self._source is not None and self._producer is not None
         cfg, source = self.cfg, self._source
-        checkpoint = new_checkpoint(cfg, self._producer, source, self.tracker, self.metrics)
+        checkpoint = new_checkpoint(
+            cfg,
+            self._producer,
+            source,
+            self.tracker,
+            self.metrics,
+            restart=self.restart_from_committed,
+        )
         self.checkpoint = checkpoint
         p = cfg.processing
         self._pool = WorkerPool(
@@ -404,6 +411,39 @@ class Daemon:
         if self.state is not None and self._source is not None and tps:
             self._source.hold(tps)
             task = asyncio.create_task(self._restore(self.state, tps), name="neo-restore")
+            self._restores.add(task)
+            task.add_done_callback(self._restores.discard)
+
+    async def restart_from_committed(self) -> None:
+        """Fetch every owned partition again from the group's committed offsets, as if it
+        had been revoked and assigned again (exactly-once, after a failed transaction): the
+        queued and in-flight work of those partitions is dropped, and their per-object state
+        is rebuilt from the changelog, whose committed records match the committed offsets.
+        """
+        source = self._source
+        if source is None:
+            return
+        owned = source.assignment()
+        if not owned:
+            return
+        committed = await source.committed(owned)
+        for task in list(self._restores):  # restored again below
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # from here to hold(): no await, so nothing is fetched between the seek and the hold
+        owned = set(committed) & source.assignment()  # a rebalance may have run meanwhile
+        source.restart({tp: committed[tp] for tp in owned})
+        if self.state is not None:
+            source.hold(owned)
+        log.warning(
+            "partitions fetched again from their committed offsets",
+            partitions=sorted(owned),
+            committed={f"{t}-{p}": o for (t, p), o in sorted(committed.items())},
+        )
+        if self.state is not None:
+            await self.state.revoke(owned, clean=False)
+            task = asyncio.create_task(self._restore(self.state, owned), name="neo-restore")
             self._restores.add(task)
             task.add_done_callback(self._restores.discard)
 

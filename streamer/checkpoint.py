@@ -31,16 +31,11 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import Awaitable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from aiokafka import AIOKafkaProducer, TopicPartition
-from aiokafka.errors import (
-    KafkaError,
-    OutOfOrderSequenceNumber,
-    ProducerFenced,
-    UnknownProducerId,
-)
+from aiokafka.errors import KafkaError, ProducerFenced
 
 from streamer.access import refusal
 from streamer.batch import InputItem, ItemOutcome
@@ -72,8 +67,6 @@ __all__ = [
 
 log = get_logger(__name__)
 
-_SEQUENCE_BROKEN = (OutOfOrderSequenceNumber, UnknownProducerId)
-
 
 def transactional_id(cfg: AppConfig) -> str | None:
     """The producer's ``transactional_id``: None under at-least-once.
@@ -104,14 +97,21 @@ class TransactionalPublisher(OutputSender):
     docstring); ``enqueue`` returns once it is committed.
 
     The outputs' acknowledgements are awaited *before* the offsets join the transaction: a
-    batch whose records the broker refused is aborted, never committed with its offsets. A
-    producer whose sequence numbers broke (a broker restarted under it:
-    ``OutOfOrderSequenceNumber``, ``UnknownProducerId``) cannot write again; it is replaced by
-    a fresh one with the same ``transactional_id``, which fences the old one.
+    batch whose records the broker refused is never committed with its offsets. A failed
+    transaction leaves the publisher :attr:`broken`: its producer may be in any state (a
+    sequence gap after a broker restart, a fatal client state, a transaction the broker
+    still holds open), so it is never used again; :meth:`renew` replaces it.
     """
 
+    def __init__(self, producer: AIOKafkaProducer, cfg: AppConfig) -> None:
+        super().__init__(producer, cfg)
+        self.broken = False
+
     async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
-        """Publish and commit ``outcomes`` atomically before returning."""
+        """Publish and commit ``outcomes`` atomically before returning; raises
+        :class:`PublishError` (the publisher is then :attr:`broken`) if that failed."""
+        if self.broken:
+            raise PublishError("the transactional producer failed and was not renewed")
         if not outcomes:
             return nothing_to_wait()
         offsets: dict[TopicPartition, int] = {}
@@ -129,35 +129,33 @@ class TransactionalPublisher(OutputSender):
             await self._producer.commit_transaction()
         except ProducerFenced as exc:
             raise _fatal(exc) from exc
-        except KafkaError as exc:
-            await self._abort()
-            if isinstance(exc, _SEQUENCE_BROKEN):
-                await self._renew()
+        except (KafkaError, AssertionError) as exc:
+            # AssertionError: aiokafka's transaction state machine refused a transition (its
+            # sender died on an unexpected broker error): the producer is as unusable
+            self.broken = True
             raise publish_error(self._cfg, exc, "transaction failed") from exc
         return nothing_to_wait()
 
-    async def _abort(self) -> None:
-        try:
-            await self._producer.abort_transaction()
-        except ProducerFenced as exc:
-            raise _fatal(exc) from exc
-        except KafkaError:
-            # the transaction state is already unusable or was never begun; the next
-            # begin_transaction reports a fatal state, so nothing more can be done here
-            return
+    async def renew(self) -> None:
+        """Replace the producer by a fresh one with the same ``transactional_id``.
 
-    async def _renew(self) -> None:
+        Starting it (``InitProducerId``) fences the old one: the broker aborts the
+        transaction it left open and waits until every earlier transaction of this id has
+        ended, so the group's committed offsets are final once this returns. Raises
+        :class:`PublishError` when the broker cannot be reached (the publisher stays
+        :attr:`broken`).
+        """
         old = self._producer
         fresh = build_producer(self._cfg, transactional_id(self._cfg))
         try:
-            await fresh.start()  # init_transactions: fences the old producer's epoch
+            await fresh.start()
         except KafkaError as exc:
             with contextlib.suppress(KafkaError, OSError):
                 await fresh.stop()
-            raise PublishError(f"cannot start a new transactional producer: {exc!r}") from exc
-        self._producer = fresh
-        log.warning("transactional producer replaced after a sequence number gap")
-        with contextlib.suppress(KafkaError, OSError, TimeoutError):
+            what = "cannot start a new transactional producer"
+            raise publish_error(self._cfg, exc, what) from exc
+        self._producer, self.broken = fresh, False
+        with contextlib.suppress(KafkaError, OSError, TimeoutError, AssertionError):
             await asyncio.wait_for(old.stop(), 5.0)
 
 
@@ -174,6 +172,10 @@ class Checkpoint(abc.ABC):
     tracker : OffsetTracker
         The offsets fetched by ``source`` and their completion.
     metrics : Metrics
+    restart : async callable, optional
+        Fetches every owned partition again from its committed offset, as after a
+        rebalance (the supervisor's ``restart_from_committed``); exactly-once calls it after
+        a failed transaction.
     """
 
     guarantee: ClassVar[Guarantee]
@@ -186,11 +188,14 @@ class Checkpoint(abc.ABC):
         source: Source,
         tracker: OffsetTracker[TP],
         metrics: Metrics,
+        *,
+        restart: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._cfg = cfg
         self._source = source
         self._tracker = tracker
         self._metrics = metrics
+        self._restart = restart
         self._publisher = self._publisher_class(producer, cfg)
 
     @property
@@ -272,10 +277,55 @@ class AtLeastOnceCheckpoint(Checkpoint):
 
 
 class ExactlyOnceCheckpoint(Checkpoint):
-    """Outputs and offsets in one transaction per batch (see the module docstring)."""
+    """Outputs and offsets in one transaction per batch (see the module docstring).
+
+    A failed transaction is never retried from memory. Its producer is replaced (which
+    fences it and lets the broker finish every earlier transaction of this id), then every
+    owned partition is fetched again from the group's committed offsets, which are exactly
+    the inputs whose outputs were committed: the failed batch and everything after it are
+    processed again, nothing twice. Retrying the same outputs instead trusted the
+    producer's view of which transactions had committed, and that view can be wrong: a
+    single-replica broker stopped mid-stream recorded a transaction as committed without
+    writing its commit markers (Kafka skips markers for partitions it finds no leader for);
+    its outputs were then aborted with the next failed transaction while its offsets
+    stayed committed, and 64 inputs were lost.
+    """
 
     guarantee = "exactly_once"
     _publisher_class = TransactionalPublisher
+    _publisher: TransactionalPublisher
+
+    _recovering = False
+
+    async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
+        if self._recovering:
+            await self._recover()  # raises PublishError while the broker is unreachable
+        # outcomes fetched before a restart are stale: their inputs come again
+        live = [o for o in outcomes if self._source.live(o.item)]
+        try:
+            return await self._publisher.enqueue(live)
+        except PublishError:
+            if self._publisher.broken:
+                self._recovering = True
+                with contextlib.suppress(PublishError):  # else the next enqueue recovers
+                    await self._recover()
+            raise
+
+    async def _recover(self) -> None:
+        if self._restart is None:
+            raise TypeError("ExactlyOnceCheckpoint needs the supervisor's restart callable")
+        if self._publisher.broken:
+            await self._publisher.renew()
+        try:
+            await self._restart()
+        except KafkaError as exc:  # the committed offsets could not be read: tried again
+            raise publish_error(self._cfg, exc, "cannot read the committed offsets") from exc
+        self._recovering = False
+        self._metrics.transaction_restarts.inc()
+        log.warning(
+            "transaction failed: producer replaced, partitions fetched again from their"
+            " committed offsets"
+        )
 
     async def revoked(self, tps: set[TP]) -> None:
         return None  # each delivered batch's offsets were committed in its transaction
@@ -290,6 +340,8 @@ def new_checkpoint(
     source: Source,
     tracker: OffsetTracker[TP],
     metrics: Metrics,
+    *,
+    restart: Callable[[], Awaitable[None]] | None = None,
 ) -> Checkpoint:
     """The checkpoint of ``processing.processing_guarantee``."""
     cls: type[Checkpoint] = (
@@ -297,4 +349,4 @@ def new_checkpoint(
         if cfg.processing.processing_guarantee == "exactly_once"
         else AtLeastOnceCheckpoint
     )
-    return cls(producer, cfg, source, tracker, metrics)
+    return cls(producer, cfg, source, tracker, metrics, restart=restart)

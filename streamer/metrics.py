@@ -46,6 +46,12 @@ class Metrics:
             "neo_streamer_publish_errors", "Failed publish attempts (retried)", registry=r
         )
         self.commits = Counter("neo_streamer_commits", "Offset commits", ["outcome"], registry=r)
+        self.transaction_restarts = Counter(
+            "neo_streamer_transaction_restarts",
+            "Failed transactions (exactly-once) after which the producer was replaced and the"
+            " owned partitions fetched again from their committed offsets",
+            registry=r,
+        )
         self.batch_size = Histogram(
             "neo_streamer_batch_size",
             "Records per scoring batch",

@@ -10,9 +10,10 @@ is; fetching resumes when the queue is half empty.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
-from aiokafka.errors import KafkaError
+from aiokafka.errors import IllegalStateError, KafkaError
 
 from streamer.access import refusal
 from streamer.batch import InputItem
@@ -57,6 +58,7 @@ class Source:
         self.revoking: set[TP] = set()
         self.restoring: set[TP] = set()  # paused until their state is restored
         self._next_fetch: dict[TP, int] = {}
+        self._first_fetch: dict[TP, int] = {}  # the first offset delivered since assignment
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=k.bootstrap_servers,
             group_id=k.group_id,
@@ -106,6 +108,7 @@ class Source:
             self._epochs[tp] = self._generation
             self.revoking.discard(tp)
             self._tracker.forget(tp)
+            self._first_fetch.pop(tp, None)
 
     def hold(self, tps: set[TP]) -> None:
         """Fetch nothing of ``tps`` until :meth:`release` (their state is being restored)."""
@@ -124,8 +127,37 @@ class Source:
             self._epochs.pop(tp, None)
             self.revoking.discard(tp)
             self._tracker.forget(tp)
+            self._first_fetch.pop(tp, None)
             if self._next_fetch.pop(tp, None) is not None:
                 self._metrics.consumer_lag.remove(tp[0], str(tp[1]))
+
+    async def committed(self, tps: set[TP]) -> dict[TP, int | None]:
+        """The group's committed offset of each of ``tps`` (None: nothing committed yet).
+
+        Only offsets of completed transactions count: a transactional commit still pending
+        on the broker is not returned.
+        """
+        return {tp: await self.consumer.committed(TopicPartition(*tp)) for tp in sorted(tps)}
+
+    def restart(self, committed: dict[TP, int | None]) -> None:
+        """Fetch each partition of ``committed`` again from its committed offset (where
+        nothing is committed: from the first offset fetched since its assignment), as if it
+        had been revoked and assigned again: its queued and in-flight items become stale.
+
+        Synchronous, so that no fetched record is delivered between the seek and the new
+        epoch; aiokafka drops what it fetched from the old position.
+        """
+        tps = set(committed) & set(self._epochs)
+        for tp in tps:
+            offset = committed[tp]
+            if offset is None:
+                offset = self._first_fetch.get(tp)
+            if offset is not None:
+                # being revoked by a rebalance (assigned again, it starts at the committed)
+                with contextlib.suppress(IllegalStateError):
+                    self.consumer.seek(TopicPartition(*tp), offset)
+        self.revoked(tps)
+        self.assigned(tps)
 
     def accepting(self, item: InputItem) -> bool:
         """Whether a queued item may still be scored."""
@@ -182,6 +214,7 @@ class Source:
                         )
                     )
                 if messages:
+                    self._first_fetch.setdefault(key, messages[0].offset)
                     self._next_fetch[key] = messages[-1].offset + 1
                     self._metrics.records_in.labels(topic=tp.topic).inc(len(messages))
             self._metrics.queue_depth.set(self._queue.qsize())

@@ -277,20 +277,22 @@ class WorkerPool:
                 self._metrics.batch_size.observe(len(batch))
             await self._turns.wait(seq)
             if self._stateful is not None and batch:
-                # in batch order: an object's observations are applied in input order
-                outcomes = await self._stateful(batch, outcomes)
+                # in batch order: an object's observations are applied in input order; not
+                # those of a partition revoked or restarted meanwhile (they come again)
+                batch = [i for i in batch if self._live(i)]
+                outcomes = [o for o in outcomes if self._live(o.item)]
+                if batch:
+                    outcomes = await self._stateful(batch, outcomes)
         except BaseException:
             # never leave the successors waiting for a turn that will not come
             await self._turns.release()
             raise
         outcomes = [o for o in outcomes if self._live(o.item)]
         try:
-            waiter = await self._enqueue(outcomes)
+            waiter, outcomes = await self._enqueue(outcomes)
         finally:
             await self._turns.release()
-        if not outcomes:
-            return
-        while True:
+        while outcomes:
             try:
                 await waiter
                 break
@@ -298,22 +300,25 @@ class WorkerPool:
                 self._metrics.publish_errors.inc()
                 log.warning("publish failed, retrying the batch", error=str(exc), size=len(batch))
                 await asyncio.sleep(self._backoff)
-                outcomes = [o for o in outcomes if self._live(o.item)]
-                waiter = await self._enqueue(outcomes)
+                waiter, outcomes = await self._enqueue(outcomes)
         self._account(outcomes)
 
-    async def _enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
-        """Enqueue with retries: a failure here (e.g. no metadata) must not lose the batch."""
+    async def _enqueue(
+        self, outcomes: list[ItemOutcome]
+    ) -> tuple[Awaitable[None], list[ItemOutcome]]:
+        """Enqueue with retries: a failure here (e.g. no metadata) must not lose the batch.
+        Returns the waiter and the outcomes enqueued: those whose partition is still ours
+        (the others' inputs are fetched again)."""
         while True:
+            outcomes = [o for o in outcomes if self._live(o.item)]
             try:
-                return await self._publisher.enqueue(outcomes)
+                return await self._publisher.enqueue(outcomes), outcomes
             except PublishError as exc:
                 if self._stopping:
                     raise
                 self._metrics.publish_errors.inc()
                 log.warning("publish failed, retrying the batch", error=str(exc))
                 await asyncio.sleep(self._backoff)
-                outcomes = [o for o in outcomes if self._live(o.item)]
 
     def _count_unknown(self, o: ItemOutcome) -> None:
         counter = self._metrics.unknown_fields

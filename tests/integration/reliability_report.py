@@ -39,6 +39,7 @@ REQUIRED = frozenset(
         "broker-down",
         "broker-down-exactly-once",
         "output-over-size-limit",
+        "output-over-size-limit-exactly-once",
         "output-topic-deleted",
         "output-alerts-dead-letter-deleted",
         "model-corrupt-at-start",

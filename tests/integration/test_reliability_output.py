@@ -237,3 +237,78 @@ async def test_deleted_alerts_and_dead_letter_topics_are_recreated(
             await tally.stop()
         await admin.close()
         daemon.stop()
+
+
+def _metric(daemon: Daemon, name: str) -> float:
+    _, body = daemon.http_get("/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[1])
+    raise AssertionError(f"no metric {name}")
+
+
+async def test_exactly_once_failed_transactions_restart_from_the_committed_offsets(
+    tmp_path: Path,
+    kafka_bootstrap: str,
+    topic_factory: TopicFactory,
+    read_all: Reader,
+) -> None:
+    """Under exactly-once every transaction fails while the results topic refuses the
+    results (size limit): each failure replaces the producer and fetches the partitions
+    again from the committed offsets, which stay where they were; once the topic accepts
+    them every input's result is there exactly once (read with ``read_committed``)."""
+    root = tmp_path / "registry"
+    make_registry(root)
+    topics = new_topics()
+    topics["input"] = await topic_factory(partitions=3, prefix="in")
+    small = {"max.message.bytes": "600"}
+    topics["results"] = await topic_factory(partitions=3, prefix="res", config=small)
+    for key, prefix in (("alerts", "alr"), ("dead_letter", "dlq")):
+        topics[key] = await topic_factory(partitions=3, prefix=prefix)
+    cfg = base_config(kafka_bootstrap, root, topics)
+    cfg["processing"]["processing_guarantee"] = "exactly_once"
+    cfg["topics"]["create_missing"] = False
+    group = cfg["kafka"]["group_id"]
+    daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        daemon.wait_event("daemon started")
+        wave = await produce(
+            kafka_bootstrap, topics["input"], [(None, v) for v in sample_records(300)]
+        )
+        deadline = time.monotonic() + 90
+        while _metric(daemon, "neo_streamer_transaction_restarts_total") < 3:
+            assert time.monotonic() < deadline, "no transaction failed:\n" + daemon.tail()
+            await asyncio.sleep(0.5)
+        replaced = "transaction failed: producer replaced, partitions fetched again from their"
+        assert daemon.events(replaced + " committed offsets")
+        assert daemon.events("partitions fetched again from their committed offsets")
+        assert await _committed(admin, group, topics["input"]) in ({}, {0: 0, 1: 0, 2: 0})
+        resource = ConfigResource(
+            ConfigResourceType.TOPIC, topics["results"], {"max.message.bytes": "1048588"}
+        )
+        await admin.alter_configs([resource])
+        ends = {p: o + 1 for p, o in _max_per_partition(wave).items()}
+        deadline = time.monotonic() + 120
+        while await _committed(admin, group, topics["input"]) != ends:
+            assert time.monotonic() < deadline, "commits never caught up:\n" + daemon.tail()
+            await asyncio.sleep(0.5)
+        records = await read_all(topics["results"], 3, "read_committed")
+        acc = account(wave, sources_of(r.value for r in records), [])
+        failed = _metric(daemon, "neo_streamer_transaction_restarts_total")
+        add_row(
+            "output-over-size-limit-exactly-once",
+            "fault",
+            "results topic unwritable: over size limit, exactly-once",
+            acc,
+            f"results topic max.message.bytes = 600 (every result larger), raised to 1 MB; "
+            f"{failed:.0f} failed transactions, each followed by a new producer and the "
+            "partitions fetched again from their committed offsets (held at 0 meanwhile); "
+            "counted with read_committed",
+        )
+        assert acc.lost == 0 and acc.duplicates == 0
+        assert daemon.proc is not None and daemon.proc.poll() is None
+    finally:
+        await admin.close()
+        daemon.stop()

@@ -6,13 +6,16 @@ The real broker cases (SIGKILL under either guarantee, rebalances) are
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import msgspec
 import pytest
 from aiokafka import TopicPartition
-from aiokafka.errors import KafkaConnectionError
+from aiokafka.errors import KafkaConnectionError, OutOfOrderSequenceNumber
 
-from streamer.batch import InputItem
+import streamer.checkpoint as checkpoint_mod
+from streamer.batch import InputItem, ItemOutcome
 from streamer.checkpoint import (
     AtLeastOnceCheckpoint,
     ExactlyOnceCheckpoint,
@@ -21,6 +24,7 @@ from streamer.checkpoint import (
     transactional_id,
 )
 from streamer.config import AppConfig, load_config
+from streamer.errors import PublishError
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
 
@@ -156,37 +160,121 @@ class FakeTxProducer:
         self.calls.append("stop")
 
 
-async def test_a_broken_sequence_aborts_the_batch_and_replaces_the_producer(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Seen on the broker outage test under exactly_once: after the broker restarted, every
-    # send failed with OutOfOrderSequenceNumber, the transactions still committed their
-    # offsets, and the same producer was retried forever.
-    import asyncio
+class Restartable(FakeSource):
+    """A source whose restart makes every item fetched before it stale (a new epoch)."""
 
-    from aiokafka.errors import OutOfOrderSequenceNumber
+    def __init__(self) -> None:
+        super().__init__({("in", 0)}, FakeConsumer())
+        self.epoch = 0
+        self.restarts = 0
 
-    import streamer.checkpoint as checkpoint_mod
-    from streamer.batch import ItemOutcome
-    from streamer.errors import PublishError
+    def live(self, item: InputItem) -> bool:
+        return item.epoch == self.epoch
 
-    first, fresh = FakeTxProducer(), FakeTxProducer()
-    monkeypatch.setattr(checkpoint_mod, "build_producer", lambda cfg, tid: fresh)
-    publisher = checkpoint_mod.TransactionalPublisher(first, _cfg("exactly_once"))  # type: ignore[arg-type]
+    async def restart(self) -> None:
+        self.restarts += 1
+        self.epoch += 1
 
+
+def _failing_send(bad: Any) -> Any:
     async def send_all(self: Any, outcomes: Any) -> list[asyncio.Future[Any]]:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        if self.producer is first:
+        if self.producer is bad:
             future.set_exception(OutOfOrderSequenceNumber("sequence gap"))
         else:
             future.set_result(None)
         return [future]
 
-    monkeypatch.setattr(checkpoint_mod.TransactionalPublisher, "_send_all", send_all)
+    return send_all
+
+
+def _exactly_once(
+    monkeypatch: pytest.MonkeyPatch,
+    first: FakeTxProducer,
+    fresh: Any,
+    restart: Any,
+    metrics: Metrics | None = None,
+) -> tuple[Any, Restartable]:
+    """An exactly-once checkpoint whose sends with ``first`` fail (a sequence gap) and whose
+    renewals build ``fresh`` (a producer, or a callable returning the next one)."""
+    build = fresh if callable(fresh) else (lambda cfg, tid: fresh)
+    monkeypatch.setattr(checkpoint_mod, "build_producer", build)
+    monkeypatch.setattr(checkpoint_mod.TransactionalPublisher, "_send_all", _failing_send(first))
+    source = Restartable()
+    checkpoint = new_checkpoint(
+        _cfg("exactly_once"),
+        first,  # type: ignore[arg-type]
+        source,  # type: ignore[arg-type]
+        OffsetTracker(),
+        metrics or Metrics(),
+        restart=restart or source.restart,
+    )
+    return checkpoint, source
+
+
+async def test_a_failed_transaction_replaces_the_producer_and_restarts_from_committed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Seen on the broker outage test under exactly_once: a single-replica broker stopped
+    # mid-stream recorded a transaction as committed without writing its markers; its
+    # outputs were aborted with the next failed transaction while its offsets stayed
+    # committed, and retrying the failed batch from memory lost those 64 inputs. A failed
+    # transaction now replaces the producer and fetches every partition again from the
+    # committed offsets; the failed batch's outcomes are never sent again from memory.
+    first, fresh = FakeTxProducer(), FakeTxProducer()
+    metrics = Metrics()
+    checkpoint, source = _exactly_once(monkeypatch, first, fresh, None, metrics)
+    stale = ItemOutcome(_item(0, 5), [])
+    with pytest.raises(PublishError, match="OutOfOrderSequenceNumber"):
+        await checkpoint.enqueue([stale])
+    assert first.calls == ["begin", "stop"]  # no offsets, no commit; fenced by the new one
+    assert checkpoint.producer is fresh and fresh.calls == ["start"]
+    assert source.restarts == 1
+    assert metrics.transaction_restarts._value.get() == 1
+    # the worker's retry: the outcome is stale, nothing is sent (its input comes again)
+    await checkpoint.enqueue([stale])
+    assert fresh.calls == ["start"]
+    again = ItemOutcome(msgspec.structs.replace(_item(0, 5), epoch=1), [])
+    await checkpoint.enqueue([again])
+    assert fresh.calls == ["start", "begin", "offsets", "commit"]
+
+
+async def test_a_renewal_that_fails_is_tried_again_before_the_next_transaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, down, fresh = FakeTxProducer(), FakeTxProducer(), FakeTxProducer()
+
+    async def refused() -> None:
+        raise KafkaConnectionError("broker down")
+
+    down.start = refused  # type: ignore[method-assign]
+    producers = iter([down, fresh])
+    checkpoint, source = _exactly_once(monkeypatch, first, lambda cfg, tid: next(producers), None)
     outcome = ItemOutcome(_item(0, 5), [])
     with pytest.raises(PublishError, match="OutOfOrderSequenceNumber"):
-        await publisher.enqueue([outcome])
-    assert first.calls == ["begin", "abort", "stop"]  # no offsets, no commit
-    assert publisher.producer is fresh and fresh.calls == ["start"]
-    await publisher.enqueue([outcome])
-    assert fresh.calls == ["start", "begin", "offsets", "commit"]
+        await checkpoint.enqueue([outcome])
+    assert checkpoint.producer is first and source.restarts == 0  # still broken
+    await checkpoint.enqueue([outcome])  # renewed and restarted first: the outcome is stale
+    assert checkpoint.producer is fresh and source.restarts == 1
+    assert fresh.calls == ["start"] and first.calls == ["begin", "stop"]
+
+
+async def test_committed_offsets_unreadable_keep_the_checkpoint_recovering(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first, fresh = FakeTxProducer(), FakeTxProducer()
+    failures = [KafkaConnectionError("coordinator away")]
+
+    async def restart() -> None:
+        if failures:
+            raise failures.pop()
+        await source.restart()
+
+    checkpoint, source = _exactly_once(monkeypatch, first, fresh, restart)
+    outcome = ItemOutcome(_item(0, 5), [])
+    with pytest.raises(PublishError, match="OutOfOrderSequenceNumber"):
+        await checkpoint.enqueue([outcome])
+    assert checkpoint.producer is fresh and source.restarts == 0
+    # never retried from memory with the new producer: the restart comes first
+    await checkpoint.enqueue([outcome])
+    assert source.restarts == 1 and fresh.calls == ["start"]
