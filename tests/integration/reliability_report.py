@@ -188,7 +188,11 @@ Every input offset is accounted for through the `source` every result and dead l
 **duplicates** = inputs with more than one output, **lost** = inputs with no output at all.
 Under exactly-once the outputs are read with `read_committed`; under at-least-once duplicates
 after a crash are allowed (the outputs of records processed but not yet committed are
-published again), losses never are.
+published again), losses never are. Under exactly-once a failed transaction is never retried
+from memory: the producer is replaced and every owned partition is fetched again from the
+committed offsets (`neo_streamer_transaction_restarts_total`). The broker-outage case needs
+this: a single-replica broker stopping mid-stream once recorded a transaction as committed
+without writing its commit markers, and its outputs were aborted with the next one.
 
 Related evidence outside this table:
 
