@@ -25,8 +25,8 @@ import orjson
 from aiokafka import TopicPartition
 
 from bench import harness
+from core.contract.records import decode_record
 from core.inference import InferenceEngine
-from core.records import decode_record
 from core.registry import load_model
 from streamer.batch import AlertRule
 from streamer.metrics import Metrics

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
-from core.obsstream import Observation
+from core.contract.obsstream import Observation
 
 __all__ = [
     "NIGHT_GAP_DAYS",

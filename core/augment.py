@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 from msgspec.structs import replace
 
-from core.records import NeoRecord, Orbit, Physical
+from core.contract.records import NeoRecord, Orbit, Physical
 
 __all__ = ["PATTERNS", "AugmentedSet", "drop_parts"]
 

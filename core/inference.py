@@ -36,10 +36,10 @@ import numpy as np
 import orjson
 from cachetools import LRUCache
 
+from core.contract.records import NeoRecord, content_hash
 from core.features import extract_features
 from core.model import TrainedModel
 from core.physics_evidence import physical_evidence
-from core.records import NeoRecord, content_hash
 
 __all__ = ["RESULT_SCHEMA", "EncodedResult", "InferenceEngine"]
 
@@ -148,8 +148,8 @@ class InferenceEngine:
         cache_keys : sequence of str, optional
             One key per record that identifies its whole content (designation and meta
             included), e.g. a hash of the raw message bytes the caller already holds; it
-            replaces :func:`core.records.content_hash`, the costliest part of a cache lookup.
-            Ignored when the cache is off.
+            replaces :func:`core.contract.records.content_hash`, the costliest part of a cache
+            lookup. Ignored when the cache is off.
         """
         start = time.perf_counter()
         if self._cache is None:

@@ -1,7 +1,7 @@
 """Which decoder turns an input message into a ``neo.v1`` record: ``[input] format``.
 
 ======  =====================================================================================
-neo     ``neo.v1`` JSON (:func:`core.records.decode_record`)
+neo     ``neo.v1`` JSON (:func:`core.contract.records.decode_record`)
 lsst    a Rubin/LSST alert: Confluent wire header + Avro (:func:`core.lsst.decode_lsst_record`)
 auto    per message: a first byte 0 is the wire format (a schema id that is not installed is
         then a dead letter naming it), anything else is read as ``neo.v1`` JSON
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
-    from core.records import NeoRecord
+    from core.contract.records import NeoRecord
 
 __all__ = ["INPUT_FORMATS", "Decoder", "InputFormat", "decoder_for"]
 
@@ -38,9 +38,9 @@ def decoder_for(input_format: InputFormat) -> Decoder:
     Every decoder raises :class:`core.errors.RecordError` for a message it cannot read. A Rubin
     alert has no unknown fields to drop: its schema id names every field it carries.
     """
+    from core.contract.records import decode_record
     from core.errors import RecordError
     from core.lsst import decode_lsst_record
-    from core.records import decode_record
 
     def lsst(data: object, *, unknown: list[str] | None = None) -> NeoRecord:
         if not isinstance(data, (bytes, bytearray, memoryview)):

@@ -63,9 +63,9 @@ from typing import Any
 
 import numpy as np
 
+from core.contract.records import NeoRecord, record_from_obj, record_to_obj
 from core.launches import area_to_mass_m2_kg, load_deep_space
 from core.orbits.srp import SRP_AU_D2_PER_M2_KG
-from core.records import NeoRecord, record_from_obj, record_to_obj
 
 __all__ = [
     "FAMILIES",
@@ -146,7 +146,7 @@ def generate_artificial(
     Returns
     -------
     InjectedSet
-        Valid neo.v1 records (each passed through :func:`core.records.record_from_obj`).
+        Valid neo.v1 records (each passed through :func:`core.contract.records.record_from_obj`).
     """
     if not templates:
         raise ValueError("generate_artificial needs at least one template record")

@@ -55,6 +55,7 @@ import structlog
 
 from core._types import FloatArray, IntArray
 from core.augment import COMPLETE, drop_parts
+from core.contract.records import NeoRecord, decode_record
 from core.detectors.base import BaseDetector
 from core.ensemble import EnsembleDetector, Method
 from core.errors import ModelError, RecordError
@@ -71,7 +72,6 @@ from core.features import FEATURE_SCHEMA, extract_features
 from core.features.schema import STATISTICAL_NAMES
 from core.model import DENSITY_PRIOR, SIZE_PRIOR, CategoryCuts, TrainedModel, physics_prior
 from core.preprocessing import Preprocessor
-from core.records import NeoRecord, decode_record
 from core.report import ReportPlotData
 from core.search import DETECTOR_KINDS, SearchMethod, Trial, grid_candidates, run_search
 from core.synthetic import generate_artificial, generate_natural_minimoons, is_earth_like

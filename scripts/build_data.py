@@ -17,8 +17,8 @@ Writes (deterministically: sorted, gzip without name or mtime):
 * ``data/SOURCES.md``: origins (the SOURCE.txt lines), the command, row counts and the
   records skipped by validation with their reasons.
 
-Every record is validated with :func:`core.records.record_from_obj`; invalid ones are skipped
-and counted.
+Every record is validated with :func:`core.contract.records.record_from_obj`; invalid ones are
+skipped and counted.
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.contract.records import record_from_obj, record_to_obj  # noqa: E402
 from core.errors import RecordError  # noqa: E402
 from core.formats import read_records  # noqa: E402
-from core.records import record_from_obj, record_to_obj  # noqa: E402
 from core.synthetic import generate_artificial  # noqa: E402
 
 Obj = dict[str, Any]
@@ -304,7 +304,7 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         "",
         "Built by `make data` (`.venv/bin/python scripts/build_data.py --raw ../shared/data/raw"
         " --out data`) from offline copies of public files. Deterministic: the same inputs give"
-        " byte-identical outputs. Designations are canonical (`core/designations.py`: the"
+        " byte-identical outputs. Designations are canonical (`core/contract/designations.py`: the"
         " number if numbered, else the provisional designation) and are the join key between"
         " sources.",
         "",
@@ -333,8 +333,8 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         "",
         "## Validation",
         "",
-        f"Every record was checked with `core.records.record_from_obj`. Skipped as invalid:"
-        f" {sum(counts['skipped'].values())}.",
+        "Every record was checked with `core.contract.records.record_from_obj`."
+        f" Skipped as invalid: {sum(counts['skipped'].values())}.",
         *(f"- {n} × {reason}" for reason, n in sorted(counts["skipped"].items())),
         "",
         "## Input rows read (records after parsing, one per object)",

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.contract.records import NeoRecord
 from core.inputs import InputFormat
-from core.records import NeoRecord
 from streamer.batch import (
     AlertRule,
     InputItem,

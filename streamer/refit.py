@@ -18,8 +18,8 @@ import msgspec
 import orjson
 
 from core.arcstate import ArcSummary, ObjectState
-from core.obsstream import Observation, jd_to_iso
-from core.records import record_from_obj
+from core.contract.obsstream import Observation, jd_to_iso
+from core.contract.records import record_from_obj
 from streamer.batch import Scorer
 
 if TYPE_CHECKING:  # imported where a fit runs: the daemon process never loads ASSIST

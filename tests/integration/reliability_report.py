@@ -191,7 +191,7 @@ published again), losses never are.
 
 Related evidence outside this table:
 
-- Decoder/validator fuzzing: `tests/unit/core/test_records_fuzz.py` (hypothesis, 10,500
+- Decoder/validator fuzzing: `tests/unit/core/contract/test_records_fuzz.py` (hypothesis, 10,500
   examples: random bytes, random JSON values, record-shaped objects, mutated JSON); every
   input either decodes or raises `RecordError` with a field and a reason.
 - Model files load only after their sha256 matches the manifest, and only allow-listed types:

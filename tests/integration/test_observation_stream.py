@@ -33,7 +33,7 @@ from daemon_harness import (
 )
 
 from core.arcstate import ObjectState, decode_state, merge_observations
-from core.obsstream import decode_obs_message
+from core.contract.obsstream import decode_obs_message
 from streamer.commands.produce import iter_observation_messages
 
 pytestmark = [pytest.mark.kafka]

@@ -9,7 +9,7 @@ from core.arcstate import (
     encode_state,
     merge_observations,
 )
-from core.obsstream import Observation
+from core.contract.obsstream import Observation
 
 _S = 1.0 / 86_400.0  # one second in days
 

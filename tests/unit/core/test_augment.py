@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from core.augment import COMPLETE, PATTERNS, drop_parts
-from core.records import NeoRecord, record_from_obj, record_to_obj
+from core.contract.records import NeoRecord, record_from_obj, record_to_obj
 from core.training import load_catalog
 
 CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"

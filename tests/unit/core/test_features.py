@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from core.constants import A2_NATURAL_AU_D2_KM, V_EARTH_KMS
+from core.contract.records import NeoRecord, record_from_obj
 from core.features import (
     FEATURE_SCHEMA,
     FeatureMatrix,
@@ -22,7 +23,6 @@ from core.features import (
     spatial,
     temporal,
 )
-from core.records import NeoRecord, record_from_obj
 
 # Real elements from MPC NEA.txt (2019-05 issue, epoch K1972 = JD 2458600.5),
 # tests/fixtures/nea / ../shared/data/raw/mpc_nea_2019/NEA.txt.

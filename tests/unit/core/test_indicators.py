@@ -10,6 +10,7 @@ import numpy as np
 import orjson
 import pytest
 
+from core.contract.records import record_from_obj
 from core.features import extract_features
 from core.indicators import (
     CATEGORIES,
@@ -19,7 +20,6 @@ from core.indicators import (
     IndicatorResults,
     evaluate_indicators,
 )
-from core.records import record_from_obj
 
 # 2020 SO (Surveyor 2 Centaur upper stage): JPL elements rounded, H = 28.3; a radial A1 of
 # an area-to-mass ratio 0.006 m^2/kg (the lower end of stages, 0.006-0.025) and an A2 of

@@ -10,9 +10,9 @@ import numpy as np
 import orjson
 import pytest
 
+from core.contract.records import NeoRecord
 from core.inference import InferenceEngine
 from core.model import CATEGORIES, TrainedModel
-from core.records import NeoRecord
 from core.synthetic import generate_artificial
 from core.training import TrainingConfig, load_catalog, train
 

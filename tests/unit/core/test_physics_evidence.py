@@ -5,10 +5,10 @@ from __future__ import annotations
 import orjson
 import pytest
 
+from core.contract.records import record_from_obj
 from core.features import extract_features
 from core.orbits.srp import SRP_AU_D2_PER_M2_KG
 from core.physics_evidence import launch_sentence, physical_evidence
-from core.records import record_from_obj
 
 ORBIT = {"a_au": 1.008, "e": 0.027, "i_deg": 0.13}  # 2020 SO, JPL elements rounded
 STAGE = {

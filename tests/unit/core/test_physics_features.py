@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from core.constants import A1_SIGMA_DEFAULT_AU_D2
+from core.contract.records import record_from_obj
 from core.features import FEATURE_SCHEMA, FeatureMatrix, extract_features
 from core.features.schema import VERSION
 from core.orbits.srp import SRP_AU_D2_PER_M2_KG
-from core.records import record_from_obj
 
 # 2020 CD3, the natural minimoon: A/M = (6.9 +/- 2.4)e-4 m^2/kg, H = 31.8, bulk density near
 # 2 g/cm^3 (Fedorets et al. 2020, AJ 160, 277). Orbit: JPL heliocentric elements, rounded.

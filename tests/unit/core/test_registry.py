@@ -12,10 +12,10 @@ import numpy as np
 import orjson
 import pytest
 
+from core.contract.records import NeoRecord
 from core.errors import IntegrityError, ModelError, SchemaMismatchError
 from core.features import extract_features
 from core.model import TrainedModel
-from core.records import NeoRecord
 from core.registry import (
     activate,
     convert_torch_members,

@@ -9,8 +9,8 @@ import numpy as np
 import orjson
 import pytest
 
+from core.contract.records import NeoRecord, Orbit, record_from_obj
 from core.features import extract_features
-from core.records import NeoRecord, Orbit, record_from_obj
 from core.training import (
     NEVER_EVIDENCE_FEATURES,
     PRESENCE_FEATURES,

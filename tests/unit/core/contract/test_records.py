@@ -13,8 +13,7 @@ import numpy as np
 import orjson
 import pytest
 
-from core.errors import RecordError
-from core.records import (
+from core.contract.records import (
     MAX_CLOSE_APPROACHES,
     MAX_OBSERVATIONS,
     MAX_RECORD_BYTES,
@@ -28,8 +27,9 @@ from core.records import (
     record_from_obj,
     record_to_obj,
 )
+from core.errors import RecordError
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 TC3_LINES = (ROOT / "tests/fixtures/obs80/2008TC3_head.txt").read_text().splitlines()
 DELETE = object()
 

@@ -28,8 +28,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from core import _obs_fast
-from core._checks import (
+from core._types import FloatArray
+from core.contract import _obs_fast
+from core.contract._checks import (
     MAX_STRING,
     encodable,
     jtype,
@@ -39,7 +40,6 @@ from core._checks import (
     scalar,
     short,
 )
-from core._types import FloatArray
 from core.errors import FormatError, RecordError
 
 __all__ = [
@@ -173,8 +173,8 @@ def parse_obs80_line(line: str) -> ObsRow | None:
 def parse_obs80_lines(lines: Sequence[object], field: str = "obs80") -> ObsArrays:
     """Parse the 80-column lines of one object into arrays.
 
-    Blocks are parsed column-wise at once (:mod:`core._obs_fast`); a line of unusual shape is
-    parsed alone, and any invalid input is handed to the line-by-line parser, which finds and
+    Blocks are parsed column-wise at once (:mod:`core.contract._obs_fast`); a line of unusual shape
+    is parsed alone, and any invalid input is handed to the line-by-line parser, which finds and
     words the first problem. Both paths give identical arrays.
 
     Parameters

@@ -1,4 +1,4 @@
-"""The msgspec path for messages with ADES rows (core/_ades_fast.py) gives exactly what the
+"""The msgspec path for messages with ADES rows (core/contract/_ades_fast.py) gives exactly what the
 reference path (orjson + record_from_obj) gives, or hands over to it.
 
 ``decode_record`` takes the fast path when it can; the reference is
@@ -19,11 +19,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core._ades_fast import decode_ades_message
+from core.contract._ades_fast import decode_ades_message
+from core.contract.records import (
+    NeoRecord,
+    content_hash,
+    decode_record,
+    record_from_obj,
+    record_to_obj,
+)
 from core.errors import RecordError
-from core.records import NeoRecord, content_hash, decode_record, record_from_obj, record_to_obj
 
-SAMPLE = Path(__file__).parents[3] / "data" / "sample_stream.jsonl.gz"
+SAMPLE = Path(__file__).parents[4] / "data" / "sample_stream.jsonl.gz"
 _ARRAYS = ("time_jd", "ra_deg", "dec_deg", "mag", "rms_ra_arcsec", "rms_dec_arcsec")
 
 ROWS = [

@@ -1,5 +1,5 @@
-"""The typed path for messages without observations (core/_record_fast.py) gives exactly what
-the reference path (orjson + record_from_obj) gives, or hands over to it.
+"""The typed path for messages without observations (core/contract/_record_fast.py) gives exactly
+what the reference path (orjson + record_from_obj) gives, or hands over to it.
 
 For every message below ``decode_record`` must answer as it does with the typed path switched
 off: the same record (compared as records and as canonical JSON bytes, so 1 and 1.0 or 0.0
@@ -21,12 +21,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core import records
-from core._record_fast import decode_typed
+from core.contract import records
+from core.contract._record_fast import decode_typed
+from core.contract.records import NeoRecord, content_hash, decode_record, record_to_obj
 from core.errors import RecordError
-from core.records import NeoRecord, content_hash, decode_record, record_to_obj
 
-SAMPLE = Path(__file__).parents[3] / "data" / "sample_stream.jsonl.gz"
+SAMPLE = Path(__file__).parents[4] / "data" / "sample_stream.jsonl.gz"
 
 ORBIT = {"a_au": 1.3, "e": 0.3, "i_deg": 2.5, "node_deg": 10.0, "peri_deg": 20.0}
 APPROACH = {"time": "2029-04-13T21:46:00Z", "dist_au": 0.00025, "v_rel_kms": 7.42}

@@ -1,4 +1,7 @@
-"""Tests of core.observations on real MPC 80-column lines (tests/fixtures/obs80, see SOURCE.txt)."""
+"""Tests of core.contract.observations on real MPC 80-column lines.
+
+The lines are in tests/fixtures/obs80 (see SOURCE.txt).
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.errors import FormatError, RecordError
-from core.observations import (
+from core.contract.observations import (
     iso_to_jd,
     parse_ades_rows,
     parse_obs80_line,
     parse_obs80_lines,
 )
+from core.errors import FormatError, RecordError
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "obs80"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "obs80"
 TC3_FIRST = "     K08T03C* C2008 10 06.27767 23 17 00.78 +07 49 22.7          18.9 Vrz9516G96"
 
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core._checks import MAX_META_DEPTH, _first_problem, check_json, json_ok
+from core.contract._checks import MAX_META_DEPTH, _first_problem, check_json, json_ok
 from core.errors import RecordError
 
 _SCALARS = st.one_of(

@@ -1,5 +1,5 @@
-"""Vectorised kernels for :mod:`core.observations` (private): canonical 80-column fields and
-canonical ISO-8601 UTC times, parsed for a whole block of lines at once.
+"""Vectorised kernels for :mod:`core.contract.observations` (private): canonical 80-column fields
+and canonical ISO-8601 UTC times, parsed for a whole block of lines at once.
 
 Each kernel returns its values and an ``ok`` mask. ``ok`` is True only where the text has the
 canonical shape *and* passes every check the per-line parser makes, and there the value is
@@ -20,15 +20,15 @@ from typing import Any, TypeAlias
 import numpy as np
 import numpy.typing as npt
 
-from core._checks import MAX_STRING, encodable, scalar
 from core._types import BoolArray, FloatArray, IntArray
+from core.contract._checks import MAX_STRING, encodable, scalar
 
 UInt8Array: TypeAlias = npt.NDArray[np.uint8]
 Columns: TypeAlias = tuple[
     FloatArray, FloatArray, FloatArray, FloatArray, tuple[str | None, ...], tuple[str, ...],
     FloatArray, FloatArray,
 ]  # fmt: skip
-"""The fields of :class:`core.observations.ObsArrays`, in order."""
+"""The fields of :class:`core.contract.observations.ObsArrays`, in order."""
 
 _JD_OF_ORDINAL_0 = 1721424.5
 _ZERO, _BLANK, _DOT = ord("0"), ord(" "), ord(".")

@@ -26,9 +26,9 @@ from typing import Any
 import msgspec
 
 from core import contract
+from core.contract.observations import parse_obs80_line
 from core.errors import FormatError
 from core.formats.obs80 import line_designation
-from core.observations import parse_obs80_line
 
 __all__ = [
     "MAX_ROWS_PER_MESSAGE",

@@ -7,17 +7,17 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.errors import RecordError
-from core.observations import parse_obs80_line
-from core.obsstream import (
+from core.contract.observations import parse_obs80_line
+from core.contract.obsstream import (
     MAX_ROWS_PER_MESSAGE,
     decode_obs_message,
     is_obs_message,
     jd_to_iso,
     obs80_to_message,
 )
+from core.errors import RecordError
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 OBS80 = ROOT / "tests" / "data" / "neos_multinight_obs80.txt"
 
 _ROW = {

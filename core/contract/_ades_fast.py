@@ -4,7 +4,7 @@ A message with a few hundred ADES rows spent most of its decode time building a 
 for every row (orjson) and then reading the dicts column by column: 700 µs for ~430 rows, 75 %
 of it after the JSON parse. Here msgspec decodes the rows straight into typed structs and
 checks their types and ranges in C; the columns are read from the structs. The rest of the
-message is decoded by orjson, as :func:`core.records.decode_record` does, and validated by
+message is decoded by orjson, as :func:`core.contract.records.decode_record` does, and validated by
 the same code.
 
 This path only ever answers for messages it fully understands: rows holding only the fields
@@ -24,10 +24,10 @@ import msgspec
 import numpy as np
 import orjson
 
-from core import _obs_fast
-from core._checks import MAX_OBSERVATIONS
-from core._obs_fast import ADES_RANGES, Columns
-from core.observations import ades_time_jd
+from core.contract import _obs_fast
+from core.contract._checks import MAX_OBSERVATIONS
+from core.contract._obs_fast import ADES_RANGES, Columns
+from core.contract.observations import ades_time_jd
 
 __all__ = ["decode_ades_message"]
 
@@ -81,8 +81,8 @@ def decode_ades_message(data: bytes) -> tuple[dict[str, Any], Columns] | None:
     """``(obj, columns)`` of a message with ADES observations, or None.
 
     ``obj`` is the message as orjson decodes it, without ``observations``; ``columns`` the
-    observation columns of its ADES rows, as :func:`core.observations.parse_ades_rows` gives
-    them for the same rows.
+    observation columns of its ADES rows, as :func:`core.contract.observations.parse_ades_rows`
+    gives them for the same rows.
     """
     try:
         message = _MESSAGE.decode(data)

@@ -5,7 +5,7 @@ The reference path decodes such a message into dicts (orjson) and then checks ev
 Python: ~9 µs a message, ten times the JSON parse. Here msgspec decodes the message straight
 into typed structs and checks the types and the per-field ranges in C (~0.5 µs); what depends
 on several fields (a, q and e, the mean anomaly of an ellipse), the text fields and ``meta``
-are then checked in Python by :func:`core.records.decode_record`, with the reference path's
+are then checked in Python by :func:`core.contract.records.decode_record`, with the reference path's
 own functions.
 
 The structs accept a subset of what the reference accepts: every top-level key but
@@ -15,8 +15,8 @@ For anything else (an observation block, an unknown key, a wrong type or a value
 invalid JSON or UTF-8) :func:`decode_typed` returns None and the caller takes the reference
 path, which also words the error.
 
-The ranges are the reference's: ``tests/unit/core/test_record_fast.py`` holds the two to the
-same records on the sample stream, hand-picked edge cases and generated hostile messages.
+The ranges are the reference's: ``tests/unit/core/contract/test_record_fast.py`` holds the two to
+the same records on the sample stream, hand-picked edge cases and generated hostile messages.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from core._checks import (
+from core.contract._checks import (
     H_RANGE,
     MAX_ABS_NUMBER,
     MAX_AU,

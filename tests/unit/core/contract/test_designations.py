@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.designations import (
+from core.contract.designations import (
     canonical_designation,
     pack_number,
     pack_provisional,

@@ -1,8 +1,8 @@
 """Limits and checks of the ``neo.v1`` validator (private to :mod:`core`): the scalar checks,
 and the cross-field ones that the reference validator and the typed path of
-:mod:`core.records` share (an orbit's semi-major axis and perihelion, a longitude's range).
+:mod:`core.contract.records` share (an orbit's semi-major axis and perihelion, a longitude's range).
 
-The limits are re-exported by :mod:`core.records` and documented in ``docs/schema.md``.
+The limits are re-exported by :mod:`core.contract.records` and documented in ``docs/schema.md``.
 Checks are written as ``not lo <= x <= hi`` so that NaN fails them too.
 """
 
@@ -204,7 +204,7 @@ _JSON_NAMES = {
 }  # fmt: skip
 
 
-# --- checks shared by the reference validator and the typed path (core.records) ----------
+# --- checks shared by the reference validator and the typed path (core.contract.records) ----------
 
 
 def semi_axes(e: float, a: float | None, q: float | None) -> tuple[float | None, float | None]:

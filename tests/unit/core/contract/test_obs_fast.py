@@ -1,5 +1,5 @@
-"""The block paths of core.observations (core/_obs_fast.py) give exactly what the line-by-line
-reference gives: the same arrays bit for bit, the same RecordError for invalid input.
+"""The block paths of core.contract.observations (core/contract/_obs_fast.py) give exactly what the
+line-by-line reference gives: the same arrays bit for bit, the same RecordError for invalid input.
 
 Run over every obs80 line and ADES row of tests/fixtures and of data/sample_stream.jsonl.gz,
 and over seeded single-character corruptions of them.
@@ -19,9 +19,8 @@ import numpy as np
 import orjson
 import pytest
 
-from core import _obs_fast
-from core.errors import FormatError, RecordError
-from core.observations import (
+from core.contract import _obs_fast
+from core.contract.observations import (
     _ades_each,
     _obs80_each,
     iso_to_jd,
@@ -29,8 +28,9 @@ from core.observations import (
     parse_obs80_line,
     parse_obs80_lines,
 )
+from core.errors import FormatError, RecordError
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 FIXTURES = ROOT / "tests" / "fixtures"
 _ADES_NUMBERS = ("ra", "dec", "mag", "rmsRA", "rmsDec")
 

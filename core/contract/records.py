@@ -20,8 +20,9 @@ from typing import Any, Literal
 import msgspec
 import orjson
 
-from core._ades_fast import decode_ades_message
-from core._checks import (
+from core._types import FloatArray
+from core.contract._ades_fast import decode_ades_message
+from core.contract._checks import (
     H_RANGE,
     MAX_ABS_NUMBER,
     MAX_AU,
@@ -48,8 +49,8 @@ from core._checks import (
     string,
     unknown,
 )
-from core._record_fast import TypedApproach, TypedMessage, TypedOrbit, decode_typed
-from core._types import FloatArray
+from core.contract._record_fast import TypedApproach, TypedMessage, TypedOrbit, decode_typed
+from core.contract.observations import iso_to_jd, parse_ades_rows, parse_obs80_lines
 from core.contract.uncertainty import (
     Covariance,
     FitFacts,
@@ -58,7 +59,6 @@ from core.contract.uncertainty import (
     convert_block,
 )
 from core.errors import FormatError, RecordError
-from core.observations import iso_to_jd, parse_ades_rows, parse_obs80_lines
 
 __all__ = [
     "MAX_ABS_NUMBER",
@@ -234,9 +234,9 @@ def decode_record(data: object, *, unknown: list[str] | None = None) -> NeoRecor
 
     The same as ``record_from_obj(orjson.loads(data))``. Two faster paths are tried first,
     each giving the same record or handing the message back: a message with ADES rows
-    (:mod:`core._ades_fast`: the rows decoded by msgspec into typed structs instead of
-    dicts), and one without observations (:mod:`core._record_fast`: the whole message decoded
-    into typed structs, the per-field checks made by msgspec).
+    (:mod:`core.contract._ades_fast`: the rows decoded by msgspec into typed structs instead of
+    dicts), and one without observations (:mod:`core.contract._record_fast`: the whole message
+    decoded into typed structs, the per-field checks made by msgspec).
 
     Parameters
     ----------

@@ -14,8 +14,14 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.contract.records import (
+    NeoRecord,
+    content_hash,
+    decode_record,
+    record_from_obj,
+    record_to_obj,
+)
 from core.errors import RecordError
-from core.records import NeoRecord, content_hash, decode_record, record_from_obj, record_to_obj
 
 TC3 = "     K08T03C* C2008 10 06.27767 23 17 00.78 +07 49 22.7          18.9 Vrz9516G96"
 # derandomized so CI is reproducible; database=None so runs leave no .hypothesis/ behind
