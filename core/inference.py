@@ -38,8 +38,8 @@ from cachetools import LRUCache
 
 from core.contract.records import NeoRecord, content_hash
 from core.features import extract_features
+from core.features.physics_evidence import physical_evidence
 from core.model import TrainedModel
-from core.physics_evidence import physical_evidence
 
 __all__ = ["RESULT_SCHEMA", "EncodedResult", "InferenceEngine"]
 

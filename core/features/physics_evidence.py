@@ -26,7 +26,9 @@ from core.features.extract import FeatureMatrix
 
 __all__ = ["launch_sentence", "physical_evidence"]
 
-_HOLLOW_KG_M3 = 300.0  # the low_density indicator's upper threshold region (core.indicators)
+_HOLLOW_KG_M3 = (
+    300.0  # the low_density indicator's upper threshold region (core.features.indicators)
+)
 _ROCK_KG_M3 = 800.0  # every natural body with a measured A/M is above (640-3,900)
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from core.contract.records import record_from_obj
 from core.features import extract_features
-from core.indicators import (
+from core.features.indicators import (
     CATEGORIES,
     FIRING_RAW,
     INDICATORS,

@@ -7,8 +7,8 @@ import pytest
 
 from core.contract.records import record_from_obj
 from core.features import extract_features
+from core.features.physics_evidence import launch_sentence, physical_evidence
 from core.orbits.srp import SRP_AU_D2_PER_M2_KG
-from core.physics_evidence import launch_sentence, physical_evidence
 
 ORBIT = {"a_au": 1.008, "e": 0.027, "i_deg": 0.13}  # 2020 SO, JPL elements rounded
 STAGE = {
