@@ -24,11 +24,11 @@ Signal families and their physical rationale
 ``radiation_pressure``
     An empty stage or a lost spacecraft has an area-to-mass ratio of 10^-3-10^-2 m^2/kg, some
     100x a rock of the same size. It is drawn from a real deep-space piece of GCAT
-    (:mod:`core.launches`: a rocket stage 70 % of the time, else a payload, dry mass >= 100 kg;
-    mean projected area over dry mass, stages 0.006-0.025 m^2/kg) times a factor 0.8-1.25
-    (attitude, C_R). The radial Marsden term is A1 = C_R * 2.265e-7 * A/M au/d^2 (C_R 1-1.5),
-    written with a realistic sigma (|A1|/sigma log-uniform in 2-100: short arcs barely detect
-    it, long ones measure it well) in ``nongrav.A1_sigma``. A2, the
+    (:mod:`core.orbits.launches`: a rocket stage 70 % of the time, else a payload, dry
+    mass >= 100 kg; mean projected area over dry mass, stages 0.006-0.025 m^2/kg) times a
+    factor 0.8-1.25 (attitude, C_R). The radial Marsden term is A1 = C_R * 2.265e-7 * A/M au/d^2
+    (C_R 1-1.5), written with a realistic sigma (|A1|/sigma log-uniform in 2-100: short arcs
+    barely detect it, long ones measure it well) in ``nongrav.A1_sigma``. A2, the
     transverse term, is a small fraction of A1 (10^-2.5-10^-0.5) of either sign: radiation
     pressure is mostly radial, and A2 alone is never evidence (issue 20).
 ``regular_approaches``
@@ -64,7 +64,7 @@ from typing import Any
 import numpy as np
 
 from core.contract.records import NeoRecord, record_from_obj, record_to_obj
-from core.launches import area_to_mass_m2_kg, load_deep_space
+from core.orbits.launches import area_to_mass_m2_kg, load_deep_space
 from core.orbits.srp import SRP_AU_D2_PER_M2_KG
 
 __all__ = [

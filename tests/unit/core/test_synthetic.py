@@ -9,7 +9,7 @@ import pytest
 
 from core.contract.records import NeoRecord, record_from_obj, record_to_obj
 from core.features import extract_features
-from core.launches import area_to_mass_m2_kg, load_deep_space
+from core.orbits.launches import area_to_mass_m2_kg, load_deep_space
 from core.orbits.srp import SRP_AU_D2_PER_M2_KG
 from core.synthetic import (
     FAMILIES,

@@ -23,7 +23,7 @@ from pathlib import Path
 
 __all__ = ["DEFAULT_GCAT_PATH", "DeepSpacePiece", "area_to_mass_m2_kg", "load_deep_space"]
 
-DEFAULT_GCAT_PATH = Path(__file__).resolve().parents[1] / "data" / "gcat_deep_space.csv"
+DEFAULT_GCAT_PATH = Path(__file__).resolve().parents[2] / "data" / "gcat_deep_space.csv"
 """The bundled table (repository ``data/``)."""
 
 
