@@ -53,7 +53,7 @@ from typing import Any
 import numpy as np
 
 from core._types import FloatArray
-from core.ensemble import EnsembleDetector
+from core.detectors.ensemble import EnsembleDetector
 from core.explain import ContributionModel
 from core.preprocessing import Preprocessor
 

@@ -152,7 +152,7 @@ def load_model(path: Path | str) -> TrainedModel:
 
 def _load(directory: Path, manifest: dict[str, Any]) -> TrainedModel:
     # imported here: reading a registry (CURRENT, manifests) must not import scikit-learn
-    from core.ensemble import EnsembleDetector
+    from core.detectors.ensemble import EnsembleDetector
     from core.explain import ContributionModel
     from core.features import FEATURE_SCHEMA
     from core.model import CategoryCuts, TrainedModel

@@ -57,7 +57,7 @@ from core._types import FloatArray, IntArray
 from core.augment import COMPLETE, drop_parts
 from core.contract.records import NeoRecord, decode_record
 from core.detectors.base import BaseDetector
-from core.ensemble import EnsembleDetector, Method
+from core.detectors.ensemble import EnsembleDetector, Method
 from core.errors import ModelError, RecordError
 from core.evaluation import (
     DetectorEvaluation,

@@ -9,7 +9,7 @@ from sklearn.metrics import roc_auc_score
 
 from core._types import FloatArray
 from core.detectors import BaseDetector, IsolationForestDetector, OneClassSVMDetector
-from core.ensemble import EnsembleDetector
+from core.detectors.ensemble import EnsembleDetector
 from core.errors import ModelError, NotFittedError
 
 METHODS = ["weighted_average", "voting", "stacking", "dynamic"]
