@@ -53,7 +53,7 @@ from core.features import extract_features
 from core.inference import InferenceEngine
 from core.model import TrainedModel
 from core.registry import load_model, resolve_model_dir
-from core.training import load_catalog
+from core.training.pipeline import load_catalog
 
 
 def _rate(

@@ -9,8 +9,8 @@ points, the contribution statistics and the metadata (id, version, parameters, m
 Categories
 ----------
 Cut points are on the ensemble anomaly score, chosen on validation naturals at decreasing
-false-alert rates (1 %, 0.2 %, 0.05 % by default; see :mod:`core.training`), plus the rule-based
-indicator evidence (``IndicatorResults.overall``):
+false-alert rates (1 %, 0.2 %, 0.05 % by default; see :mod:`core.training.pipeline`), plus the
+rule-based indicator evidence (``IndicatorResults.overall``):
 
 * ``natural``: below the alert threshold;
 * ``suspicious``: at or above the threshold;
@@ -185,7 +185,7 @@ class TrainedModel:
     params : dict
         Chosen configuration (per detector and of the ensemble).
     metrics : dict
-        Evaluation results (see :mod:`core.training`).
+        Evaluation results (see :mod:`core.training.pipeline`).
     """
 
     schema_version: str

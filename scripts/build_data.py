@@ -12,8 +12,8 @@ Writes (deterministically: sorted, gzip without name or mtime):
 * ``data/sample_stream.jsonl.gz``: a few thousand records for demos and tests, from sources
   other than the catalog (objects discovered after the 2019 snapshot with their SBDB elements,
   real 80-column and ADES observations, CNEOS close approaches), plus a few injected
-  artificial objects (:mod:`core.synthetic`, fixed seed) spread through the stream and marked
-  only in ``meta`` (``{"source": "synthetic", "family": [...]}``) so demos show alerts;
+  artificial objects (:mod:`core.training.synthetic`, fixed seed) spread through the stream and
+  marked only in ``meta`` (``{"source": "synthetic", "family": [...]}``) so demos show alerts;
 * ``data/SOURCES.md``: origins (the SOURCE.txt lines), the command, row counts and the
   records skipped by validation with their reasons.
 
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from core.contract.records import record_from_obj, record_to_obj  # noqa: E402
 from core.errors import RecordError  # noqa: E402
 from core.formats import read_records  # noqa: E402
-from core.synthetic import generate_artificial  # noqa: E402
+from core.training.synthetic import generate_artificial  # noqa: E402
 
 Obj = dict[str, Any]
 
@@ -325,7 +325,7 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         " (`meta.observations_in_file` gives the full count); those whose object is in SBDB"
         " 2024 carry its orbit."
         f" The {counts['sample_by_source'].get('synthetic', 0)} `synthetic` records are"
-        " injected artificial objects (`core/synthetic.py`, seed"
+        " injected artificial objects (`core/training/synthetic.py`, seed"
         f" {SYNTHETIC_SEED}, catalog records as templates, fresh designations), spread evenly"
         ' through the stream and marked only in `meta` (`{"source": "synthetic", "family":'
         " [...]}`, the signal families each carries; meta never influences a score), so"

@@ -111,8 +111,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     from core.errors import ModelError
     from core.registry import save_model
-    from core.report import write_report
-    from core.training import TrainingConfig, train
+    from core.training.pipeline import TrainingConfig, train
+    from core.training.report import write_report
     from streamer.logging import configure_logging
 
     configure_logging("warning")

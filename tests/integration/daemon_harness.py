@@ -374,7 +374,7 @@ def trained_model() -> Any:
         if (ROOT / "models" / "CURRENT").is_file():
             _MODEL["model"] = load_model(ROOT / "models")
         else:
-            from core.training import TrainingConfig, train
+            from core.training.pipeline import TrainingConfig, train
 
             cfg = TrainingConfig.quick_config(
                 ROOT / "data" / "catalog.jsonl.gz", max_records=1500, progress=False

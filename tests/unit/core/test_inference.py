@@ -13,8 +13,8 @@ import pytest
 from core.contract.records import NeoRecord
 from core.inference import InferenceEngine
 from core.model import CATEGORIES, TrainedModel
-from core.synthetic import generate_artificial
-from core.training import TrainingConfig, load_catalog, train
+from core.training.pipeline import TrainingConfig, load_catalog, train
+from core.training.synthetic import generate_artificial
 
 CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"
 

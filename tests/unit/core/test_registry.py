@@ -26,7 +26,7 @@ from core.registry import (
     save_model,
     sha256_file,
 )
-from core.training import TrainingConfig, load_catalog, train
+from core.training.pipeline import TrainingConfig, load_catalog, train
 
 CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"
 

@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from core.registry import current_version, save_model
-from core.training import TrainingConfig, train
+from core.training.pipeline import TrainingConfig, train
 from streamer.cli import main
 
 CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"

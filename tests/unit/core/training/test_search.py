@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core.search import grid_candidates, random_candidates, run_search
+from core.training.search import grid_candidates, random_candidates, run_search
 
 
 def test_aneos_grid_has_the_design_axes() -> None:

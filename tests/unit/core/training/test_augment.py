@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.augment import COMPLETE, PATTERNS, drop_parts
 from core.contract.records import NeoRecord, record_from_obj, record_to_obj
-from core.training import load_catalog
+from core.training.augment import COMPLETE, PATTERNS, drop_parts
+from core.training.pipeline import load_catalog
 
-CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"
+CATALOG = Path(__file__).parents[4] / "data" / "catalog.jsonl.gz"
 
 
 @pytest.fixture(scope="module")

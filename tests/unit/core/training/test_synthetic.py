@@ -11,7 +11,7 @@ from core.contract.records import NeoRecord, record_from_obj, record_to_obj
 from core.features import extract_features
 from core.orbits.launches import area_to_mass_m2_kg, load_deep_space
 from core.orbits.srp import SRP_AU_D2_PER_M2_KG
-from core.synthetic import (
+from core.training.synthetic import (
     FAMILIES,
     gcat_area_to_mass_m2_kg,
     generate_artificial,

@@ -4,22 +4,22 @@ Steps (each with a progress bar on stderr when ``progress`` is on):
 
 1. **Load** the neo.v1 JSONL catalog (gzip or plain); invalid lines are reported, not fatal.
 2. **Split** the real naturals, seeded, into train / validation / test (60 / 20 / 20).
-   **Missingness augmentation** (:mod:`core.augment`): in every split, ``missing_fraction``
+   **Missingness augmentation** (:mod:`core.training.augment`): in every split, ``missing_fraction``
    of the naturals lose optional parts in the patterns real feeds show (no H, orbit only,
    no orbit, ...), so partial records are normal and evaluation covers them.
-3. **Inject** artificial objects (:mod:`core.synthetic`) into validation and test, built on
+3. **Inject** artificial objects (:mod:`core.training.synthetic`) into validation and test, built on
    templates from the same (augmented) split (never from train), ``injected_fraction`` of
    its naturals. **Natural hard negatives**: every split (train included) gains
    ``hard_negative_fraction`` synthetic natural minimoons
-   (:func:`core.synthetic.generate_natural_minimoons`, on that split's templates), so the
+   (:func:`core.training.synthetic.generate_natural_minimoons`, on that split's templates), so the
    detectors learn that a small body on an Earth-like orbit with a rock's density is natural.
 4. **Features** (:func:`core.features.extract_features`) and the **preprocessor**, fitted on
    the training rows only. With ``hide_missingness`` the block-presence flags
    (:data:`PRESENCE_FEATURES`) and missing-value indicators are kept from the detectors:
    absence of data is not evidence of artificiality.
-5. **Search** (:mod:`core.search`) for each detector kind; every candidate is fitted on train
-   and ranked on validation by average precision, ties by ROC-AUC, then by order (the grid
-   lists cheaper forests first). A dead candidate, one that flags no injected object at the
+5. **Search** (:mod:`core.training.search`) for each detector kind; every candidate is fitted
+   on train and ranked on validation by average precision, ties by ROC-AUC, then by order (the
+   grid lists cheaper forests first). A dead candidate, one that flags no injected object at the
    threshold giving the target false-alert rate on validation naturals (constant or tied
    scores: 0 % detection, 0 % false alerts), ranks after every live one; a kind whose every
    candidate is dead is left out of the ensemble with a warning (``excluded_members`` in the
@@ -31,7 +31,7 @@ Steps (each with a progress bar on stderr when ``progress`` is on):
    sensitivities by occlusion on validation anomalies (:mod:`core.explain`).
 8. **Final evaluation** on the untouched test split, per member and for the ensemble:
    ROC-AUC and AP with bootstrap CIs, false-alert and detection rates at thresholds fixed on
-   validation (:mod:`core.evaluation`). **The hard question** (``metrics.hard_question``):
+   validation (:mod:`core.training.evaluation`). **The hard question** (``metrics.hard_question``):
    the same for the test's artificial objects against its natural Earth-like objects only
    (real ones, a within 0.1 au of 1, e < 0.1, i < 2 deg, and the test's minimoons; records
    the model never saw), overall, where A1 is known (both classes carry an A1) and where
@@ -54,12 +54,17 @@ import numpy as np
 import structlog
 
 from core._types import FloatArray, IntArray
-from core.augment import COMPLETE, drop_parts
 from core.contract.records import NeoRecord, decode_record
 from core.detectors.base import BaseDetector
 from core.detectors.ensemble import EnsembleDetector, Method
 from core.errors import ModelError, RecordError
-from core.evaluation import (
+from core.explain import ContributionModel, occlusion_sensitivity
+from core.features import FEATURE_SCHEMA, extract_features
+from core.features.schema import STATISTICAL_NAMES
+from core.model import DENSITY_PRIOR, SIZE_PRIOR, CategoryCuts, TrainedModel, physics_prior
+from core.preprocessing import Preprocessor
+from core.training.augment import COMPLETE, drop_parts
+from core.training.evaluation import (
     DetectorEvaluation,
     average_precision,
     bootstrap_interval,
@@ -67,14 +72,9 @@ from core.evaluation import (
     roc_auc,
     threshold_at_false_alert_rate,
 )
-from core.explain import ContributionModel, occlusion_sensitivity
-from core.features import FEATURE_SCHEMA, extract_features
-from core.features.schema import STATISTICAL_NAMES
-from core.model import DENSITY_PRIOR, SIZE_PRIOR, CategoryCuts, TrainedModel, physics_prior
-from core.preprocessing import Preprocessor
-from core.report import ReportPlotData
-from core.search import DETECTOR_KINDS, SearchMethod, Trial, grid_candidates, run_search
-from core.synthetic import generate_artificial, generate_natural_minimoons, is_earth_like
+from core.training.report import ReportPlotData
+from core.training.search import DETECTOR_KINDS, SearchMethod, Trial, grid_candidates, run_search
+from core.training.synthetic import generate_artificial, generate_natural_minimoons, is_earth_like
 
 __all__ = [
     "NEVER_EVIDENCE_FEATURES",
@@ -147,7 +147,7 @@ class TrainingConfig:
         Injected objects per natural in validation and test.
     missing_fraction : float
         Share of the naturals of every split rewritten into partial records
-        (:func:`core.augment.drop_parts`).
+        (:func:`core.training.augment.drop_parts`).
     hide_missingness : bool
         Keep :data:`PRESENCE_FEATURES` and missing-value indicators out of the detectors.
     hard_negative_fraction : float

@@ -14,7 +14,7 @@ naturals plus injected anomalies). Three strategies:
     ``n_trials`` independent draws from the continuous search space, seeded.
 ``bayesian``
     optuna's TPE sampler (seeded) over the same space, ``n_trials`` trials. optuna's own
-    logging is routed to the level of our ``core.search`` logger, so it does not print
+    logging is routed to the level of our ``core.training.search`` logger, so it does not print
     a line per trial unless debug logging is on.
 
 Every strategy returns :class:`Trial` objects in the order they ran.

@@ -11,8 +11,8 @@ normal and flags every partial record.
 test alike, each split with its own draws) into one of the partial shapes seen in those
 feeds, *before* feature extraction, so that missingness patterns are part of the normal
 population and evaluation covers partial records. The injected artificial objects
-(:mod:`core.synthetic`) are built on the same (partly augmented) templates, so a missing block
-is equally common among naturals and injected objects and carries no label information.
+(:mod:`core.training.synthetic`) are built on the same (partly augmented) templates, so a missing
+block is equally common among naturals and injected objects and carries no label information.
 
 Patterns (weights in :data:`PATTERNS`):
 

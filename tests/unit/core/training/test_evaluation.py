@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.evaluation import (
+from core.training.evaluation import (
     average_precision,
     bootstrap_interval,
     evaluate_scores,
