@@ -50,9 +50,9 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_features import machine
 from core.contract.records import NeoRecord
 from core.features import extract_features
-from core.inference import InferenceEngine
-from core.model import TrainedModel
-from core.registry import load_model, resolve_model_dir
+from core.serving.inference import InferenceEngine
+from core.serving.model import TrainedModel
+from core.serving.registry import load_model, resolve_model_dir
 from core.training.pipeline import load_catalog
 
 

@@ -157,8 +157,8 @@ async def bench_restore(manager: StateManager, cfg: AppConfig, n: int) -> dict[s
 
 def bench_refit(times: int) -> dict[str, Any]:
     from core.contract.obsstream import decode_obs_message
-    from core.inference import InferenceEngine
-    from core.registry import load_model
+    from core.serving.inference import InferenceEngine
+    from core.serving.registry import load_model
     from streamer.commands.produce import iter_observation_messages
     from streamer.refit import refit_and_score
 

@@ -3,7 +3,7 @@
 Keyed state as Kafka Streams and Quix Streams keep it. Messages are keyed by object id, so
 all of an object's observations land on one input partition; the daemon keeps, for each
 assigned partition, a RocksDB store (``rocksdict``) under ``[state] dir`` holding each
-object's :class:`~core.arcstate.ObjectState`, and writes every change to the compacted topic
+object's :class:`~core.serving.arcstate.ObjectState`, and writes every change to the compacted topic
 ``<group>.state.changelog`` (partition p = state of input partition p; a deletion is a
 tombstone).
 
@@ -48,15 +48,15 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rocksdict import Options, Rdict, WriteBatch
 
-from core.arcstate import (
+from core.contract.obsstream import ObsMessage, decode_obs_message
+from core.errors import RecordError
+from core.serving.arcstate import (
     ObjectState,
     arc_summary,
     decode_state,
     encode_state,
     merge_observations,
 )
-from core.contract.obsstream import ObsMessage, decode_obs_message
-from core.errors import RecordError
 from streamer.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
 from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic

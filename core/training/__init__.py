@@ -1,4 +1,4 @@
-"""Training: from the bundled catalog to a validated :class:`~core.model.TrainedModel`.
+"""Training: from the bundled catalog to a validated :class:`~core.serving.model.TrainedModel`.
 
 * :mod:`core.training.pipeline`: load → split → features → search → select → ensemble →
   validate (:func:`~core.training.pipeline.train`).

@@ -27,8 +27,8 @@ Steps (each with a progress bar on stderr when ``progress`` is on):
 6. **Ensemble** of the best member per kind, weighted by validation AP; the combination
    method (weighted average, voting, stacking, dynamic) is also chosen on validation AP.
 7. **Threshold** on validation naturals at ``target_false_alert_rate`` (default 1 %); the
-   category cuts at 1/5 and 1/20 of that rate (see :mod:`core.model`). Feature-contribution
-   sensitivities by occlusion on validation anomalies (:mod:`core.explain`).
+   category cuts at 1/5 and 1/20 of that rate (see :mod:`core.serving.model`). Feature-contribution
+   sensitivities by occlusion on validation anomalies (:mod:`core.serving.explain`).
 8. **Final evaluation** on the untouched test split, per member and for the ensemble:
    ROC-AUC and AP with bootstrap CIs, false-alert and detection rates at thresholds fixed on
    validation (:mod:`core.training.evaluation`). **The hard question** (``metrics.hard_question``):
@@ -58,11 +58,11 @@ from core.contract.records import NeoRecord, decode_record
 from core.detectors.base import BaseDetector
 from core.detectors.ensemble import EnsembleDetector, Method
 from core.errors import ModelError, RecordError
-from core.explain import ContributionModel, occlusion_sensitivity
 from core.features import FEATURE_SCHEMA, extract_features
 from core.features.schema import STATISTICAL_NAMES
-from core.model import DENSITY_PRIOR, SIZE_PRIOR, CategoryCuts, TrainedModel, physics_prior
 from core.preprocessing import Preprocessor
+from core.serving.explain import ContributionModel, occlusion_sensitivity
+from core.serving.model import DENSITY_PRIOR, SIZE_PRIOR, CategoryCuts, TrainedModel, physics_prior
 from core.training.augment import COMPLETE, drop_parts
 from core.training.evaluation import (
     DetectorEvaluation,
@@ -510,7 +510,7 @@ def train(config: TrainingConfig) -> TrainingResult:
 
 
 def _scores(ensemble: EnsembleDetector, split: _Split) -> tuple[FloatArray, FloatArray, list[str]]:
-    """Ensemble and member scores of a split with the model's physics prior (core.model)."""
+    """Ensemble and member scores of a split with the model's physics prior (core.serving.model)."""
     d = ensemble.score_details(split.X)
     priors = {"size_prior": SIZE_PRIOR, "density_prior": DENSITY_PRIOR}
     factor = physics_prior(split.raw, FEATURE_SCHEMA.names, priors)

@@ -60,8 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
     from core.contract.records import NeoRecord, decode_record
     from core.errors import ModelError, RecordError
-    from core.inference import InferenceEngine
-    from core.registry import load_model
+    from core.serving.inference import InferenceEngine
+    from core.serving.registry import load_model
     from streamer.logging import configure_logging
 
     configure_logging("warning")

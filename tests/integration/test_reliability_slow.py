@@ -41,7 +41,7 @@ def _records_for(seconds: float) -> int:
     from daemon_harness import trained_model
 
     from core.contract.records import decode_record
-    from core.inference import InferenceEngine
+    from core.serving.inference import InferenceEngine
 
     engine = InferenceEngine(trained_model(), cache_size=0)
     records = [decode_record(v) for v in sample_records(1000)]

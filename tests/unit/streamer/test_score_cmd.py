@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.registry import save_model
+from core.serving.registry import save_model
 from core.training.pipeline import TrainingConfig, train
 from streamer.cli import main
 

@@ -154,7 +154,7 @@ def test_scoring_does_not_import_torch_and_training_does() -> None:
         "import sys, core.detectors, core.detectors.ensemble\n"
         "import core.preprocessing, core.calibration\n"
         "import numpy as np\n"
-        "from core.registry import load_model\n"
+        "from core.serving.registry import load_model\n"
         "det = core.detectors.AutoencoderDetector\n"
         f"model = load_model({str(BUNDLED)!r})\n"
         "model.score_matrix(np.zeros((3, len(model.feature_names))))\n"

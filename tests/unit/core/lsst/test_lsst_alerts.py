@@ -15,13 +15,13 @@ import pytest
 from core.constants import A2_NATURAL_AU_D2_KM
 from core.contract.records import record_from_obj
 from core.errors import FormatError, RecordError
-from core.inputs import decoder_for
 from core.lsst import alert_to_obj, decode_alert, decode_lsst_record, encode_alert
 from core.lsst.files import iter_alerts, read_alert_records, wire_messages
 from core.lsst.mapping import NONGRAV_UNIT_AU_D2, _obs_time
 from core.lsst.simulate import make_alert
 from core.lsst.wire import installed_schema_ids, is_lsst_message, schema_for
 from core.orbits.srp import diameter_m_from_h
+from core.serving.inputs import decoder_for
 
 ROOT = Path(__file__).resolve().parents[4]
 SAMPLE = ROOT / "data" / "lsst_alerts.avro"

@@ -168,8 +168,8 @@ def test_a_dead_member_is_warned_about_and_left_out(tmp_path: Path) -> None:
     assert [m["kind"] for m in logs if m["event"] == "member excluded"] == ["ocsvm"]
     assert [name for name, _ in result.model.ensemble.members_] == ["iforest", "autoencoder"]
     # the two-member model is saved, loaded and scores like any other
-    from core.inference import InferenceEngine
-    from core.registry import load_model, save_model
+    from core.serving.inference import InferenceEngine
+    from core.serving.registry import load_model, save_model
 
     save_model(result.model, tmp_path, training_data_sha256=result.training_data_sha256)
     records, _, _ = load_catalog(CATALOG)

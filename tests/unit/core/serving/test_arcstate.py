@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from core.arcstate import (
+from core.contract.obsstream import Observation
+from core.serving.arcstate import (
     ObjectState,
     arc_summary,
     decode_state,
     encode_state,
     merge_observations,
 )
-from core.contract.obsstream import Observation
 
 _S = 1.0 / 86_400.0  # one second in days
 

@@ -11,12 +11,12 @@ import orjson
 import pytest
 
 from core.contract.records import NeoRecord
-from core.inference import InferenceEngine
-from core.model import CATEGORIES, TrainedModel
+from core.serving.inference import InferenceEngine
+from core.serving.model import CATEGORIES, TrainedModel
 from core.training.pipeline import TrainingConfig, load_catalog, train
 from core.training.synthetic import generate_artificial
 
-CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"
+CATALOG = Path(__file__).parents[4] / "data" / "catalog.jsonl.gz"
 
 
 @pytest.fixture(scope="module")

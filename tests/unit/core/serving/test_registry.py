@@ -15,8 +15,8 @@ import pytest
 from core.contract.records import NeoRecord
 from core.errors import IntegrityError, ModelError, SchemaMismatchError
 from core.features import extract_features
-from core.model import TrainedModel
-from core.registry import (
+from core.serving.model import TrainedModel
+from core.serving.registry import (
     activate,
     convert_torch_members,
     current_version,
@@ -28,7 +28,7 @@ from core.registry import (
 )
 from core.training.pipeline import TrainingConfig, load_catalog, train
 
-CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"
+CATALOG = Path(__file__).parents[4] / "data" / "catalog.jsonl.gz"
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +167,7 @@ def test_ensemble_state_is_json_and_no_placeholder_members_are_stored(registry: 
     assert spec["ensemble"]["member_names"] == ["iforest", "ocsvm", "autoencoder"]
     assert not (version_dir / "ensemble.skops").exists()
     # torch stays confined to the autoencoder module
-    source = (Path(__file__).parents[3] / "core" / "registry.py").read_text()
+    source = (Path(__file__).parents[4] / "core" / "serving" / "registry.py").read_text()
     assert "import torch" not in source
 
 

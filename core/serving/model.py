@@ -3,7 +3,7 @@
 :class:`TrainedModel` holds the feature schema it was trained on, the fitted preprocessor,
 the ensemble (whose members are fitted detectors), the alert threshold, the category cut
 points, the contribution statistics and the metadata (id, version, parameters, metrics).
-:mod:`core.registry` saves and loads it; :mod:`core.inference` turns its output into
+:mod:`core.serving.registry` saves and loads it; :mod:`core.serving.inference` turns its output into
 ``neo.anomaly.v1`` results.
 
 Categories
@@ -54,8 +54,8 @@ import numpy as np
 
 from core._types import FloatArray
 from core.detectors.ensemble import EnsembleDetector
-from core.explain import ContributionModel
 from core.preprocessing import Preprocessor
+from core.serving.explain import ContributionModel
 
 __all__ = [
     "CATEGORIES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from core._types import FloatArray
-from core.explain import ContributionModel, occlusion_sensitivity
+from core.serving.explain import ContributionModel, occlusion_sensitivity
 
 _NAMES = ["a", "b", "c", "c__missing"]
 

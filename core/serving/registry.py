@@ -51,7 +51,7 @@ from core._skops import skops_io
 from core.errors import IntegrityError, ModelError, SchemaMismatchError
 
 if TYPE_CHECKING:
-    from core.model import TrainedModel
+    from core.serving.model import TrainedModel
 
 __all__ = [
     "ALLOWED_TYPES",
@@ -153,9 +153,9 @@ def load_model(path: Path | str) -> TrainedModel:
 def _load(directory: Path, manifest: dict[str, Any]) -> TrainedModel:
     # imported here: reading a registry (CURRENT, manifests) must not import scikit-learn
     from core.detectors.ensemble import EnsembleDetector
-    from core.explain import ContributionModel
     from core.features import FEATURE_SCHEMA
-    from core.model import CategoryCuts, TrainedModel
+    from core.serving.explain import ContributionModel
+    from core.serving.model import CategoryCuts, TrainedModel
 
     _verify_artifacts(directory, manifest)
     schema = manifest["feature_schema"]

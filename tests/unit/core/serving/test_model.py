@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.model import DENSITY_PRIOR, SIZE_PRIOR, CategoryCuts, physics_prior, size_prior
+from core.serving.model import DENSITY_PRIOR, SIZE_PRIOR, CategoryCuts, physics_prior, size_prior
 
 
 def test_categories_follow_cut_points_and_need_indicator_evidence() -> None:

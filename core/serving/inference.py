@@ -39,7 +39,7 @@ from cachetools import LRUCache
 from core.contract.records import NeoRecord, content_hash
 from core.features import extract_features
 from core.features.physics_evidence import physical_evidence
-from core.model import TrainedModel
+from core.serving.model import TrainedModel
 
 __all__ = ["RESULT_SCHEMA", "EncodedResult", "InferenceEngine"]
 
@@ -58,7 +58,7 @@ class EncodedResult(NamedTuple):
 
 
 class InferenceEngine:
-    """Score batches of records with one :class:`~core.model.TrainedModel`.
+    """Score batches of records with one :class:`~core.serving.model.TrainedModel`.
 
     Parameters
     ----------
