@@ -48,12 +48,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.bench_features import machine
+from core.contract.records import NeoRecord
 from core.features import extract_features
-from core.inference import InferenceEngine
-from core.model import TrainedModel
-from core.records import NeoRecord
-from core.registry import load_model, resolve_model_dir
-from core.training import load_catalog
+from core.serving.inference import InferenceEngine
+from core.serving.model import TrainedModel
+from core.serving.registry import load_model, resolve_model_dir
+from core.training.pipeline import load_catalog
 
 
 def _rate(
@@ -88,7 +88,7 @@ def _member_pipeline(model: TrainedModel, name: str) -> Callable[[Sequence[NeoRe
 
 def _stages(model: TrainedModel, records: Sequence[NeoRecord], reps: int) -> dict[str, float]:
     """Seconds per 1,000 records of each engine stage on one batch (median of ``reps``)."""
-    from core.records import content_hash
+    from core.contract.records import content_hash
 
     timings: dict[str, list[float]] = {}
 

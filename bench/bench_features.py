@@ -32,8 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.contract.records import NeoRecord, decode_record, record_from_obj  # noqa: E402
 from core.features import FEATURE_SCHEMA, extract_features  # noqa: E402
-from core.records import NeoRecord, decode_record, record_from_obj  # noqa: E402
 
 CATALOG = ROOT / "data" / "catalog.jsonl.gz"
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -9,8 +9,8 @@ For each schema: alerts built from the installed schema with real catalogue orbi
 alert), encoded in the wire format, then timed in three stages over the same messages: the Avro
 decode alone (fastavro), decode + mapping to the ``neo.v1`` object, and the whole
 :func:`core.lsst.decode_lsst_record` (the daemon's per-message call, validation included), next
-to :func:`core.records.decode_record` on the same records as ``neo.v1`` JSON. Each stage is run
-``--repeats`` times for ``--seconds``; the median rate is printed with the machine and command.
+to :func:`core.contract.records.decode_record` on the same records as ``neo.v1`` JSON. Each stage is
+run ``--repeats`` times for ``--seconds``; the median rate is printed with the machine and command.
 A measurement, never an assertion: the figures move with the machine's load.
 """
 
@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.harness import machine_info  # noqa: E402
+from core.contract.records import decode_record  # noqa: E402
 from core.lsst import alert_to_obj, decode_alert, decode_lsst_record, encode_alert  # noqa: E402
 from core.lsst.simulate import make_alert  # noqa: E402
-from core.records import decode_record  # noqa: E402
 
 
 def messages(schema_id: int, n: int = 500) -> tuple[list[bytes], list[bytes]]:

@@ -25,9 +25,9 @@ import orjson
 from aiokafka import TopicPartition
 
 from bench import harness
-from core.inference import InferenceEngine
-from core.records import decode_record
-from core.registry import load_model
+from core.contract.records import decode_record
+from core.serving.inference import InferenceEngine
+from core.serving.registry import load_model
 from streamer.batch import AlertRule
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker

@@ -42,10 +42,10 @@ from typing import Any
 import orjson
 
 from bench import harness
+from core.contract.records import decode_record
 from core.features import extract_features
-from core.inference import InferenceEngine
-from core.records import decode_record
-from core.registry import load_model
+from core.serving.inference import InferenceEngine
+from core.serving.registry import load_model
 from streamer.batch import AlertRule, InputItem, message_key, process_batch
 from streamer.config import AppConfig
 

@@ -37,7 +37,7 @@ import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from core.obsstream import jd_to_iso
+from core.contract.obsstream import jd_to_iso
 from streamer.batch import InputItem
 from streamer.config import AppConfig, load_config
 from streamer.metrics import Metrics
@@ -156,9 +156,9 @@ async def bench_restore(manager: StateManager, cfg: AppConfig, n: int) -> dict[s
 
 
 def bench_refit(times: int) -> dict[str, Any]:
-    from core.inference import InferenceEngine
-    from core.obsstream import decode_obs_message
-    from core.registry import load_model
+    from core.contract.obsstream import decode_obs_message
+    from core.serving.inference import InferenceEngine
+    from core.serving.registry import load_model
     from streamer.commands.produce import iter_observation_messages
     from streamer.refit import refit_and_score
 

@@ -12,13 +12,13 @@ Writes (deterministically: sorted, gzip without name or mtime):
 * ``data/sample_stream.jsonl.gz``: a few thousand records for demos and tests, from sources
   other than the catalog (objects discovered after the 2019 snapshot with their SBDB elements,
   real 80-column and ADES observations, CNEOS close approaches), plus a few injected
-  artificial objects (:mod:`core.synthetic`, fixed seed) spread through the stream and marked
-  only in ``meta`` (``{"source": "synthetic", "family": [...]}``) so demos show alerts;
+  artificial objects (:mod:`core.training.synthetic`, fixed seed) spread through the stream and
+  marked only in ``meta`` (``{"source": "synthetic", "family": [...]}``) so demos show alerts;
 * ``data/SOURCES.md``: origins (the SOURCE.txt lines), the command, row counts and the
   records skipped by validation with their reasons.
 
-Every record is validated with :func:`core.records.record_from_obj`; invalid ones are skipped
-and counted.
+Every record is validated with :func:`core.contract.records.record_from_obj`; invalid ones are
+skipped and counted.
 """
 
 from __future__ import annotations
@@ -38,10 +38,10 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core.contract.records import record_from_obj, record_to_obj  # noqa: E402
 from core.errors import RecordError  # noqa: E402
 from core.formats import read_records  # noqa: E402
-from core.records import record_from_obj, record_to_obj  # noqa: E402
-from core.synthetic import generate_artificial  # noqa: E402
+from core.training.synthetic import generate_artificial  # noqa: E402
 
 Obj = dict[str, Any]
 
@@ -304,7 +304,7 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         "",
         "Built by `make data` (`.venv/bin/python scripts/build_data.py --raw ../shared/data/raw"
         " --out data`) from offline copies of public files. Deterministic: the same inputs give"
-        " byte-identical outputs. Designations are canonical (`core/designations.py`: the"
+        " byte-identical outputs. Designations are canonical (`core/contract/designations.py`: the"
         " number if numbered, else the provisional designation) and are the join key between"
         " sources.",
         "",
@@ -325,7 +325,7 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         " (`meta.observations_in_file` gives the full count); those whose object is in SBDB"
         " 2024 carry its orbit."
         f" The {counts['sample_by_source'].get('synthetic', 0)} `synthetic` records are"
-        " injected artificial objects (`core/synthetic.py`, seed"
+        " injected artificial objects (`core/training/synthetic.py`, seed"
         f" {SYNTHETIC_SEED}, catalog records as templates, fresh designations), spread evenly"
         ' through the stream and marked only in `meta` (`{"source": "synthetic", "family":'
         " [...]}`, the signal families each carries; meta never influences a score), so"
@@ -333,8 +333,8 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         "",
         "## Validation",
         "",
-        f"Every record was checked with `core.records.record_from_obj`. Skipped as invalid:"
-        f" {sum(counts['skipped'].values())}.",
+        "Every record was checked with `core.contract.records.record_from_obj`."
+        f" Skipped as invalid: {sum(counts['skipped'].values())}.",
         *(f"- {n} × {reason}" for reason, n in sorted(counts["skipped"].items())),
         "",
         "## Input rows read (records after parsing, one per object)",

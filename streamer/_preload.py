@@ -20,9 +20,9 @@ import core.calibration
 import core.detectors.autoencoder
 import core.detectors.iforest
 import core.detectors.ocsvm
-import core.inference
 import core.preprocessing
-import core.registry
+import core.serving.inference
+import core.serving.registry
 import streamer.procpool
 
 core._skops.skops_io()  # for its side effect: the shared pages (torch left out)

@@ -1,8 +1,8 @@
 """One batch of input messages in, the outputs to publish out: pure and synchronous.
 
 :func:`process_batch` decodes and validates each message, scores the valid records in one call
-to the scorer (:class:`core.inference.InferenceEngine` or its stand-in in a scoring process),
-and encodes what each input produced: a result (and an alert when the :class:`AlertRule`
+to the scorer (:class:`core.serving.inference.InferenceEngine` or its stand-in in a scoring
+process), and encodes what each input produced: a result (and an alert when the :class:`AlertRule`
 matches) or a dead letter that says why. It runs in an executor thread or a scoring process;
 :mod:`streamer.workers` moves batches to it and publishes what comes back.
 """
@@ -18,10 +18,10 @@ from typing import Any, Literal, Protocol
 import msgspec
 import orjson
 
+from core.contract.obsstream import is_obs_message
+from core.contract.records import NeoRecord
 from core.errors import RecordError
-from core.inputs import InputFormat, decoder_for
-from core.obsstream import is_obs_message
-from core.records import NeoRecord
+from core.serving.inputs import InputFormat, decoder_for
 
 __all__ = [
     "MAX_OUTPUT_BYTES",
@@ -41,7 +41,7 @@ OutputKind = Literal["result", "alert", "dead_letter", "changelog"]
 
 
 class Scored(Protocol):
-    """One scored record (:class:`core.inference.EncodedResult` is one)."""
+    """One scored record (:class:`core.serving.inference.EncodedResult` is one)."""
 
     @property
     def document(self) -> bytes:
@@ -65,7 +65,7 @@ class Scored(Protocol):
 
 
 class Scorer(Protocol):
-    """What the workers need from :class:`core.inference.InferenceEngine`."""
+    """What the workers need from :class:`core.serving.inference.InferenceEngine`."""
 
     @property
     def model_version(self) -> str:
@@ -175,8 +175,8 @@ def _with_source(document: bytes, item: InputItem) -> bytes:
 def message_key(value: bytes) -> str:
     """The inference cache key of a message: the sha256 of its bytes as received.
 
-    Cheaper than :func:`core.records.content_hash` (no canonical re-encoding), at the price of
-    treating two encodings of one record as different. sha256 rather than blake2b: hardware-
+    Cheaper than :func:`core.contract.records.content_hash` (no canonical re-encoding), at the price
+    of treating two encodings of one record as different. sha256 rather than blake2b: hardware-
     accelerated on current x86 and ARM CPUs (1.3 against 2.2 µs on a sample record here), and
     collision-resistant, so crafted input cannot share another message's cache entry.
     """

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from core.inputs import InputFormat
+from core.serving.inputs import InputFormat
 from streamer.errors import ConfigError
 from streamer.paths import DEFAULT_REGISTRY, absolute
 
@@ -201,7 +201,7 @@ class InputConfig:
     """How input messages are read (``[input]``): ``neo`` JSON, Rubin ``lsst`` Avro, or ``auto``.
 
     ``auto`` decides per message: a first byte 0 is Rubin's wire format (Confluent header and
-    Avro), anything else ``neo.v1`` JSON; see :mod:`core.inputs`.
+    Avro), anything else ``neo.v1`` JSON; see :mod:`core.serving.inputs`.
     """
 
     format: InputFormat = "neo"

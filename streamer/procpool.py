@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.inputs import InputFormat
-from core.records import NeoRecord
+from core.contract.records import NeoRecord
+from core.serving.inputs import InputFormat
 from streamer.batch import (
     AlertRule,
     InputItem,
@@ -91,13 +91,13 @@ class ModelRef:
     model_id: str = ""
 
     def engine(self) -> Any:
-        """This version's :class:`~core.inference.InferenceEngine` in the calling process,
-        loaded on first use (:func:`~core.registry.load_model` raises
+        """This version's :class:`~core.serving.inference.InferenceEngine` in the calling process,
+        loaded on first use (:func:`~core.serving.registry.load_model` raises
         :class:`~core.errors.ModelError` for a damaged model)."""
         engine = _ENGINES.get(self.model_dir)
         if engine is None:
-            from core.inference import InferenceEngine
-            from core.registry import load_model
+            from core.serving.inference import InferenceEngine
+            from core.serving.registry import load_model
 
             replaced = False
             while len(_ENGINES) >= _KEEP:  # the oldest version goes first
@@ -133,7 +133,7 @@ def load_ref(path: str, cache_size: int, cache_ttl_s: float) -> ModelRef:
     once a scoring process has loaded it, and that process keeps it for its batches.
     Whatever a damaged model raises comes back as :class:`~core.errors.ModelError`.
     """
-    from core.registry import resolve_model_dir
+    from core.serving.registry import resolve_model_dir
 
     directory = str(resolve_model_dir(Path(path)))
     engine = ModelRef(directory, "", cache_size, cache_ttl_s).engine()

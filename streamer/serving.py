@@ -40,8 +40,8 @@ def _load_engine(cfg: ModelConfig) -> Any:
     Raises :class:`~core.errors.ModelError` whatever is wrong with the model files, so a
     damaged model is a refusal, never a crash of the serving daemon.
     """
-    from core.inference import InferenceEngine
-    from core.registry import load_model
+    from core.serving.inference import InferenceEngine
+    from core.serving.registry import load_model
 
     model = load_model(cfg.path)
     return InferenceEngine(model, cache_size=cfg.cache_size, cache_ttl_s=cfg.cache_ttl_s)
@@ -60,7 +60,7 @@ def _freeze_heap() -> None:
 
 
 class ModelHost:
-    """Holds the serving :class:`~core.inference.InferenceEngine`.
+    """Holds the serving :class:`~core.serving.inference.InferenceEngine`.
 
     Workers call :meth:`current` once per batch; a swap is a single reference assignment on
     the event loop, so a batch is scored entirely by one model and the result says which.
@@ -97,7 +97,7 @@ class ModelHost:
     def _registry_current(self) -> str | None:
         if not self.is_registry:
             return None
-        from core.registry import current_version
+        from core.serving.registry import current_version
 
         return current_version(Path(self._cfg.path))
 

@@ -3,13 +3,13 @@
 Keyed state as Kafka Streams and Quix Streams keep it. Messages are keyed by object id, so
 all of an object's observations land on one input partition; the daemon keeps, for each
 assigned partition, a RocksDB store (``rocksdict``) under ``[state] dir`` holding each
-object's :class:`~core.arcstate.ObjectState`, and writes every change to the compacted topic
+object's :class:`~core.serving.arcstate.ObjectState`, and writes every change to the compacted topic
 ``<group>.state.changelog`` (partition p = state of input partition p; a deletion is a
 tombstone).
 
 Applying (:meth:`StateManager.apply`, called by the workers in batch order, run in a thread):
-observation messages are decoded (:func:`core.obsstream.decode_obs_message`; bad ones become
-dead letters and change nothing), merged per object (duplicates dropped, the oldest trimmed
+observation messages are decoded (:func:`core.contract.obsstream.decode_obs_message`; bad ones
+become dead letters and change nothing), merged per object (duplicates dropped, the oldest trimmed
 beyond ``max_observations_per_object``), written to the store in one write batch, and each
 changed object's new state becomes one changelog output of the batch. The changelog records
 therefore go through the :class:`~streamer.checkpoint.Checkpoint` with the batch's other
@@ -48,15 +48,15 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rocksdict import Options, Rdict, WriteBatch
 
-from core.arcstate import (
+from core.contract.obsstream import ObsMessage, decode_obs_message
+from core.errors import RecordError
+from core.serving.arcstate import (
     ObjectState,
     arc_summary,
     decode_state,
     encode_state,
     merge_observations,
 )
-from core.errors import RecordError
-from core.obsstream import ObsMessage, decode_obs_message
 from streamer.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
 from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic

@@ -19,7 +19,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from core.inputs import InputFormat
+from core.serving.inputs import InputFormat
 from streamer.batch import AlertRule, InputItem, ItemOutcome, Scorer, process_batch
 from streamer.errors import PublishError
 from streamer.logging import get_logger

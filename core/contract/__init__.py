@@ -1,9 +1,16 @@
-"""Message contracts declared once as typed msgspec structs with their constraints.
+"""The message contracts: what a valid input is, declared once with its constraints.
 
+* :mod:`core.contract.records`: the ``neo.v1`` record contract (:class:`NeoRecord`,
+  :func:`record_from_obj`, :func:`decode_record`), with its private fast paths
+  ``_record_fast`` and ``_ades_fast`` and the shared limits and checks of ``_checks``.
+* :mod:`core.contract.observations`: MPC 80-column lines, ADES rows and ISO-8601 times parsed
+  into arrays (vectorised in ``_obs_fast``).
+* :mod:`core.contract.designations`: packed and canonical designations, the join key.
 * :mod:`core.contract.obs`: the ``neo.obs.v1`` observation message (:class:`Observation`,
-  :class:`ObsMessage`, :func:`decode_obs_message`, :func:`is_obs_message`).
+  :class:`ObsMessage`, :func:`decode_obs_message`, :func:`is_obs_message`), and
+  :mod:`core.contract.obsstream`, the per-object state's view of it.
 * :mod:`core.contract.uncertainty`: the uncertainty blocks of ``neo.v1`` (``orbit.sigma``,
-  ``orbit.covariance``, ``orbit.fit``), which both decoders of :mod:`core.records` use.
+  ``orbit.covariance``, ``orbit.fit``), which both decoders of :mod:`core.contract.records` use.
 """
 
 from core.contract.obs import (

@@ -8,7 +8,7 @@ section "neo.obs.v1"):
 * a tracklet: ``{"observations": [ ... ]}``, 1 to :data:`MAX_OBS_PER_MESSAGE` observations
   of the same object;
 * one raw MPC 80-column line, or a two-line record (``S``/``s`` satellite, ``V``/``v`` roving
-  observer), as text: read by :func:`core.observations.parse_obs80_line`, the observer's
+  observer), as text: read by :func:`core.contract.observations.parse_obs80_line`, the observer's
   position going to ``sys``/``ctr``/``pos1..3`` as ADES gives it.
 
 :class:`Observation` is the declaration: msgspec decodes a message straight into it and
@@ -30,13 +30,13 @@ from typing import Annotated, Any, Literal
 import msgspec
 import orjson
 
-from core._checks import MAX_ABS_NUMBER, MAX_STRING, encodable, jtype, short, unknown
-from core._obs_fast import ADES_RANGES
+from core.contract._checks import MAX_ABS_NUMBER, MAX_STRING, encodable, jtype, short, unknown
 from core.contract._errors import validation_error
-from core.designations import canonical_designation, unpack_designation
+from core.contract._obs_fast import ADES_RANGES
+from core.contract.designations import canonical_designation, unpack_designation
+from core.contract.observations import iso_to_jd, parse_obs80_line
 from core.errors import FormatError, RecordError
 from core.formats.obs80 import line_designation
-from core.observations import iso_to_jd, parse_obs80_line
 
 __all__ = [
     "MAX_OBS_MESSAGE_BYTES",
@@ -109,8 +109,8 @@ class _Tracklet(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class ObsMessage(msgspec.Struct, frozen=True):
     """One decoded ``neo.obs.v1`` message: the object's id and its observations, in the given
     order. ``object_id`` is the Kafka key: ``permID``, else ``provID``, else ``trkSub``, in its
-    canonical form (:func:`core.designations.canonical_designation`, so that ``00433`` in an
-    80-column line and ``433`` in an ADES row are one object)."""
+    canonical form (:func:`core.contract.designations.canonical_designation`, so that ``00433`` in
+    an 80-column line and ``433`` in an ADES row are one object)."""
 
     object_id: str
     observations: tuple[Observation, ...]

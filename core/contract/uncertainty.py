@@ -1,8 +1,8 @@
 """The uncertainty blocks of ``neo.v1``: ``orbit.sigma``, ``orbit.covariance``, ``orbit.fit``.
 
 Each block is declared once, here, as a typed msgspec struct with its constraints
-(``msgspec.Meta`` bounds). Both decoders of :mod:`core.records` use these declarations: the typed
-path decodes a message straight into them (msgspec checks the types and bounds in C), the
+(``msgspec.Meta`` bounds). Both decoders of :mod:`core.contract.records` use these declarations: the
+typed path decodes a message straight into them (msgspec checks the types and bounds in C), the
 reference path converts the block's dict with :func:`convert_block`, which words msgspec's
 complaint as a :class:`~core.errors.RecordError` naming the field. What depends on several
 fields (a square, symmetric covariance) is :func:`check_covariance`, called by both.
@@ -17,7 +17,15 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
-from core._checks import MAX_ABS_NUMBER, MAX_AU, MAX_JD, MAX_SPEED_KMS, jtype, string, unknown
+from core.contract._checks import (
+    MAX_ABS_NUMBER,
+    MAX_AU,
+    MAX_JD,
+    MAX_SPEED_KMS,
+    jtype,
+    string,
+    unknown,
+)
 from core.contract._errors import validation_error
 from core.errors import RecordError
 
@@ -97,7 +105,7 @@ def convert_block(value: object, cls: type[_T], where: str, sink: list[str] | No
     """``value`` (a decoded JSON object) as ``cls``, checked against its declaration.
 
     Keys ``cls`` does not declare are dropped, their paths appended to ``sink`` (see
-    :func:`core._checks.unknown`).
+    :func:`core.contract._checks.unknown`).
 
     Raises
     ------
@@ -152,7 +160,7 @@ def check_covariance(cov: Covariance, where: str) -> Covariance:
 
 
 def _plain(value: Any) -> Any:
-    # numbers as the reference walker takes them (core._checks.number): a float or int
+    # numbers as the reference walker takes them (core.contract._checks.number): a float or int
     # subclass (numpy.float64, an IntEnum) as the builtin it is; msgspec takes only exact types
     kind = type(value)
     if kind is dict:

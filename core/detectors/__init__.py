@@ -3,6 +3,8 @@
 None of them imports torch: the autoencoder is trained in PyTorch by
 :mod:`core.detectors._ae_torch`, imported only when it trains (or reads a model saved in the
 old torch format), and scored in numpy.
+
+:mod:`core.detectors.ensemble` combines fitted detectors into one, and is a detector itself.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core._types import FloatArray, IntArray
-from core.records import NeoRecord
+from core.contract.records import NeoRecord
 
 __all__ = ["Gathered", "gather"]
 

@@ -13,15 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from core._types import FloatArray
+from core.contract.records import NeoRecord
 from core.features._gather import gather
+from core.features.indicators import CATEGORIES, FIRING_RAW, IndicatorResults, evaluate_indicators
 from core.features.observational import observational_features
 from core.features.orbital import orbital_features
 from core.features.physical import nongrav_features, physical_features
 from core.features.schema import FEATURE_SCHEMA, FeatureSchema
 from core.features.spatial import spatial_features
 from core.features.temporal import temporal_features
-from core.indicators import CATEGORIES, FIRING_RAW, IndicatorResults, evaluate_indicators
-from core.records import NeoRecord
 
 __all__ = ["FeatureMatrix", "extract_features"]
 

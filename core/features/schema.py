@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from core.features import observational, orbital, physical, spatial, temporal
-from core.indicators import CATEGORIES, INDICATORS
+from core.features.indicators import CATEGORIES, INDICATORS
 
 __all__ = [
     "FEATURE_SCHEMA",

@@ -2,11 +2,11 @@
 
 >>> from core.formats import read_records
 >>> for obj in read_records("NEA.txt"):          # doctest: +SKIP
-...     record = core.records.record_from_obj(obj)
+...     record = core.contract.records.record_from_obj(obj)
 
 Each parser yields plain, not yet validated neo.v1 **dicts** (validate them with
-:func:`core.records.record_from_obj`), one per object, with the canonical designation of
-:mod:`core.designations` and missing values omitted. Problems in a file raise
+:func:`core.contract.records.record_from_obj`), one per object, with the canonical designation of
+:mod:`core.contract.designations` and missing values omitted. Problems in a file raise
 :class:`core.errors.FormatError` with the 1-based line number.
 
 ========= ======================================================== ====================

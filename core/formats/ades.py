@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Any, TextIO
 
-from core.designations import canonical_designation
+from core.contract.designations import canonical_designation
 from core.errors import FormatError
 from core.formats._common import check_width, optional_float, required_float
 from core.formats.ades_xml import optical_rows

@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from core.designations import canonical_designation, unpack_designation
+from core.contract.designations import canonical_designation, unpack_designation
 from core.errors import FormatError
 from core.formats._common import check_width, optional_float, required_float
 

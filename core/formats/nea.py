@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from core.designations import unpack_designation
+from core.contract.designations import unpack_designation
 from core.errors import FormatError
 from core.formats._common import compact, optional_float, required_float
 

@@ -1,14 +1,14 @@
 """MPC 80-column optical observations → one neo.v1 record per object.
 
-Lines are grouped by the object's canonical designation (see :mod:`core.designations`), read
-from the packed designation in columns 1-12: a packed number (cols 1-5) wins over the
+Lines are grouped by the object's canonical designation (see :mod:`core.contract.designations`),
+read from the packed designation in columns 1-12: a packed number (cols 1-5) wins over the
 provisional designation (cols 6-12), so ``"99942       "`` and ``"99942K04M04N"`` are one
 object. A provisional field that is not a packed designation (a temporary/NEOCP id) is used
 as is. Comet lines (orbit type in column 5) unpack to ``"1P"`` / ``"C/1995 O1"``.
 
 The lines are passed through unchanged (satellite/roving second lines, radar lines and all):
 deciding which lines carry usable astrometry is the validator's job
-(:func:`core.observations.parse_obs80_line`), so conversion stays lossless. Here a line
+(:func:`core.contract.observations.parse_obs80_line`), so conversion stays lossless. Here a line
 only has to be 80 columns with a designation, a date and a station code.
 """
 
@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
-from core.designations import unpack_designation, unpack_number
+from core.contract.designations import unpack_designation, unpack_number
 from core.errors import FormatError
 
 __all__ = ["line_designation", "parse", "parse_lines"]

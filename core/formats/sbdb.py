@@ -5,7 +5,7 @@ Columns are found by their SBDB names, so any export layout works; the ones used
 ============================== =============================================
 SBDB column                    neo.v1
 ============================== =============================================
-``full_name`` (else ``pdes``)  ``designation`` (canonical, see core.designations)
+``full_name`` (else ``pdes``)  ``designation`` (canonical, see core.contract.designations)
 ``e``, ``a``, ``q``, ``i``     ``orbit.e``, ``orbit.a_au``, ``orbit.q_au``, ``orbit.i_deg``
 ``om``, ``w``, ``ma``          ``orbit.node_deg``, ``orbit.peri_deg``, ``orbit.M_deg``
 ``epoch`` (JD TDB)             ``orbit.epoch_jd``
@@ -38,7 +38,7 @@ import csv
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from core.designations import canonical_designation
+from core.contract.designations import canonical_designation
 from core.errors import FormatError
 from core.formats._common import check_width, compact, optional_float
 

@@ -9,10 +9,10 @@
 
 from __future__ import annotations
 
+from core.contract.records import NeoRecord, record_from_obj
 from core.errors import RecordError
 from core.lsst.mapping import alert_key, alert_to_obj
 from core.lsst.wire import decode_alert, encode_alert, installed_schema_ids, is_lsst_message
-from core.records import NeoRecord, record_from_obj
 
 __all__ = [
     "alert_key",
@@ -31,8 +31,9 @@ def decode_lsst_record(data: bytes) -> NeoRecord:
     Raises
     ------
     RecordError
-        As :func:`decode_alert`, :func:`alert_to_obj` and :func:`core.records.record_from_obj`
-        (a mapped value outside the contract names the ``neo.v1`` field).
+        As :func:`decode_alert`, :func:`alert_to_obj` and
+        :func:`core.contract.records.record_from_obj` (a mapped value outside the contract names the
+        ``neo.v1`` field).
     """
     schema_id, alert = decode_alert(data)
     try:

@@ -43,7 +43,7 @@ from typing import Any, TypeGuard
 
 import erfa
 
-from core.designations import canonical_designation
+from core.contract.designations import canonical_designation
 from core.errors import RecordError
 
 __all__ = ["NONGRAV_UNIT_AU_D2", "RUBIN_STATION", "alert_key", "alert_to_obj"]

@@ -19,7 +19,7 @@ from typing import Any
 import fastavro
 import fastavro.schema
 
-from core._checks import MAX_RECORD_BYTES
+from core.contract._checks import MAX_RECORD_BYTES
 from core.errors import RecordError
 
 __all__ = [

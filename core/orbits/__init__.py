@@ -1,6 +1,8 @@
 """Orbits from astrometry, and the physics read from them.
 
-Pure and synchronous, like all of :mod:`core`.
+:mod:`core.orbits.launches` holds the GCAT deep-space pieces that launch linkage
+(:mod:`core.orbits.linkage`) matches Earth passages against. Pure and synchronous, like all of
+:mod:`core`.
 """
 
 from __future__ import annotations

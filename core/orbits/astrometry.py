@@ -1,8 +1,8 @@
 """Astrometry of one object, as columns, read from MPC 80-column, ADES or neo.v1 files.
 
 The lines/rows are parsed by the project's own readers (:mod:`core.formats` groups a file per
-object, :mod:`core.observations` reads the 80-column and ADES fields); this module adds what an
-orbit needs besides RA/Dec: the observation type (for default weights) and the position of
+object, :mod:`core.contract.observations` reads the 80-column and ADES fields); this module adds
+what an orbit needs besides RA/Dec: the observation type (for default weights) and the position of
 space-based and roving observers:
 
 - obs80 two-line records: an ``S`` (satellite) or ``V`` (roving) line holds RA/Dec, the ``s``/``v``
@@ -28,12 +28,12 @@ import numpy as np
 
 from core._types import FloatArray
 from core.constants import AU_KM
+from core.contract.observations import parse_ades_rows, parse_obs80_line
 from core.errors import FitError, FormatError, RecordError
 from core.formats import ades as ades_format
 from core.formats import obs80 as obs80_format
 from core.formats._common import open_text
 from core.formats.detect import detect_format
-from core.observations import parse_ades_rows, parse_obs80_line
 
 __all__ = ["Astrometry", "AstrometryFormat", "read_astrometry"]
 

@@ -42,12 +42,12 @@ import numpy as np
 
 from core._types import FloatArray
 from core.constants import AU_KM, DAY_S
-from core.launches import DeepSpacePiece, load_deep_space
+from core.contract.records import NeoRecord
 from core.orbits.constants import JD_J2000
 from core.orbits.elements import elements_to_state, equatorial_to_ecliptic
 from core.orbits.ephemeris import earth_state_au, load_ephemeris, sun_state_au
+from core.orbits.launches import DeepSpacePiece, load_deep_space
 from core.orbits.propagate import DE440_FIRST_JD, PropagationError
-from core.records import NeoRecord
 
 __all__ = [
     "EarthPassage",

@@ -1,7 +1,7 @@
 """Reading neo.v1 JSONL input for the CLI commands (validate, screen, score, produce).
 
 Files are read as bytes, not text, so that a line with bad UTF-8 is reported by
-:func:`core.records.decode_record` for that line instead of failing the whole file.
+:func:`core.contract.records.decode_record` for that line instead of failing the whole file.
 """
 
 from __future__ import annotations

@@ -38,11 +38,11 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import orjson
 
+    from core.contract.records import NeoRecord, decode_record
     from core.errors import RecordError
     from core.features import extract_features
-    from core.indicators import FIRING_RAW
+    from core.features.indicators import FIRING_RAW
     from core.orbits.linkage import LinkageConfig, clones_from_record, link_launch
-    from core.records import NeoRecord, decode_record
     from streamer.commands._jsonl import numbered_lines, open_binary
 
     records: list[NeoRecord] = []

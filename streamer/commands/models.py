@@ -3,8 +3,8 @@
 ``list`` prints every version (``*`` marks the current one) with its creation time and test
 ROC-AUC; ``show VERSION`` prints its manifest; ``activate VERSION`` makes it current (atomic
 write of ``CURRENT``); ``convert VERSION`` rewrites a model saved with its autoencoder weights
-in the old torch format as numpy arrays (:func:`core.registry.convert_torch_members`), so that
-scoring it no longer imports torch. Exit 0 on success, 1 for an unknown version or an
+in the old torch format as numpy arrays (:func:`core.serving.registry.convert_torch_members`), so
+that scoring it no longer imports torch. Exit 0 on success, 1 for an unknown version or an
 unreadable registry, 2 when the registry directory does not exist.
 """
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     import orjson
 
     from core.errors import ModelError
-    from core.registry import (
+    from core.serving.registry import (
         activate,
         convert_torch_members,
         current_version,

@@ -16,8 +16,8 @@ creates a missing one here (``topics.partitions``, ``topics.replication_factor``
 project's local broker ``tools/kafka/kafka.sh topics --create --topic T`` does too.
 
 ``--per observation`` splits an 80-column or ADES file into one ``neo.obs.v1`` message per
-observation (:mod:`core.obsstream`), all objects merged in time order as a survey emits them,
-each keyed by its object's id; ``--per object`` (the default) sends one neo.v1 record per
+observation (:mod:`core.contract.obsstream`), all objects merged in time order as a survey emits
+them, each keyed by its object's id; ``--per object`` (the default) sends one neo.v1 record per
 object as before.
 
 Exit codes: 0 all records acknowledged; 1 a record was refused by the broker (too large,
@@ -210,10 +210,10 @@ def iter_observation_messages(path: Path, fmt: str | None = None) -> Iterator[Me
     """
     import orjson
 
+    from core.contract.observations import iso_to_jd
+    from core.contract.obsstream import obs80_to_message
     from core.errors import FormatError
     from core.formats import read_records
-    from core.observations import iso_to_jd
-    from core.obsstream import obs80_to_message
 
     name = fmt or _detect(path)
     timed: list[tuple[float, bytes, dict[str, Any]]] = []
@@ -249,8 +249,8 @@ def _messages(args: argparse.Namespace, invalid: list[str] | None = None) -> Ite
     """The messages to send; each invalid one is described in ``invalid`` (and left out with
     ``--skip-invalid``, where it does not count towards ``--limit``)."""
     from core.contract import decode_obs_message
+    from core.contract.records import decode_record
     from core.errors import RecordError
-    from core.records import decode_record
 
     path = _resolve_input(args.input)
     per_observation = getattr(args, "per", "object") == "observation"

@@ -58,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
     """Score every line of ``args.input``; return the exit code."""
     import orjson
 
+    from core.contract.records import NeoRecord, decode_record
     from core.errors import ModelError, RecordError
-    from core.inference import InferenceEngine
-    from core.records import NeoRecord, decode_record
-    from core.registry import load_model
+    from core.serving.inference import InferenceEngine
+    from core.serving.registry import load_model
     from streamer.logging import configure_logging
 
     configure_logging("warning")

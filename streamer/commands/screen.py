@@ -49,9 +49,9 @@ def run(args: argparse.Namespace) -> int:
     """Screen ``args.input``; return the exit code."""
     import orjson
 
+    from core.contract.records import NeoRecord, decode_record
     from core.errors import RecordError
     from core.features import extract_features
-    from core.records import NeoRecord, decode_record
     from streamer.commands._jsonl import numbered_lines, open_binary
 
     path: str = args.input

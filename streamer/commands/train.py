@@ -110,9 +110,9 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     from core.errors import ModelError
-    from core.registry import save_model
-    from core.report import write_report
-    from core.training import TrainingConfig, train
+    from core.serving.registry import save_model
+    from core.training.pipeline import TrainingConfig, train
+    from core.training.report import write_report
     from streamer.logging import configure_logging
 
     configure_logging("warning")
@@ -176,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
 def _make_current(args: argparse.Namespace) -> bool:
     """``--activate``/``--no-activate``, else: not for --quick, only into a registry without
     a current model (see the module docstring)."""
-    from core.registry import current_version
+    from core.serving.registry import current_version
 
     if args.quick:
         return False

@@ -31,8 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Validate every line of ``args.input``; return the exit code."""
+    from core.contract.records import decode_record
     from core.errors import RecordError
-    from core.records import decode_record
     from streamer.commands._jsonl import numbered_lines, open_binary
 
     path: str = args.input

@@ -369,12 +369,12 @@ _MODEL: dict[str, Any] = {}
 def trained_model() -> Any:
     """The bundled model (``models/``) when committed, else one trained quickly (cached)."""
     if "model" not in _MODEL:
-        from core.registry import load_model
+        from core.serving.registry import load_model
 
         if (ROOT / "models" / "CURRENT").is_file():
             _MODEL["model"] = load_model(ROOT / "models")
         else:
-            from core.training import TrainingConfig, train
+            from core.training.pipeline import TrainingConfig, train
 
             cfg = TrainingConfig.quick_config(
                 ROOT / "data" / "catalog.jsonl.gz", max_records=1500, progress=False
@@ -385,7 +385,7 @@ def trained_model() -> Any:
 
 def make_registry(root: Path, versions: int = 1) -> list[str]:
     """A registry at ``root`` holding ``versions`` saves of the model; the first is current."""
-    from core.registry import save_model
+    from core.serving.registry import save_model
 
     model = trained_model()
     names = []

@@ -196,11 +196,11 @@ without writing its commit markers, and its outputs were aborted with the next o
 
 Related evidence outside this table:
 
-- Decoder/validator fuzzing: `tests/unit/core/test_records_fuzz.py` (hypothesis, 10,500
+- Decoder/validator fuzzing: `tests/unit/core/contract/test_records_fuzz.py` (hypothesis, 10,500
   examples: random bytes, random JSON values, record-shaped objects, mutated JSON); every
   input either decodes or raises `RecordError` with a field and a reason.
 - Model files load only after their sha256 matches the manifest, and only allow-listed types:
-  `tests/unit/core/test_registry.py` (flipped byte, missing artifact, other feature schema,
+  `tests/unit/core/serving/test_registry.py` (flipped byte, missing artifact, other feature schema,
   type outside the skops allow-list with a matching hash).
 - Security: `tests/unit/streamer/test_security.py` (SASL/SSL pass-through and configuration
   errors, secrets absent from `repr`, loopback bind, no write methods),

@@ -281,7 +281,7 @@ async def test_exactly_once_survives_sigkill_without_duplicates(
 async def test_hot_reload_under_load_switches_versions_without_loss(
     tmp_path: Path, kafka_bootstrap: str, topic_factory: TopicFactory, executor: str
 ) -> None:
-    from core.registry import activate
+    from core.serving.registry import activate
 
     root = tmp_path / "registry"
     v1, v2 = make_registry(root, versions=2)

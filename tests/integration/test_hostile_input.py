@@ -1,8 +1,8 @@
 """Hostile input against one running daemon: every bad message ends in the dead-letter topic with
 a field and a reason, every valid one (however odd) is scored, and the daemon keeps running.
 
-The decoder/validator is also fuzzed without a broker: ``tests/unit/core/test_records_fuzz.py``
-(hypothesis, 10,500 examples).
+The decoder/validator is also fuzzed without a broker:
+``tests/unit/core/contract/test_records_fuzz.py`` (hypothesis, 10,500 examples).
 """
 
 from __future__ import annotations

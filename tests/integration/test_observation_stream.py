@@ -32,8 +32,8 @@ from daemon_harness import (
     write_config,
 )
 
-from core.arcstate import ObjectState, decode_state, merge_observations
-from core.obsstream import decode_obs_message
+from core.contract.obsstream import decode_obs_message
+from core.serving.arcstate import ObjectState, decode_state, merge_observations
 from streamer.commands.produce import iter_observation_messages
 
 pytestmark = [pytest.mark.kafka]
@@ -378,9 +378,9 @@ async def test_hostile_observation_messages_are_dead_lettered_and_change_no_stat
 async def test_objects_are_rescored_as_their_arcs_grow_and_alert_only_on_a_rise(
     tmp_path: Path, kafka_bootstrap: str, registry: Path
 ) -> None:
-    from core.inference import InferenceEngine
     from core.orbits.fit import fit_orbit
-    from core.registry import load_model
+    from core.serving.inference import InferenceEngine
+    from core.serving.registry import load_model
     from streamer.refit import refit_and_score, to_astrometry
 
     cfg = _config(kafka_bootstrap, registry, tmp_path)

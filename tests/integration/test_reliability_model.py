@@ -104,7 +104,7 @@ async def test_damaged_model_at_start_exits_4_and_consumes_nothing(
 async def test_damaged_models_refused_at_hot_reload_old_one_keeps_serving(
     tmp_path: Path, kafka_bootstrap: str, topic_factory: TopicFactory, read_all: Reader
 ) -> None:
-    from core.registry import activate
+    from core.serving.registry import activate
 
     root = tmp_path / "registry"
     v1, v2, v3 = make_registry(root, versions=3)

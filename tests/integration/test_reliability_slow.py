@@ -40,8 +40,8 @@ def _records_for(seconds: float) -> int:
 
     from daemon_harness import trained_model
 
-    from core.inference import InferenceEngine
-    from core.records import decode_record
+    from core.contract.records import decode_record
+    from core.serving.inference import InferenceEngine
 
     engine = InferenceEngine(trained_model(), cache_size=0)
     records = [decode_record(v) for v in sample_records(1000)]

@@ -9,7 +9,7 @@ import numpy as np
 import orjson
 import pytest
 
-from core.registry import sha256_file
+from core.serving.registry import sha256_file
 
 
 def _rewrite_in_torch_format(version_dir: Path) -> None:

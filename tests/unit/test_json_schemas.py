@@ -10,9 +10,9 @@ import jsonschema
 import orjson
 import pytest
 
+from core.contract.records import record_from_obj
 from core.errors import RecordError
 from core.lsst.files import read_alert_records
-from core.records import record_from_obj
 from streamer.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -271,7 +271,7 @@ def test_the_default_alert_rule_alerts_on_the_two_top_categories_and_nothing_els
     # model's suspicious and highly_suspicious cuts)
     import numpy as np
 
-    from core.registry import load_model
+    from core.serving.registry import load_model
     from streamer.batch import AlertRule
 
     p = load_config(ROOT / "config.toml", env={}).processing

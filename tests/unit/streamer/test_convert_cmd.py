@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.records import record_from_obj
+from core.contract.records import record_from_obj
 from streamer.cli import main
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.records import decode_record
+from core.contract.records import decode_record
 from streamer.cli import main
 
 FIXTURE = Path(__file__).parents[2] / "fixtures" / "orbits" / "nb1_and_2014aa.txt"

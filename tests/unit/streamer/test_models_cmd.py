@@ -8,8 +8,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.registry import current_version, save_model
-from core.training import TrainingConfig, train
+from core.serving.registry import current_version, save_model
+from core.training.pipeline import TrainingConfig, train
 from streamer.cli import main
 
 CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"

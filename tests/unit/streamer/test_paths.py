@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.registry import current_version
+from core.serving.registry import current_version
 from streamer.cli import main
 from streamer.paths import DEFAULT_REGISTRY, model_path_hint
 

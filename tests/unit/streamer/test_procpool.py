@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from core.errors import ModelError
-from core.inference import InferenceEngine
-from core.registry import load_model, resolve_model_dir
+from core.serving.inference import InferenceEngine
+from core.serving.registry import load_model, resolve_model_dir
 from streamer.batch import AlertRule, InputItem, ItemOutcome, process_batch
 from streamer.procpool import (
     GC_THRESHOLDS,

@@ -13,12 +13,12 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.arcstate import ObjectState, arc_summary, merge_observations
-from core.inference import InferenceEngine
-from core.obsstream import Observation, decode_obs_message
+from core.contract.obsstream import Observation, decode_obs_message
+from core.contract.records import record_from_obj
 from core.orbits.fit import fit_orbit
-from core.records import record_from_obj
-from core.registry import load_model
+from core.serving.arcstate import ObjectState, arc_summary, merge_observations
+from core.serving.inference import InferenceEngine
+from core.serving.registry import load_model
 from streamer.batch import InputItem
 from streamer.commands.produce import iter_observation_messages
 from streamer.config import load_config

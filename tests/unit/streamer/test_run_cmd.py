@@ -67,7 +67,7 @@ def test_a_missing_model_is_reported_at_the_path_resolved_from_the_config_file(
 
 def test_run_with_a_bare_version_name_logs_the_directory_to_give(tmp_path: Path) -> None:
     # issue 23 item 14
-    from core.registry import current_version
+    from core.serving.registry import current_version
     from streamer.paths import DEFAULT_REGISTRY
 
     version = current_version(DEFAULT_REGISTRY)

@@ -4,7 +4,7 @@ read-only, loopback-bound HTTP endpoint.
 Also covered elsewhere (not repeated here): secrets absent from ``repr`` and the SASL
 pass-through of the SCRAM mechanisms (``tests/unit/streamer/test_config.py``); model artifacts
 loaded only after their sha256 matches the manifest, and only allow-listed types
-(``tests/unit/core/test_registry.py``); a SASL password never in the daemon's logs
+(``tests/unit/core/serving/test_registry.py``); a SASL password never in the daemon's logs
 (``tests/integration/test_reliability_security.py``).
 """
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.arcstate import decode_state
+from core.serving.arcstate import decode_state
 from streamer.batch import InputItem
 from streamer.config import AppConfig, load_config
 from streamer.metrics import Metrics

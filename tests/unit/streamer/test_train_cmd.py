@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.registry import current_version, list_versions, load_model
+from core.serving.registry import current_version, list_versions, load_model
 from streamer.cli import main
 
 CATALOG = Path(__file__).parents[3] / "data" / "catalog.jsonl.gz"

@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 import pytest
 
-from core.inference import EncodedResult
-from core.records import NeoRecord, decode_record
+from core.contract.records import NeoRecord, decode_record
+from core.serving.inference import EncodedResult
 from streamer.batch import AlertRule, InputItem, ItemOutcome, message_key, process_batch
 from streamer.errors import PublishError
 from streamer.metrics import Metrics

@@ -20,9 +20,9 @@ from core.contract.obs import (
     is_obs_message,
     observation_to_obj,
 )
+from core.contract.observations import parse_obs80_line
+from core.contract.records import decode_record
 from core.errors import RecordError
-from core.observations import parse_obs80_line
-from core.records import decode_record
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "obs80"
 TWO_LINE = [

@@ -13,10 +13,9 @@ import numpy as np
 import orjson
 import pytest
 
-from core import records
-from core._record_fast import decode_typed
-from core.errors import RecordError
-from core.records import (
+from core.contract import records
+from core.contract._record_fast import decode_typed
+from core.contract.records import (
     Covariance,
     FitFacts,
     NeoRecord,
@@ -26,6 +25,7 @@ from core.records import (
     record_from_obj,
     record_to_obj,
 )
+from core.errors import RecordError
 
 # Apophis, SBDB solution JPL 199 elements rounded; the sigmas are of the same order as SBDB's
 FITTED: dict[str, Any] = {

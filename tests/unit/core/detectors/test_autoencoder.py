@@ -151,9 +151,10 @@ def test_weights_that_do_not_fit_the_architecture_are_refused_by_name() -> None:
 
 def test_scoring_does_not_import_torch_and_training_does() -> None:
     code = (
-        "import sys, core.detectors, core.ensemble, core.preprocessing, core.calibration\n"
+        "import sys, core.detectors, core.detectors.ensemble\n"
+        "import core.preprocessing, core.calibration\n"
         "import numpy as np\n"
-        "from core.registry import load_model\n"
+        "from core.serving.registry import load_model\n"
         "det = core.detectors.AutoencoderDetector\n"
         f"model = load_model({str(BUNDLED)!r})\n"
         "model.score_matrix(np.zeros((3, len(model.feature_names))))\n"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from core.contract.records import record_from_obj
 from core.errors import FormatError
 from core.formats import detect_format, read_records
-from core.records import record_from_obj
 
 
 def test_real_ades_xml_is_detected_and_read(fixtures: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from core.records import NeoRecord, record_from_obj
+from core.contract.records import NeoRecord, record_from_obj
 
 DATA = Path(__file__).resolve().parents[4] / "data"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from core.contract.records import record_from_obj
 from core.errors import FormatError
 from core.formats import read_records
 from core.formats.cad import parse_cad_time
-from core.records import record_from_obj
 
 
 def test_cad_rows_exact_values(fixtures: Path) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from core.contract.records import record_from_obj
 from core.errors import FormatError
 from core.formats import read_records
 from core.formats.nea import packed_date_to_jd
-from core.records import record_from_obj
 
 
 def test_eros_exact_values(fixtures: Path) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from core.contract.records import record_from_obj
 from core.errors import FormatError
 from core.formats import read_records
 from core.formats.obs80 import line_designation
-from core.records import record_from_obj
 
 
 def test_lines_grouped_per_object(fixtures: Path) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from core.contract.records import record_from_obj
 from core.errors import FormatError
 from core.formats import read_records
-from core.records import record_from_obj
 
 
 def _by_designation(path: Path) -> dict[str, dict[str, object]]:

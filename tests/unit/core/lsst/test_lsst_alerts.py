@@ -13,15 +13,15 @@ import orjson
 import pytest
 
 from core.constants import A2_NATURAL_AU_D2_KM
+from core.contract.records import record_from_obj
 from core.errors import FormatError, RecordError
-from core.inputs import decoder_for
 from core.lsst import alert_to_obj, decode_alert, decode_lsst_record, encode_alert
 from core.lsst.files import iter_alerts, read_alert_records, wire_messages
 from core.lsst.mapping import NONGRAV_UNIT_AU_D2, _obs_time
 from core.lsst.simulate import make_alert
 from core.lsst.wire import installed_schema_ids, is_lsst_message, schema_for
 from core.orbits.srp import diameter_m_from_h
-from core.records import record_from_obj
+from core.serving.inputs import decoder_for
 
 ROOT = Path(__file__).resolve().parents[4]
 SAMPLE = ROOT / "data" / "lsst_alerts.avro"
@@ -196,7 +196,7 @@ def test_random_bytes_after_a_valid_header_never_escape_as_other_errors() -> Non
 
 
 def test_oversized_message_is_refused_before_decoding() -> None:
-    from core._checks import MAX_RECORD_BYTES
+    from core.contract._checks import MAX_RECORD_BYTES
 
     with pytest.raises(RecordError, match="exceeds"):
         decode_alert(b"\x00" + b"\x00" * MAX_RECORD_BYTES)
@@ -251,7 +251,7 @@ def test_schema_cache_is_per_id() -> None:
 
 
 def test_trail_block_validates_and_round_trips_on_both_decode_paths() -> None:
-    from core.records import decode_record, record_from_obj, record_to_obj
+    from core.contract.records import decode_record, record_from_obj, record_to_obj
 
     obj = {"designation": "x", "trail": {"length_arcsec": 45.0, "angle_deg": 37.0, "streak": True}}
     fast = decode_record(orjson.dumps(obj))  # no observations: the typed (msgspec) path

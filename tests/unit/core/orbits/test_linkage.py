@@ -7,8 +7,8 @@ from datetime import date
 import numpy as np
 import pytest
 
-from core.launches import load_deep_space
 from core.orbits.ephemeris import earth_state_au
+from core.orbits.launches import load_deep_space
 from core.orbits.linkage import LinkageConfig, draw_clones, jd_of_date, link_launch
 from core.orbits.propagate import propagate
 
