@@ -278,16 +278,15 @@ class WorkerPool:
             await self._turns.wait(seq)
             if self._stateful is not None and batch:
                 # in batch order: an object's observations are applied in input order; not
-                # those of a partition revoked or restarted meanwhile (they come again)
+                # those of a partition revoked or restarted meanwhile (they come again; their
+                # outcomes are dropped by _enqueue)
                 batch = [i for i in batch if self._live(i)]
-                outcomes = [o for o in outcomes if self._live(o.item)]
                 if batch:
                     outcomes = await self._stateful(batch, outcomes)
         except BaseException:
             # never leave the successors waiting for a turn that will not come
             await self._turns.release()
             raise
-        outcomes = [o for o in outcomes if self._live(o.item)]
         try:
             waiter, outcomes = await self._enqueue(outcomes)
         finally:
