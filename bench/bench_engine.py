@@ -131,7 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     model = load_model(args.model)  # scoring needs no torch (the autoencoder scores in numpy)
     records, _, _ = load_catalog(args.input)
-    # Serve as the daemon does (streamer/serving.py freezes the heap after each model load):
+    # Serve as the daemon does (streamer/pipeline/serving.py freezes the heap after each model
+    # load):
     # the long-lived objects — here the model and the input records — are kept out of the
     # cyclic GC's full scans, so what is timed is the scoring, not re-scans of the model.
     gc.collect()

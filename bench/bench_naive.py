@@ -28,11 +28,11 @@ from bench import harness
 from core.contract.records import decode_record
 from core.serving.inference import InferenceEngine
 from core.serving.registry import load_model
-from streamer.batch import AlertRule
-from streamer.metrics import Metrics
-from streamer.offsets import OffsetTracker
-from streamer.sinks import build_producer
-from streamer.source import TP, Source
+from streamer.delivery.offsets import OffsetTracker
+from streamer.kafka.sinks import build_producer
+from streamer.kafka.source import TP, Source
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import AlertRule
 
 WARMUP_RECORDS = 20
 

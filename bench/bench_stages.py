@@ -5,11 +5,11 @@ Two views:
 * ``stage_costs``: ``time.perf_counter`` sections around each stage of the path a batch takes
   through the daemon, run in this process on re-keyed sample records (cache off, so every
   record is scored): decode + validate (``decode_record``), the cache key
-  (``streamer.batch.message_key``, the sha256 of the message bytes),
+  (``streamer.pipeline.batch.message_key``, the sha256 of the message bytes),
   feature extraction, preprocessing, each ensemble member's ``anomaly_score``, the ensemble's
   combination and calibration, feature contributions, the rest of ``predict_encoded`` (result
   documents, categories, ``orjson`` encoding), encode (the remainder of
-  ``streamer.batch.process_batch``: source, alert rule, outcomes), and on the
+  ``streamer.pipeline.batch.process_batch``: source, alert rule, outcomes), and on the
   real broker: produce (send + acknowledgement of a batch of result documents with the
   daemon's producer) and commit (one ``commit`` of 6 partitions, amortised over the records
   of one ``commit_interval_ms`` at the measured daemon rate).
@@ -46,8 +46,8 @@ from core.contract.records import decode_record
 from core.features import extract_features
 from core.serving.inference import InferenceEngine
 from core.serving.registry import load_model
-from streamer.batch import AlertRule, InputItem, message_key, process_batch
 from streamer.config import AppConfig
+from streamer.pipeline.batch import AlertRule, InputItem, message_key, process_batch
 
 
 def _timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -166,7 +166,7 @@ async def broker_costs(bootstrap: str, batch: int, batches: int) -> dict[str, fl
     """Produce (µs per record, batch acknowledged as the daemon awaits it) and commit (ms)."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    from streamer.sinks import build_producer
+    from streamer.kafka.sinks import build_producer
 
     topic = f"bench-stage-{harness.new_tag()}"
     await harness.create_topics(bootstrap, [topic])

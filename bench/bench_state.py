@@ -2,7 +2,7 @@
 
 Three measurements, each printed as one JSON line:
 
-* ``apply``: :meth:`streamer.state.StateManager.apply`'s work (decode each ``neo.obs.v1``
+* ``apply``: :meth:`streamer.state.store.StateManager.apply`'s work (decode each ``neo.obs.v1``
   message, merge into its object's state with deduplication, one RocksDB write batch and one
   changelog output per changed object) on batches of 1,024 one-observation messages, in the
   process, without Kafka: the state path's ceiling. Observations are synthetic (``--objects``
@@ -11,7 +11,7 @@ Three measurements, each printed as one JSON line:
   state after the run above), then :meth:`StateManager.assign` timed on a fresh directory:
   seconds per million stored observations.
 * ``disk``: the RocksDB files after the run (flushed), bytes per million observations.
-* ``refit`` (``--refits N``): :func:`streamer.refit.refit_and_score` on the real 2007 VV7 arc
+* ``refit`` (``--refits N``): :func:`streamer.state.refit.refit_and_score` on the real 2007 VV7 arc
   (21 observations, 4 nights) with the bundled model, N times: fits/s on one core.
 
 Usage::
@@ -38,10 +38,10 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from core.contract.obsstream import jd_to_iso
-from streamer.batch import InputItem
 from streamer.config import AppConfig, load_config
-from streamer.metrics import Metrics
-from streamer.state import PartitionStore, StateManager
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import InputItem
+from streamer.state.store import PartitionStore, StateManager
 
 ROOT = Path(__file__).resolve().parents[1]
 _BATCH = 1024
@@ -160,7 +160,7 @@ def bench_refit(times: int) -> dict[str, Any]:
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
     from streamer.commands.produce import iter_observation_messages
-    from streamer.refit import refit_and_score
+    from streamer.state.refit import refit_and_score
 
     path = ROOT / "tests" / "data" / "neos_multinight_obs80.txt"
     obs = tuple(

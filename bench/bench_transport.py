@@ -1,10 +1,10 @@
 """Transport ceiling: a passthrough consumer → producer with the daemon's aiokafka settings.
 
 No decoding and no scoring: each input message's key and value are republished as they are.
-The consumer is the one :class:`streamer.source.Source` builds, the producer comes from
-:func:`streamer.sinks.build_producer` (idempotent, ``acks=all``, the configured linger, batch
+The consumer is the one :class:`streamer.kafka.source.Source` builds, the producer comes from
+:func:`streamer.kafka.sinks.build_producer` (idempotent, ``acks=all``, the configured linger, batch
 size and compression) and publishes through the daemon's
-:class:`~streamer.sinks.AtLeastOncePublisher` (one record batch per partition), and the loop
+:class:`~streamer.kafka.sinks.AtLeastOncePublisher` (one record batch per partition), and the loop
 fetches ``fetch_max_records`` at a time and commits the acknowledged prefix every
 ``commit_interval_ms``, as the daemon does. What the daemon adds on top is the scoring and
 its result documents, so this is the most it can reach on the same broker.
@@ -35,12 +35,12 @@ from typing import Any
 from aiokafka import TopicPartition
 
 from bench import harness
-from streamer.batch import InputItem, ItemOutcome, Output
 from streamer.config import AppConfig
-from streamer.metrics import Metrics
-from streamer.offsets import OffsetTracker
-from streamer.sinks import AtLeastOncePublisher, build_producer
-from streamer.source import TP, Source
+from streamer.delivery.offsets import OffsetTracker
+from streamer.kafka.sinks import AtLeastOncePublisher, build_producer
+from streamer.kafka.source import TP, Source
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import InputItem, ItemOutcome, Output
 
 
 def passthrough_config(

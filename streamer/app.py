@@ -1,14 +1,14 @@
 """The daemon supervisor: start-up, the running pipeline, rebalances, signals and shutdown.
 
-Pipeline: :class:`~streamer.source.Source` (aiokafka, manual commits) → bounded queue →
-:class:`~streamer.workers.WorkerPool` (scoring in a thread pool or scoring processes) → the
-:class:`~streamer.checkpoint.Checkpoint` of the configured delivery guarantee, which publishes
-the outputs and commits the input offsets (:mod:`streamer.checkpoint`).
+Pipeline: :class:`~streamer.kafka.source.Source` (aiokafka, manual commits) → bounded queue →
+:class:`~streamer.pipeline.workers.WorkerPool` (scoring in a thread pool or scoring processes)
+→ the :class:`~streamer.delivery.checkpoint.Checkpoint` of the configured delivery guarantee,
+which publishes the outputs and commits the input offsets (:mod:`streamer.delivery.checkpoint`).
 
 Exit codes (also in ``neo-streamer run --help`` and ``config.toml``): 0 clean stop, 1 an
 unexpected failure, 2 invalid configuration, 3 broker unreachable after the configured retries,
 4 model missing or corrupt, 5 topics missing and not creatable, 6 the broker refused access
-(SASL authentication, TLS trust or a missing ACL: :mod:`streamer.access`).
+(SASL authentication, TLS trust or a missing ACL: :mod:`streamer.kafka.access`).
 """
 
 from __future__ import annotations
@@ -24,23 +24,23 @@ from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from core.errors import ModelError
-from streamer.access import diagnose, refusal
-from streamer.admin import ensure_topics
-from streamer.batch import AlertRule, InputItem, ItemOutcome, dead_letter
-from streamer.checkpoint import Checkpoint, new_checkpoint, transactional_id
 from streamer.config import AppConfig
+from streamer.delivery.checkpoint import Checkpoint, new_checkpoint, transactional_id
+from streamer.delivery.offsets import OffsetTracker
 from streamer.errors import AccessDeniedError, TopicError
-from streamer.http import HealthServer
-from streamer.logging import get_logger
-from streamer.metrics import Metrics
-from streamer.offsets import OffsetTracker
+from streamer.kafka.access import diagnose, refusal
+from streamer.kafka.admin import ensure_topics
+from streamer.kafka.sinks import build_producer
+from streamer.kafka.source import TP, Source
+from streamer.ops.http import HealthServer
+from streamer.ops.logging import get_logger
+from streamer.ops.metrics import Metrics
 from streamer.paths import model_path_hint
-from streamer.procpool import collect_less, new_process_pool, run_in_process
-from streamer.serving import ModelHost
-from streamer.sinks import build_producer
-from streamer.source import TP, Source
-from streamer.state import StateManager
-from streamer.workers import WorkerPool, run_in_thread
+from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, dead_letter
+from streamer.pipeline.procpool import collect_less, new_process_pool, run_in_process
+from streamer.pipeline.serving import ModelHost
+from streamer.pipeline.workers import WorkerPool, run_in_thread
+from streamer.state.store import StateManager
 
 __all__ = [
     "EXIT_ACCESS",

@@ -179,7 +179,7 @@ class LoggingConfig:
 
 @dataclass(frozen=True, slots=True)
 class StateConfig:
-    """Per-object state of observation streams (``[state]``; :mod:`streamer.state`).
+    """Per-object state of observation streams (``[state]``; :mod:`streamer.state.store`).
 
     Off by default: a daemon fed only neo.v1 records needs no state, and with it off an
     observation message is dead-lettered with a reason that says so.

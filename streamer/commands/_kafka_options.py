@@ -42,7 +42,7 @@ def load_cli_config(args: argparse.Namespace) -> AppConfig:
         When the file or a value is invalid (the CLI exits with code 2).
     """
     from streamer.config import load_config
-    from streamer.logging import configure_logging
+    from streamer.ops.logging import configure_logging
 
     overrides = {}
     if args.bootstrap_servers:

@@ -352,8 +352,8 @@ def _report_invalid(invalid: list[str], *, skipped: bool) -> None:
 
 async def _create_topic(args: argparse.Namespace, cfg: AppConfig, topic: str) -> bool:
     """Create the missing ``topic`` with ``--create-topic``; else say how, and return False."""
-    from streamer.admin import create_topics
     from streamer.errors import TopicError
+    from streamer.kafka.admin import create_topics
 
     servers = cfg.kafka.bootstrap_servers
     if not args.create_topic:

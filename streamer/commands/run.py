@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     """Load the configuration, configure logging and run the daemon until it stops."""
     from streamer.config import aiokafka_security_kwargs, load_config
     from streamer.errors import ConfigError
-    from streamer.logging import configure_logging
+    from streamer.ops.logging import configure_logging
 
     overrides: dict[str, object] = {}
     for item in args.set:

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from core.errors import ModelError, RecordError
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
-    from streamer.logging import configure_logging
+    from streamer.ops.logging import configure_logging
 
     configure_logging("warning")
     try:

@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     from core.serving.registry import save_model
     from core.training.pipeline import TrainingConfig, train
     from core.training.report import write_report
-    from streamer.logging import configure_logging
+    from streamer.ops.logging import configure_logging
 
     configure_logging("warning")
     if args.quick and args.activate:

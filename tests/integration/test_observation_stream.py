@@ -381,7 +381,7 @@ async def test_objects_are_rescored_as_their_arcs_grow_and_alert_only_on_a_rise(
     from core.orbits.fit import fit_orbit
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
-    from streamer.refit import refit_and_score, to_astrometry
+    from streamer.state.refit import refit_and_score, to_astrometry
 
     cfg = _config(kafka_bootstrap, registry, tmp_path)
     cfg["state"]["rescore"] = True

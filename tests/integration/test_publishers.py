@@ -1,7 +1,7 @@
 """The publishers on the real broker: batches per partition land where ``send`` would put them.
 
-:class:`~streamer.sinks.AtLeastOncePublisher` and
-:class:`~streamer.checkpoint.TransactionalPublisher` build one record batch per partition
+:class:`~streamer.kafka.sinks.AtLeastOncePublisher` and
+:class:`~streamer.delivery.checkpoint.TransactionalPublisher` build one record batch per partition
 (``create_batch``/``send_batch``) instead of sending each output alone. Whatever the batching,
 every output must arrive once, on the partition aiokafka's default (murmur2) partitioner picks
 for its key, in order per key; a null key is allowed (dead letters keep a null input key).
@@ -15,10 +15,10 @@ import pytest
 from aiokafka import ConsumerRecord
 from aiokafka.partitioner import DefaultPartitioner
 
-from streamer.batch import InputItem, ItemOutcome, Output
-from streamer.checkpoint import TransactionalPublisher
 from streamer.config import load_config
-from streamer.sinks import AtLeastOncePublisher, build_producer
+from streamer.delivery.checkpoint import TransactionalPublisher
+from streamer.kafka.sinks import AtLeastOncePublisher, build_producer
+from streamer.pipeline.batch import InputItem, ItemOutcome, Output
 
 TopicFactory = Callable[..., Awaitable[str]]
 TopicReader = Callable[..., Awaitable[list[ConsumerRecord[bytes, bytes]]]]

@@ -149,7 +149,7 @@ def test_doc_section_shows_the_daemon_profile_by_role_and_view() -> None:
         "daemon": {
             "samples": 1044,
             "self": [["aiokafka/codec.py:zstd_encode", 11.1]],
-            "ours": [["streamer/source.py:Source.run", 17.8], ["streamer/x.py:f", 2.0]],
+            "ours": [["streamer/kafka/source.py:Source.run", 17.8], ["streamer/x.py:f", 2.0]],
         },
         "scoring processes": {
             "samples": 2711,
@@ -161,7 +161,7 @@ def test_doc_section_shows_the_daemon_profile_by_role_and_view() -> None:
     header = "| daemon, self | daemon, ours | scoring processes, self | scoring processes, ours |"
     at = lines.index(header)
     assert lines[at + 2] == (
-        "| `aiokafka/codec.py:zstd_encode` 11.1 % | `streamer/source.py:Source.run` 17.8 % | "
+        "| `aiokafka/codec.py:zstd_encode` 11.1 % | `streamer/kafka/source.py:Source.run` 17.8 % | "
         "`core/_ades_fast.py:decode_ades_message` 8.7 % | "
         "`core/_ades_fast.py:decode_ades_message` 8.7 % |"
     )

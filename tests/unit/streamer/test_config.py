@@ -272,7 +272,7 @@ def test_the_default_alert_rule_alerts_on_the_two_top_categories_and_nothing_els
     import numpy as np
 
     from core.serving.registry import load_model
-    from streamer.batch import AlertRule
+    from streamer.pipeline.batch import AlertRule
 
     p = load_config(ROOT / "config.toml", env={}).processing
     rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories))

@@ -18,7 +18,8 @@ from core.errors import CoreError, NotFittedError
 def test_daemon_modules_import_neither_sklearn_nor_torch() -> None:
     code = (
         "import sys\n"
-        "import streamer.app, streamer.commands.run, streamer.procpool, streamer.serving\n"
+        "import streamer.app, streamer.commands.run\n"
+        "import streamer.pipeline.procpool, streamer.pipeline.serving\n"
         "import core.contract.records, core.errors, core.serving.registry\n"
         "core.serving.registry.current_version(__import__('pathlib').Path('models'))\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'sklearn', 'torch', 'scipy'})\n"

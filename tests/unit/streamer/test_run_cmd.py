@@ -24,7 +24,7 @@ def test_the_limit_is_applied_before_numpy_is_imported() -> None:
     code = (
         "import sys, streamer.cli\n"
         "from streamer.config import aiokafka_security_kwargs, load_config\n"
-        "from streamer.logging import configure_logging\n"
+        "from streamer.ops.logging import configure_logging\n"
         "from streamer.commands import run\n"
         "print(int('numpy' in sys.modules))\n"
     )

@@ -20,7 +20,7 @@ import orjson
 from core.contract.obsstream import Observation, jd_to_iso
 from core.contract.records import record_from_obj
 from core.serving.arcstate import ArcSummary, ObjectState
-from streamer.batch import Scorer
+from streamer.pipeline.batch import Scorer
 
 if TYPE_CHECKING:  # imported where a fit runs: the daemon process never loads ASSIST
     from core.orbits.astrometry import Astrometry

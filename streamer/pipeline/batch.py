@@ -4,7 +4,7 @@
 to the scorer (:class:`core.serving.inference.InferenceEngine` or its stand-in in a scoring
 process), and encodes what each input produced: a result (and an alert when the :class:`AlertRule`
 matches) or a dead letter that says why. It runs in an executor thread or a scoring process;
-:mod:`streamer.workers` moves batches to it and publishes what comes back.
+:mod:`streamer.pipeline.workers` moves batches to it and publishes what comes back.
 """
 
 from __future__ import annotations

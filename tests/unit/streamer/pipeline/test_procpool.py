@@ -1,4 +1,4 @@
-"""streamer.procpool: scoring in a child process gives exactly what scoring in-process gives."""
+"""streamer.pipeline.procpool: scoring in a child process gives what scoring in-process gives."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import pytest
 from core.errors import ModelError
 from core.serving.inference import InferenceEngine
 from core.serving.registry import load_model, resolve_model_dir
-from streamer.batch import AlertRule, InputItem, ItemOutcome, process_batch
-from streamer.procpool import (
+from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, process_batch
+from streamer.pipeline.procpool import (
     GC_THRESHOLDS,
     ModelRef,
     load_ref,
@@ -26,7 +26,7 @@ from streamer.procpool import (
     warm,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 RULE = AlertRule(min_score=0.998, categories=frozenset({"artificial_candidate"}))
 
 

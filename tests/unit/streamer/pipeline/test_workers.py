@@ -16,10 +16,10 @@ import pytest
 
 from core.contract.records import NeoRecord, decode_record
 from core.serving.inference import EncodedResult
-from streamer.batch import AlertRule, InputItem, ItemOutcome, message_key, process_batch
 from streamer.errors import PublishError
-from streamer.metrics import Metrics
-from streamer.workers import WorkerPool, collect_batch, unknown_field_block
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, message_key, process_batch
+from streamer.pipeline.workers import WorkerPool, collect_batch, unknown_field_block
 
 RULE = AlertRule(min_score=0.8, categories=frozenset({"artificial_candidate"}))
 
@@ -318,7 +318,7 @@ class MetaScorer(EccentricityScorer):
 
 
 def test_oversized_outputs_never_reach_the_producer() -> None:
-    from streamer.batch import MAX_OUTPUT_BYTES
+    from streamer.pipeline.batch import MAX_OUTPUT_BYTES
 
     pad = "x" * (MAX_OUTPUT_BYTES + 10)
     big_valid = orjson.dumps({"designation": "BIG", "meta": {"pad": pad}})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streamer.offsets import OffsetTracker
+from streamer.delivery.offsets import OffsetTracker
 
 
 def _tracker(*offsets: int, partition: str = "p") -> OffsetTracker[str]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from streamer.logging import get_logger
+from streamer.ops.logging import get_logger
 
 __all__ = ["HealthServer"]
 

@@ -13,10 +13,10 @@ import orjson
 import pytest
 
 from core.serving.arcstate import decode_state
-from streamer.batch import InputItem
 from streamer.config import AppConfig, load_config
-from streamer.metrics import Metrics
-from streamer.state import PartitionStore, StateManager
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import InputItem
+from streamer.state.store import PartitionStore, StateManager
 
 _ROW = {
     "provID": "2023 DW",

@@ -8,7 +8,7 @@ it, on its own. Every scoring process is forked from the fork server and shares 
 copy-on-write instead of holding its own copy. The heap is frozen last (``gc.freeze``) so
 that the children's garbage collections never write to these objects (a write would copy the
 page into the child). It also makes the fork server die with the daemon
-(:func:`streamer.procpool.die_with_parent`; each scoring process does the same against it).
+(:func:`streamer.pipeline.procpool.die_with_parent`; each scoring process does the same against it).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import core.detectors.ocsvm
 import core.preprocessing
 import core.serving.inference
 import core.serving.registry
-import streamer.procpool
+import streamer.pipeline.procpool
 
 core._skops.skops_io()  # for its side effect: the shared pages (torch left out)
-streamer.procpool.die_with_parent()
+streamer.pipeline.procpool.die_with_parent()
 gc.collect()
 gc.freeze()

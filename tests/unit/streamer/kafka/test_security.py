@@ -20,7 +20,7 @@ import pytest
 
 from streamer.config import AppConfig, aiokafka_security_kwargs, load_config
 from streamer.errors import ConfigError
-from streamer.http import HealthServer
+from streamer.ops.http import HealthServer
 
 
 def _load(**overrides: object) -> AppConfig:

@@ -24,9 +24,9 @@ from aiokafka.errors import (
     UnsupportedSaslMechanismError,
 )
 
-from streamer.access import diagnose, refusal
 from streamer.config import KafkaConfig, load_config
 from streamer.errors import AccessDeniedError, PublishError
+from streamer.kafka.access import diagnose, refusal
 
 PASSWORD = "s3cret-neo-pa55"
 

@@ -12,7 +12,7 @@ observation messages are decoded (:func:`core.contract.obsstream.decode_obs_mess
 become dead letters and change nothing), merged per object (duplicates dropped, the oldest trimmed
 beyond ``max_observations_per_object``), written to the store in one write batch, and each
 changed object's new state becomes one changelog output of the batch. The changelog records
-therefore go through the :class:`~streamer.checkpoint.Checkpoint` with the batch's other
+therefore go through the :class:`~streamer.delivery.checkpoint.Checkpoint` with the batch's other
 outputs: acknowledged before the input offsets are committed (at-least-once) or in the same
 transaction (exactly-once).
 
@@ -57,12 +57,12 @@ from core.serving.arcstate import (
     encode_state,
     merge_observations,
 )
-from streamer.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
-from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
-from streamer.logging import get_logger
-from streamer.metrics import Metrics
-from streamer.refit import Rescored, needs_refit, refit_and_score
+from streamer.delivery.checkpoint import isolation_level
+from streamer.ops.logging import get_logger
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
+from streamer.state.refit import Rescored, needs_refit, refit_and_score
 
 __all__ = ["PartitionStore", "StateManager"]
 
@@ -166,10 +166,10 @@ class StateManager:
     executor : Executor
         Threads for the store work (never the event loop).
     scorer : callable, optional
-        Returns the serving :class:`~streamer.batch.Scorer`; without it objects are never
+        Returns the serving :class:`~streamer.pipeline.batch.Scorer`; without it objects are never
         re-scored (the state alone is kept).
     fit_executor : Executor, optional
-        The scoring processes, where refits run (:mod:`streamer.refit`); None: in the state
+        The scoring processes, where refits run (:mod:`streamer.state.refit`); None: in the state
         thread.
     """
 

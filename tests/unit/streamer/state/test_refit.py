@@ -19,14 +19,14 @@ from core.orbits.fit import fit_orbit
 from core.serving.arcstate import ObjectState, arc_summary, merge_observations
 from core.serving.inference import InferenceEngine
 from core.serving.registry import load_model
-from streamer.batch import InputItem
 from streamer.commands.produce import iter_observation_messages
 from streamer.config import load_config
-from streamer.metrics import Metrics
-from streamer.refit import needs_refit, refit_and_score, to_astrometry
-from streamer.state import PartitionStore, StateManager
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import InputItem
+from streamer.state.refit import needs_refit, refit_and_score, to_astrometry
+from streamer.state.store import PartitionStore, StateManager
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 ASTROMETRY = ROOT / "tests" / "data" / "neos_multinight_obs80.txt"
 
 

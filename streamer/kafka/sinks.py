@@ -1,18 +1,19 @@
 """Publishing of results, alerts and dead letters to Kafka.
 
-Two publishers implement :class:`streamer.workers.Publisher`:
+Two publishers implement :class:`streamer.pipeline.workers.Publisher`:
 
 * :class:`AtLeastOncePublisher`: an idempotent producer (``acks=all``); ``enqueue`` hands the
   messages to the producer and returns an awaitable that completes when the broker has
   acknowledged all of them. The input offsets are committed later, from the contiguous prefix of
-  acknowledged records, by :class:`streamer.checkpoint.AtLeastOnceCheckpoint`. When the broker
+  acknowledged records, by :class:`streamer.delivery.checkpoint.AtLeastOnceCheckpoint`. When the
+  broker
   reports a gap in the producer's sequence numbers (batches that expired while the broker was
   away never reached it), aiokafka's producer cannot send again; the publisher then replaces it
   with a fresh producer (a new producer id, so sequences start over) before the failed batch is
   retried.
-* :class:`streamer.checkpoint.TransactionalPublisher` (exactly-once): one Kafka transaction
+* :class:`streamer.delivery.checkpoint.TransactionalPublisher` (exactly-once): one Kafka transaction
   per batch holding its outputs *and* the consumed offsets; it lives with the rest of that
-  guarantee in :mod:`streamer.checkpoint`, on top of :class:`OutputSender` here.
+  guarantee in :mod:`streamer.delivery.checkpoint`, on top of :class:`OutputSender` here.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from typing import Any
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber, UnknownProducerId
 
-from streamer.access import refusal
-from streamer.batch import ItemOutcome, OutputKind
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.errors import PublishError
-from streamer.logging import get_logger
-from streamer.partitioner import KeyPartitioner
+from streamer.kafka.access import refusal
+from streamer.kafka.partitioner import KeyPartitioner
+from streamer.ops.logging import get_logger
+from streamer.pipeline.batch import ItemOutcome, OutputKind
 
 log = get_logger(__name__)
 
@@ -99,7 +100,7 @@ class OutputSender:
         instead of one ``send`` each: a per-message ``send`` was the largest single cost of
         the daemon's event loop. Partitions are chosen as aiokafka's default partitioner
         chooses them (murmur2 of the key, as ``send`` and the Java client do; computed
-        natively, :mod:`streamer.partitioner`), so a key always lands on the partition any
+        natively, :mod:`streamer.kafka.partitioner`), so a key always lands on the partition any
         other producer would pick, and outputs keep their order inside a
         partition. Returns one future per batch.
         """

@@ -1,4 +1,4 @@
-"""The assignment bookkeeping of :class:`streamer.source.Source` (no broker: the consumer's
+"""The assignment bookkeeping of :class:`streamer.kafka.source.Source` (no broker: the consumer's
 seek is recorded). The fetch loop itself is exercised against the broker by the integration
 tests."""
 
@@ -8,11 +8,11 @@ import asyncio
 
 from aiokafka import TopicPartition
 
-from streamer.batch import InputItem
 from streamer.config import load_config
-from streamer.metrics import Metrics
-from streamer.offsets import OffsetTracker
-from streamer.source import Source
+from streamer.delivery.offsets import OffsetTracker
+from streamer.kafka.source import Source
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import InputItem
 
 
 class SeekRecorder:

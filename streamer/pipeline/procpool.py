@@ -14,7 +14,7 @@ first (:func:`load_ref`: hashes, schema) before the parent serves it, so the par
 never loads a model.
 
 The scoring processes are forked from a fork server that imported the scoring code
-once (:mod:`streamer._preload`), so they share those pages instead of holding a copy each.
+once (:mod:`streamer.pipeline._preload`), so they share those pages instead of holding a copy each.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any
 
 from core.contract.records import NeoRecord
 from core.serving.inputs import InputFormat
-from streamer.batch import (
+from streamer.pipeline.batch import (
     AlertRule,
     InputItem,
     ItemOutcome,
@@ -199,11 +199,11 @@ def _child_init() -> None:
 
 def new_process_pool(workers: int) -> ProcessPoolExecutor:
     """A pool of ``workers`` scoring processes, forked from a ``forkserver`` that preloads
-    :mod:`streamer._preload` (never fork the daemon itself: it holds event-loop and executor
-    threads). The fork server starts from a fresh interpreter with the parent's environment,
-    including the native thread limits that ``neo-streamer run`` sets."""
+    :mod:`streamer.pipeline._preload` (never fork the daemon itself: it holds event-loop and
+    executor threads). The fork server starts from a fresh interpreter with the parent's
+    environment, including the native thread limits that ``neo-streamer run`` sets."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["streamer._preload"])
+    context.set_forkserver_preload(["streamer.pipeline._preload"])
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_child_init)
 
 
@@ -237,8 +237,9 @@ async def run_in_process(  # noqa: PLR0917  (a BatchRunner: called positionally)
     rule: AlertRule,
     input_format: InputFormat = "neo",
 ) -> list[ItemOutcome]:
-    """:func:`~streamer.batch.process_batch` in a scoring process (a
-    :data:`~streamer.workers.BatchRunner`); the outcomes refer to the parent's own items."""
+    """:func:`~streamer.pipeline.batch.process_batch` in a scoring process (a
+    :data:`~streamer.pipeline.workers.BatchRunner`); the outcomes refer to the parent's own
+    items."""
     rows = [(i.topic, i.partition, i.offset, i.key, i.value, i.timestamp_ms) for i in batch]
     packed = await loop.run_in_executor(executor, _score_rows, rows, scorer, rule, input_format)
     return [ItemOutcome(batch[p[0]], *p[1:]) for p in packed]

@@ -15,13 +15,13 @@ import contextlib
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import IllegalStateError, KafkaError
 
-from streamer.access import refusal
-from streamer.batch import InputItem
-from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs
-from streamer.logging import get_logger
-from streamer.metrics import Metrics
-from streamer.offsets import OffsetTracker
+from streamer.delivery.checkpoint import isolation_level
+from streamer.delivery.offsets import OffsetTracker
+from streamer.kafka.access import refusal
+from streamer.ops.logging import get_logger
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import InputItem
 
 __all__ = ["Source"]
 

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from aiokafka.errors import MessageSizeTooLargeError, OutOfOrderSequenceNumber
 
-import streamer.sinks
-from streamer.batch import InputItem, ItemOutcome, Output
-from streamer.checkpoint import TransactionalPublisher
+import streamer.kafka.sinks
 from streamer.config import AppConfig
+from streamer.delivery.checkpoint import TransactionalPublisher
 from streamer.errors import PublishError
-from streamer.sinks import AtLeastOncePublisher
+from streamer.kafka.sinks import AtLeastOncePublisher
+from streamer.pipeline.batch import InputItem, ItemOutcome, Output
 
 
 class FakeProducer:
@@ -78,7 +78,7 @@ async def test_sequence_gap_replaces_the_producer_before_the_retry(
         built.append(transactional_id)
         return fresh
 
-    monkeypatch.setattr(streamer.sinks, "build_producer", build)
+    monkeypatch.setattr(streamer.kafka.sinks, "build_producer", build)
     publisher = AtLeastOncePublisher(broken, AppConfig())
     with pytest.raises(PublishError, match="OutOfOrderSequenceNumber"):
         await (await publisher.enqueue([_outcome(1)]))
@@ -94,7 +94,7 @@ async def test_sequence_gap_replaces_the_producer_before_the_retry(
 
 async def test_other_publish_errors_keep_the_producer(monkeypatch: pytest.MonkeyPatch) -> None:
     producer = FakeProducer(MessageSizeTooLargeError)
-    monkeypatch.setattr(streamer.sinks, "build_producer", lambda *_: pytest.fail("rebuilt"))
+    monkeypatch.setattr(streamer.kafka.sinks, "build_producer", lambda *_: pytest.fail("rebuilt"))
     publisher = AtLeastOncePublisher(producer, AppConfig())
     for _ in range(2):
         with pytest.raises(PublishError, match="MessageSizeTooLarge"):

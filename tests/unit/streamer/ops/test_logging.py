@@ -1,4 +1,4 @@
-"""streamer.logging: JSON lines, and logging keeps working when stderr is replaced."""
+"""streamer.ops.logging: JSON lines, and logging keeps working when stderr is replaced."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from streamer.logging import configure_logging, get_logger
+from streamer.ops.logging import configure_logging, get_logger
 
 
 def test_log_lines_follow_stderr_after_it_is_replaced_and_closed(
@@ -77,7 +77,7 @@ def test_configuring_twice_keeps_one_handler() -> None:
 
 
 def test_produce_and_tail_log_the_kafka_clients_lines_as_json(tmp_path: Path) -> None:
-    root = Path(__file__).resolve().parents[3]
+    root = Path(__file__).resolve().parents[4]
     records = tmp_path / "in.jsonl"
     records.write_text('{"designation": "433"}\n')
     env = {**os.environ, "PYTHONPATH": str(root), "NEO_STREAMER_LOGGING__FORMAT": "json"}

@@ -7,8 +7,8 @@ one class here, and everything that differs between the two lives in it: the pro
 when offsets are committed.
 
 * :class:`AtLeastOnceCheckpoint`: *outputs delivered, then offsets committed*. Outputs go out
-  through the idempotent :class:`~streamer.sinks.AtLeastOncePublisher`; an input is marked
-  done in the :class:`~streamer.offsets.OffsetTracker` once the broker acknowledged all its
+  through the idempotent :class:`~streamer.kafka.sinks.AtLeastOncePublisher`; an input is marked
+  done in the :class:`~streamer.delivery.offsets.OffsetTracker` once the broker acknowledged all its
   outputs, and the contiguous done prefix of each owned partition is committed every
   ``kafka.commit_interval_ms``, before a partition is revoked and at shutdown. A crash between
   delivery and commit delivers the uncommitted inputs' outputs again.
@@ -18,7 +18,7 @@ when offsets are committed.
   input order, so each transaction commits a contiguous prefix. Consumers read with
   ``read_committed``, so an aborted transaction's outputs are never seen.
 
-Every output of an :class:`~streamer.batch.ItemOutcome` (results, alerts, dead letters and
+Every output of an :class:`~streamer.pipeline.batch.ItemOutcome` (results, alerts, dead letters and
 any other record a batch produces, e.g. a state changelog record) goes through the same
 ``enqueue``: it is therefore acknowledged before the offset is committed (at-least-once) or
 part of the same transaction (exactly-once).
@@ -37,23 +37,23 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 
-from streamer.access import refusal
-from streamer.batch import InputItem, ItemOutcome
 from streamer.config import AppConfig, Guarantee
+from streamer.delivery.offsets import OffsetTracker
 from streamer.errors import PublishError
-from streamer.logging import get_logger
-from streamer.metrics import Metrics
-from streamer.offsets import OffsetTracker
-from streamer.sinks import (
+from streamer.kafka.access import refusal
+from streamer.kafka.sinks import (
     AtLeastOncePublisher,
     OutputSender,
     build_producer,
     nothing_to_wait,
     publish_error,
 )
+from streamer.ops.logging import get_logger
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import InputItem, ItemOutcome
 
 if TYPE_CHECKING:  # the source asks this module for its isolation level
-    from streamer.source import TP, Source
+    from streamer.kafka.source import TP, Source
 
 __all__ = [
     "AtLeastOnceCheckpoint",
@@ -205,7 +205,7 @@ class Checkpoint(abc.ABC):
 
     async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
         """Deliver ``outcomes`` (called in batch order): the
-        :class:`~streamer.workers.Publisher` the workers use."""
+        :class:`~streamer.pipeline.workers.Publisher` the workers use."""
         return await self._publisher.enqueue(outcomes)
 
     def done(self, items: Sequence[InputItem]) -> None:

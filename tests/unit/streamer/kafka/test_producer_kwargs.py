@@ -6,7 +6,7 @@ import pytest
 from aiokafka import codec
 
 from streamer.config import load_config
-from streamer.sinks import producer_kwargs
+from streamer.kafka.sinks import producer_kwargs
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAuthorizationFailedError
 
-from streamer.access import refusal
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.errors import TopicError
-from streamer.logging import get_logger
+from streamer.kafka.access import refusal
+from streamer.ops.logging import get_logger
 
 __all__ = ["create_topics", "ensure_topics"]
 

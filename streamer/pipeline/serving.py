@@ -6,8 +6,8 @@ SIGHUP reloads either. A model that fails to load is refused (logged, counted) a
 already serving keeps serving.
 
 With scoring processes (``[processing] executor = "process"``) the parent never loads a model:
-a scoring process loads and verifies each version (:func:`streamer.procpool.load_ref`) and
-the parent serves the :class:`~streamer.procpool.ModelRef` it returns, so the parent holds
+a scoring process loads and verifies each version (:func:`streamer.pipeline.procpool.load_ref`) and
+the parent serves the :class:`~streamer.pipeline.procpool.ModelRef` it returns, so the parent holds
 neither the model nor the libraries that score it.
 """
 
@@ -21,17 +21,17 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ModelError
-from streamer.batch import Scorer
 from streamer.config import ModelConfig
-from streamer.logging import get_logger
-from streamer.metrics import Metrics
-from streamer.procpool import load_ref, warm
+from streamer.ops.logging import get_logger
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import Scorer
+from streamer.pipeline.procpool import load_ref, warm
 
 __all__ = ["ModelHost"]
 
 log = get_logger(__name__)
 
-_WARM_HOLD_S = 0.2  # see streamer.procpool.warm
+_WARM_HOLD_S = 0.2  # see streamer.pipeline.procpool.warm
 
 
 def _load_engine(cfg: ModelConfig) -> Any:
@@ -88,8 +88,8 @@ class ModelHost:
         return self._engine is not None
 
     def current(self) -> Scorer:
-        """The serving engine; with ``remote``, the :class:`~streamer.procpool.ModelRef` that
-        scoring processes score with."""
+        """The serving engine; with ``remote``, the
+        :class:`~streamer.pipeline.procpool.ModelRef` that scoring processes score with."""
         if self._engine is None:
             raise ModelError("no model loaded")
         return self._engine

@@ -9,7 +9,7 @@ from aiokafka.partitioner import DefaultPartitioner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from streamer.partitioner import KeyPartitioner, kafka_murmur2
+from streamer.kafka.partitioner import KeyPartitioner, kafka_murmur2
 
 # (key, Utils.murmur2(key) as the Java int, partition of 6), printed by kafka-clients 4.4.0's
 # org.apache.kafka.common.utils.Utils (murmur2, then toPositive(h) % 6)

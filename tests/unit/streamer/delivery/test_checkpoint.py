@@ -1,4 +1,4 @@
-"""The delivery guarantees in :mod:`streamer.checkpoint`, with a stand-in consumer.
+"""The delivery guarantees in :mod:`streamer.delivery.checkpoint`, with a stand-in consumer.
 
 The real broker cases (SIGKILL under either guarantee, rebalances) are
 ``tests/integration/test_daemon.py`` and ``tests/integration/test_reliability_kill.py``.
@@ -14,19 +14,19 @@ import pytest
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaConnectionError, OutOfOrderSequenceNumber
 
-import streamer.checkpoint as checkpoint_mod
-from streamer.batch import InputItem, ItemOutcome
-from streamer.checkpoint import (
+import streamer.delivery.checkpoint as checkpoint_mod
+from streamer.config import AppConfig, load_config
+from streamer.delivery.checkpoint import (
     AtLeastOnceCheckpoint,
     ExactlyOnceCheckpoint,
     isolation_level,
     new_checkpoint,
     transactional_id,
 )
-from streamer.config import AppConfig, load_config
+from streamer.delivery.offsets import OffsetTracker
 from streamer.errors import PublishError
-from streamer.metrics import Metrics
-from streamer.offsets import OffsetTracker
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import InputItem, ItemOutcome
 
 
 class FakeConsumer:

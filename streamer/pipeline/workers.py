@@ -3,8 +3,8 @@
 One worker at a time collects a batch (up to ``batch_max_size`` items, waiting at most
 ``batch_max_wait_ms`` after the first), so each batch is a contiguous run of the queue. The
 batch is decoded, validated and scored off the event loop
-(:func:`streamer.batch.process_batch` through ``run_in_executor``, in a thread or in a scoring
-process); N workers overlap scoring. Publishing then happens *in batch order* (each batch
+(:func:`streamer.pipeline.batch.process_batch` through ``run_in_executor``, in a thread or in a
+scoring process); N workers overlap scoring. Publishing then happens *in batch order* (each batch
 waits for its predecessor to hand its outputs to the producer), so results for one key keep
 the input order while scoring runs in parallel. Only after the broker acknowledged every
 output of a record is it reported done (and its offset becomes committable).
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from core.serving.inputs import InputFormat
-from streamer.batch import AlertRule, InputItem, ItemOutcome, Scorer, process_batch
 from streamer.errors import PublishError
-from streamer.logging import get_logger
-from streamer.metrics import Metrics
+from streamer.ops.logging import get_logger
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, Scorer, process_batch
 
 __all__ = [
     "BatchRunner",
@@ -96,7 +96,7 @@ StateStep = Callable[[list[InputItem], list[ItemOutcome]], Awaitable[list[ItemOu
 
 
 class Publisher(Protocol):
-    """Hands outcomes to the broker; see :mod:`streamer.sinks`."""
+    """Hands outcomes to the broker; see :mod:`streamer.kafka.sinks`."""
 
     async def enqueue(self, outcomes: Sequence[ItemOutcome]) -> Awaitable[None]:
         """Start publishing (called in batch order); the awaitable completes on acknowledgement.
@@ -130,7 +130,7 @@ class WorkerPool:
     Parameters
     ----------
     queue : asyncio.Queue
-        Input items, filled by :mod:`streamer.source`.
+        Input items, filled by :mod:`streamer.kafka.source`.
     scorer : callable
         Returns the serving :class:`Scorer` (read once per batch, so a hot reload swaps
         between batches and each result carries the version that scored it).
@@ -144,10 +144,10 @@ class WorkerPool:
         ``live(item)``: False drops a scored outcome before publishing.
     run_batch : callable
         How a batch reaches ``executor``: :func:`run_in_thread` (the default) or
-        :func:`streamer.procpool.run_in_process`.
+        :func:`streamer.pipeline.procpool.run_in_process`.
     stateful : callable, optional
         ``await stateful(batch, outcomes)``: the outcomes completed by the state step
-        (:meth:`streamer.state.StateManager.apply`), called in batch order before publishing.
+        (:meth:`streamer.state.store.StateManager.apply`), called in batch order before publishing.
     """
 
     def __init__(
@@ -348,7 +348,7 @@ class WorkerPool:
                 elif out.kind == "alert":
                     alerts += 1
                 elif out.kind == "changelog":
-                    continue  # state bookkeeping (streamer.state), not an output of its own
+                    continue  # state bookkeeping (streamer.state.store), not an output of its own
                 else:
                     m.dead_letters.labels(error_type=o.error_type or "unknown").inc()
                     log.warning(

@@ -1,0 +1,1 @@
+"""Kafka I/O: the input consumer, the publishers, the key partitioner, topics and access errors."""

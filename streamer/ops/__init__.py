@@ -1,0 +1,1 @@
+"""Operations: the HTTP endpoints (health, readiness, metrics), Prometheus metrics, logging."""

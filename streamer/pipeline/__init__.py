@@ -1,0 +1,1 @@
+"""Processing: batches to outcomes, the workers, the scoring processes and the model host."""

@@ -1,0 +1,1 @@
+"""Per-object state of observation streams: the store and its changelog, refits of a growing arc."""
