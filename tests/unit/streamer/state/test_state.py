@@ -14,6 +14,7 @@ import pytest
 
 from core.serving.arcstate import decode_state
 from streamer.config import AppConfig, load_config
+from streamer.ops.logging import configure_logging
 from streamer.ops.metrics import Metrics
 from streamer.pipeline.batch import InputItem
 from streamer.state.store import PartitionStore, StateManager
@@ -119,6 +120,8 @@ def test_a_clean_close_resumes_and_an_unclean_one_starts_empty(tmp_path: Path) -
 def test_a_damaged_store_is_wiped_with_a_warning(
     tmp_path: Path, damage: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # the warning goes to stderr whatever an earlier test configured logging with
+    configure_logging("warning", "json")
     path = tmp_path / "p0"
     store = PartitionStore.open(path)
     for i in range(5_000):
