@@ -47,6 +47,7 @@ __all__ = [
     "is_obs_message",
     "observation_to_obj",
     "observatory_codes",
+    "read_obs80",
 ]
 
 MAX_OBS_PER_MESSAGE = 10_000
@@ -345,6 +346,28 @@ def _from_obs80(data: bytes) -> ObsMessage:
         text = data.decode("ascii")
     except UnicodeDecodeError:
         raise RecordError("obs80[0]", "must be ASCII") from None
+    message = read_obs80(text)
+    stn = message.observations[0].stn
+    if stn not in observatory_codes():
+        raise RecordError("obs80[0]", f"unknown MPC observatory code {short(stn)} (columns 78-80)")
+    return message
+
+
+def read_obs80(text: str) -> ObsMessage:
+    """One MPC 80-column line, or a two-line record (``S``/``s`` satellite, ``V``/``v``
+    roving observer), as the ``neo.obs.v1`` message of its observation: the one mapping of
+    80-column text to ADES fields (the second line's observer position in
+    ``sys``/``ctr``/``pos1..3``, the time read once, from columns 16-32, as ``obsTime`` and
+    then ``time_jd_utc``). The station is not looked up in the MPC list here
+    (:func:`decode_obs_message` does).
+
+    Raises
+    ------
+    RecordError
+        ``obs80[0]`` or ``obs80[1]`` names the line, ``$`` a text of more than two lines.
+    """
+    if not text.isascii():
+        raise RecordError("obs80[0]", "must be ASCII")
     lines = text.rstrip("\r\n").replace("\r\n", "\n").split("\n")
     if len(lines) > 2:
         raise RecordError(
@@ -378,10 +401,6 @@ def _from_obs80(data: bytes) -> ObsMessage:
         mag=None if math.isnan(row.mag) else row.mag, band=row.band,
         mode=_MODES.get(row.obs_type), time_jd_utc=iso_to_jd(obs_time), **position,
     )  # fmt: skip
-    if obs.stn not in observatory_codes():
-        raise RecordError(
-            "obs80[0]", f"unknown MPC observatory code {short(obs.stn)} (columns 78-80)"
-        )
     return ObsMessage(_object_id(obs, "obs80[0]."), (obs,))
 
 

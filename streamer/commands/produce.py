@@ -200,8 +200,9 @@ def iter_observation_messages(path: Path, fmt: str | None = None) -> Iterator[Me
 
     Objects interleave as they would in a survey's stream (a stable sort on the observation
     time over the whole file); each message is keyed by its object's id (``permID``, else
-    ``provID``, else ``trkSub``). Lines without an optical position (radar, the second line
-    of a satellite observation) are skipped.
+    ``provID``, else ``trkSub``). A satellite's or roving observer's two-line record is one
+    observation with its observer's position (``sys``/``ctr``/``pos1..3``); radar lines are
+    skipped.
 
     Raises
     ------
@@ -210,8 +211,8 @@ def iter_observation_messages(path: Path, fmt: str | None = None) -> Iterator[Me
     """
     import orjson
 
+    from core.contract.obs80_messages import obs80_records, obs80_to_message
     from core.contract.observations import iso_to_jd
-    from core.contract.obsstream import obs80_to_message
     from core.errors import FormatError
     from core.formats import read_records
 
@@ -219,12 +220,10 @@ def iter_observation_messages(path: Path, fmt: str | None = None) -> Iterator[Me
     timed: list[tuple[float, bytes, dict[str, Any]]] = []
     if name == "obs80":
         with open_binary(path) as fh:
-            for lineno, raw in enumerate(fh, start=1):
-                line = raw.decode("ascii", "replace").rstrip("\r\n")
-                if not line.strip():
-                    continue
+            lines = (raw.decode("ascii", "replace") for raw in fh)
+            for lineno, text in obs80_records(lines):
                 try:
-                    found = obs80_to_message(line)
+                    found = obs80_to_message(text)
                 except FormatError as exc:
                     raise FormatError(str(exc), line=lineno) from None
                 if found is not None:

@@ -242,3 +242,30 @@ async def test_produce_create_topic_creates_a_missing_topic(
             await admin.delete_topics([topic])
         finally:
             await admin.close()
+
+
+async def test_produce_per_observation_streams_wise_records_with_their_positions(
+    kafka_bootstrap: str, topic_factory: TopicFactory, read_all: TopicReader
+) -> None:
+    # the MPC's 80-column file of 2020 NB1 (with 2014 AA): 7 NEOWISE (C51) two-line records
+    nb1 = ROOT / "tests" / "fixtures" / "orbits" / "nb1_and_2014aa.txt"
+    topic = await topic_factory(partitions=2, prefix="obs-wise")
+    lines = nb1.read_text().splitlines()
+    optical = sum(1 for line in lines if line[14] not in "sRr")
+
+    code, out, err = await _cli(
+        "produce",
+        *("--input", str(nb1), "--per", "observation", "--topic", topic),
+        *("--bootstrap-servers", kafka_bootstrap),
+    )
+
+    assert code == 0, err
+    assert out.startswith(f"produced {optical} records to {topic}")
+    got = [orjson.loads(r.value) for r in await read_all(topic, 2)]
+    assert len(got) == optical
+    from_space = [m for m in got if m["stn"] == "C51"]
+    assert len(from_space) == 7
+    for m in from_space:
+        assert (m["sys"], m["ctr"]) == ("ICRF_KM", 399)
+        assert all(isinstance(m[k], float) for k in ("pos1", "pos2", "pos3"))
+    assert all("sys" not in m for m in got if m["stn"] != "C51")  # ground stations

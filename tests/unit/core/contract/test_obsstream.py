@@ -13,7 +13,6 @@ from core.contract.obsstream import (
     decode_obs_message,
     is_obs_message,
     jd_to_iso,
-    obs80_to_message,
 )
 from core.errors import RecordError
 
@@ -94,19 +93,3 @@ def test_the_sniff_tells_observations_from_neo_v1_records() -> None:
     assert not is_obs_message(orjson.dumps(record))
     assert not is_obs_message(b"{not json")
     assert not is_obs_message(b"")
-
-
-def test_80_column_conversion_keeps_the_values_to_the_millisecond() -> None:
-    for line in OBS80.read_text().splitlines():
-        row = parse_obs80_line(line)
-        found = obs80_to_message(line)
-        if row is None:
-            assert found is None
-            continue
-        assert found is not None
-        object_id, time_jd, message = found
-        back = decode_obs_message(orjson.dumps(message))
-        assert back.object_id == object_id and time_jd == row.time_jd
-        (obs,) = back.observations
-        assert abs(obs.time_jd_utc - row.time_jd) * 86400.0 <= 0.0005  # rounded to the ms
-        assert (obs.ra_deg, obs.dec_deg, obs.stn) == (row.ra_deg, row.dec_deg, row.station)
