@@ -69,12 +69,13 @@ class _Message(msgspec.Struct, forbid_unknown_fields=True):
     nongrav: msgspec.Raw = _UNSET
     close_approaches: msgspec.Raw = _UNSET
     meta: msgspec.Raw = _UNSET
+    trail: msgspec.Raw = _UNSET
 
 
 # One pass over the message: the rows are decoded where they stand (a first pass that kept
 # them as raw JSON and a second that decoded it cost 107 against 79 us per ~430-row message).
 _MESSAGE = msgspec.json.Decoder(_Message)
-_OTHER_KEYS = ("designation", "orbit", "physical", "nongrav", "close_approaches", "meta")
+_OTHER_KEYS = tuple(key for key in _Message.__struct_fields__ if key != "observations")
 
 
 def decode_ades_message(data: bytes) -> tuple[dict[str, Any], Columns] | None:

@@ -19,6 +19,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from core.contract.records import NeoRecord
 from core.serving.inputs import InputFormat
 from streamer.errors import PublishError
 from streamer.ops.logging import get_logger
@@ -36,7 +37,8 @@ __all__ = [
 
 log = get_logger(__name__)
 
-_BLOCKS = frozenset(("orbit", "physical", "nongrav", "close_approaches", "observations"))
+# the blocks of the contract (meta is free-form: nothing in it is unknown)
+_BLOCKS = frozenset(NeoRecord.__struct_fields__) - {"designation", "meta"}
 _MAX_UNKNOWN_LOGGED = 1_000  # distinct unknown field paths logged per daemon, then silence
 
 

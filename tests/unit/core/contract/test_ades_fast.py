@@ -219,3 +219,20 @@ def test_hostile_rows_decode_as_the_reference_decodes_them(
     for i, key, value in changes:
         rows[i % len(rows)][key] = value
     _check(_message(rows))
+
+
+def test_a_message_with_a_trail_takes_the_fast_path_and_decodes_the_same() -> None:
+    # trail was missing from the fast path's top-level keys: such messages went the slow way
+    data = _message(trail={"length_arcsec": 12.5, "angle_deg": -30.0, "streak": True})
+    assert _check(data)
+    assert decode_record(data).trail is not None
+
+
+def test_the_fast_paths_know_every_top_level_key_of_the_record() -> None:
+    from core.contract._ades_fast import _Message
+    from core.contract._record_fast import TypedMessage
+
+    assert set(_Message.__struct_fields__) == set(NeoRecord.__struct_fields__)
+    assert set(TypedMessage.__struct_fields__) == set(NeoRecord.__struct_fields__) - {
+        "observations"
+    }

@@ -274,6 +274,7 @@ def test_a_newer_producers_fields_are_dropped_and_reported_not_dead_lettered() -
         ("orbit.sigma.tp", "orbit"),
         ("close_approaches[3].lat", "close_approaches"),
         ("observations.radar", "observations"),
+        ("trail.width", "trail"),
         ("orbit", "$"),  # cannot happen (orbit is known), but stays bounded
         ("a.b", "$"),
         ("physical[1]", "physical"),
