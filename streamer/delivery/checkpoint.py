@@ -32,12 +32,13 @@ import contextlib
 import socket
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError, ProducerFenced
 
 from streamer.config import AppConfig, Guarantee
+from streamer.delivery.guarantee import isolation_level
 from streamer.delivery.offsets import OffsetTracker
 from streamer.errors import PublishError
 from streamer.kafka.access import refusal
@@ -48,12 +49,10 @@ from streamer.kafka.sinks import (
     nothing_to_wait,
     publish_error,
 )
+from streamer.kafka.source import TP, Source
 from streamer.ops.logging import get_logger
 from streamer.ops.metrics import Metrics
 from streamer.pipeline.batch import InputItem, ItemOutcome
-
-if TYPE_CHECKING:  # the source asks this module for its isolation level
-    from streamer.kafka.source import TP, Source
 
 __all__ = [
     "AtLeastOnceCheckpoint",
@@ -77,13 +76,6 @@ def transactional_id(cfg: AppConfig) -> str | None:
     if cfg.processing.processing_guarantee != "exactly_once":
         return None
     return f"{cfg.kafka.group_id}-{cfg.kafka.instance_id or socket.gethostname()}"
-
-
-def isolation_level(cfg: AppConfig) -> str:
-    """The input consumer's isolation level: exactly-once reads only committed transactions."""
-    if cfg.processing.processing_guarantee == "exactly_once":
-        return "read_committed"
-    return "read_uncommitted"
 
 
 def _fatal(exc: BaseException) -> PublishError:

@@ -16,7 +16,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import IllegalStateError, KafkaError
 
 from streamer.config import AppConfig, aiokafka_security_kwargs
-from streamer.delivery.checkpoint import isolation_level
+from streamer.delivery.guarantee import isolation_level
 from streamer.delivery.offsets import OffsetTracker
 from streamer.kafka.access import refusal
 from streamer.ops.logging import get_logger
