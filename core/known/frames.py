@@ -6,8 +6,9 @@ date with its x axis at the mean equinox projected on it. Its rotation to the tr
 is the equation of the equinoxes, ``r_TOD = R3(-EqE) r_TEME``, and the true-of-date frame goes to
 the GCRS through the bias-precession-nutation matrix: ``r_GCRS = NPB^T r_TOD``. Both from ERFA
 with the IAU 2006/2000A model (``pnm06a``, ``ee06a``; IERS Conventions 2010 ch. 5), evaluated
-in TT. Vallado et al.'s worked example is reproduced to 0.1 m by ``tests/unit/core/known/test_known_frames.py``
-(their IAU-76/FK5 reduction differs from IAU 2006/2000A by milliarcseconds).
+in TT. Vallado et al.'s worked example is reproduced to 0.1 m
+(``tests/unit/core/known/test_known_frames.py``; their IAU-76/FK5 reduction with the IERS
+nutation corrections and IAU 2006/2000A agree to a fraction of a milliarcsecond).
 
 The stations are those of the orbit code (:func:`core.orbits.observers.observer_positions_au`:
 MPC parallax constants, ERFA ``c2t00b``, roving and space-based observers), made geocentric by
