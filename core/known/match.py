@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
+from sgp4.api import SatrecArray
 
 from core._types import FloatArray
 from core.contract.obsstream import jd_to_iso
@@ -42,6 +44,11 @@ __all__ = ["match_astrometry"]
 
 _ARCSEC = 180.0 / math.pi * 3600.0
 _MIN_PER_DAY = 1440.0
+_COARSE_FACTOR = 4.0
+_COARSE_FLOOR_ARCSEC = 1800.0
+"""The first pass keeps the element sets within 4x their tolerance (at least 0.5 deg) at the
+first observation: the tolerance is the largest separation allowed over all observations, so
+only a range that shrinks more than 4x within the tracklet could lose a match here."""
 
 
 def _angles(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -128,60 +135,14 @@ def match_astrometry(
 
     if catalogue.satrecs is not None:
         rot = gcrs_to_teme(times)
-        st_teme = np.einsum("nij,nj->ni", rot, station_km)
-        obs_teme = np.einsum("nij,nj->ni", rot, obs_gcrs)
-        units, ranges, errors = predict_sgp4(catalogue.satrecs, times, st_teme)
-        epochs = np.array([e.epoch_jd_utc for e in catalogue.element_sets])
-        ages = mid - epochs
-        failed = np.any(errors != 0, axis=1) | ~np.all(np.isfinite(ranges), axis=1)
-        usable = ~failed & (np.abs(ages) <= tol.max_age_days)
-        for k in np.flatnonzero(failed):
-            es = catalogue.element_sets[k]
-            code = int(errors[k][errors[k] != 0][0]) if np.any(errors[k]) else 0
-            skipped.append(f"{es.name} (NORAD {es.norad_id}): SGP4 error {code} at these times")
-        seps = _angles(units, obs_teme[None, :, :]).max(axis=1)
-        sigma_km = tol.position_error_km + tol.error_growth_km_per_day * np.abs(ages)
-        allowed = np.maximum(
-            tol.min_tolerance_arcsec, noise + sigma_km / ranges.min(axis=1) * _ARCSEC
+        geometry = _Geometry(
+            times=times,
+            obs_teme=np.einsum("nij,nj->ni", rot, obs_gcrs),
+            station_teme=np.einsum("nij,nj->ni", rot, station_km),
+            noise=noise,
+            mid=mid,
         )
-        allowed = np.where(np.isfinite(allowed), allowed, tol.min_tolerance_arcsec)
-        dm: FloatArray | None = None
-        ddir: FloatArray | None = None
-        if n >= 2 and dt > 0:
-            dm, ddir, rate = _motion(units, obs_teme, first, last, dt)
-            mtol = tol.motion_fraction * rate + tol.min_motion_arcsec_per_min
-            mtol += 2.0 * noise / (dt * _MIN_PER_DAY)
-            mtol_arr = np.full(dm.shape, mtol)
-        else:
-            mtol_arr = np.ones(seps.shape)
-        if np.any(usable):
-            best = int(np.flatnonzero(usable)[np.argmin(seps[usable])])
-            nearest = (float(seps[best]), catalogue.element_sets[best].name)
-        ok = usable & (seps <= allowed)
-        if dm is not None:
-            ok &= dm <= mtol_arr
-        dm0 = np.zeros(seps.shape) if dm is None else dm
-        conf = _confidence(seps, allowed, dm0, mtol_arr, ages, tol.age_scale_days)
-        for k in np.flatnonzero(ok):
-            es = catalogue.element_sets[k]
-            matches.append(
-                KnownMatch(
-                    name=es.name,
-                    norad_id=es.norad_id,
-                    cospar_id=es.cospar_id,
-                    designation=None,
-                    status="artificial",
-                    propagator="sgp4",
-                    separation_arcsec=round(float(seps[k]), 3),
-                    tolerance_arcsec=round(float(allowed[k]), 3),
-                    motion_diff_arcsec_per_min=None if dm is None else round(float(dm[k]), 4),
-                    direction_diff_deg=None if ddir is None else round(float(ddir[k]), 3),
-                    element_age_days=round(float(ages[k]), 5),
-                    confidence=round(float(conf[k]), 4),
-                    orbit_d_sh=None,
-                    source=es.source,
-                )
-            )
+        matches, skipped, nearest = _match_sgp4(catalogue, geometry, tol)
 
     if catalogue.heliocentric:
         for obj in catalogue.heliocentric:
@@ -248,3 +209,107 @@ def match_astrometry(
         nearest_separation_arcsec=None if nearest is None else round(nearest[0], 3),
         skipped=tuple(skipped),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Geometry:
+    """One tracklet in SGP4's frame: times (UTC), observed unit vectors and stations (TEME)."""
+
+    times: FloatArray
+    obs_teme: FloatArray
+    station_teme: FloatArray
+    noise: float
+    mid: float
+
+
+def _allowed(tol: Tolerances, ages: FloatArray, ranges_km: FloatArray, noise: float) -> FloatArray:
+    """The position tolerance (arcsec) of each element set: its error at its age, at its range."""
+    sigma_km = tol.position_error_km + tol.error_growth_km_per_day * np.abs(ages)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        allowed = np.maximum(tol.min_tolerance_arcsec, noise + sigma_km / ranges_km * _ARCSEC)
+    out: FloatArray = np.where(np.isfinite(allowed), allowed, tol.min_tolerance_arcsec)
+    return out
+
+
+def _match_sgp4(
+    catalogue: KnownCatalogue, g: _Geometry, tol: Tolerances
+) -> tuple[list[KnownMatch], list[str], tuple[float, str] | None]:
+    """The element sets that match, those skipped, and the nearest at the first observation.
+
+    Two passes: every element set at the first observation only (SGP4's cost is per element
+    set and time, so this is the whole catalogue's cost once), then the candidates, within
+    ``_COARSE_FACTOR`` times their tolerance (and at least ``_COARSE_FLOOR_ARCSEC``) there, at
+    every observation, where the separation, tolerance and motion are decided.
+    """
+    assert catalogue.satrecs is not None
+    sets = catalogue.element_sets
+    epochs = np.array([e.epoch_jd_utc for e in sets])
+    ages = g.mid - epochs
+    units0, ranges0, errors0 = predict_sgp4(catalogue.satrecs, g.times[:1], g.station_teme[:1])
+    skipped: list[str] = []
+    failed0 = (errors0[:, 0] != 0) | ~np.isfinite(ranges0[:, 0])
+    for k in np.flatnonzero(failed0):
+        code = int(errors0[k, 0])
+        skipped.append(
+            f"{sets[k].name} (NORAD {sets[k].norad_id}): SGP4 error {code} at these times"
+        )
+    usable = ~failed0 & (np.abs(ages) <= tol.max_age_days)
+    sep0 = _angles(units0[:, 0, :], g.obs_teme[0])
+    nearest: tuple[float, str] | None = None
+    if np.any(usable):
+        best = int(np.flatnonzero(usable)[np.argmin(sep0[usable])])
+        nearest = (float(sep0[best]), sets[best].name)
+    coarse = np.maximum(_COARSE_FACTOR * _allowed(tol, ages, ranges0[:, 0], g.noise),
+                        _COARSE_FLOOR_ARCSEC)  # fmt: skip
+    candidates = np.flatnonzero(usable & (sep0 <= coarse))
+    if candidates.size == 0:
+        return [], skipped, nearest
+    n = g.times.size
+    if n == 1:
+        units, ranges, errors = units0[candidates], ranges0[candidates], errors0[candidates]
+    else:
+        sub = SatrecArray([sets[k].satrec for k in candidates])
+        units, ranges, errors = predict_sgp4(sub, g.times, g.station_teme)
+    failed = np.any(errors != 0, axis=1) | ~np.all(np.isfinite(ranges), axis=1)
+    for j in np.flatnonzero(failed):
+        es = sets[candidates[j]]
+        code = int(errors[j][errors[j] != 0][0]) if np.any(errors[j]) else 0
+        skipped.append(f"{es.name} (NORAD {es.norad_id}): SGP4 error {code} at these times")
+    cand_ages = ages[candidates]
+    seps = _angles(units, g.obs_teme[None, :, :]).max(axis=1)
+    allowed = _allowed(tol, cand_ages, ranges.min(axis=1), g.noise)
+    dt = float(g.times[-1] - g.times[0])
+    dm: FloatArray | None = None
+    ddir: FloatArray | None = None
+    mtol_arr = np.ones(seps.shape)
+    if n >= 2 and dt > 0:
+        dm, ddir, rate = _motion(units, g.obs_teme, 0, n - 1, dt)
+        mtol = tol.motion_fraction * rate + tol.min_motion_arcsec_per_min
+        mtol_arr = np.full(dm.shape, mtol + 2.0 * g.noise / (dt * _MIN_PER_DAY))
+    ok = ~failed & (seps <= allowed)
+    if dm is not None:
+        ok &= dm <= mtol_arr
+    dm0 = np.zeros(seps.shape) if dm is None else dm
+    conf = _confidence(seps, allowed, dm0, mtol_arr, cand_ages, tol.age_scale_days)
+    matches = []
+    for j in np.flatnonzero(ok):
+        es = sets[candidates[j]]
+        matches.append(
+            KnownMatch(
+                name=es.name,
+                norad_id=es.norad_id,
+                cospar_id=es.cospar_id,
+                designation=None,
+                status="artificial",
+                propagator="sgp4",
+                separation_arcsec=round(float(seps[j]), 3),
+                tolerance_arcsec=round(float(allowed[j]), 3),
+                motion_diff_arcsec_per_min=None if dm is None else round(float(dm[j]), 4),
+                direction_diff_deg=None if ddir is None else round(float(ddir[j]), 3),
+                element_age_days=round(float(cand_ages[j]), 5),
+                confidence=round(float(conf[j]), 4),
+                orbit_d_sh=None,
+                source=es.source,
+            )
+        )
+    return matches, skipped, nearest

@@ -144,3 +144,11 @@ def test_a_real_natural_asteroid_matches_nothing(catalogue: KnownCatalogue) -> N
             [s for s, k in zip(apophis.station, keep, strict=True) if k],
         )
         assert match_astrometry(catalogue, part, Tolerances(max_age_days=1e5)).matches == ()
+
+
+def test_a_single_observation_matches_by_position_alone(catalogue: KnownCatalogue) -> None:
+    report = match_astrometry(catalogue, _tracklet(catalogue, 28626, count=1))
+    assert [m.norad_id for m in report.matches] == [28626]
+    best = report.best
+    assert best is not None
+    assert best.motion_diff_arcsec_per_min is None and best.direction_diff_deg is None
