@@ -122,8 +122,8 @@ def test_element_sets_sgp4_cannot_propagate_are_skipped_and_named(
     report = match_astrometry(catalogue, obs)
     # MINOTAUR R/B decayed within an hour of its epoch (SGP4-VER.TLE's own comment)
     assert any(s.startswith("MINOTAUR R/B (NORAD 28872): SGP4 error") for s in report.skipped)
-    # a deep-space (SDP4) set taken six years before its epoch: the resonance and secular
-    # terms drive its eccentricity out of range (SGP4 error 1), and it is skipped, named
+    # a deep-space (SDP4) set taken six years before its epoch: its drag and deep-space secular
+    # terms drive the mean eccentricity out of range (SGP4 error 1): skipped and named
     sl6 = next(e for e in catalogue.element_sets if e.norad_id == 16925)
     assert sl6.satrec.method == "d"
     assert "SL-6 R/B(2) (NORAD 16925): SGP4 error 1 at these times" in report.skipped
