@@ -29,6 +29,7 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("score", "streamer.commands.score", "score a neo.v1 JSONL file offline"),
     ("fit", "streamer.commands.fit", "fit orbits (with A1, A/M, Earth-bound) to astrometry"),
     ("link", "streamer.commands.link", "launch linkage of launch-compatible orbits (offline)"),
+    ("match", "streamer.commands.match", "match observations with known artificial objects"),
     ("models", "streamer.commands.models", "list, show or activate registered models"),
     ("run", "streamer.commands.run", "run the streaming daemon"),
     (

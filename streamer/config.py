@@ -29,6 +29,7 @@ __all__ = [
     "AppConfig",
     "HttpConfig",
     "KafkaConfig",
+    "KnownConfig",
     "LoggingConfig",
     "ModelConfig",
     "ProcessingConfig",
@@ -50,6 +51,7 @@ LogLevel = Literal["debug", "info", "warning", "error"]
 OffsetReset = Literal["earliest", "latest"]
 Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
 Category = Literal["natural", "suspicious", "highly_suspicious", "artificial_candidate"]
+KnownRouting = Literal["results", "topic"]
 
 
 def _rng(lo: float | None = None, hi: float | None = None) -> dict[str, Any]:
@@ -208,6 +210,36 @@ class InputConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class KnownConfig:
+    """Known artificial objects (``[known]``; :mod:`streamer.pipeline.known`, :mod:`core.known`).
+
+    Off by default. With it on, every object of an observation stream that is re-scored is
+    matched against the catalogue (the TLE/OMM/heliocentric-table files of ``paths`` and, with
+    ``bundled``, ``data/known_heliocentric.jsonl``) before its result is published: a matched
+    object carries ``known_match`` and never alerts; with ``routing = "topic"`` its result
+    also goes to ``topic``. The files are read again when they change (checked every
+    ``reload_interval_s``); a file that is half-written or gone keeps the previous catalogue.
+    The other keys are :class:`core.known.tolerances.Tolerances`.
+    """
+
+    enabled: bool = False
+    paths: tuple[str, ...] = ()
+    bundled: bool = True
+    routing: KnownRouting = "results"
+    topic: str = "neo.known"
+    reload_interval_s: float = field(default=10.0, metadata=_rng(0.0, 86_400.0))
+    position_error_km: float = field(default=1.0, metadata=_rng(0.0, 1e6))
+    error_growth_km_per_day: float = field(default=3.0, metadata=_rng(0.0, 1e6))
+    min_tolerance_arcsec: float = field(default=10.0, metadata=_rng(0.0, 648_000.0))
+    motion_fraction: float = field(default=0.1, metadata=_rng(0.0, 10.0))
+    min_motion_arcsec_per_min: float = field(default=0.5, metadata=_rng(0.0, 1e6))
+    max_age_days: float = field(default=60.0, metadata=_rng(0.0, 1e6))
+    age_scale_days: float = field(default=10.0, metadata=_rng(1e-6, 1e6))
+    helio_tolerance_arcsec: float = field(default=60.0, metadata=_rng(0.0, 648_000.0))
+    helio_growth_arcsec_per_year: float = field(default=120.0, metadata=_rng(0.0, 648_000.0))
+
+
+@dataclass(frozen=True, slots=True)
 class AppConfig:
     """The whole configuration; one attribute per TOML section."""
 
@@ -219,6 +251,7 @@ class AppConfig:
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     state: StateConfig = field(default_factory=StateConfig)
     input: InputConfig = field(default_factory=InputConfig)
+    known: KnownConfig = field(default_factory=KnownConfig)
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -286,6 +319,7 @@ _PATH_KEYS = (
     ("kafka", "ssl_cafile"),
     ("kafka", "ssl_certfile"),
     ("kafka", "ssl_keyfile"),
+    ("known", "paths"),
 )
 
 
@@ -304,6 +338,8 @@ def _absolute_paths(
         value = raw[section].get(key)
         if isinstance(value, str):
             raw[section][key] = absolute(value, base)
+        elif isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+            raw[section][key] = tuple(absolute(v, base) for v in value)
 
 
 def _read_toml(path: Path) -> dict[str, dict[str, Any]]:
@@ -425,6 +461,12 @@ def _check_cross_fields(cfg: AppConfig) -> None:
             raise ConfigError(f"kafka.{key}", "must not be empty")
     if not cfg.model.path:
         raise ConfigError("model.path", "must not be empty")
+    if cfg.known.enabled and cfg.known.routing == "topic":
+        if not cfg.known.topic:
+            raise ConfigError("known.topic", "must not be empty when known.routing is 'topic'")
+        for name in ("input", "results", "alerts", "dead_letter"):
+            if cfg.known.topic == getattr(t, name):
+                raise ConfigError("known.topic", f"must differ from topics.{name}")
     if cfg.state.enabled and not cfg.state.dir:
         raise ConfigError("state.dir", "must not be empty when state.enabled is true")
     k = cfg.kafka

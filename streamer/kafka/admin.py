@@ -34,6 +34,8 @@ async def ensure_topics(cfg: AppConfig, only: Sequence[str] = ()) -> list[str]:
     wanted = list(only) or [t.input, t.results, t.alerts, t.dead_letter]
     if cfg.state.enabled and not only:
         wanted.append(changelog_topic(cfg))
+    if cfg.known.enabled and cfg.known.routing == "topic" and not only:
+        wanted.append(cfg.known.topic)  # known objects' results ([known] routing)
     admin = _admin(cfg)
     await admin.start()
     try:

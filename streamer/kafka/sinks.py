@@ -84,6 +84,7 @@ class OutputSender:
             "alert": t.alerts,
             "dead_letter": t.dead_letter,
             "changelog": changelog_topic(cfg),
+            "known": cfg.known.topic,  # [known] routing = "topic"
         }
         self._group_id = cfg.kafka.group_id
         self._partitioner = KeyPartitioner()

@@ -117,6 +117,19 @@ class Metrics:
             registry=r,
         )
         self.ready = Gauge("neo_streamer_ready", "1 when /readyz answers 200", registry=r)
+        # known artificial objects ([known], streamer.pipeline.known)
+        self.known_checks = Counter(
+            "neo_streamer_known_checks",
+            "Objects matched against the known-object catalogue",
+            ["outcome"],  # matched, unmatched, error
+            registry=r,
+        )
+        self.known_catalogue_size = Gauge(
+            "neo_streamer_known_catalogue_size", "Objects in the known-object catalogue", registry=r
+        )
+        self.known_reloads = Counter(
+            "neo_streamer_known_reloads", "Catalogue reload attempts", ["outcome"], registry=r
+        )
 
     def set_model(self, model_id: str, version: str) -> None:
         """Point the model info gauge at the serving model (only one label set is 1)."""

@@ -37,7 +37,7 @@ __all__ = [
     "process_batch",
 ]
 
-OutputKind = Literal["result", "alert", "dead_letter", "changelog"]
+OutputKind = Literal["result", "alert", "dead_letter", "changelog", "known"]
 
 
 class Scored(Protocol):

@@ -349,8 +349,8 @@ class WorkerPool:
                     results += 1
                 elif out.kind == "alert":
                     alerts += 1
-                elif out.kind == "changelog":
-                    continue  # state bookkeeping (streamer.state.store), not an output of its own
+                elif out.kind in ("changelog", "known"):
+                    continue  # state bookkeeping; a known object's copy of its result
                 else:
                     m.dead_letters.labels(error_type=o.error_type or "unknown").inc()
                     log.warning(

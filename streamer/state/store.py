@@ -62,6 +62,7 @@ from streamer.delivery.checkpoint import isolation_level
 from streamer.ops.logging import get_logger
 from streamer.ops.metrics import Metrics
 from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
+from streamer.pipeline.known import KnownObjects
 from streamer.state.refit import Rescored, needs_refit, refit_and_score
 
 __all__ = ["PartitionStore", "StateManager"]
@@ -197,6 +198,8 @@ class StateManager:
         self._lock = threading.Lock()
         self.restoring: set[TP] = set()
         self._consumer: AIOKafkaConsumer | None = None
+        # known artificial objects ([known]): checked before a re-scored object alerts
+        self._known = KnownObjects(cfg.known, metrics) if cfg.known.enabled else None
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -457,12 +460,18 @@ class StateManager:
                 "days": arc.days,
             }
             document["update"] = state.update
+            review = None
+            if self._known is not None:  # a known object is published with its match, no alert
+                review = self._known.review(oid, state.observations, document)
             document["source"] = item.source()
             key, value = oid.encode(), orjson.dumps(document)
             outcome.outputs.append(Output("result", key, value))
+            if review is not None and review.to_known_topic:
+                outcome.outputs.append(Output("known", key, value))
             outcome.designation, outcome.model_version = oid, rescored.model_version
             rank = _RANKS.get(rescored.category, -1)
             alerting = self._rule.matches_score(rescored.anomaly_score, rescored.category)
+            alerting = alerting and not (review is not None and review.matched)
             if alerting and rank > state.alert_rank:
                 # first reaching an alerting category, or rising to a higher one
                 state.alert_rank = rank
