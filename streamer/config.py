@@ -198,13 +198,17 @@ class StateConfig:
 
 @dataclass(frozen=True, slots=True)
 class InputConfig:
-    """How input messages are read (``[input]``): ``neo`` JSON, Rubin ``lsst`` Avro, or ``auto``.
+    """How input messages are read (``[input]``): ``neo`` JSON, Rubin ``lsst`` Avro, ZTF
+    ``ztf`` alert packets, or ``auto``.
 
     ``auto`` decides per message: a first byte 0 is Rubin's wire format (Confluent header and
-    Avro), anything else ``neo.v1`` JSON; see :mod:`core.serving.inputs`.
+    Avro), an Avro container is a ZTF or a Rubin alert by its fields, anything else ``neo.v1``
+    JSON; see :mod:`core.serving.inputs`. ``ztf_max_ssdistnr_arcsec``: the farthest a ZTF
+    detection may lie from the known asteroid it names (``ssdistnr``) to count as it.
     """
 
     format: InputFormat = "neo"
+    ztf_max_ssdistnr_arcsec: float = field(default=5.0, metadata=_rng(0.0, 30.0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,7 +48,8 @@ import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rocksdict import Options, Rdict, WriteBatch
 
-from core.contract.obsstream import ObsMessage, decode_obs_message
+from core.alerts.route import StateInput, Unassociated, decode_state_input
+from core.contract.obsstream import ObsMessage
 from core.errors import RecordError
 from core.serving.arcstate import (
     ObjectState,
@@ -188,6 +189,7 @@ class StateManager:
         p = cfg.processing
         self._rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories))
         self._state = cfg.state
+        self._input = StateInput(cfg.input.format, cfg.input.ztf_max_ssdistnr_arcsec)
         self._metrics = metrics
         self._executor = executor
         self._root = Path(cfg.state.dir) / cfg.kafka.group_id
@@ -471,7 +473,10 @@ class StateManager:
     def _decode(self, item: InputItem) -> ObsMessage | ItemOutcome:
         assert item.value is not None  # process_batch dead-letters null values
         try:
-            return decode_obs_message(item.value)
+            decoded = decode_state_input(item.value, self._input)
+            if isinstance(decoded, Unassociated):  # counted, not an error
+                return ItemOutcome(item, [], skipped=decoded.reason)
+            return decoded
         except RecordError as exc:
             return dead_letter(item, exc.field, exc.reason, "RecordError")
         except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it
