@@ -74,6 +74,7 @@ class KafkaConfig:
     ssl_keyfile: str = ""
     ssl_password: str = field(default="", repr=False)
     auto_offset_reset: OffsetReset = "earliest"
+    start_from: str = ""  # ISO-8601 or a night YYYY-MM-DD (streamer.replay); "" = none
     session_timeout_ms: int = field(default=10_000, metadata=_rng(1_000, 3_600_000))
     heartbeat_interval_ms: int = field(default=3_000, metadata=_rng(100, 600_000))
     max_poll_interval_ms: int = field(default=300_000, metadata=_rng(1_000, 86_400_000))
@@ -432,6 +433,13 @@ def _check_cross_fields(cfg: AppConfig) -> None:
     if cfg.state.enabled and not cfg.state.dir:
         raise ConfigError("state.dir", "must not be empty when state.enabled is true")
     k = cfg.kafka
+    if k.start_from:
+        from streamer.replay import parse_start_time
+
+        try:
+            parse_start_time(k.start_from)
+        except ValueError as exc:
+            raise ConfigError("kafka.start_from", str(exc)) from None
     if k.heartbeat_interval_ms >= k.session_timeout_ms:
         raise ConfigError("kafka.heartbeat_interval_ms", "must be below kafka.session_timeout_ms")
     if k.security_protocol.startswith("SASL") and not (k.sasl_username and k.sasl_password):

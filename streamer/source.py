@@ -131,6 +131,15 @@ class Source:
             if self._next_fetch.pop(tp, None) is not None:
                 self._metrics.consumer_lag.remove(tp[0], str(tp[1]))
 
+    async def start_at_time(self, tps: set[TP], start_ms: int) -> dict[TP, int | None]:
+        """``run --from``: each of ``tps`` the group has committed nothing for starts at its
+        first message at or after ``start_ms`` (:mod:`streamer.replay`); returns where."""
+        from streamer.replay import seek_to_time
+
+        fresh = [tp for tp, offset in (await self.committed(tps)).items() if offset is None]
+        placed = await seek_to_time(self.consumer, (TopicPartition(*tp) for tp in fresh), start_ms)
+        return {(tp.topic, tp.partition): offset for tp, offset in placed.items()}
+
     async def committed(self, tps: set[TP]) -> dict[TP, int | None]:
         """The group's committed offset of each of ``tps`` (None: nothing committed yet).
 

@@ -30,7 +30,14 @@ import msgspec
 
 from core.errors import RecordError
 
-__all__ = ["CONTAINER_MAGIC", "BlockError", "Container", "read_container", "read_header"]
+__all__ = [
+    "CONTAINER_MAGIC",
+    "BlockError",
+    "Container",
+    "read_container",
+    "read_first_prefix",
+    "read_header",
+]
 
 CONTAINER_MAGIC = b"Obj\x01"
 """The first four bytes of an Avro object container file."""
@@ -186,6 +193,43 @@ def read_container(
             pos = nxt + _SYNC_SIZE
         block += 1
     return Container(schema, datums, errors)
+
+
+@functools.lru_cache(maxsize=32)
+def _prefix(schema_text: bytes, last: str) -> Any:
+    # the record's fields up to ``last``: Avro writes a record's fields in order, so a reader
+    # of the first fields only stops there and never walks the rest
+    schema = dict(json.loads(schema_text))
+    names = [f.get("name") for f in schema.get("fields", ())]
+    if last not in names:
+        return None
+    schema["fields"] = schema["fields"][: names.index(last) + 1]
+    return fastavro.parse_schema(schema)
+
+
+def read_first_prefix(data: bytes | bytearray | memoryview, last: str) -> dict[str, Any] | None:
+    """The fields up to ``last`` of the one datum of a container of one (as ZTF sends each
+    alert), without decoding the rest (a ZTF alert's ``candidate`` before its
+    ``prv_candidates``), or None where that cannot be done cheaply (several datums, another
+    codec, no such field, any damage): then read it whole."""
+    try:
+        view = memoryview(data)
+        meta, sync, pos = read_header(view)
+        if meta.get("avro.codec", b"null") != b"null":
+            return None
+        parsed = _prefix(meta["avro.schema"], last)
+        if parsed is None:
+            return None
+        count, pos = _varint(view, pos)
+        size, pos = _varint(view, pos)
+        if count != 1 or size < 0 or pos + size + _SYNC_SIZE != len(view):
+            return None
+        if bytes(view[pos + size :]) != sync:
+            return None
+        out = fastavro.schemaless_reader(io.BytesIO(view[pos : pos + size]), parsed, None)
+    except Exception:  # any damage: the whole read says what it is
+        return None
+    return out if isinstance(out, dict) else None
 
 
 def _reason(exc: Exception) -> str:

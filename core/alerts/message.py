@@ -24,7 +24,12 @@ from typing import Any, Literal
 
 import orjson
 
-from core.alerts.container import CONTAINER_MAGIC, read_container, read_header
+from core.alerts.container import (
+    CONTAINER_MAGIC,
+    read_container,
+    read_first_prefix,
+    read_header,
+)
 from core.alerts.rubin import is_rubin_alert, rubin_alert
 from core.alerts.ztf import DEFAULT_MAX_SSDISTNR_ARCSEC, Unassociated, is_ztf_alert, ztf_tracklet
 from core.contract.obsstream import ObsMessage, decode_obs_message
@@ -109,6 +114,14 @@ def decode_ztf_message(
         (:func:`core.alerts.ztf.ztf_tracklet`), alerts of several objects in one message, or
         observations the ``neo.obs.v1`` contract refuses.
     """
+    head = read_first_prefix(data, "candidate")  # most ZTF alerts name no asteroid: cheap
+    if head is not None:
+        early = ztf_tracklet(
+            {"candidate": head.get("candidate")}, max_ssdistnr_arcsec=max_ssdistnr_arcsec,
+            now_jd=now_jd,
+        )  # fmt: skip
+        if isinstance(early, Unassociated):
+            return early
     container = read_container(data)
     if not container.datums:
         if container.errors:

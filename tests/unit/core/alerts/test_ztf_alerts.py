@@ -190,3 +190,16 @@ def test_several_objects_in_one_message_are_refused_whole() -> None:
     data = _container(read[0][0], [a for _, a in read])
     with pytest.raises(RecordError, match="one object"):
         decode_ztf_message(data, now_jd=NOW_JD)
+
+
+def test_the_cheap_candidate_read_never_hides_an_association() -> None:
+    # a container of two alerts (edited copies), the first naming no asteroid: the candidate
+    # alone is read only for a container of one alert, so the second one's is still found
+    schema, alert = _read(ZTF_FILES[0])
+    none = copy.deepcopy(alert)
+    none["candidate"].update(ssnamenr="null", ssdistnr=-999.0)
+    message = decode_ztf_message(_container(schema, [none, alert]), now_jd=NOW_JD)
+    assert not isinstance(message, Unassociated) and message.object_id == "45538"
+    assert decode_ztf_message(_container(schema, [none]), now_jd=NOW_JD) == Unassociated(
+        "no_association"
+    )
