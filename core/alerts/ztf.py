@@ -33,12 +33,13 @@ from __future__ import annotations
 
 import math
 import re
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeGuard
 
 import msgspec
 
+from core.alerts.times import check_alert_time
+from core.alerts.times import now_jd as clock_jd
 from core.contract.designations import canonical_designation
 from core.errors import RecordError
 
@@ -61,9 +62,7 @@ DEFAULT_MAX_SSDISTNR_ARCSEC = 5.0
 
 _BANDS = {1: "g", 2: "r", 3: "i"}
 _DEFAULT_EXPTIME_S = 30.0
-_JD_1990 = 2_447_892.5  # 1990-01-01T00:00 UTC
 _JD_UNIX_EPOCH = 2_440_587.5
-_FUTURE_DAYS = 1.0
 _SPACELESS = re.compile(r"([PCDXAI]/)?(\d{4})([A-Z]{1,2})(\d*)")
 _SURVEY = re.compile(r"(\d{4})(P-L|T-[123])")
 _NUMBERED = re.compile(r"\((\d+)\)\s*\S*")
@@ -156,7 +155,7 @@ def ztf_tracklet(
         return Unassociated("beyond_ssdistnr")
     if not _positive(candidate):
         return Unassociated("negative_difference")
-    now = now_jd if now_jd is not None else time.time() / 86_400.0 + _JD_UNIX_EPOCH
+    now = now_jd if now_jd is not None else clock_jd()
     rows = [_observation(candidate, designation, "candidate", now)]
     for k, prv in enumerate(alert.get("prv_candidates") or ()):
         if not isinstance(prv, dict) or prv.get("candid") is None:
@@ -190,10 +189,7 @@ def _observation(
     row: dict[str, Any], designation: str, where: str, now_jd: float
 ) -> dict[str, Any]:
     jd, ra, dec = (_number(row, name, where) for name in ("jd", "ra", "dec"))
-    if jd < _JD_1990:
-        raise RecordError(f"{where}.jd", f"{jd} is before 1990 (JD {_JD_1990})")
-    if jd > now_jd + _FUTURE_DAYS:
-        raise RecordError(f"{where}.jd", f"{jd} is in the future")
+    check_alert_time(jd, f"{where}.jd", now_jd)
     exptime = row.get("exptime")
     exposure_s = float(exptime) if _finite(exptime) and exptime > 0 else _DEFAULT_EXPTIME_S
     out: dict[str, Any] = {

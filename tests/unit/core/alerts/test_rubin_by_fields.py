@@ -116,3 +116,13 @@ def test_a_bad_schema_version_names_its_field() -> None:
     with pytest.raises(RecordError) as info:
         decode_rubin_container(buf.getvalue())
     assert info.value.field == "lsst_schema_version"
+
+
+@pytest.mark.parametrize(("mjd", "match"), [(40_000.0, "before 1990"), (70_000.0, "in the future")])
+def test_a_rubin_detection_time_before_1990_or_ahead_is_refused(mjd: float, match: str) -> None:
+    alert = make_alert(900, _catalog_record(), mjd_tai=mjd, ra_deg=1.0, dec_deg=2.0,
+                       dia_source_id=1, ss_object_id=2)  # fmt: skip
+    data = _broker_container(900, alert, "topLevelRecord")
+    with pytest.raises(RecordError, match=match) as info:
+        decode_lsst_container(data)
+    assert info.value.field == "diaSource.midpointMjdTai"
