@@ -78,6 +78,25 @@ def _varint(data: memoryview, pos: int) -> tuple[int, int]:
             raise ValueError("integer longer than 10 bytes")
 
 
+_KNOWN: dict[tuple[int, bytes, bytes], bytes] = {}
+_KNOWN_MAX = 64
+_EDGE = 256
+
+
+def _interned(value: bytes) -> bytes:
+    # one bytes object per distinct schema text: the schema caches below are keyed on it, and a
+    # bytes object hashes its ~10-26 KiB once, not once a message (every ZTF packet repeats it)
+    if len(value) < 4 * _EDGE:
+        return value
+    key = (len(value), value[:_EDGE], value[-_EDGE:])
+    known = _KNOWN.get(key)
+    if known is not None and known == value:
+        return known
+    if len(_KNOWN) < _KNOWN_MAX:
+        _KNOWN[key] = value
+    return value
+
+
 def read_header(data: bytes | bytearray | memoryview) -> tuple[dict[str, bytes], bytes, int]:
     """``(metadata, sync marker, offset of the first block)`` of a container.
 
@@ -106,7 +125,7 @@ def read_header(data: bytes | bytearray | memoryview) -> tuple[dict[str, bytes],
                 n, pos = _varint(view, pos)
                 if n < 0 or pos + n > len(view):
                     raise ValueError("metadata value runs past the end")
-                meta[key] = bytes(view[pos : pos + n])
+                meta[key] = _interned(bytes(view[pos : pos + n]))
                 pos += n
         sync = bytes(view[pos : pos + _SYNC_SIZE])
         if len(sync) != _SYNC_SIZE:
