@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 import msgspec
 import orjson
 
-from core.alerts.route import to_state
+from core.alerts.route import alert_observations, to_state
 from core.contract.records import NeoRecord
 from core.errors import RecordError
 from core.serving.inputs import InputFormat, decoder_for
@@ -140,6 +140,8 @@ class ItemOutcome:
     key_text: str | None = None
     skipped: str | None = None
     """Why an input was left out without being an error (a ZTF alert naming no asteroid)."""
+    observations: bytes | None = None
+    """A scored Rubin alert's detections as a neo.obs.v1 message, for the per-object state."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,7 +303,10 @@ def process_batch(
             outs = [Output("result", key, value)]
             if rule.matches_score(result.anomaly_score, result.category):
                 outs.append(Output("alert", key, value))
-            outcomes[i] = ItemOutcome(
+            outcome = ItemOutcome(
                 item, outs, rec.designation, result.model_version, None, dropped.get(i, ())
             )
+            if item.value is not None and item.value[:1] in (b"\x00", b"O"):
+                outcome.observations = alert_observations(item.value, rec)
+            outcomes[i] = outcome
     return [o for o in outcomes if o is not None]

@@ -44,6 +44,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rocksdict import Options, Rdict, WriteBatch
@@ -332,13 +333,30 @@ class StateManager:
         self, batch: Sequence[InputItem], outcomes: list[ItemOutcome]
     ) -> list[ItemOutcome]:
         """``outcomes`` plus the outcomes of the batch's observation messages (the inputs
-        ``outcomes`` does not cover); called in batch order."""
-        covered = {id(o.item) for o in outcomes}
-        todo = [item for item in batch if id(item) not in covered]
+        ``outcomes`` does not cover); called in batch order. A scored Rubin alert's detections
+        (its outcome's ``observations``) are applied too, in batch order, their changelog
+        records joining that outcome."""
+        by_item = {id(o.item): o for o in outcomes}
+        todo: list[InputItem] = []
+        joins: dict[int, ItemOutcome] = {}  # id of a detections item -> the alert's outcome
+        for item in batch:
+            known = by_item.get(id(item))
+            if known is None:
+                todo.append(item)
+            elif known.observations is not None:
+                detections = msgspec.structs.replace(item, value=known.observations)
+                joins[id(detections)] = known
+                todo.append(detections)
         if not todo:
             return outcomes
         loop = asyncio.get_running_loop()
-        return outcomes + await loop.run_in_executor(self._executor, self._apply, todo)
+        applied = await loop.run_in_executor(self._executor, self._apply, todo)
+        for o in applied:
+            target = joins.get(id(o.item))
+            if target is not None:
+                target.outputs += o.outputs
+                target.error_type = target.error_type or o.error_type
+        return outcomes + [o for o in applied if id(o.item) not in joins]
 
     def done(self, items: Sequence[InputItem]) -> None:
         """Outputs of ``items`` delivered: their changes are in the changelog."""

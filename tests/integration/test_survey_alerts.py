@@ -4,8 +4,9 @@
   Rubin 9.0 alerts of tests/fixtures/alerts (SOURCE.txt), edited copies of a ZTF alert (one
   naming no asteroid, one with a negative ``ssdistnr``, one broken: made here, said so below),
   Rubin wire-format alerts (data/lsst_alerts.avro), neo.v1 records and neo.obs.v1 observations.
-  Every input is a result, a dead letter or a counted skip; each ZTF asteroid's observation is
-  in its per-object state; a SIGKILL mid-stream loses nothing.
+  Every input is a result, a dead letter or a counted skip (or observations for the state);
+  each ZTF asteroid's and each broker Rubin object's detection is in its per-object state; a
+  SIGKILL mid-stream loses nothing.
 * Replay: a new group started ``--from`` a time reads exactly the messages whose (produced)
   timestamps are at or after it, and ``tail --since`` shows exactly those.
 """
@@ -103,6 +104,7 @@ def _config(bootstrap: str, registry: Path, tmp: Path, **processing: Any) -> dic
 
 
 ZTF_OBJECTS = {"45538", "183318", "29153", "95496", "86371"}
+RUBIN_OBJECTS = {"2013 LL24", "2012 JD69"}  # the broker's Rubin alerts: scored, and their state
 
 
 async def _check_outputs(
@@ -121,14 +123,14 @@ async def _check_outputs(
     assert len({_src(r) for r in dead}) == want["dead_letters"]
     assert not {_src(r) for r in results} & {_src(r) for r in dead}
     assert {_src(r) for r in results} | {_src(r) for r in dead} <= set(sent)
-    want_states = {k: ObjectState() for k in ZTF_OBJECTS}
-    states = await read_states(
-        bootstrap, f"{cfg['kafka']['group_id']}.state.changelog", want_states
-    )
-    for key in ZTF_OBJECTS:
+    stations = {**dict.fromkeys(ZTF_OBJECTS, "I41"), **dict.fromkeys(RUBIN_OBJECTS, "X05")}
+    want_states = {k: ObjectState() for k in stations}
+    changelog = f"{cfg['kafka']['group_id']}.state.changelog"
+    states = await read_states(bootstrap, changelog, want_states)
+    for key, station in stations.items():
         state = states.get(key)
         assert state is not None, key
-        assert [o.stn for o in state.observations] == ["I41"]
+        assert [o.stn for o in state.observations] == [station], key
     return results, dead
 
 
