@@ -121,7 +121,8 @@ def _objects(args: argparse.Namespace, tally: dict[str, int]) -> Iterator[dict[s
         elif alert.skipped is not None:
             tally[alert.skipped] = tally.get(alert.skipped, 0) + 1
         elif alert.error is not None:
-            tally["unreadable"] = tally.get("unreadable", 0) + 1
+            label = "refused" if alert.index >= 0 else "broken_block"
+            tally[label] = tally.get(label, 0) + 1
             where = f"alert {alert.index}" if alert.index >= 0 else "a block"
             field, reason = alert.error
             print(f"neo-streamer convert: {where}: {field}: {reason}", file=sys.stderr)
