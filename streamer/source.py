@@ -136,8 +136,17 @@ class Source:
         first message at or after ``start_ms`` (:mod:`streamer.replay`); returns where."""
         from streamer.replay import seek_to_time
 
-        fresh = [tp for tp, offset in (await self.committed(tps)).items() if offset is None]
-        placed = await seek_to_time(self.consumer, (TopicPartition(*tp) for tp in fresh), start_ms)
+        parts = [TopicPartition(*tp) for tp in sorted(tps)]
+        self.consumer.pause(*parts)  # nothing fetched from the old position meanwhile
+        try:
+            committed = await self.committed(tps)
+            fresh = [TopicPartition(*tp) for tp, offset in committed.items() if offset is None]
+            placed = await seek_to_time(self.consumer, fresh, start_ms)
+        finally:
+            if not self._paused:
+                self.consumer.resume(
+                    *(tp for tp in parts if (tp.topic, tp.partition) not in self.restoring)
+                )
         return {(tp.topic, tp.partition): offset for tp, offset in placed.items()}
 
     async def committed(self, tps: set[TP]) -> dict[TP, int | None]:
