@@ -156,6 +156,8 @@ def decode_rubin_container(
         Unreadable, not a Rubin alert by its fields, or not exactly one alert.
     """
     kind, name = _kind(data)
+    if kind == "ztf":
+        raise RecordError("$", "a ZTF alert packet: read with [input] format ztf or auto")
     if kind != "rubin":
         raise RecordError("$", f"unknown alert schema {name!r}: neither ZTF nor Rubin fields")
     container = read_container(data)

@@ -102,6 +102,9 @@ def test_a_container_of_another_schema_is_a_dead_letter_reason() -> None:
         decoder_for("auto")(buf.getvalue())
     with pytest.raises(RecordError, match="not a ZTF alert"):
         decoder_for("ztf")(b'{"designation": "2024 AB"}')
+    ztf = next(FIXTURES.glob("fink_ztf_*.avro")).read_bytes()
+    with pytest.raises(RecordError, match="format ztf or auto"):
+        decoder_for("lsst")(ztf)
 
 
 def test_a_bad_schema_version_names_its_field() -> None:
