@@ -408,6 +408,18 @@ class Daemon:
         if self._source is not None:
             self._source.assigned(tps)
         log.info("partitions assigned", partitions=sorted(tps))
+        if self._source is not None and self.cfg.kafka.start_from and tps:
+            from streamer.replay import parse_start_time
+
+            placed = await self._source.start_at_time(
+                tps, parse_start_time(self.cfg.kafka.start_from)
+            )
+            if placed:
+                log.info(
+                    "replay from a time",
+                    start_from=self.cfg.kafka.start_from,
+                    offsets={f"{t}-{p}": o for (t, p), o in sorted(placed.items())},
+                )
         if self.state is not None and self._source is not None and tps:
             self._source.hold(tps)
             task = asyncio.create_task(self._restore(self.state, tps), name="neo-restore")

@@ -76,6 +76,7 @@ class KafkaConfig:
     ssl_keyfile: str = ""
     ssl_password: str = field(default="", repr=False)
     auto_offset_reset: OffsetReset = "earliest"
+    start_from: str = ""  # ISO-8601 or a night YYYY-MM-DD (streamer.replay); "" = none
     session_timeout_ms: int = field(default=10_000, metadata=_rng(1_000, 3_600_000))
     heartbeat_interval_ms: int = field(default=3_000, metadata=_rng(100, 600_000))
     max_poll_interval_ms: int = field(default=300_000, metadata=_rng(1_000, 86_400_000))
@@ -200,13 +201,17 @@ class StateConfig:
 
 @dataclass(frozen=True, slots=True)
 class InputConfig:
-    """How input messages are read (``[input]``): ``neo`` JSON, Rubin ``lsst`` Avro, or ``auto``.
+    """How input messages are read (``[input]``): ``neo`` JSON, Rubin ``lsst`` Avro, ZTF
+    ``ztf`` alert packets, or ``auto``.
 
     ``auto`` decides per message: a first byte 0 is Rubin's wire format (Confluent header and
-    Avro), anything else ``neo.v1`` JSON; see :mod:`core.serving.inputs`.
+    Avro), an Avro container is a ZTF or a Rubin alert by its fields, anything else ``neo.v1``
+    JSON; see :mod:`core.serving.inputs`. ``ztf_max_ssdistnr_arcsec``: the farthest a ZTF
+    detection may lie from the known asteroid it names (``ssdistnr``) to count as it.
     """
 
     format: InputFormat = "neo"
+    ztf_max_ssdistnr_arcsec: float = field(default=5.0, metadata=_rng(0.0, 30.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -470,6 +475,13 @@ def _check_cross_fields(cfg: AppConfig) -> None:
     if cfg.state.enabled and not cfg.state.dir:
         raise ConfigError("state.dir", "must not be empty when state.enabled is true")
     k = cfg.kafka
+    if k.start_from:
+        from streamer.replay import parse_start_time
+
+        try:
+            parse_start_time(k.start_from)
+        except ValueError as exc:
+            raise ConfigError("kafka.start_from", str(exc)) from None
     if k.heartbeat_interval_ms >= k.session_timeout_ms:
         raise ConfigError("kafka.heartbeat_interval_ms", "must be below kafka.session_timeout_ms")
     if k.security_protocol.startswith("SASL") and not (k.sasl_username and k.sasl_password):

@@ -18,6 +18,7 @@ nea       MPC MPCORB one-line orbits (``NEA.txt``)                  :mod:`.nea`
 sbdb      JPL SBDB query CSV export                                 :mod:`.sbdb`
 cad       CNEOS close-approach table CSV                            :mod:`.cad`
 lsst      Rubin/LSST alerts (Avro container or wire format; binary)  :mod:`core.lsst`
+ztf       ZTF alert packets (Avro container; binary): ``neo.obs.v1``  :mod:`core.alerts.files`
 ========= ======================================================== ====================
 """
 
@@ -46,6 +47,11 @@ FORMATS: Mapping[str, Parser] = {
 """Format name → parser of an open text stream."""
 
 
+def _is_container(path: str | Path) -> bool:
+    with Path(path).open("rb") as fh:
+        return fh.read(4) == b"Obj\x01"
+
+
 def read_records(path: str | Path, fmt: str | None = None) -> Iterator[dict[str, Any]]:
     """Yield the neo.v1 record dicts of the file at ``path`` (``*.gz`` read through gzip).
 
@@ -63,6 +69,16 @@ def read_records(path: str | Path, fmt: str | None = None) -> Iterator[dict[str,
         message names the file and ``.line`` holds the 1-based line number when known.
     """
     name = fmt if fmt is not None else detect_format(path)
+    if name in ("lsst", "ztf") and _is_container(path):  # ZTF, broker or Rubin Avro files
+        from core.alerts.files import read_alert_file  # core.alerts reads core.formats.obs80
+
+        for alert in read_alert_file(path):
+            if alert.error is not None:
+                field, reason = alert.error
+                raise FormatError(f"{Path(path).name}: alert {alert.index}: {field}: {reason}")
+            if alert.obj is not None:
+                yield alert.obj
+        return
     if name == "lsst":  # binary Avro, not a text parser: core.lsst reads it
         from core.lsst.files import read_alert_records
 

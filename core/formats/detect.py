@@ -28,7 +28,7 @@ def _looks_mpcorb(line: str) -> bool:
 
 
 def detect_format(path: str | Path) -> str:
-    """Return ``"obs80"``, ``"ades"``, ``"nea"``, ``"sbdb"``, ``"cad"`` or ``"lsst"`` for ``path``.
+    """Return ``"obs80"``, ``"ades"``, ``"nea"``, ``"sbdb"``, ``"cad"``, ``"lsst"`` or ``"ztf"``.
 
     ``*.gz`` files are read through gzip. The decision uses the first non-blank lines: an
     ADES field-name row (with ``obsTime``, after any ``#``/``!`` lines) or an ``<ades>`` XML
@@ -43,8 +43,12 @@ def detect_format(path: str | Path) -> str:
     """
     with Path(path).open("rb") as raw:
         head = raw.read(5)
-    if head.startswith(b"Obj\x01") or (len(head) == 5 and head[0] == 0):
-        return "lsst"  # an Avro container or a Rubin wire-format message (core.lsst.files)
+    if head.startswith(b"Obj\x01"):  # an Avro container: ZTF or Rubin by its schema's fields
+        from core.alerts.message import container_kind
+
+        return "ztf" if container_kind(Path(path).read_bytes()) == "ztf" else "lsst"
+    if len(head) == 5 and head[0] == 0:
+        return "lsst"  # a Rubin wire-format message (core.lsst.files)
     with open_text(path) as fh:
         lines = [ln.rstrip("\r\n") for ln in islice(fh, 200)]
     lines = [ln for ln in lines if ln.strip()][:_SNIFF_LINES]

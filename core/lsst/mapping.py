@@ -43,6 +43,7 @@ from typing import Any, TypeGuard
 
 import erfa
 
+from core.alerts.times import check_alert_time, now_jd
 from core.contract.designations import canonical_designation
 from core.errors import RecordError
 
@@ -120,6 +121,11 @@ def alert_to_obj(alert: dict[str, Any], schema_id: int) -> dict[str, Any]:
     rows = [source, *(alert.get("prvDiaSources") or ())]
     if len(rows) > _MAX_ROWS:
         raise RecordError("prvDiaSources", f"more than {_MAX_ROWS} detections in one alert")
+    now = now_jd()
+    for k, row in enumerate(rows):
+        if isinstance(row, dict) and _finite(mjd := row.get("midpointMjdTai")):
+            where = "diaSource" if k == 0 else f"prvDiaSources[{k - 1}]"
+            check_alert_time(mjd + _MJD_ZERO, f"{where}.midpointMjdTai", now)
     ades = [r for r in map(_ades_row, rows) if r is not None]
     ades.sort(key=lambda r: r["obsTime"])
     if ades:

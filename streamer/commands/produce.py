@@ -2,7 +2,9 @@
 
 Inputs: neo.v1 JSONL (plain or ``.gz``), any file :mod:`core.formats` reads (MPC 80-column
 or ADES observations grouped into one record per object, NEA.txt, SBDB, CNEOS), Rubin alert
-files (``--format lsst``: replayed in the wire format, keyed on the solar-system object), or
+files (``--format lsst``: replayed in the wire format, keyed on the solar-system object; a
+broker's Rubin alerts and ZTF alert files, ``--format ztf``, as Avro containers of one alert
+each, as ZTF and the brokers send them), or
 ``sample`` for the bundled ``data/sample_stream.jsonl.gz``. JSONL lines are sent byte for
 byte, valid or not, so the daemon's validation and dead-letter path see exactly what the
 file holds. The key of each message is the record's designation (none when a line has no
@@ -57,7 +59,7 @@ __all__ = [
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "data" / "sample_stream.jsonl.gz"
 """The bundled sample stream that ``--input sample`` feeds."""
 
-_FORMATS = ("jsonl", "obs80", "ades", "nea", "sbdb", "cad", "lsst")
+_FORMATS = ("jsonl", "obs80", "ades", "nea", "sbdb", "cad", "lsst", "ztf")
 # Acknowledgements awaited in chunks: bounded memory, and still many requests in flight.
 _MAX_IN_FLIGHT = 1000
 
@@ -173,6 +175,9 @@ def iter_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
         When the file cannot be read.
     """
     name = fmt or _detect(path)
+    if name in ("lsst", "ztf") and _is_container(path):
+        yield from _alert_messages(path)
+        return
     if name == "lsst":  # Rubin alerts are replayed as they travel: wire header + Avro
         from core.lsst.files import wire_messages
 
@@ -193,6 +198,38 @@ def iter_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
         designation = obj.get("designation")
         key = designation.encode() if isinstance(designation, str) and designation else None
         yield key, orjson.dumps(obj)
+
+
+def _is_container(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(4) == b"Obj\x01"
+
+
+def _alert_messages(path: Path) -> Iterator[Message]:
+    # every alert as it travels: a ZTF or broker alert as an Avro container of one alert (as
+    # ZTF and Fink send them), a Rubin one of Rubin's own files in the wire format; keyed on
+    # the object. A bad alert is sent all the same (the daemon dead-letters it with its
+    # reason); a broken block has no bytes to send: it is named on standard error.
+    from core.alerts.files import read_alert_file
+
+    for alert in read_alert_file(path):
+        if alert.value is None:
+            where = f"alert {alert.index}" if alert.index >= 0 else "a block"
+            field, reason = alert.error or ("$", "unreadable")
+            print(f"neo-streamer produce: {where} left out: {field}: {reason}", file=sys.stderr)
+            continue
+        yield alert.key, alert.value
+
+
+def _check_any(value: bytes) -> object:
+    """The daemon's own decoding under ``[input] format = "auto"`` (a ZTF alert without an
+    association is valid: the daemon counts and leaves it out)."""
+    from core.alerts.route import StateInput, decode_state_input, to_state
+    from core.serving.inputs import decoder_for
+
+    if to_state(value, "auto"):
+        return decode_state_input(value, StateInput("auto"))
+    return decoder_for("auto")(value)
 
 
 def iter_observation_messages(path: Path, fmt: str | None = None) -> Iterator[Message]:
@@ -255,6 +292,8 @@ def _messages(args: argparse.Namespace, invalid: list[str] | None = None) -> Ite
     per_observation = getattr(args, "per", "object") == "observation"
     split = iter_observation_messages if per_observation else iter_messages
     check: Callable[[bytes], object] = decode_obs_message if per_observation else decode_record
+    if not per_observation and (args.format or _detect(path)) in ("lsst", "ztf"):
+        check = _check_any
     sent = 0
     for _ in range(args.repeat):
         for number, message in enumerate(split(path, args.format), start=1):

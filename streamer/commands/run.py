@@ -41,7 +41,14 @@ _FLAGS: tuple[tuple[str, str], ...] = (
     ("--http-port", "http.port"),
     ("--log-level", "logging.level"),
     ("--log-format", "logging.format"),
+    ("--from", "kafka.start_from"),
 )
+
+
+_HELP = {
+    "--from": "a new consumer group starts at this time (ISO-8601 or a night YYYY-MM-DD) "
+    "instead of kafka.auto_offset_reset; partitions with committed offsets go on from them",
+}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,7 +62,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="TOML configuration file (default: $NEO_STREAMER_CONFIG, else built-in defaults)",
     )
     for flag, key in _FLAGS:
-        parser.add_argument(flag, metavar="VALUE", dest=key, help=f"overrides {key}")
+        parser.add_argument(
+            flag, metavar="VALUE", dest=key, help=_HELP.get(flag, f"overrides {key}")
+        )
     parser.add_argument(
         "--set",
         metavar="SECTION.KEY=VALUE",

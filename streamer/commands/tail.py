@@ -51,6 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="start at the oldest message instead of only new ones",
     )
     parser.add_argument(
+        "--since",
+        default=None,
+        metavar="TIME",
+        help="start at the first message at or after TIME (ISO-8601 or a night YYYY-MM-DD)",
+    )
+    parser.add_argument(
         "--max-messages", type=int, default=None, metavar="N", help="stop after N messages"
     )
     parser.add_argument(
@@ -218,6 +224,14 @@ def format_input(record: Mapping[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Print messages from the results or alerts topic; return the exit code."""
     cfg = load_cli_config(args)
+    if getattr(args, "since", None):
+        from streamer.replay import parse_start_time
+
+        try:
+            parse_start_time(args.since)
+        except ValueError as exc:
+            print(f"neo-streamer tail: --since: {exc}", file=sys.stderr)
+            return 2
     topic: str = args.topic or (cfg.topics.alerts if args.alerts else cfg.topics.results)
     return asyncio.run(_tail(args, cfg, topic))
 
@@ -245,8 +259,14 @@ async def _tail(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
             message = f"topic {topic!r} does not exist on {servers}"
             print(f"neo-streamer tail: {message}", file=sys.stderr)
             return 5
-        consumer.subscribe([topic])
+        since = getattr(args, "since", None)
+        if since:
+            await _start_since(consumer, topic, since)
+        else:
+            consumer.subscribe([topic])
         start = "from its oldest message" if args.from_beginning else "for new messages"
+        if since:
+            start = f"from {since}"
         print(
             f"neo-streamer tail: waiting on {topic!r} at {servers} {start} (Ctrl-C stops)",
             file=sys.stderr,
@@ -256,6 +276,21 @@ async def _tail(args: argparse.Namespace, cfg: AppConfig, topic: str) -> int:
     finally:
         await consumer.stop()
     return 0
+
+
+async def _start_since(consumer: AIOKafkaConsumer, topic: str, since: str) -> None:
+    # every partition assigned by hand (no group), each sought to the time's offset
+    from aiokafka import TopicPartition
+
+    from streamer.replay import parse_start_time, seek_to_time
+
+    start_ms = parse_start_time(since)
+    # the partitions are known once the client holds the topic's metadata (topics() fetches
+    # into another object); aiokafka has no public call for it, hence the private client
+    await consumer._client._wait_on_metadata(topic)
+    tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+    consumer.assign(tps)
+    await seek_to_time(consumer, tps, start_ms)
 
 
 async def _print_messages(consumer: AIOKafkaConsumer, args: argparse.Namespace) -> None:

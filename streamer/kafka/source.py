@@ -131,6 +131,24 @@ class Source:
             if self._next_fetch.pop(tp, None) is not None:
                 self._metrics.consumer_lag.remove(tp[0], str(tp[1]))
 
+    async def start_at_time(self, tps: set[TP], start_ms: int) -> dict[TP, int | None]:
+        """``run --from``: each of ``tps`` the group has committed nothing for starts at its
+        first message at or after ``start_ms`` (:mod:`streamer.replay`); returns where."""
+        from streamer.replay import seek_to_time
+
+        parts = [TopicPartition(*tp) for tp in sorted(tps)]
+        self.consumer.pause(*parts)  # nothing fetched from the old position meanwhile
+        try:
+            committed = await self.committed(tps)
+            fresh = [TopicPartition(*tp) for tp, offset in committed.items() if offset is None]
+            placed = await seek_to_time(self.consumer, fresh, start_ms)
+        finally:
+            if not self._paused:
+                self.consumer.resume(
+                    *(tp for tp in parts if (tp.topic, tp.partition) not in self.restoring)
+                )
+        return {(tp.topic, tp.partition): offset for tp, offset in placed.items()}
+
     async def committed(self, tps: set[TP]) -> dict[TP, int | None]:
         """The group's committed offset of each of ``tps`` (None: nothing committed yet).
 

@@ -42,6 +42,14 @@ class Metrics:
             ["block"],
             registry=r,
         )
+        self.alerts_skipped = Counter(
+            "neo_streamer_alerts_skipped",
+            "Survey alerts left out, not errors: no_association (a ZTF alert names no known"
+            " asteroid), beyond_ssdistnr (farther than [input] ztf_max_ssdistnr_arcsec),"
+            " negative_difference",
+            ["reason"],
+            registry=r,
+        )
         self.publish_errors = Counter(
             "neo_streamer_publish_errors", "Failed publish attempts (retried)", registry=r
         )

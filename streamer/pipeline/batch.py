@@ -18,7 +18,7 @@ from typing import Any, Literal, Protocol
 import msgspec
 import orjson
 
-from core.contract.obsstream import is_obs_message
+from core.alerts.route import alert_observations, to_state
 from core.contract.records import NeoRecord
 from core.errors import RecordError
 from core.serving.inputs import InputFormat, decoder_for
@@ -138,6 +138,10 @@ class ItemOutcome:
     error_field: str | None = None
     error_reason: str | None = None
     key_text: str | None = None
+    skipped: str | None = None
+    """Why an input was left out without being an error (a ZTF alert naming no asteroid)."""
+    observations: bytes | None = None
+    """A scored Rubin alert's detections as a neo.obs.v1 message, for the per-object state."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,8 +254,8 @@ def process_batch(
         if item.value is None:
             outcomes[i] = dead_letter(item, "$", "empty message (null value)", "RecordError")
             continue
-        if item.value[:1] != b"\x00" and is_obs_message(item.value):
-            continue  # an observation for the per-object state (a Rubin alert starts with 0)
+        if to_state(item.value, input_format):
+            continue  # observations (neo.obs.v1, a ZTF alert) for the per-object state
         try:
             valid.append((i, decode(item.value, unknown=unknown)))
             keys.append(message_key(item.value))
@@ -299,7 +303,10 @@ def process_batch(
             outs = [Output("result", key, value)]
             if rule.matches_score(result.anomaly_score, result.category):
                 outs.append(Output("alert", key, value))
-            outcomes[i] = ItemOutcome(
+            outcome = ItemOutcome(
                 item, outs, rec.designation, result.model_version, None, dropped.get(i, ())
             )
+            if item.value is not None and item.value[:1] in (b"\x00", b"O"):
+                outcome.observations = alert_observations(item.value, rec)
+            outcomes[i] = outcome
     return [o for o in outcomes if o is not None]

@@ -72,6 +72,8 @@ _Packed = tuple[
     str | None,
     str | None,
     str | None,
+    str | None,
+    bytes | None,
 ]
 
 # Engines per child process, by version directory: the serving version and, during a hot
@@ -224,6 +226,8 @@ def _score_rows(
             o.error_field,
             o.error_reason,
             o.key_text,
+            o.skipped,
+            o.observations,
         )
         for o in process_batch(items, scorer, rule, input_format)
     ]

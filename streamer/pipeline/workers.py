@@ -366,6 +366,8 @@ class WorkerPool:
                     )
             if o.unknown_fields:
                 self._count_unknown(o)
+            if o.skipped is not None:
+                m.alerts_skipped.labels(reason=o.skipped).inc()
             if o.item.timestamp_ms > 0:
                 observe(max(0.0, now_ms - o.item.timestamp_ms) / 1000.0)
         if results:

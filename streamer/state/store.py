@@ -44,11 +44,13 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rocksdict import Options, Rdict, WriteBatch
 
-from core.contract.obsstream import ObsMessage, decode_obs_message
+from core.alerts.route import StateInput, Unassociated, decode_state_input
+from core.contract.obsstream import ObsMessage
 from core.errors import RecordError
 from core.serving.arcstate import (
     ObjectState,
@@ -189,6 +191,7 @@ class StateManager:
         p = cfg.processing
         self._rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories))
         self._state = cfg.state
+        self._input = StateInput(cfg.input.format, cfg.input.ztf_max_ssdistnr_arcsec)
         self._metrics = metrics
         self._executor = executor
         self._root = Path(cfg.state.dir) / cfg.kafka.group_id
@@ -333,13 +336,30 @@ class StateManager:
         self, batch: Sequence[InputItem], outcomes: list[ItemOutcome]
     ) -> list[ItemOutcome]:
         """``outcomes`` plus the outcomes of the batch's observation messages (the inputs
-        ``outcomes`` does not cover); called in batch order."""
-        covered = {id(o.item) for o in outcomes}
-        todo = [item for item in batch if id(item) not in covered]
+        ``outcomes`` does not cover); called in batch order. A scored Rubin alert's detections
+        (its outcome's ``observations``) are applied too, in batch order, their changelog
+        records joining that outcome."""
+        by_item = {id(o.item): o for o in outcomes}
+        todo: list[InputItem] = []
+        joins: dict[int, ItemOutcome] = {}  # id of a detections item -> the alert's outcome
+        for item in batch:
+            known = by_item.get(id(item))
+            if known is None:
+                todo.append(item)
+            elif known.observations is not None:
+                detections = msgspec.structs.replace(item, value=known.observations)
+                joins[id(detections)] = known
+                todo.append(detections)
         if not todo:
             return outcomes
         loop = asyncio.get_running_loop()
-        return outcomes + await loop.run_in_executor(self._executor, self._apply, todo)
+        applied = await loop.run_in_executor(self._executor, self._apply, todo)
+        for o in applied:
+            target = joins.get(id(o.item))
+            if target is not None:
+                target.outputs += o.outputs
+                target.error_type = target.error_type or o.error_type
+        return outcomes + [o for o in applied if id(o.item) not in joins]
 
     def done(self, items: Sequence[InputItem]) -> None:
         """Outputs of ``items`` delivered: their changes are in the changelog."""
@@ -480,7 +500,10 @@ class StateManager:
     def _decode(self, item: InputItem) -> ObsMessage | ItemOutcome:
         assert item.value is not None  # process_batch dead-letters null values
         try:
-            return decode_obs_message(item.value)
+            decoded = decode_state_input(item.value, self._input)
+            if isinstance(decoded, Unassociated):  # counted, not an error
+                return ItemOutcome(item, [], skipped=decoded.reason)
+            return decoded
         except RecordError as exc:
             return dead_letter(item, exc.field, exc.reason, "RecordError")
         except Exception as exc:  # a decoder bug must not stop the stream: dead-letter it
