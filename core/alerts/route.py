@@ -1,6 +1,6 @@
 """Which path an input message takes under an ``[input] format``: scored at once, or the state.
 
-Observations go to the per-object state (:mod:`streamer.state`): ``neo.obs.v1`` messages and
+Observations go to the per-object state (:mod:`streamer.state.store`): ``neo.obs.v1`` messages and
 ZTF alerts. Everything else is decoded to one ``neo.v1`` record and scored
 (:func:`core.serving.inputs.decoder_for`); a Rubin alert's detections also go to the state
 (:func:`alert_observations`), beside its record's score. :func:`to_state` is the cheap test the

@@ -16,12 +16,12 @@ import orjson
 from core.contract.records import NeoRecord
 from core.serving.arcstate import decode_state
 from core.serving.inference import EncodedResult
-from streamer.batch import AlertRule, InputItem, ItemOutcome, process_batch
 from streamer.config import AppConfig, load_config
-from streamer.metrics import Metrics
-from streamer.state import PartitionStore, StateManager
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, process_batch
+from streamer.state.store import PartitionStore, StateManager
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "alerts"
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "alerts"
 ZTF = sorted(FIXTURES.glob("fink_ztf_*.avro"))
 RUBIN = sorted(FIXTURES.glob("fink_rubin_*.avro"))
 RULE = AlertRule(min_score=2.0, categories=frozenset())
