@@ -212,20 +212,14 @@ class NeoRecord(msgspec.Struct, frozen=True):
     trail: Trail | None = None
 
 
-_TOP_KEYS = frozenset(
-    ("designation", "orbit", "physical", "nongrav", "close_approaches", "observations", "meta",
-     "trail")
-)  # fmt: skip
-_TRAIL_KEYS = frozenset(("length_arcsec", "angle_deg", "streak", "glint"))
-_ORBIT_KEYS = frozenset(
-    ("a_au", "e", "i_deg", "node_deg", "peri_deg", "M_deg", "epoch_jd", "q_au", "moid_au",
-     "condition_code", "source", "sigma", "covariance", "fit")
-)  # fmt: skip
-_PHYSICAL_KEYS = frozenset(("H", "diameter_km", "albedo", "rot_per_h", "spectral_type"))
-_NONGRAV_NAMES = ("A1", "A2", "A3", "A1_sigma", "A2_sigma", "A3_sigma")
+# the keys each block takes, read from the record types (one list of fields per block)
+_TOP_KEYS = frozenset(NeoRecord.__struct_fields__)
+_TRAIL_KEYS = frozenset(Trail.__struct_fields__)
+_ORBIT_KEYS = frozenset(Orbit.__struct_fields__)
+_PHYSICAL_KEYS = frozenset(Physical.__struct_fields__)
+_NONGRAV_NAMES = NonGrav.__struct_fields__
 _NONGRAV_KEYS = frozenset(_NONGRAV_NAMES)
-
-_CA_KEYS = frozenset(("time", "dist_au", "v_rel_kms", "v_inf_kms", "body", "subpoint"))
+_CA_KEYS = frozenset(CloseApproach.__struct_fields__) - {"time_jd"}  # derived from "time"
 _OBS_KEYS = frozenset(("obs80", "ades"))
 
 
