@@ -85,9 +85,9 @@ __all__ = [
 
 
 # The record types are frozen msgspec structs, not frozen dataclasses: a frozen dataclass's
-# __init__ sets each field through object.__setattr__, 2.1 us for an Orbit and 1.8 for a
-# NeoRecord on this machine, ~10 % of scoring an orbit-only record; a struct is built in C
-# (~0.1 us). Same fields, order, defaults, equality, hashing and immutability; copies with
+# __init__ sets each field through object.__setattr__, a struct is built in C, some thirty
+# times faster (docs/performance.md, "Design measurements of the contract code"). Same
+# fields, order, defaults, equality, hashing and immutability; copies with
 # changes go through msgspec.structs.replace. ``gc=False``: these hold numbers, strings and
 # tuples of them only, never a cycle, so the collector need not track them.
 
