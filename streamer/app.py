@@ -19,6 +19,7 @@ import signal
 import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaConnectionError, KafkaError
@@ -36,7 +37,7 @@ from streamer.ops.http import HealthServer
 from streamer.ops.logging import get_logger
 from streamer.ops.metrics import Metrics
 from streamer.paths import model_path_hint
-from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, dead_letter
+from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, Scorer, dead_letter
 from streamer.pipeline.procpool import collect_less, new_process_pool, run_in_process
 from streamer.pipeline.serving import ModelHost
 from streamer.pipeline.workers import WorkerPool, run_in_thread
@@ -71,6 +72,38 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
         await self._daemon.partitions_assigned({(tp.topic, tp.partition) for tp in assigned})
+
+
+@dataclass(frozen=True)
+class PoolCollaborators:
+    """What the workers work with (a :class:`~streamer.pipeline.workers.PoolContext`): the
+    serving model, the checkpoint, the source's view of which items still count, the state
+    step and the bookkeeping of finished items."""
+
+    daemon: Daemon
+    source: Source
+    checkpoint: Checkpoint
+
+    @property
+    def publisher(self) -> Checkpoint:
+        return self.checkpoint
+
+    def scorer(self) -> Scorer:
+        return self.daemon.models.current()
+
+    def accepting(self, item: InputItem) -> bool:
+        return self.source.accepting(item)
+
+    def live(self, item: InputItem) -> bool:
+        return self.source.live(item)
+
+    async def apply_state(
+        self, batch: list[InputItem], outcomes: list[ItemOutcome]
+    ) -> list[ItemOutcome]:
+        return await self.daemon._apply_state(batch, outcomes)
+
+    def done(self, items: Sequence[InputItem]) -> None:
+        self.daemon._done(items)
 
 
 class Daemon:
@@ -256,8 +289,7 @@ class Daemon:
         p = cfg.processing
         self._pool = WorkerPool(
             self.queue,
-            self.models.current,
-            checkpoint,
+            PoolCollaborators(self, source, checkpoint),
             executor=self._scoring,
             workers=p.worker_count(),
             batch_max_size=p.batch_max_size,
@@ -265,12 +297,8 @@ class Daemon:
             rule=AlertRule(p.alert_min_score, frozenset(p.alert_categories)),
             input_format=cfg.input.format,
             metrics=self.metrics,
-            on_done=self._done,
-            accepting=source.accepting,
-            live=source.live,
             retry_backoff_s=p.publish_retry_backoff_s,
             run_batch=run_in_process if self._scoring is not self._executor else run_in_thread,
-            stateful=self._apply_state,
         )
         await self._pool.start()
         fetch = asyncio.create_task(source.run(), name="neo-fetch")

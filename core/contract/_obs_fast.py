@@ -98,8 +98,7 @@ def obs80_fields(
     """
     # Column-major, as iso_fields: every check below reduces over a few columns, which costs
     # per line on the row-major block and a few vector operations on its transpose; and byte
-    # arithmetic instead of lookup tables (a non-digit wraps around to > 9). 452 -> 209 us
-    # per 469-line block.
+    # arithmetic instead of lookup tables (a non-digit wraps around to > 9).
     cols = np.ascontiguousarray(block.T)
     value = cols - np.uint8(_ZERO)
     digit = value <= 9
@@ -352,8 +351,8 @@ def iso_fields(block: UInt8Array, length: IntArray) -> tuple[FloatArray, BoolArr
     ``(n, ISO_WIDTH)`` block with their lengths, and where the text has that shape and is a
     valid time, as ``datetime.fromisoformat`` reads it."""
     # column-major: a reduction over the short axis of a row-major block pays per row, over
-    # the columns it is a few vector operations (the head check went from 23 to 6 us per
-    # 430 rows); and byte arithmetic, not a lookup table: a non-digit wraps around to > 9
+    # the columns it is a few vector operations; and byte arithmetic, not a lookup table: a
+    # non-digit wraps around to > 9
     cols = np.ascontiguousarray(block.T)
     head = cols[:19]
     ok = ((head >= _ISO_LO) & (head <= _ISO_HI)).all(axis=0)

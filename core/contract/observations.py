@@ -242,7 +242,8 @@ def parse_ades_rows(rows: Sequence[object], field: str = "ades") -> ObsArrays:
         ``field[i].name`` names the first bad value.
     """
     # a row or a few (one observation per message) go row by row: the block path's numpy
-    # calls cost ~2 ms per call whatever the length, the row path ~20 us per row
+    # calls cost about ten rows' worth per call whatever the length (docs/performance.md,
+    # "Design measurements of the contract code")
     columns = _obs_fast.ades_block(rows, ades_time_jd) if len(rows) >= _BLOCK_MIN else None
     return _ades_each(rows, field) if columns is None else ObsArrays(*columns)
 

@@ -85,9 +85,9 @@ __all__ = [
 
 
 # The record types are frozen msgspec structs, not frozen dataclasses: a frozen dataclass's
-# __init__ sets each field through object.__setattr__, 2.1 us for an Orbit and 1.8 for a
-# NeoRecord on this machine, ~10 % of scoring an orbit-only record; a struct is built in C
-# (~0.1 us). Same fields, order, defaults, equality, hashing and immutability; copies with
+# __init__ sets each field through object.__setattr__, a struct is built in C, some thirty
+# times faster (docs/performance.md, "Design measurements of the contract code"). Same
+# fields, order, defaults, equality, hashing and immutability; copies with
 # changes go through msgspec.structs.replace. ``gc=False``: these hold numbers, strings and
 # tuples of them only, never a cycle, so the collector need not track them.
 
@@ -212,20 +212,14 @@ class NeoRecord(msgspec.Struct, frozen=True):
     trail: Trail | None = None
 
 
-_TOP_KEYS = frozenset(
-    ("designation", "orbit", "physical", "nongrav", "close_approaches", "observations", "meta",
-     "trail")
-)  # fmt: skip
-_TRAIL_KEYS = frozenset(("length_arcsec", "angle_deg", "streak", "glint"))
-_ORBIT_KEYS = frozenset(
-    ("a_au", "e", "i_deg", "node_deg", "peri_deg", "M_deg", "epoch_jd", "q_au", "moid_au",
-     "condition_code", "source", "sigma", "covariance", "fit")
-)  # fmt: skip
-_PHYSICAL_KEYS = frozenset(("H", "diameter_km", "albedo", "rot_per_h", "spectral_type"))
-_NONGRAV_NAMES = ("A1", "A2", "A3", "A1_sigma", "A2_sigma", "A3_sigma")
+# the keys each block takes, read from the record types (one list of fields per block)
+_TOP_KEYS = frozenset(NeoRecord.__struct_fields__)
+_TRAIL_KEYS = frozenset(Trail.__struct_fields__)
+_ORBIT_KEYS = frozenset(Orbit.__struct_fields__)
+_PHYSICAL_KEYS = frozenset(Physical.__struct_fields__)
+_NONGRAV_NAMES = NonGrav.__struct_fields__
 _NONGRAV_KEYS = frozenset(_NONGRAV_NAMES)
-
-_CA_KEYS = frozenset(("time", "dist_au", "v_rel_kms", "v_inf_kms", "body", "subpoint"))
+_CA_KEYS = frozenset(CloseApproach.__struct_fields__) - {"time_jd"}  # derived from "time"
 _OBS_KEYS = frozenset(("obs80", "ades"))
 
 

@@ -155,11 +155,10 @@ def warm(ref: ModelRef, hold_s: float) -> int:
 # (700, 10, 10), starts a young collection every 700 net allocations: some 30 per 1,024-record
 # batch, each scanning the batch's live objects, and a full collection (the result cache's
 # entries, aiokafka's buffers: every object not frozen) every few batches. Our objects die by
-# reference counting; the collector finds next to nothing and costs 6-13 % of `process_batch`
-# with the result cache in use (measured by alternating the settings in one process: 71.6
-# (default), 65.5 (10,000) and 62.2 us/record (collector off)). Cyclic garbage still goes, a
-# young collection every 50,000 allocations; waiting longer for it costs memory: the shipped
-# defaults' largest PSS, all processes, went from 414 to 451-467 MiB with this change alone.
+# reference counting; the collector finds next to nothing and costs a measurable share of
+# `process_batch` with the result cache in use. Cyclic garbage still goes, a young collection
+# every 50,000 allocations; waiting longer for it costs memory (the largest PSS of all
+# processes grows: bench/bench_daemon.py reports it).
 GC_THRESHOLDS = (50_000, 20, 20)
 
 

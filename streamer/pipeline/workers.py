@@ -28,8 +28,8 @@ from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, Scorer, p
 
 __all__ = [
     "BatchRunner",
+    "PoolContext",
     "Publisher",
-    "StateStep",
     "WorkerPool",
     "collect_batch",
     "run_in_thread",
@@ -93,10 +93,6 @@ def run_in_thread(  # noqa: PLR0917  (a BatchRunner: called positionally)
     return loop.run_in_executor(executor, process_batch, batch, scorer, rule, input_format)
 
 
-StateStep = Callable[[list[InputItem], list[ItemOutcome]], Awaitable[list[ItemOutcome]]]
-"""The state step of a batch (see :class:`WorkerPool`'s ``stateful``)."""
-
-
 class Publisher(Protocol):
     """Hands outcomes to the broker; see :mod:`streamer.kafka.sinks`."""
 
@@ -105,6 +101,42 @@ class Publisher(Protocol):
 
         Raises :class:`~streamer.errors.PublishError` (from either step) on failure.
         """
+        ...
+
+
+class PoolContext(Protocol):
+    """What a :class:`WorkerPool` works with, in one object (the daemon's is
+    :class:`streamer.app.PoolCollaborators`)."""
+
+    @property
+    def publisher(self) -> Publisher:
+        """Where the outcomes go (the delivery guarantee's checkpoint)."""
+        ...
+
+    def scorer(self) -> Scorer:
+        """The serving scorer, read once per batch: a hot reload swaps between batches and each
+        result carries the version that scored it."""
+        ...
+
+    def accepting(self, item: InputItem) -> bool:
+        """False drops the item before scoring (its partition is being revoked or is gone; it
+        will be redelivered to the new owner)."""
+        ...
+
+    def live(self, item: InputItem) -> bool:
+        """False drops a scored outcome before publishing."""
+        ...
+
+    async def apply_state(
+        self, batch: list[InputItem], outcomes: list[ItemOutcome]
+    ) -> list[ItemOutcome]:
+        """The outcomes completed by the state step (the observation messages of the batch,
+        :meth:`streamer.state.store.StateManager.apply`), called in batch order before
+        publishing."""
+        ...
+
+    def done(self, items: Sequence[InputItem]) -> None:
+        """The items whose outputs are all acknowledged."""
         ...
 
 
@@ -133,30 +165,18 @@ class WorkerPool:
     ----------
     queue : asyncio.Queue
         Input items, filled by :mod:`streamer.kafka.source`.
-    scorer : callable
-        Returns the serving :class:`Scorer` (read once per batch, so a hot reload swaps
-        between batches and each result carries the version that scored it).
-    publisher : Publisher
-    on_done : callable
-        Called with the items whose outputs are all acknowledged.
-    accepting : callable
-        ``accepting(item)``: False drops the item before scoring (its partition is being
-        revoked or is gone; it will be redelivered to the new owner).
-    live : callable
-        ``live(item)``: False drops a scored outcome before publishing.
+    context : PoolContext
+        The collaborators: the scorer, the publisher, the source's view of which items still
+        count, the state step and where finished items are reported.
     run_batch : callable
         How a batch reaches ``executor``: :func:`run_in_thread` (the default) or
         :func:`streamer.pipeline.procpool.run_in_process`.
-    stateful : callable, optional
-        ``await stateful(batch, outcomes)``: the outcomes completed by the state step
-        (:meth:`streamer.state.store.StateManager.apply`), called in batch order before publishing.
     """
 
     def __init__(
         self,
         queue: asyncio.Queue[InputItem],
-        scorer: Callable[[], Scorer],
-        publisher: Publisher,
+        context: PoolContext,
         *,
         executor: Executor | None,
         workers: int,
@@ -165,16 +185,11 @@ class WorkerPool:
         rule: AlertRule,
         input_format: InputFormat = "neo",
         metrics: Metrics,
-        on_done: Callable[[Sequence[InputItem]], None],
-        accepting: Callable[[InputItem], bool] = lambda _: True,
-        live: Callable[[InputItem], bool] = lambda _: True,
         retry_backoff_s: float = 1.0,
         run_batch: BatchRunner = run_in_thread,
-        stateful: StateStep | None = None,
     ) -> None:
         self._queue = queue
-        self._scorer = scorer
-        self._publisher = publisher
+        self._ctx = context
         self._executor = executor
         self._n = workers
         self._max_size = batch_max_size
@@ -182,12 +197,8 @@ class WorkerPool:
         self._rule = rule
         self._input_format: InputFormat = input_format
         self._metrics = metrics
-        self._on_done = on_done
-        self._accepting = accepting
-        self._live = live
         self._backoff = retry_backoff_s
         self._run_batch = run_batch
-        self._stateful = stateful
         self._collect_lock = asyncio.Lock()
         self._turns = _Turns()
         self._tasks: list[asyncio.Task[None]] = []
@@ -247,7 +258,7 @@ class WorkerPool:
                 self._active[seq] = frozenset(i.tp for i in batch)
             self._metrics.queue_depth.set(self._queue.qsize())
             try:
-                await self._handle(loop, seq, [i for i in batch if self._accepting(i)])
+                await self._handle(loop, seq, [i for i in batch if self._ctx.accepting(i)])
             except Exception:
                 # re-raised to the supervisor; logged here where the records are known
                 first = batch[0]
@@ -270,7 +281,7 @@ class WorkerPool:
         outcomes: list[ItemOutcome] = []
         try:
             if batch:
-                scorer = self._scorer()
+                scorer = self._ctx.scorer()
                 started = time.perf_counter()
                 outcomes = await self._run_batch(
                     loop, self._executor, batch, scorer, self._rule, self._input_format
@@ -278,13 +289,13 @@ class WorkerPool:
                 self._metrics.scoring_seconds.observe(time.perf_counter() - started)
                 self._metrics.batch_size.observe(len(batch))
             await self._turns.wait(seq)
-            if self._stateful is not None and batch:
+            if batch:
                 # in batch order: an object's observations are applied in input order; not
                 # those of a partition revoked or restarted meanwhile (they come again; their
                 # outcomes are dropped by _enqueue)
-                batch = [i for i in batch if self._live(i)]
+                batch = [i for i in batch if self._ctx.live(i)]
                 if batch:
-                    outcomes = await self._stateful(batch, outcomes)
+                    outcomes = await self._ctx.apply_state(batch, outcomes)
         except BaseException:
             # never leave the successors waiting for a turn that will not come
             await self._turns.release()
@@ -311,9 +322,9 @@ class WorkerPool:
         Returns the waiter and the outcomes enqueued: those whose partition is still ours
         (the others' inputs are fetched again)."""
         while True:
-            outcomes = [o for o in outcomes if self._live(o.item)]
+            outcomes = [o for o in outcomes if self._ctx.live(o.item)]
             try:
-                return await self._publisher.enqueue(outcomes), outcomes
+                return await self._ctx.publisher.enqueue(outcomes), outcomes
             except PublishError as exc:
                 if self._stopping:
                     raise
@@ -374,4 +385,4 @@ class WorkerPool:
             m.results_out.inc(results)
         if alerts:
             m.alerts_out.inc(alerts)
-        self._on_done([o.item for o in outcomes])
+        self._ctx.done([o.item for o in outcomes])

@@ -323,3 +323,18 @@ def test_typed_records_are_the_reference_types() -> None:
     assert isinstance(rec, NeoRecord) and rec.orbit is not None
     assert all(type(v) is float for v in (rec.orbit.a_au, rec.orbit.e, rec.orbit.i_deg))
     assert type(rec.orbit.epoch_jd) is float
+
+
+def test_the_typed_blocks_take_the_fields_of_the_record_types() -> None:
+    from core.contract import _record_fast as fast
+
+    pairs = [
+        (fast.TypedOrbit, records.Orbit),
+        (fast.TypedPhysical, records.Physical),
+        (fast.TypedNonGrav, records.NonGrav),
+        (fast.TypedTrail, records.Trail),
+    ]
+    for typed, record_type in pairs:
+        assert set(typed.__struct_fields__) == set(record_type.__struct_fields__), typed
+    approach = set(records.CloseApproach.__struct_fields__) - {"time_jd"}  # derived from time
+    assert set(fast.TypedApproach.__struct_fields__) == approach

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -202,32 +202,63 @@ class SlowFirstScorer(EccentricityScorer):
         return super().predict_batch(records)
 
 
+class Context:
+    """The pool's collaborators: a scorer, a publisher, the partitions that count (all unless
+    ``accepting`` says otherwise), no state, and the offsets reported done."""
+
+    def __init__(
+        self,
+        scorer: EccentricityScorer,
+        publisher: RecordingPublisher,
+        accepting: Callable[[InputItem], bool] = lambda _: True,
+    ) -> None:
+        self._scorer, self.publisher, self._accepting = scorer, publisher, accepting
+        self.offsets: list[int] = []
+
+    def scorer(self) -> EccentricityScorer:
+        return self._scorer
+
+    def accepting(self, item: InputItem) -> bool:
+        return self._accepting(item)
+
+    def live(self, item: InputItem) -> bool:
+        return True
+
+    async def apply_state(
+        self, batch: list[InputItem], outcomes: list[ItemOutcome]
+    ) -> list[ItemOutcome]:
+        return outcomes
+
+    def done(self, items: Sequence[InputItem]) -> None:
+        self.offsets.extend(i.offset for i in items)
+
+
 async def _run_pool(
-    items: list[InputItem], scorer: EccentricityScorer, publisher: RecordingPublisher, **kw: Any
+    items: list[InputItem],
+    scorer: EccentricityScorer,
+    publisher: RecordingPublisher,
+    accepting: Callable[[InputItem], bool] = lambda _: True,
 ) -> tuple[list[int], Metrics]:
     queue: asyncio.Queue[InputItem] = asyncio.Queue()
-    done: list[int] = []
+    context = Context(scorer, publisher, accepting)
     metrics = Metrics()
     pool = WorkerPool(
         queue,
-        lambda: scorer,
-        publisher,
+        context,
         executor=None,
         workers=3,
         batch_max_size=2,
         batch_max_wait_s=0.0,
         rule=RULE,
         metrics=metrics,
-        on_done=lambda its: done.extend(i.offset for i in its),
         retry_backoff_s=0.0,
-        **kw,
     )
     for item in items:
         queue.put_nowait(item)
     await pool.start()
     assert await pool.wait_idle(None, within=10.0)
     await pool.stop()
-    return done, metrics
+    return context.offsets, metrics
 
 
 @pytest.mark.timeout(30)
