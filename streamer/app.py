@@ -34,6 +34,7 @@ from streamer.http import HealthServer
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.offsets import OffsetTracker
+from streamer.pages import ObjectPages
 from streamer.paths import model_path_hint
 from streamer.procpool import collect_less, new_process_pool, run_in_process
 from streamer.serving import ModelHost
@@ -110,6 +111,7 @@ class Daemon:
         self.checkpoint: Checkpoint | None = None
         # per-object state of observation streams ([state] enabled)
         self.state: StateManager | None = None
+        self.pages = ObjectPages(cfg.http.object_pages, self._scoring)  # /objects/<id>
         self._restores: set[asyncio.Task[None]] = set()
         self._failed = False
         self._pool: WorkerPool | None = None
@@ -170,7 +172,7 @@ class Daemon:
         cfg = self.cfg
         if cfg.http.enabled:
             self.http = HealthServer(
-                cfg.http.host, cfg.http.port, self.readiness, self._metrics_text
+                cfg.http.host, cfg.http.port, self.readiness, self._metrics_text, self.pages
             )
             await self.http.start()
         try:
@@ -213,6 +215,7 @@ class Daemon:
                         fit_executor=None if self._scoring is self._executor else self._scoring,
                     )
                     await self.state.start()
+                    self.pages.state = self.state
                 self._source = Source(self.cfg, self.queue, self.tracker, self.metrics)
                 await self._source.start(_Rebalance(self))
                 self._broker_ok = True
@@ -375,7 +378,10 @@ class Daemon:
         self, batch: list[InputItem], outcomes: list[ItemOutcome]
     ) -> list[ItemOutcome]:
         if self.state is not None:
-            return await self.state.apply(batch, outcomes)
+            outcomes = await self.state.apply(batch, outcomes)
+            self.pages.remember(outcomes)
+            return outcomes
+        self.pages.remember(outcomes)
         if len(outcomes) == len(batch):
             return outcomes
         covered = {id(o.item) for o in outcomes}

@@ -468,6 +468,21 @@ class StateManager:
                 state.alert_rank = rank
                 outcome.outputs.append(Output("alert", key, value))
 
+    async def lookup(self, object_id: str) -> ObjectState | None:
+        """The stored state of ``object_id`` in any assigned partition (read in a thread;
+        None when no store holds it). For the object pages (:mod:`streamer.pages`)."""
+
+        def read() -> ObjectState | None:
+            key = object_id.encode()
+            with self._lock:
+                for store in self._stores.values():
+                    raw = store.db.get(key)
+                    if raw is not None:
+                        return decode_state(raw)
+            return None
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, read)
+
     def _decode(self, item: InputItem) -> ObsMessage | ItemOutcome:
         assert item.value is not None  # process_batch dead-letters null values
         try:
