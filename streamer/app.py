@@ -141,6 +141,7 @@ class Daemon:
     def _metrics_text(self) -> bytes:
         self.metrics.ready.set(1 if self.readiness()[0] else 0)
         self.metrics.queue_depth.set(self.queue.qsize())
+        self.metrics.state_restoring.set(len(self.state.restoring) if self.state else 0)
         return self.metrics.render()
 
     # -- lifecycle ----------------------------------------------------------------------------

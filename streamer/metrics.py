@@ -117,6 +117,11 @@ class Metrics:
             registry=r,
         )
         self.ready = Gauge("neo_streamer_ready", "1 when /readyz answers 200", registry=r)
+        self.state_restoring = Gauge(
+            "neo_streamer_state_restoring",
+            "Partitions whose state is being restored from the changelog (set at each scrape)",
+            registry=r,
+        )
 
     def set_model(self, model_id: str, version: str) -> None:
         """Point the model info gauge at the serving model (only one label set is 1)."""
