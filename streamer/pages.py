@@ -2,7 +2,8 @@
 
 :class:`ObjectPages` remembers the latest result of the most recent ``[http] object_pages``
 objects (the result of each scored outcome, as the workers hand the batch to be published:
-it may be on its way to the broker when the page is asked for) and, with ``[state] enabled``,
+it may be on its way to the broker when the page is asked for; and the input record, whose
+orbit is drawn when the result has no fit) and, with ``[state] enabled``,
 reads the object's observations from its partition's store. The page itself
 (:func:`core.report.build_page`) is drawn by :func:`render_object_page` in the scoring
 executor (a scoring process by default: the fitted orbit's predictions need ASSIST, which the
@@ -29,14 +30,22 @@ from streamer.batch import ItemOutcome
 if TYPE_CHECKING:
     from streamer.state import StateManager
 
-__all__ = ["ObjectPages", "render_object_index", "render_object_page"]
+__all__ = ["MAX_RECORD_BYTES", "ObjectPages", "render_object_index", "render_object_page"]
+
+MAX_RECORD_BYTES = 16_384
+"""Input records kept beside their result up to this size (the orbit of a record without a fit
+is drawn from it); larger ones (long observation blocks) are not kept."""
 
 
 def render_object_page(
-    object_id: str, result: bytes | None, observations: Sequence[Observation]
+    object_id: str,
+    result: bytes | None,
+    observations: Sequence[Observation],
+    record: bytes | None = None,
 ) -> bytes:
-    """The page (UTF-8 HTML) of one object: its result (JSON bytes, None: none yet) and its
-    observations from state. Runs in the scoring executor."""
+    """The page (UTF-8 HTML) of one object: its result (JSON bytes, None: none yet), its
+    observations from state, and the neo.v1 record it was scored from (its orbit is drawn
+    when the result has no fit). Runs in the scoring executor."""
     from core.report import build_page
     from streamer.refit import to_astrometry
 
@@ -46,7 +55,13 @@ def render_object_page(
         else {"designation": object_id, "category": "undetermined", "evidence": "not scored yet"}
     )
     astrometry = to_astrometry(object_id, observations) if observations else None
-    return build_page(doc, astrometry).encode("utf-8")
+    orbit = None
+    if record is not None:
+        try:
+            orbit = orjson.loads(record).get("orbit")
+        except (orjson.JSONDecodeError, AttributeError):
+            orbit = None
+    return build_page(doc, astrometry, orbit if isinstance(orbit, dict) else None).encode()
 
 
 def render_object_index(results: Sequence[bytes]) -> bytes:
@@ -74,7 +89,7 @@ class ObjectPages:
     def __init__(self, capacity: int, executor: Executor) -> None:
         self.capacity = capacity
         self._executor = executor
-        self._latest: OrderedDict[str, bytes] = OrderedDict()
+        self._latest: OrderedDict[str, tuple[bytes, bytes | None]] = OrderedDict()
         self.state: StateManager | None = None
 
     def remember(self, outcomes: Sequence[ItemOutcome]) -> None:
@@ -89,7 +104,9 @@ class ObjectPages:
                 name = o.designation or (out.key or b"").decode("utf-8", "replace")
                 if not name:
                     continue
-                latest[name] = out.value
+                record = o.item.value  # the input: a neo.v1 record's orbit is drawn
+                small = record is not None and len(record) <= MAX_RECORD_BYTES
+                latest[name] = (out.value, record if small else None)
                 latest.move_to_end(name)
         while len(latest) > self.capacity:
             latest.popitem(last=False)
@@ -98,7 +115,7 @@ class ObjectPages:
         """The page of ``object_id``, None when the daemon holds nothing of it."""
         if not self.capacity:
             return None
-        result = self._latest.get(object_id)
+        result, record = self._latest.get(object_id, (None, None))
         observations: Sequence[Observation] = ()
         if self.state is not None:
             stored = await self.state.lookup(object_id)
@@ -107,13 +124,13 @@ class ObjectPages:
             return None
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(
-            self._executor, render_object_page, object_id, result, observations
+            self._executor, render_object_page, object_id, result, observations, record
         )
 
     async def index(self) -> bytes | None:
         """The ``/objects/`` page (None when pages are off)."""
         if not self.capacity:
             return None
-        results = list(self._latest.values())
+        results = [result for result, _ in self._latest.values()]
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, render_object_index, results)

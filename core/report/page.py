@@ -22,6 +22,7 @@ from typing import Any
 from core.contract.obsstream import jd_to_iso
 from core.orbits.astrometry import Astrometry
 from core.report import plots
+from core.report.conics import Conics, conics_of_elements
 from core.report.facts import Facts, number, read_facts
 from core.report.track import Track, compute_track
 
@@ -67,8 +68,13 @@ def _missing(text: str) -> str:
     return f'<p class="missing">{_e(text)}</p>'
 
 
-def build_page(result: Mapping[str, Any], astrometry: Astrometry | None = None) -> str:
-    """The page of ``result`` (a ``neo.anomaly.v1`` mapping) with the object's astrometry.
+def build_page(
+    result: Mapping[str, Any],
+    astrometry: Astrometry | None = None,
+    record_orbit: Mapping[str, Any] | None = None,
+) -> str:
+    """The page of ``result`` (a ``neo.anomaly.v1`` mapping) with the object's astrometry and,
+    for a result without a fit, the ``orbit`` block of the record it was scored from.
 
     The fitted orbit's predictions are computed here (ASSIST); a failure to compute them is
     said on the page, never raised.
@@ -81,7 +87,20 @@ def build_page(result: Mapping[str, Any], astrometry: Astrometry | None = None) 
             track = compute_track(facts.fit, astrometry)
         except Exception as exc:  # any propagation or station problem: said on the page
             track_error = f"{type(exc).__name__}: {exc}"
-    return render_page(result, astrometry, track=track, track_error=track_error)
+    conics = None
+    if track is None and facts.fit is None and isinstance(record_orbit, Mapping):
+        try:
+            conics = conics_of_elements(record_orbit)
+        except Exception as exc:  # an orbit ASSIST's ephemeris cannot place: said on the page
+            track_error = f"{type(exc).__name__}: {exc}"
+    return render_page(
+        result,
+        astrometry,
+        track=track,
+        track_error=track_error,
+        record_orbit=record_orbit if conics is not None else None,
+        conics=conics,
+    )
 
 
 def _verdict(f: Facts) -> str:
@@ -122,9 +141,26 @@ def _verdict(f: Facts) -> str:
     return "\n".join(rows)
 
 
-def _orbit_section(f: Facts, track: Track | None, track_error: str | None) -> list[str]:
+def _orbit_section(
+    f: Facts,
+    track: Track | None,
+    track_error: str | None,
+    record_orbit: Mapping[str, Any] | None,
+    conics: Conics | None,
+) -> list[str]:
     out = ["<h2>Orbit</h2>"]
-    if f.fit is None:
+    if f.fit is None and conics is not None and record_orbit is not None:
+        out.append("<p>No orbit was fitted: the orbit of the record it was scored from.</p>")
+        out.append(
+            _figure(
+                "orbit",
+                plots.orbit_plot(conics, None),
+                "The record's osculating orbit at its epoch beside the Earth's, in the ecliptic"
+                " plane.",
+            )
+        )
+        out.append(_elements_table({**record_orbit, "elements": record_orbit}))
+    elif f.fit is None:
         out.append(_missing("The result carries no orbit fit (it was scored from its record)."))
     elif f.fit_failed is not None:
         out.append(_missing(f"The orbit fit failed: {f.fit_failed}."))
@@ -159,7 +195,7 @@ def _orbit_section(f: Facts, track: Track | None, track_error: str | None) -> li
         out.append(
             _figure(
                 "orbit",
-                plots.orbit_plot(track, bound),
+                plots.orbit_plot(track.conics, track.geo_xyz_au if bound else None),
                 "The osculating orbit at the epoch beside the Earth's, in the ecliptic plane.",
             )
         )
@@ -170,11 +206,15 @@ def _orbit_section(f: Facts, track: Track | None, track_error: str | None) -> li
     return out
 
 
+_ELEMENTS = ("a_au", "q_au", "e", "i_deg", "node_deg", "peri_deg", "M_deg")
+
+
 def _elements_table(fit: Mapping[str, Any]) -> str:
     elements = fit.get("elements") if isinstance(fit.get("elements"), Mapping) else {}
     sigma = fit.get("sigma") if isinstance(fit.get("sigma"), Mapping) else {}
     rows = ["<table><tr><th>element</th><th>value</th><th>σ</th></tr>"]
-    for name, value in elements.items():  # type: ignore[union-attr]
+    for name in _ELEMENTS:
+        value = elements.get(name)  # type: ignore[union-attr]
         rows.append(
             f'<tr><td>{_e(name)}</td><td class="num">{_fmt(value, 8)}</td>'
             f'<td class="num">{_fmt(sigma.get(name), 3)}</td></tr>'  # type: ignore[union-attr]
@@ -305,6 +345,8 @@ def render_page(
     *,
     track: Track | None = None,
     track_error: str | None = None,
+    record_orbit: Mapping[str, Any] | None = None,
+    conics: Conics | None = None,
 ) -> str:
     """The HTML text of the page (UTF-8 when written); pure: nothing is computed but drawn."""
     f = read_facts(result)
@@ -338,7 +380,7 @@ def render_page(
                 else "The observations on the sky (no fitted orbit to predict them).",
             )
         )
-    parts += _orbit_section(f, track, track_error)
+    parts += _orbit_section(f, track, track_error, record_orbit, conics)
     parts += _physics_section(f, arc_jd)
     parts.append("<h2>Data</h2>")
     if a is not None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from core.report.conics import Conics
 from core.report.reference import MEASURED_NATURALS, gcat_area_to_mass
 from core.report.track import Track
 
@@ -186,11 +187,12 @@ def distance_plot(track: Track, bound_jd: tuple[float, float] | None) -> str | N
     return _draw(build)
 
 
-def orbit_plot(track: Track, bound: bool) -> str | None:
+def orbit_plot(conics: Conics, geo_xyz_au: list[list[float]] | None) -> str | None:
     """The orbit and the Earth's in the ecliptic plane; beside it, for an object bound to the
-    Earth, its path about the Earth over the arc."""
-    orbit = np.asarray(track.orbit_xy_au)
-    earth = np.asarray(track.earth_xy_au)
+    Earth (``geo_xyz_au``: its geocentric positions over the arc), its path about the Earth."""
+    orbit = np.asarray(conics.orbit_xy_au)
+    earth = np.asarray(conics.earth_xy_au)
+    bound = geo_xyz_au is not None
 
     def build(fig: Figure) -> None:
         axes = fig.subplots(1, 2 if bound else 1, squeeze=False)[0]
@@ -198,15 +200,15 @@ def orbit_plot(track: Track, bound: bool) -> str | None:
         ax.plot(earth[:, 0], earth[:, 1], "-", color="tab:green", lw=1, label="Earth's orbit")
         ax.plot(orbit[:, 0], orbit[:, 1], "-", color="tab:blue", lw=1, label="object's orbit")
         ax.plot([0], [0], "o", color="gold", ms=8, label="Sun")
-        ax.plot(*track.earth_at_epoch_xy_au, "o", color="tab:green", ms=5)
-        ax.plot(*track.object_at_epoch_xy_au, "o", color="tab:blue", ms=4)
+        ax.plot(*conics.earth_at_epoch_xy_au, "o", color="tab:green", ms=5)
+        ax.plot(*conics.object_at_epoch_xy_au, "o", color="tab:blue", ms=4)
         ax.set_aspect("equal", adjustable="datalim")
         ax.set_xlabel("ecliptic x (au)")
         ax.set_ylabel("ecliptic y (au)")
         ax.set_title("heliocentric, at the epoch", fontsize=9)
         ax.legend(loc="upper right", fontsize=7)
         if bound:
-            geo = np.asarray(track.geo_xyz_au) * 1.496e8 / 1e3  # thousand km
+            geo = np.asarray(geo_xyz_au) * 1.496e8 / 1e3  # thousand km
             bx = axes[1]
             bx.plot(geo[:, 0], geo[:, 1], "-", color="tab:blue", lw=1, label="object")
             bx.plot([0], [0], "o", color="tab:green", ms=6, label="Earth")

@@ -10,8 +10,8 @@ state with ASSIST/DE440 (:func:`core.orbits.propagate.propagate`, the fit's own 
   RA cos Dec and Dec (arcsec); an observation is marked rejected when its time is within
   1e-7 d of one of the fit's ``rejected_jd_utc``;
 - a geocentric RA/Dec curve and the distance from the Earth's centre on a grid over the arc;
-- one revolution of the osculating orbit at the epoch and of the Earth's, in the ecliptic
-  plane (two-body conics of the elements: what the plot shows is the shape, not an ephemeris).
+- the osculating orbit at the epoch and the Earth's in the ecliptic plane
+  (:mod:`core.report.conics`).
 
 Pure and synchronous; ASSIST is imported on the first call (the daemon renders pages in its
 scoring processes, :mod:`streamer.pages`).
@@ -19,7 +19,6 @@ scoring processes, :mod:`streamer.pages`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,10 +27,10 @@ import numpy as np
 
 from core._types import FloatArray
 from core.orbits.astrometry import Astrometry
-from core.orbits.constants import GM_SUN_AU3_D2
-from core.orbits.elements import Elements, ecliptic_to_equatorial, state_to_elements
+from core.orbits.elements import ecliptic_to_equatorial
+from core.report.conics import Conics, conics_of_state
 
-__all__ = ["Track", "compute_track", "conic_xy"]
+__all__ = ["Track", "compute_track"]
 
 GRID_POINTS = 400
 """Samples of the geocentric curve and distance over the arc."""
@@ -57,36 +56,12 @@ class Track(msgspec.Struct, frozen=True, kw_only=True):
     geo_dist_au: list[float]
     geo_xyz_au: list[list[float]]
     """Geocentric ecliptic positions over the arc (the orbit about the Earth)."""
-    orbit_xy_au: list[list[float]]
-    """One revolution (or the arc's branch of an open orbit) in the ecliptic x-y plane."""
-    earth_xy_au: list[list[float]]
-    object_at_epoch_xy_au: list[float]
-    earth_at_epoch_xy_au: list[float]
+    conics: Conics
 
 
 def _float(fit: Mapping[str, Any], key: str) -> float:
     value = fit.get(key)
     return float(value) if isinstance(value, (int, float)) else 0.0
-
-
-def conic_xy(el: Elements, n: int = 361) -> FloatArray:
-    """Ecliptic (x, y, z) of the conic of ``el`` (au), one revolution or, for an open orbit,
-    the branch within 5 au of the Sun."""
-    e, q = el.e, el.q_au
-    if e < 1.0:
-        nu = np.linspace(-math.pi, math.pi, n)
-    else:
-        r_max = 5.0
-        cos_lim = max(-1.0, min(1.0, (q * (1.0 + e) / r_max - 1.0) / e))
-        lim = min(math.acos(cos_lim), math.acos(-1.0 / e) - 1e-3)
-        nu = np.linspace(-lim, lim, n)
-    r = q * (1.0 + e) / (1.0 + e * np.cos(nu))
-    i, node, peri = (math.radians(v) for v in (el.i_deg, el.node_deg, el.peri_deg))
-    cn, sn, ci, si = math.cos(node), math.sin(node), math.cos(i), math.sin(i)
-    cw, sw = np.cos(peri + nu), np.sin(peri + nu)
-    return np.stack(
-        [r * (cn * cw - sn * sw * ci), r * (sn * cw + cn * sw * ci), r * sw * si], axis=1
-    )
 
 
 def _radec(vectors: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -148,9 +123,6 @@ def compute_track(fit: Mapping[str, Any], astrometry: Astrometry | None) -> Trac
     earth_pos, _ = earth_state_au(grid)
     geo = helio[:, :3] - earth_pos
     geo_ra, geo_dec = _radec(geo)
-    obj_el = state_to_elements(state, GM_SUN_AU3_D2)
-    e_pos, e_vel = earth_state_au(epoch)
-    earth_el = state_to_elements(np.concatenate([e_pos, e_vel]), GM_SUN_AU3_D2)
     return Track(
         obs_jd_utc=t_utc.tolist(),
         obs_ra_deg=(a.ra_deg.tolist() if t_utc.size else []),
@@ -165,8 +137,5 @@ def compute_track(fit: Mapping[str, Any], astrometry: Astrometry | None) -> Trac
         geo_dec_deg=geo_dec.tolist(),
         geo_dist_au=np.linalg.norm(geo, axis=1).tolist(),
         geo_xyz_au=geo.tolist(),
-        orbit_xy_au=conic_xy(obj_el)[:, :2].tolist(),
-        earth_xy_au=conic_xy(earth_el)[:, :2].tolist(),
-        object_at_epoch_xy_au=state[:2].tolist(),
-        earth_at_epoch_xy_au=np.asarray(e_pos)[:2].tolist(),
+        conics=conics_of_state(state, epoch),
     )

@@ -4,7 +4,8 @@
 ``tail --json`` prints; ``.gz`` read through gzip); an object with several results (the
 updates of a growing arc) gets the page of its last one. ``--observations`` (MPC 80-column,
 ADES or neo.v1 JSON lines with observations: :func:`core.orbits.astrometry.read_astrometry`)
-gives each object its astrometry, matched by designation. ``--out DIR`` receives one page per
+gives each object its astrometry, matched by designation; ``--records`` (the neo.v1 records
+that were scored) the orbit to draw for a result without a fit. ``--out DIR`` receives one page per
 object (:func:`core.report.index.page_name`) and ``index.html``, most suspicious verdict first.
 Lines that are not a result (bad JSON, no designation, error lines) are counted and skipped.
 Exit 0 when a page was written, 1 when none was, 2 when a file cannot be read or written.
@@ -34,10 +35,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="the objects' astrometry (MPC 80-column, ADES, or neo.v1 JSON lines)",
     )
+    parser.add_argument(
+        "--records",
+        type=Path,
+        metavar="FILE",
+        help="the neo.v1 records that were scored (JSONL): their orbits, drawn where a result"
+        " has no fit",
+    )
     parser.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
 
 
-def _read_results(path: Path) -> tuple[dict[str, dict[str, Any]], int]:
+def _read_by_designation(path: Path) -> tuple[dict[str, dict[str, Any]], int]:
+    """The last JSON object of each designation in ``path``, and the lines that are none."""
     import orjson
 
     latest: dict[str, dict[str, Any]] = {}
@@ -65,10 +74,18 @@ def run(args: argparse.Namespace) -> int:
     from core.report.index import page_name, render_index
 
     try:
-        results, skipped = _read_results(args.input)
+        results, skipped = _read_by_designation(args.input)
     except (OSError, EOFError) as exc:
         print(f"neo-streamer report: cannot read {args.input}: {exc}", file=sys.stderr)
         return 2
+    orbits: dict[str, Any] = {}
+    if args.records is not None:
+        try:
+            records, _ = _read_by_designation(args.records)
+        except (OSError, EOFError) as exc:
+            print(f"neo-streamer report: cannot read {args.records}: {exc}", file=sys.stderr)
+            return 2
+        orbits = {k: r.get("orbit") for k, r in records.items() if isinstance(r.get("orbit"), dict)}
     astrometry: dict[str, Astrometry] = {}
     if args.observations is not None:
         try:
@@ -80,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         for name, result in results.items():
-            page = build_page(result, astrometry.get(name))
+            page = build_page(result, astrometry.get(name), orbits.get(name))
             (args.out / page_name(name)).write_text(page, encoding="utf-8")
         (args.out / "index.html").write_text(render_index(list(results.values())), "utf-8")
     except OSError as exc:

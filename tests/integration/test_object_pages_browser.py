@@ -7,7 +7,8 @@ nothing but itself.
 
 Pages: (99942) Apophis fitted from its 432 MPC observations (tests/data, re-fitted and scored
 as the daemon does: ``streamer.refit.refit_and_score``), a fit failure (``undetermined``), a
-one-night tracklet with a geocentric score, a stage-like result (A/M, launch and known-object
+one-night tracklet with a geocentric score, a catalogue record scored without a fit (its own
+orbit drawn), a stage-like result (A/M, launch and known-object
 match: constructed), and a designation that needs escaping. With
 ``NEO_STREAMER_SCREENSHOT_DIR`` set, the Apophis screenshot is copied there (the README's
 picture: ``docs/images/object-page.png``).
@@ -16,6 +17,7 @@ picture: ``docs/images/object-page.png``).
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import time
 from pathlib import Path
@@ -37,6 +39,7 @@ from daemon_harness import (
 )
 
 from core.contract.obsstream import Observation, decode_obs_message
+from core.contract.records import record_from_obj
 from core.report.index import page_name
 from streamer.cli import main
 from streamer.commands.produce import iter_observation_messages
@@ -100,7 +103,7 @@ def test_the_browser_sees_requests_and_errors(browser: Browser, tmp_path: Path) 
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
     """A results file (and the plots each page must show) for ``report``."""
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
@@ -136,24 +139,46 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, s
         {"designation": HOSTILE, "category": "highly_suspicious", "anomaly_score": 0.9,
          "indicators": {"items": [{"name": HOSTILE, "reason": HOSTILE}]}},
     ]  # fmt: skip
-    path = tmp_path_factory.mktemp("report") / "results.jsonl"
+    # a catalogue record scored without a fit (the sample stream's first): its own orbit
+    sample = gzip.decompress((ROOT / "data" / "sample_stream.jsonl.gz").read_bytes())
+    record = orjson.loads(sample.splitlines()[0])
+    (scored_record,) = engine.predict_batch([record_from_obj(record)])
+    lines.append(scored_record)
+    folder = tmp_path_factory.mktemp("report")
+    path, records = folder / "results.jsonl", folder / "records.jsonl"
     path.write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in lines))
-    return path, {
-        "99942": "sky residuals distance orbit",
-        "2007 VV7": "sky residuals distance orbit amr launch",
-        "2005 TM173": "sky",
-        "101955": "sky",
-        HOSTILE: "",
-    }
+    records.write_bytes(orjson.dumps(record) + b"\n")
+    return (
+        path,
+        records,
+        {
+            record["designation"]: "orbit",
+            "99942": "sky residuals distance orbit",
+            "2007 VV7": "sky residuals distance orbit amr launch",
+            "2005 TM173": "sky",
+            "101955": "sky",
+            HOSTILE: "",
+        },
+    )
 
 
 def test_report_pages_in_chromium(
-    browser: Browser, results: tuple[Path, dict[str, str]], tmp_path: Path
+    browser: Browser, results: tuple[Path, Path, dict[str, str]], tmp_path: Path
 ) -> None:
-    path, plots = results
+    path, records, plots = results
     out = tmp_path / "pages"
     code = main(
-        ["report", "--input", str(path), "--observations", str(ASTROMETRY), "--out", str(out)]
+        [
+            "report",
+            "--input",
+            str(path),
+            "--observations",
+            str(ASTROMETRY),
+            "--records",
+            str(records),
+            "--out",
+            str(out),
+        ]
     )
     assert code == 0
     for name, expected in plots.items():

@@ -19,6 +19,17 @@ from streamer.pages import ObjectPages
 NAME = '2024 <b>"X"</b> & co'
 
 
+ORBIT = {
+    "a_au": 1.5,
+    "e": 0.2,
+    "i_deg": 5.0,
+    "node_deg": 10.0,
+    "peri_deg": 20.0,
+    "M_deg": 30.0,
+    "epoch_jd": 2460000.5,
+}
+
+
 def _outcome(name: str, category: str, score: float) -> ItemOutcome:
     doc = {
         "schema": "neo.anomaly.v1",
@@ -26,7 +37,8 @@ def _outcome(name: str, category: str, score: float) -> ItemOutcome:
         "category": category,
         "anomaly_score": score,
     }
-    item = InputItem("t", 0, 1, name.encode(), b"{}", 0)
+    record = orjson.dumps({"designation": name, "orbit": ORBIT})
+    item = InputItem("t", 0, 1, name.encode(), record, 0)
     return ItemOutcome(item, [Output("result", name.encode(), orjson.dumps(doc))], name)
 
 
@@ -71,6 +83,7 @@ async def test_object_page_index_and_404() -> None:
             page = body.decode()
             assert "<b>" not in page and "&lt;b&gt;" in page
             assert "suspicious: unusual" in page
+            assert 'data-plot="orbit"' in page  # the input record's orbit (no fit)
             # observations from state alone: a page with the sky track, not yet scored
             status, _, body = await _get(server.port, "/objects/only-state")
             assert status == 200 and b'data-plot="sky"' in body and b"not scored yet" in body

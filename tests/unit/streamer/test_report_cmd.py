@@ -41,8 +41,31 @@ def test_pages_and_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     ]
     src = tmp_path / "results.jsonl"
     src.write_bytes(b"\n".join(lines) + b"\n")
+    records = tmp_path / "records.jsonl"
+    orbit = {
+        "a_au": 0.92,
+        "e": 0.19,
+        "i_deg": 3.3,
+        "node_deg": 204.0,
+        "peri_deg": 126.0,
+        "M_deg": 250.0,
+        "epoch_jd": 2453825.5,
+    }
+    records.write_bytes(orjson.dumps({"designation": "none-observed", "orbit": orbit}) + b"\n")
     out = tmp_path / "pages"
-    code = main(["report", "--input", str(src), "--observations", str(OBS), "--out", str(out)])
+    code = main(
+        [
+            "report",
+            "--input",
+            str(src),
+            "--observations",
+            str(OBS),
+            "--records",
+            str(records),
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     assert "wrote 4 pages (2 with observations)" in capsys.readouterr().err
     files = sorted(p.name for p in out.iterdir())
@@ -51,6 +74,7 @@ def test_pages_and_index(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     apophis = (out / page_name("99942")).read_text()
     assert "highly suspicious" in apophis and 'data-plot="sky"' in apophis
     assert "432 observations." in apophis
+    assert 'data-plot="orbit"' in (out / page_name("none-observed")).read_text()
     hostile = (out / page_name(HOSTILE)).read_text()
     assert "<script" not in hostile
     index = (out / "index.html").read_text()

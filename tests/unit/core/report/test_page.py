@@ -228,3 +228,32 @@ def test_wrong_types_never_raise() -> None:
     page = build_page(result)
     assert plots(page) == set()
     assert "No observations came with the result" in "".join(parse(page).text)
+
+
+def test_record_orbit_drawn_for_a_result_without_fit() -> None:
+    """A record scored without a fit: its own orbit (2020 QT7, the sample stream's first
+    record, elements as the catalogue gives them) is drawn; the conic spans q to a (1 + e)."""
+    import gzip
+
+    from core.report.conics import conics_of_elements
+
+    sample = Path(__file__).parents[4] / "data" / "sample_stream.jsonl.gz"
+    record = orjson.loads(gzip.decompress(sample.read_bytes()).splitlines()[0])
+    orbit = record["orbit"]
+    conics = conics_of_elements(orbit)
+    assert conics is not None
+    xy = np.asarray(conics.orbit_xy_au)
+    # the plotted points are the x-y projection: the radius is at most r, equal at the nodes
+    r = np.hypot(xy[:, 0], xy[:, 1])
+    assert r.max() <= orbit["a_au"] * (1 + orbit["e"]) * (1 + 1e-9)
+    assert r.min() >= orbit["q_au"] * math.cos(math.radians(orbit["i_deg"])) * (1 - 1e-9)
+    earth = np.hypot(*np.asarray(conics.earth_xy_au).T)
+    assert earth.min() > 0.98 and earth.max() < 1.02
+    result = {"designation": record["designation"], "category": "natural"}
+    page = build_page(result, None, orbit)
+    assert plots(page) == {"orbit"}
+    assert "the orbit of the record it was scored from" in page
+    assert_offline(page)
+    # an orbit block that describes no orbit: no plot, no exception
+    assert conics_of_elements({"e": "x"}) is None
+    assert plots(build_page(result, None, {"e": 0.1, "i_deg": 1.0})) == set()
