@@ -60,6 +60,7 @@ from core.serving.arcstate import (
 from streamer.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
 from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
+from streamer.fitcause import fit_failure_cause
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.refit import Rescored, needs_refit, refit_and_score
@@ -451,6 +452,9 @@ class StateManager:
             state.fit_observations, state.fit_nights = arc.observations, arc.nights
             state.fit_arc_days = arc.days
             document = orjson.loads(rescored.document)
+            if rescored.failed:
+                cause = fit_failure_cause(str(document.get("fit", {}).get("failed", "")))
+                self._metrics.fit_failures.labels(cause=cause).inc()
             document["arc"] = {
                 "observations": arc.observations,
                 "nights": arc.nights,

@@ -90,12 +90,14 @@ def test_dashboard_panels_use_real_metrics_and_the_provisioned_source() -> None:
     exprs = _dashboard_exprs()
     used = set().union(*(_names_in(e) for e in exprs))
     assert used <= exposed
-    # throughput, lag per partition, dead letters by reason, refits, state size, restore
+    # throughput, lag per partition, dead letters by reason, refits, fit failures by cause,
+    # state size, restore
     for name in (
         "neo_streamer_records_in_total",
         "neo_streamer_consumer_lag",
         "neo_streamer_dead_letters_total",
         "neo_streamer_orbit_fits_total",
+        "neo_streamer_fit_failures_total",
         "neo_streamer_state_bytes",
         "neo_streamer_state_restoring",
         "neo_streamer_state_restore_seconds_count",
