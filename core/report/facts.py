@@ -28,7 +28,7 @@ VERDICT_ORDER = {
 
 _VERDICT_WORDS = {
     "artificial_candidate": "artificial candidate: the model scores it among the most unusual"
-    " objects and the physical indicators point to an artificial body",
+    " objects and the rule-based indicators add evidence of an artificial body",
     "highly_suspicious": "highly suspicious: the model scores it among the most unusual objects",
     "suspicious": "suspicious: unusual for a natural asteroid, not enough to alert",
     "natural": "natural: nothing sets it apart from natural asteroids",
