@@ -30,7 +30,7 @@ __all__ = ["PLOT_NAMES", "build_page", "render_page"]
 
 PLOT_NAMES = ("sky", "residuals", "distance", "orbit", "amr", "launch")
 """The ``data-plot`` names of the page's figures (what a page can hold)."""
-MAX_TABLE_ROWS = 2000
+MAX_TABLE_ROWS = 1000
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;color:#222}

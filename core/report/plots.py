@@ -40,6 +40,9 @@ _RC: Any = {
     "axes.grid": True,
     "grid.alpha": 0.3,
 }
+RASTER_ABOVE = 500
+"""Point sets larger than this are drawn as an inline PNG inside the SVG (``rasterized``): a
+page of thousands of observations stays small enough to mail; axes and text stay vector."""
 HILL_AU = 0.01001  # the Earth's Hill radius (core.orbits.result.EARTH_HILL_RADIUS_AU)
 _JD_UNIX = 2440587.5
 
@@ -116,12 +119,16 @@ def sky_plot(
                     color="tab:orange",
                     ms=6,
                     label="predicted (from each station)",
+                    rasterized=len(track.pred_ra_deg) > RASTER_ABOVE,
                 )
         if ra.size:
             r = _unwrap_ra(ra, centre)
-            ax.plot(r[~rej], dec[~rej], ".", color="tab:blue", ms=4, label="observed")
+            many = r.size > RASTER_ABOVE
+            ax.plot(r[~rej], dec[~rej], ".", color="tab:blue", ms=4, label="observed",
+                    rasterized=many)  # fmt: skip
             if rej.any():
-                ax.plot(r[rej], dec[rej], "x", color="tab:red", ms=6, label="rejected")
+                ax.plot(r[rej], dec[rej], "x", color="tab:red", ms=6, label="rejected",
+                        rasterized=many)  # fmt: skip
         ax.invert_xaxis()  # east to the left, as on the sky
         ax.set_xlabel("RA (deg)")
         ax.set_ylabel("Dec (deg)")
@@ -145,9 +152,11 @@ def residuals_plot(track: Track) -> str | None:
         ):
             v = np.asarray(values)
             ax.axhline(0.0, color="0.5", lw=0.8)
-            ax.plot(t[~rej], v[~rej], ".", color="tab:blue", ms=4, label="used")
+            many = t.size > RASTER_ABOVE
+            ax.plot(t[~rej], v[~rej], ".", color="tab:blue", ms=4, label="used", rasterized=many)
             if rej.any():
-                ax.plot(t[rej], v[rej], "x", color="tab:red", ms=6, label="rejected")
+                ax.plot(t[rej], v[rej], "x", color="tab:red", ms=6, label="rejected",
+                        rasterized=many)  # fmt: skip
             ax.set_ylabel(f"{name} (arcsec)")
             used = v[~rej]
             if used.size and np.all(np.isfinite(used)):
