@@ -54,7 +54,7 @@ test-unit: install ## unit tests only (no broker)
 soak: install ## reliability tests + 100,000-record SIGKILL soak on a real broker (~7 min); rewrites docs/reliability.md
 	bash tools/run-tests.sh -m "soak or kafka" tests/integration/test_reliability_*.py tests/integration/test_hostile_input.py
 
-container-deps: ## install podman, runc and debootstrap (Debian, as root) for the container targets
+container-deps: ## install podman, runc, debootstrap, chromium, promtool (Debian, as root) for the system-level tests
 	bash tools/container/deps.sh
 
 container-image: container-deps ## build the images with podman: base, broker, neo-streamer:<version>

@@ -36,6 +36,7 @@ from streamer.kafka.source import TP, Source
 from streamer.ops.http import HealthServer
 from streamer.ops.logging import get_logger
 from streamer.ops.metrics import Metrics
+from streamer.ops.pages import ObjectPages
 from streamer.paths import model_path_hint
 from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, Scorer, dead_letter
 from streamer.pipeline.procpool import collect_less, new_process_pool, run_in_process
@@ -143,6 +144,7 @@ class Daemon:
         self.checkpoint: Checkpoint | None = None
         # per-object state of observation streams ([state] enabled)
         self.state: StateManager | None = None
+        self.pages = ObjectPages(cfg.http.object_pages, self._scoring)  # /objects/<id>
         self._restores: set[asyncio.Task[None]] = set()
         self._failed = False
         self._pool: WorkerPool | None = None
@@ -172,6 +174,7 @@ class Daemon:
     def _metrics_text(self) -> bytes:
         self.metrics.ready.set(1 if self.readiness()[0] else 0)
         self.metrics.queue_depth.set(self.queue.qsize())
+        self.metrics.state_restoring.set(len(self.state.restoring) if self.state else 0)
         return self.metrics.render()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -203,7 +206,7 @@ class Daemon:
         cfg = self.cfg
         if cfg.http.enabled:
             self.http = HealthServer(
-                cfg.http.host, cfg.http.port, self.readiness, self._metrics_text
+                cfg.http.host, cfg.http.port, self.readiness, self._metrics_text, self.pages
             )
             await self.http.start()
         try:
@@ -246,6 +249,7 @@ class Daemon:
                         fit_executor=None if self._scoring is self._executor else self._scoring,
                     )
                     await self.state.start()
+                    self.pages.state = self.state
                 self._source = Source(self.cfg, self.queue, self.tracker, self.metrics)
                 await self._source.start(_Rebalance(self))
                 self._broker_ok = True
@@ -403,7 +407,10 @@ class Daemon:
         self, batch: list[InputItem], outcomes: list[ItemOutcome]
     ) -> list[ItemOutcome]:
         if self.state is not None:
-            return await self.state.apply(batch, outcomes)
+            outcomes = await self.state.apply(batch, outcomes)
+            self.pages.remember(outcomes)
+            return outcomes
+        self.pages.remember(outcomes)
         if len(outcomes) == len(batch):
             return outcomes
         covered = {id(o.item) for o in outcomes}

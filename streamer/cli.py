@@ -27,6 +27,7 @@ _COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("screen", "streamer.commands.screen", "rank records by the rule-based indicators (no model)"),
     ("train", "streamer.commands.train", "train the ensemble and register the model"),
     ("score", "streamer.commands.score", "score a neo.v1 JSONL file offline"),
+    ("report", "streamer.commands.report", "an HTML page per object from a file of results"),
     ("fit", "streamer.commands.fit", "fit orbits (with A1, A/M, Earth-bound) to astrometry"),
     ("link", "streamer.commands.link", "launch linkage of launch-compatible orbits (offline)"),
     ("match", "streamer.commands.match", "match observations with known artificial objects"),

@@ -170,6 +170,8 @@ class HttpConfig:
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = field(default=8080, metadata=_rng(0, 65_535))
+    object_pages: int = field(default=10_000, metadata=_rng(0, 10_000_000))
+    """Objects whose latest result is kept for ``/objects/<id>`` (0: no object pages)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""A tiny read-only HTTP server: ``/healthz``, ``/readyz`` and ``/metrics``.
+"""A tiny read-only HTTP server: ``/healthz``, ``/readyz``, ``/metrics`` and the object pages
+``/objects/<id>`` and ``/objects/`` (:mod:`streamer.pages`; the id URL-encoded).
 
 Standard library only (``asyncio.start_server``); GET and HEAD, nothing writes. It binds to
 loopback by default (``[http] host``); port 0 picks a free port, reported by :attr:`port`.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -15,10 +18,15 @@ from streamer.ops.logging import get_logger
 
 __all__ = ["HealthServer"]
 
+if TYPE_CHECKING:
+    from streamer.pages import ObjectPages
+
 log = get_logger(__name__)
+_HTML = "text/html; charset=utf-8"
 
 _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 400: "Bad Request"}
 _REASONS[503] = "Service Unavailable"
+_REASONS[500] = "Internal Server Error"
 
 
 class HealthServer:
@@ -31,6 +39,8 @@ class HealthServer:
         Returns ``(is_ready, reason)``; ``/readyz`` answers 200 or 503 with the reason.
     metrics : callable
         Returns the Prometheus text exposition.
+    pages : ObjectPages, optional
+        Serves ``/objects/``; without it those paths are 404.
     """
 
     def __init__(
@@ -39,7 +49,9 @@ class HealthServer:
         port: int,
         ready: Callable[[], tuple[bool, str]],
         metrics: Callable[[], bytes],
+        pages: ObjectPages | None = None,
     ) -> None:
+        self._pages = pages
         self._host = host
         self._port = port
         self._ready = ready
@@ -69,7 +81,7 @@ class HealthServer:
             while (line := await asyncio.wait_for(reader.readline(), 5.0)) not in (b"\r\n", b""):
                 if len(line) > 8192:
                     break
-            status, ctype, body = self._route(request)
+            status, ctype, body = await self._object_page(request) or self._route(request)
             head = request.split(b" ", 1)[0] == b"HEAD"
             writer.write(
                 (
@@ -84,6 +96,27 @@ class HealthServer:
             pass  # a client that hangs or goes away gets nothing
         finally:
             writer.close()
+
+    async def _object_page(self, request: bytes) -> tuple[int, str, bytes] | None:
+        """``/objects/...`` (GET/HEAD) when pages are served; None: not such a request."""
+        parts = request.decode("latin-1").split()
+        if self._pages is None or len(parts) != 3 or parts[0] not in ("GET", "HEAD"):
+            return None
+        path = parts[1].split("?", 1)[0]
+        if not path.startswith("/objects/"):
+            return None
+        try:
+            object_id = unquote(path.removeprefix("/objects/"), errors="strict")
+        except UnicodeDecodeError:
+            return 400, "text/plain", b"the object id is not UTF-8\n"
+        try:
+            body = await (self._pages.page(object_id) if object_id else self._pages.index())
+        except Exception as exc:  # a page that cannot be drawn must not stop the server
+            log.warning("object page failed", object_id=object_id, error=repr(exc))
+            return 500, "text/plain", b"the page could not be drawn\n"
+        if body is None:
+            return 404, "text/plain", b"no such object in this daemon\n"
+        return 200, _HTML, body
 
     def _route(self, request: bytes) -> tuple[int, str, bytes]:
         parts = request.decode("latin-1").split()

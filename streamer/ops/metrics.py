@@ -112,6 +112,13 @@ class Metrics:
         self.fits = Counter(
             "neo_streamer_orbit_fits", "Orbit (re)fits of objects in state", ["outcome"], registry=r
         )
+        self.fit_failures = Counter(
+            "neo_streamer_fit_failures",
+            "Refits that found no orbit, by cause (streamer.fitcause: too_few_observations,"
+            " single_night, unknown_station, diverged, no_convergence, ... other)",
+            ["cause"],
+            registry=r,
+        )
         self.state_restore_seconds = Histogram(
             "neo_streamer_state_restore_seconds",
             "Time to open and restore one partition's state from the changelog",
@@ -137,6 +144,11 @@ class Metrics:
         )
         self.known_reloads = Counter(
             "neo_streamer_known_reloads", "Catalogue reload attempts", ["outcome"], registry=r
+        )
+        self.state_restoring = Gauge(
+            "neo_streamer_state_restoring",
+            "Partitions whose state is being restored from the changelog (set at each scrape)",
+            registry=r,
         )
 
     def set_model(self, model_id: str, version: str) -> None:

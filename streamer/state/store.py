@@ -65,6 +65,7 @@ from streamer.ops.logging import get_logger
 from streamer.ops.metrics import Metrics
 from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
 from streamer.pipeline.known import KnownObjects
+from streamer.state.fitcause import fit_failure_cause
 from streamer.state.refit import Rescored, needs_refit, refit_and_score
 
 __all__ = ["PartitionStore", "StateManager"]
@@ -474,6 +475,9 @@ class StateManager:
             state.fit_observations, state.fit_nights = arc.observations, arc.nights
             state.fit_arc_days = arc.days
             document = orjson.loads(rescored.document)
+            if rescored.failed:
+                cause = fit_failure_cause(str(document.get("fit", {}).get("failed", "")))
+                self._metrics.fit_failures.labels(cause=cause).inc()
             document["arc"] = {
                 "observations": arc.observations,
                 "nights": arc.nights,
@@ -496,6 +500,21 @@ class StateManager:
                 # first reaching an alerting category, or rising to a higher one
                 state.alert_rank = rank
                 outcome.outputs.append(Output("alert", key, value))
+
+    async def lookup(self, object_id: str) -> ObjectState | None:
+        """The stored state of ``object_id`` in any assigned partition (read in a thread;
+        None when no store holds it). For the object pages (:mod:`streamer.pages`)."""
+
+        def read() -> ObjectState | None:
+            key = object_id.encode()
+            with self._lock:
+                for store in self._stores.values():
+                    raw = store.db.get(key)
+                    if raw is not None:
+                        return decode_state(raw)
+            return None
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, read)
 
     def _decode(self, item: InputItem) -> ObsMessage | ItemOutcome:
         assert item.value is not None  # process_batch dead-letters null values

@@ -56,7 +56,13 @@ def _copy_sources(dockerfile: list[str]) -> set[str]:
 
 
 def test_services_are_the_five_expected(services: dict[str, dict[str, Any]]) -> None:
-    assert set(services) == {"kafka", "kafka-init", "neo-streamer", "feeder", "alerts"}
+    default = {name for name, svc in services.items() if not svc.get("profiles")}
+    assert default == {"kafka", "kafka-init", "neo-streamer", "feeder", "alerts"}
+    # Prometheus and Grafana only with `--profile monitoring` (tests/unit/test_monitoring.py)
+    assert {name: svc.get("profiles") for name, svc in services.items() if name not in default} == {
+        "prometheus": ["monitoring"],
+        "grafana": ["monitoring"],
+    }
 
 
 def test_kafka_is_the_official_image_in_kraft_single_node_mode(
@@ -106,6 +112,8 @@ def test_start_order_follows_health(services: dict[str, dict[str, Any]]) -> None
         },
         "feeder": {"neo-streamer": "service_healthy"},
         "alerts": {"neo-streamer": "service_healthy"},
+        "prometheus": {"neo-streamer": "service_healthy"},
+        "grafana": {"prometheus": "service_started"},
     }
 
 
