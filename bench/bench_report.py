@@ -2,7 +2,7 @@
 
 For each object of ``tests/data/neos_multinight_obs80.txt`` ((99942) Apophis 432 observations,
 (101955) Bennu 293, 2007 VV7 21, 2005 TM173 6), the result the daemon publishes for it
-(:func:`streamer.refit.refit_and_score` with the bundled model) is drawn with
+(:func:`streamer.state.refit.refit_and_score` with the bundled model) is drawn with
 :func:`core.report.build_page` ``--repeats`` times, after one warm-up: the median wall time
 of the propagation (:func:`core.report.track.compute_track`), of the whole page, and the
 page's size. One JSON line per object.
@@ -29,7 +29,7 @@ from core.report.track import compute_track
 from core.serving.inference import InferenceEngine
 from core.serving.registry import load_model
 from streamer.commands.produce import iter_observation_messages
-from streamer.refit import refit_and_score
+from streamer.state.refit import refit_and_score
 
 ROOT = Path(__file__).resolve().parents[1]
 ASTROMETRY = ROOT / "tests" / "data" / "neos_multinight_obs80.txt"

@@ -14,7 +14,7 @@ state with ASSIST/DE440 (:func:`core.orbits.propagate.propagate`, the fit's own 
   (:mod:`core.report.conics`).
 
 Pure and synchronous; ASSIST is imported on the first call (the daemon renders pages in its
-scoring processes, :mod:`streamer.pages`).
+scoring processes, :mod:`streamer.ops.pages`).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """A tiny read-only HTTP server: ``/healthz``, ``/readyz``, ``/metrics`` and the object pages
-``/objects/<id>`` and ``/objects/`` (:mod:`streamer.pages`; the id URL-encoded).
+``/objects/<id>`` and ``/objects/`` (:mod:`streamer.ops.pages`; the id URL-encoded).
 
 Standard library only (``asyncio.start_server``); GET and HEAD, nothing writes. It binds to
 loopback by default (``[http] host``); port 0 picks a free port, reported by :attr:`port`.
@@ -19,7 +19,7 @@ from streamer.ops.logging import get_logger
 __all__ = ["HealthServer"]
 
 if TYPE_CHECKING:
-    from streamer.pages import ObjectPages
+    from streamer.ops.pages import ObjectPages
 
 log = get_logger(__name__)
 _HTML = "text/html; charset=utf-8"

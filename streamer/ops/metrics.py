@@ -114,7 +114,7 @@ class Metrics:
         )
         self.fit_failures = Counter(
             "neo_streamer_fit_failures",
-            "Refits that found no orbit, by cause (streamer.fitcause: too_few_observations,"
+            "Refits that found no orbit, by cause (streamer.state.fitcause: too_few_observations,"
             " single_night, unknown_station, diverged, no_convergence, ... other)",
             ["cause"],
             registry=r,

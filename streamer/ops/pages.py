@@ -25,10 +25,10 @@ from urllib.parse import quote
 import orjson
 
 from core.contract.obsstream import Observation
-from streamer.batch import ItemOutcome
+from streamer.pipeline.batch import ItemOutcome
 
 if TYPE_CHECKING:
-    from streamer.state import StateManager
+    from streamer.state.store import StateManager
 
 __all__ = ["MAX_RECORD_BYTES", "ObjectPages", "render_object_index", "render_object_page"]
 
@@ -47,7 +47,7 @@ def render_object_page(
     observations from state, and the neo.v1 record it was scored from (its orbit is drawn
     when the result has no fit). Runs in the scoring executor."""
     from core.report import build_page
-    from streamer.refit import to_astrometry
+    from streamer.state.refit import to_astrometry
 
     doc: dict[str, Any] = (
         orjson.loads(result)

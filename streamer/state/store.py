@@ -503,7 +503,7 @@ class StateManager:
 
     async def lookup(self, object_id: str) -> ObjectState | None:
         """The stored state of ``object_id`` in any assigned partition (read in a thread;
-        None when no store holds it). For the object pages (:mod:`streamer.pages`)."""
+        None when no store holds it). For the object pages (:mod:`streamer.ops.pages`)."""
 
         def read() -> ObjectState | None:
             key = object_id.encode()

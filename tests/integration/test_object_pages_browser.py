@@ -6,7 +6,7 @@ paths), that the console and the browser's log hold no error, and that the page 
 nothing but itself.
 
 Pages: (99942) Apophis fitted from its 432 MPC observations (tests/data, re-fitted and scored
-as the daemon does: ``streamer.refit.refit_and_score``), a fit failure (``undetermined``), a
+as the daemon does: ``streamer.state.refit.refit_and_score``), a fit failure (``undetermined``), a
 one-night tracklet with a geocentric score, a catalogue record scored without a fit (its own
 orbit drawn), a stage-like result (A/M, launch and known-object
 match: constructed), and a designation that needs escaping. With
@@ -108,7 +108,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[
     """A results file (and the plots each page must show) for ``report``."""
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
-    from streamer.refit import refit_and_score
+    from streamer.state.refit import refit_and_score
 
     observations = streamed_observations()
     engine = InferenceEngine(load_model(ROOT / "models"), cache_size=0)

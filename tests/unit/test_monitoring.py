@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from streamer.metrics import Metrics
+from streamer.ops.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 MON = ROOT / "tools" / "monitoring"

@@ -4,7 +4,7 @@ designations).
 
 The astrometry is the MPC's (tests/data/neos_multinight_obs80.txt: (99942) Apophis, 432
 observations over 3.6 years, and 2005 TM173, 6 over 3 nights); the results are what the daemon
-publishes for a re-fitted object (streamer.refit.refit_and_score with the bundled model).
+publishes for a re-fitted object (streamer.state.refit.refit_and_score with the bundled model).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def astrometry() -> dict[str, Astrometry]:
 def results(astrometry: dict[str, Astrometry]) -> dict[str, dict[str, Any]]:
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
-    from streamer.refit import refit_and_score
+    from streamer.state.refit import refit_and_score
 
     engine = InferenceEngine(load_model(MODEL), cache_size=0)
     out = {}

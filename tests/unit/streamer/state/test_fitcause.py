@@ -12,11 +12,11 @@ import pytest
 from core.errors import FitError
 from core.orbits.astrometry import Astrometry
 from core.orbits.fit import fit_orbit
-from streamer.batch import InputItem
 from streamer.config import load_config
-from streamer.fitcause import CAUSES, fit_failure_cause
-from streamer.metrics import Metrics
-from streamer.state import PartitionStore, StateManager
+from streamer.ops.metrics import Metrics
+from streamer.pipeline.batch import InputItem
+from streamer.state.fitcause import CAUSES, fit_failure_cause
+from streamer.state.store import PartitionStore, StateManager
 
 
 def _reason(a: Astrometry) -> str:

@@ -12,9 +12,9 @@ import pytest
 
 from core.contract.obsstream import Observation
 from core.serving.arcstate import ObjectState
-from streamer.batch import InputItem, ItemOutcome, Output
-from streamer.http import HealthServer
-from streamer.pages import ObjectPages
+from streamer.ops.http import HealthServer
+from streamer.ops.pages import ObjectPages
+from streamer.pipeline.batch import InputItem, ItemOutcome, Output
 
 NAME = '2024 <b>"X"</b> & co'
 
