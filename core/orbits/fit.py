@@ -24,6 +24,7 @@ them regardless and report their significance.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from typing import Literal
 
@@ -36,7 +37,13 @@ from core.orbits.astrometry import Astrometry
 from core.orbits.ephemeris import utc_to_tdb
 from core.orbits.observers import observatory, observer_positions_au
 from core.orbits.predict import radec_from_states, radec_partials
-from core.orbits.propagate import NongravParam, PropagationError, propagate, propagate_with_partials
+from core.orbits.propagate import (
+    ImpactError,
+    NongravParam,
+    PropagationError,
+    propagate,
+    propagate_with_partials,
+)
 from core.orbits.result import OrbitFit, build_result
 from core.orbits.weights import MIN_OBSERVATIONS, count_nights, prepare, sigmas_arcsec
 
@@ -56,13 +63,43 @@ _SEED_AU_D2 = 1e-15
 partials) while A1 = A2 = A3 = 0, so the first iteration needs a negligible non-zero value."""
 MAX_STARTS = 4
 """Initial orbits tried (best first): the differential correction picks the lowest chi-square."""
-WINDOW_DAYS = (40.0, 5.0)
-"""Longer arcs start from a fit to their densest 40 days, else 5 days (``_initial_orbits``)."""
+WINDOW_DAYS = (40.0, 5.0, 2.0)
+"""Longer arcs start from a fit to their densest 40 days, else 5 or 2 days (``_initial_orbits``)."""
+GROWTH_FACTOR = 2.0
+"""Each step of :func:`_grow` doubles the window."""
 START_RMS_FACTOR = 10.0
 START_RMS_FLOOR_ARCSEC = 10.0
 """A candidate whose two-body RMS exceeds 10x the best one's (and 10 arcsec) is not tried."""
 MAX_NORMALISED_RMS = 5.0
 """Beyond this, the observations do not fit one orbit (a mix, or a diverged fit)."""
+
+
+MAX_FIT_SECONDS = 120.0
+"""A fit (all its starts, windows and iterations) that runs longer stops with a reason: every
+integration is also bounded in steps (:data:`core.orbits.propagate.MAX_STEPS`)."""
+
+
+class _Budget:
+    """The fit's bounds and tallies: its deadline, and the trial orbits that ran into the Earth
+    or the Moon (each rejected, the fit goes on with a shorter step or another start)."""
+
+    def __init__(self, seconds: float = MAX_FIT_SECONDS, *, allow_a1: bool = True) -> None:
+        self.allow_a1 = allow_a1
+        self.deadline = time.monotonic() + seconds
+        self.seconds = seconds
+        self.through_body = 0
+
+    def check(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise FitError(f"the fit took more than {self.seconds:.0f} s (stopped)")
+
+    def count(self, reason: str) -> None:
+        if "enters the" in reason:
+            self.through_body += 1
+
+
+_Start = tuple[FloatArray, float, dict[str, float]]
+"""A starting orbit: heliocentric state, its epoch, the non-gravitational terms it holds."""
 
 
 class _Observations(msgspec.Struct, frozen=True):
@@ -130,6 +167,7 @@ def _converge(
     params: tuple[NongravParam, ...],
     nongrav: dict[str, float],
     used: BoolArray,
+    budget: _Budget,
 ) -> Solution:
     values = np.concatenate([state, [nongrav.get(p, 0.0) for p in params]])
 
@@ -139,10 +177,14 @@ def _converge(
         return v[:6], ng
 
     def evaluate(v: FloatArray) -> tuple[FloatArray, FloatArray]:
+        budget.check()
         s, ng = unpack(v)
         try:
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 res, design = _residuals(s, epoch, obs, ng, params)
+        except ImpactError as exc:
+            budget.through_body += 1
+            raise FitError(f"the fit diverged: {exc}") from None
         except (PropagationError, ValueError) as exc:
             raise FitError(f"the fit diverged: {exc}") from None
         if not (np.all(np.isfinite(res)) and np.all(np.isfinite(design))):
@@ -181,11 +223,13 @@ def _with_rejection(
     obs: _Observations,
     params: tuple[NongravParam, ...],
     nongrav: dict[str, float],
+    *,
+    budget: _Budget,
 ) -> Solution:
     n = obs.tdb.size
     used: BoolArray = np.ones(n, dtype=bool)
     floor = max(MIN_OBSERVATIONS, math.ceil(n / 2))
-    sol = _converge(state, epoch, obs, params=params, nongrav=nongrav, used=used)
+    sol = _converge(state, epoch, obs, params=params, nongrav=nongrav, used=used, budget=budget)
     for _ in range(MAX_REJECTION_ROUNDS):
         chi2_each = np.sum(sol.residuals**2, axis=1)
         # worst first: a blunder pulls the fit, so its neighbours are judged after it is gone
@@ -199,7 +243,9 @@ def _with_rejection(
         if np.array_equal(new_used, used):
             break
         used = new_used
-        sol = _converge(sol.state6, epoch, obs, params=params, nongrav=sol.nongrav, used=used)
+        sol = _converge(
+            sol.state6, epoch, obs, params=params, nongrav=sol.nongrav, used=used, budget=budget
+        )
     dof = max(1, 2 * int(np.count_nonzero(sol.used)) - len(sol.state6) - len(params))
     rms = math.sqrt(sol.chi2() / dof)
     if rms > MAX_NORMALISED_RMS:
@@ -208,6 +254,35 @@ def _with_rejection(
             "the observations do not fit one orbit (two objects mixed, or a wrong start)"
         )
     return sol
+
+
+def _required_a1(
+    base: Solution, obs: _Observations, mode: Nongrav, budget: _Budget
+) -> tuple[Solution, dict[str, bool]]:
+    """A1 came in because no gravity-only orbit fits (:func:`_fit_start`): it is significant
+    when |A1| / sigma > 3 (there is no gravity-only chi-square to compare with); A2 on top as
+    for any other fit."""
+    k = base.params.index("a1")
+    sigma = math.sqrt(max(base.covariance[6 + k, 6 + k], 0.0))
+    flags = {"a1": sigma > 0.0 and abs(base.nongrav["a1"]) / sigma > SIGNIFICANCE}
+    if mode == "a1":
+        return base, flags
+    try:
+        sol2 = _with_rejection(
+            base.state6,
+            base.epoch_jd_tdb,
+            obs,
+            ("a1", "a2"),
+            {"a2": _SEED_AU_D2, **base.nongrav},
+            budget=budget,
+        )
+    except FitError:
+        if mode == "a1a2":
+            raise
+        return base, flags
+    if mode == "a1a2" or _significant(sol2, base, "a2"):
+        return sol2, {"a1": flags["a1"], "a2": _significant(sol2, base, "a2")}
+    return base, flags
 
 
 def _significant(sol: Solution, base: Solution, param: str) -> bool:
@@ -222,11 +297,11 @@ def _reduced_chi2(sol: Solution) -> float:
     return sol.chi2() / max(1, int(np.count_nonzero(sol.used)))
 
 
-def _start(state6: FloatArray, epoch0: float, epoch: float) -> FloatArray:
+def _start(state6: FloatArray, epoch0: float, epoch: float, a1: float = 0.0) -> FloatArray:
     if epoch0 == epoch:
         return np.asarray(state6, dtype=np.float64)
     try:
-        start: FloatArray = propagate(state6, epoch0, np.array([epoch]))[0]
+        start: FloatArray = propagate(state6, epoch0, np.array([epoch]), a1=a1)[0]
     except PropagationError as exc:
         raise FitError(f"the initial orbit cannot be carried to the epoch: {exc}") from None
     return start
@@ -257,23 +332,72 @@ def _densest_window(tdb: FloatArray, days: float) -> np.ndarray:
     return np.arange(first, int(ends[first]))
 
 
-def _initial_orbits(obs: _Observations) -> list[tuple[FloatArray, float]]:
+def _subset(obs: _Observations, idx: np.ndarray) -> _Observations:
+    return _Observations(*(getattr(obs, f)[idx] for f in _Observations.__struct_fields__))
+
+
+def _grow(obs: _Observations, sol: Solution, idx: np.ndarray, budget: _Budget) -> Solution:
+    """Refit on windows twice as long each time (centred on the seed window) up to the whole
+    arc, each started from the last: the well-conditioned short arc carries the orbit to the
+    long one without a two-body conic having to span it (near the Earth, a conic does not
+    follow an orbit for more than a fraction of a revolution)."""
+    lo, hi = float(obs.tdb[idx[0]]), float(obs.tdb[idx[-1]])
+    half = max(hi - lo, 1.0)
+    while lo > obs.tdb[0] or hi < obs.tdb[-1]:
+        budget.check()
+        half *= GROWTH_FACTOR
+        mid = 0.5 * (lo + hi)
+        lo, hi = max(float(obs.tdb[0]), mid - half), min(float(obs.tdb[-1]), mid + half)
+        sel = np.flatnonzero((obs.tdb >= lo) & (obs.tdb <= hi))
+        sol = _fit_start(sol.state6, sol.epoch_jd_tdb, _subset(obs, sel), sol.nongrav, budget)
+    return sol
+
+
+def _fit_start(
+    state: FloatArray,
+    epoch: float,
+    obs: _Observations,
+    nongrav: dict[str, float],
+    budget: _Budget,
+) -> Solution:
+    """The 6-parameter fit from ``state``; when it fails, or when ``nongrav`` already holds an
+    A1, the fit with A1 (radiation pressure on a stage bends a geocentric orbit by thousands of
+    km in weeks: no gravity-only orbit fits such an arc, so A1 is needed to get any fit)."""
+    if "a1" not in nongrav:
+        try:
+            return _with_rejection(state, epoch, obs, (), {}, budget=budget)
+        except FitError as exc:
+            if not budget.allow_a1 or "do not fit one orbit" not in exc.reason:
+                raise
+    a1 = nongrav.get("a1", _SEED_AU_D2)
+    return _with_rejection(state, epoch, obs, ("a1",), {"a1": a1}, budget=budget)
+
+
+def _initial_orbits(obs: _Observations, budget: _Budget) -> list[_Start]:
     """Starting orbits (heliocentric states), best first; FitError when there is none.
 
-    An arc longer than 40 days starts from the orbit fitted (6 parameters, full force model)
-    to its densest 40 days of observations (else its densest 5 days: a close approach bends a
-    two-body orbit within weeks), itself started by
-    :func:`core.orbits.iod.initial_orbits` (heliocentric states, also for the candidates bound to
-    the Earth): two-body initial orbits do not reach across years of perturbations.
+    An arc up to 40 days long starts from :func:`core.orbits.iod.initial_orbits` on all its
+    observations (candidates about the Sun and about the Earth, scored on all of them). When
+    none of them converges, or on a longer arc, the fit grows from the densest 40 days, else
+    5 or 2 days (a close approach bends a two-body orbit within weeks, an orbit about the
+    Earth within days): the initial orbits of that window are fitted (6 parameters, full force
+    model) to it, then the fit is extended to the whole arc (:func:`_grow`). The candidates
+    are returned for the whole-arc fit to compare on all the observations.
     """
-    if obs.tdb[-1] - obs.tdb[0] <= WINDOW_DAYS[0]:
-        return _iod(obs, np.arange(obs.tdb.size))
     errors = []
+    if obs.tdb[-1] - obs.tdb[0] <= WINDOW_DAYS[0]:
+        try:
+            return [(st, ep, {}) for st, ep in _iod(obs, np.arange(obs.tdb.size))]
+        except FitError as exc:
+            errors.append(f"whole arc: {exc.reason}")
+    found: list[_Start] = []
     for days in WINDOW_DAYS:
         idx = _densest_window(obs.tdb, days)
         if idx.size < MIN_OBSERVATIONS or obs.tdb[idx[-1]] - obs.tdb[idx[0]] < 0.5:
             continue
-        sub = _Observations(*(getattr(obs, f)[idx] for f in _Observations.__struct_fields__))
+        if idx.size == obs.tdb.size and errors:
+            continue
+        sub = _subset(obs, idx)
         epoch = float(round(0.5 * (sub.tdb[0] + sub.tdb[-1]) - 0.5) + 0.5)
         try:
             starts = _iod(sub, np.arange(idx.size))
@@ -281,12 +405,18 @@ def _initial_orbits(obs: _Observations) -> list[tuple[FloatArray, float]]:
             errors.append(f"{days:.0f} d: {exc.reason}")
             continue
         for state0, epoch0 in starts:
+            budget.check()
             try:
-                sol = _with_rejection(_start(state0, epoch0, epoch), epoch, sub, (), {})
+                sol = _fit_start(_start(state0, epoch0, epoch), epoch, sub, {}, budget)
+                sol = _grow(obs, sol, idx, budget)
             except FitError as exc:
                 errors.append(f"{days:.0f} d: {exc.reason}")
                 continue
-            return [(sol.state6, epoch)]
+            found.append((sol.state6, epoch, dict(sol.nongrav)))
+            if len(found) >= 2:
+                return found
+        if found:
+            return found
     raise FitError(f"no orbit fits the densest part of the arc ({'; '.join(errors)})")
 
 
@@ -346,12 +476,17 @@ def fit_orbit(
     )
     mid = 0.5 * (tdb[0] + tdb[-1])
     epoch = float(epoch_jd) if epoch_jd is not None else round(mid - 0.5) + 0.5
-    starts = list(initial) if initial is not None else _initial_orbits(obs)
+    budget = _Budget(allow_a1=nongrav != "none")
+    if initial is not None:
+        starts: list[_Start] = [(st, ep, {}) for st, ep in initial]
+    else:
+        starts = _initial_orbits(obs, budget)
     best: Solution | None = None
     errors: list[str] = []
-    for state0, epoch0 in starts:
+    for state0, epoch0, ng0 in starts:
         try:
-            sol = _with_rejection(_start(state0, epoch0, epoch), epoch, obs, (), {})
+            start = _start(state0, epoch0, epoch, ng0.get("a1", 0.0))
+            sol = _fit_start(start, epoch, obs, ng0, budget)
         except FitError as exc:
             errors.append(exc.reason)
             continue
@@ -363,7 +498,7 @@ def fit_orbit(
             if len(errors) == 1
             else f"no start converged ({'; '.join(sorted(set(errors)))})"
         )
-    final, significant = _nongrav(best, obs, nongrav)
+    final, significant = _nongrav(best, obs, nongrav, budget)
     return build_result(
         final,
         a,
@@ -377,13 +512,17 @@ def fit_orbit(
     )
 
 
-def _nongrav(base: Solution, obs: _Observations, mode: Nongrav) -> tuple[Solution, dict[str, bool]]:
+def _nongrav(
+    base: Solution, obs: _Observations, mode: Nongrav, budget: _Budget
+) -> tuple[Solution, dict[str, bool]]:
     if mode == "none":
         return base, {}
+    if "a1" in base.params:  # the gravity-only fit failed: A1 is in any case
+        return _required_a1(base, obs, mode, budget)
     wanted: tuple[NongravParam, ...] = ("a1",) if mode in ("a1", "auto") else ("a1", "a2")
     seed: dict[str, float] = {p: _SEED_AU_D2 for p in wanted}
     try:
-        sol = _with_rejection(base.state6, base.epoch_jd_tdb, obs, wanted, seed)
+        sol = _with_rejection(base.state6, base.epoch_jd_tdb, obs, wanted, seed, budget=budget)
     except FitError:
         if mode == "auto":
             return base, {}
@@ -395,7 +534,12 @@ def _nongrav(base: Solution, obs: _Observations, mode: Nongrav) -> tuple[Solutio
         return base, {}
     try:
         sol2 = _with_rejection(
-            sol.state6, sol.epoch_jd_tdb, obs, ("a1", "a2"), {"a2": _SEED_AU_D2, **sol.nongrav}
+            sol.state6,
+            sol.epoch_jd_tdb,
+            obs,
+            ("a1", "a2"),
+            {"a2": _SEED_AU_D2, **sol.nongrav},
+            budget=budget,
         )
     except FitError:
         return sol, {"a1": True}
