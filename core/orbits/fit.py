@@ -35,7 +35,7 @@ from core._types import BoolArray, FloatArray
 from core.errors import FitError
 from core.orbits.astrometry import Astrometry
 from core.orbits.ephemeris import utc_to_tdb
-from core.orbits.observers import observatory, observer_positions_au
+from core.orbits.observers import observatory, observers_of
 from core.orbits.predict import radec_from_states, radec_partials
 from core.orbits.propagate import (
     ImpactError,
@@ -92,10 +92,6 @@ class _Budget:
     def check(self) -> None:
         if time.monotonic() > self.deadline:
             raise FitError(f"the fit took more than {self.seconds:.0f} s (stopped)")
-
-    def count(self, reason: str) -> None:
-        if "enters the" in reason:
-            self.through_body += 1
 
 
 _Start = tuple[FloatArray, float, dict[str, float]]
@@ -463,12 +459,7 @@ def fit_orbit(
     """
     astrometry, unplaced = _drop_unplaced(astrometry)
     a, duplicates = prepare(astrometry)
-    if a.observer_pos_au is not None:
-        observer = a.observer_pos_au
-    else:
-        observer = observer_positions_au(
-            a.station, a.time_jd_utc, a.space_pos_au, a.roving_geodetic
-        )
+    observer = observers_of(a)
     sig_ra, sig_dec = sigmas_arcsec(a)
     tdb = np.asarray(utc_to_tdb(a.time_jd_utc))
     obs = _Observations(
@@ -509,6 +500,7 @@ def fit_orbit(
         duplicates=duplicates,
         nights=count_nights(a.time_jd_utc),
         unplaced=unplaced,
+        through_body=budget.through_body,
     )
 
 

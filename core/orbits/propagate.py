@@ -60,7 +60,7 @@ Measured (ASSIST 1.2.3, IAS15): a 250,000 km geocentric orbit takes ~10,000 step
 the barycentric frame and ~11 in the geocentric one; a heliocentric orbit 0.1-0.5 au from the
 Earth takes 2-3x more steps in the geocentric frame than in the barycentric one."""
 FRAME_CHECK_DAYS = 2.0
-"""The frame is checked at every output time and at least every 2 days between them."""
+"""The frame is checked every 2 days of integration (at an output time or a checkpoint)."""
 EARTH_RADIUS_AU = EARTH_EQUATORIAL_RADIUS_KM / AU_KM
 MOON_RADIUS_AU = 1737.4 / AU_KM
 """The Moon's mean radius, 1737.4 km (IAU WGCCRE 2015, Archinal et al. 2018)."""
@@ -190,15 +190,24 @@ class _Frame:
 
     def read(self) -> tuple[FloatArray, list[FloatArray]]:
         """The (interpolated) barycentric state and the variations at the last output time."""
-        p = self.sim.particles[0]
-        s = np.array([p.x, p.y, p.z, p.vx, p.vy, p.vz])
-        if self.geocentric:
-            s = s + self.offset(self._t_out)
+        s = np.empty(6)
+        self.read_into(s, None)
         vs = []
         for var in self.variations:
             q = var.particles[0]
             vs.append(np.array([q.x, q.y, q.z, q.vx, q.vy, q.vz]))
         return s, vs
+
+    def read_into(self, state: FloatArray, partials: FloatArray | None) -> None:
+        """Write the state (and the variations as columns of ``partials``) of the last output."""
+        p = self.sim.particles[0]
+        state[:] = (p.x, p.y, p.z, p.vx, p.vy, p.vz)
+        if self.geocentric:
+            state += self.offset(self._t_out)
+        if partials is not None:
+            for j, var in enumerate(self.variations):
+                q = var.particles[0]
+                partials[:, j] = (q.x, q.y, q.z, q.vx, q.vy, q.vz)
 
     def advance(self, t_days: float) -> None:
         # ASSIST steps past the time and interpolates (real and variational particles alike):
@@ -260,20 +269,22 @@ def _integrate(
         geo = d0 < GEOCENTRIC_ENTER_AU
         frame = _Frame(t0, start_bary_eq, var_states, param_rows, geocentric=geo, steps=steps)
         k = 0
+        checked = t0
         for t, out in zip(t_all, is_out, strict=True):
             frame.advance(float(t))
             if frame.impact:
                 raise ImpactError(frame.impact, frame.impact_jd)
             if steps[0] > MAX_STEPS:
                 raise PropagationError(
-                    f"more than {MAX_STEPS} steps before JD {t + JD_J2000:.5f} (through the Earth?)"
+                    f"more than {MAX_STEPS} steps before JD {t + JD_J2000:.5f} "
+                    "(through the Earth or the Moon?)"
                 )
             if out:
-                s, vs = frame.read()
-                states[k] = s
-                if partials is not None:
-                    partials[k] = np.stack(vs, axis=1)
+                frame.read_into(states[k], None if partials is None else partials[k])
                 k += 1
+            if abs(t - checked) < FRAME_CHECK_DAYS:
+                continue
+            checked = float(t)
             d = frame.geocentric_distance()
             if (frame.geocentric and d > GEOCENTRIC_LEAVE_AU) or (
                 not frame.geocentric and d < GEOCENTRIC_ENTER_AU
