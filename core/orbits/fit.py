@@ -83,7 +83,8 @@ class _Budget:
     """The fit's bounds and tallies: its deadline, and the trial orbits that ran into the Earth
     or the Moon (each rejected, the fit goes on with a shorter step or another start)."""
 
-    def __init__(self, seconds: float = MAX_FIT_SECONDS, *, allow_a1: bool = True) -> None:
+    def __init__(self, seconds: float | None = None, *, allow_a1: bool = True) -> None:
+        seconds = MAX_FIT_SECONDS if seconds is None else seconds
         self.allow_a1 = allow_a1
         self.deadline = time.monotonic() + seconds
         self.seconds = seconds

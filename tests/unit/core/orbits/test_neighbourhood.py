@@ -161,3 +161,42 @@ def test_a_main_belt_tracklet_scores_near_zero() -> None:
     facts = tracklet_facts(simulate_astrometry(state, epoch, times[:4], codes[:4]))
     assert facts["geocentric_score"] < 1.0 and "reasons" not in facts
     assert facts["distance_min_au"] > 0.01
+
+
+def test_the_change_of_frame_keeps_the_orbit(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a rock passing 0.02 au from the Earth: barycentric, then geocentric inside 0.05 au, then
+    # barycentric again beyond 0.1 au; the same orbit integrated barycentric throughout
+    import core.orbits.propagate as prop
+
+    state, epoch = scenario_state("flyby")
+    far = state.copy()
+    far[:3] += [0.0, 0.0, 0.02]  # the closest approach 0.02 au instead of 10 Earth radii
+    times = epoch + np.array([-60.0, -20.0, -3.0, 0.0, 3.0, 20.0, 60.0])
+    switched, d_switched = prop.propagate_with_partials(far, epoch, times, fit=("a1",), a1=1e-9)
+    monkeypatch.setattr(prop, "GEOCENTRIC_ENTER_AU", -1.0)
+    bary, d_bary = prop.propagate_with_partials(far, epoch, times, fit=("a1",), a1=1e-9)
+    # measured 0.6 km after 60 days (the switches restart IAS15 from interpolated states);
+    # 0.3" at 0.5 au is 100 km
+    assert np.max(np.linalg.norm(switched[:, :3] - bary[:, :3], axis=1)) * 1.496e8 < 2.0  # km
+    assert np.allclose(d_switched, d_bary, rtol=1e-5, atol=1e-6 * np.abs(d_bary).max())
+
+
+def test_a_fit_is_bounded_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import core.orbits.fit as fit_module
+
+    _, _, ast = _arc("heo")
+    monkeypatch.setattr(fit_module, "MAX_FIT_SECONDS", 0.0)
+    with pytest.raises(FitError, match="the fit took more than 0 s"):
+        fit_orbit(ast)
+
+
+def test_a_two_minute_arc_gets_a_verdict_not_a_hang() -> None:
+    from core.orbits.geoscore import tracklet_facts
+
+    state, epoch = scenario_state("heo")
+    ast = simulate_astrometry(state, epoch, epoch + 0.3 + np.arange(5) / 2880.0, ["G96"] * 5)
+    with pytest.raises(FitError, match="a single night"):
+        fit_orbit(ast)
+    facts = tracklet_facts(ast)
+    assert 0.0 <= facts["geocentric_score"] <= 100.0
+    assert facts["distance_min_au"] < facts["distance_max_au"]
