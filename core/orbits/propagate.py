@@ -64,8 +64,12 @@ FRAME_CHECK_DAYS = 2.0
 EARTH_RADIUS_AU = EARTH_EQUATORIAL_RADIUS_KM / AU_KM
 MOON_RADIUS_AU = 1737.4 / AU_KM
 """The Moon's mean radius, 1737.4 km (IAU WGCCRE 2015, Archinal et al. 2018)."""
-MOON_CHECK_AU = 0.0035
-"""The Moon is looked up only within this geocentric distance (its orbit reaches 0.0027 au)."""
+MOON_BAND_AU = (350_000.0 / AU_KM, 410_000.0 / AU_KM)
+"""The Moon is looked up only where the orbit can touch it: its geocentric distance stays within
+356,400-406,700 km (perigee and apogee extremes), plus the Moon's radius."""
+_EARTH_ID, _MOON_ID = 3, 4
+"""ASSIST's body numbers (``assist.ephem.ASSIST_BODY_IDS``): by number, ``get_particle`` skips
+its name lookup (a third of the fit's time when called by name at every step)."""
 
 _ECL_TO_EQ_3 = ecliptic_to_equatorial(np.eye(3)).T  # column i: the equatorial image of e_i
 
@@ -154,7 +158,7 @@ class _Frame:
         self.extras.particle_params = np.concatenate(param_rows)
 
     def offset(self, t_days: float) -> FloatArray:
-        e = self.ephem.get_particle("Earth", t_days)
+        e = self.ephem.get_particle(_EARTH_ID, t_days)
         return np.array([e.x, e.y, e.z, e.vx, e.vy, e.vz])
 
     def _heartbeat(self, sim_p: object) -> None:
@@ -170,10 +174,10 @@ class _Frame:
         r = math.sqrt(p.x * p.x + p.y * p.y + p.z * p.z)
         if r < EARTH_RADIUS_AU:
             self.impact = "Earth"
-        elif r < MOON_CHECK_AU:
+        elif MOON_BAND_AU[0] < r < MOON_BAND_AU[1]:
             t = sim_p.contents.t  # type: ignore[attr-defined]
-            m = self.ephem.get_particle("Moon", t)
-            e = self.ephem.get_particle("Earth", t)
+            m = self.ephem.get_particle(_MOON_ID, t)
+            e = self.ephem.get_particle(_EARTH_ID, t)
             dm = math.dist((p.x, p.y, p.z), (m.x - e.x, m.y - e.y, m.z - e.z))
             if dm < MOON_RADIUS_AU:
                 self.impact = "Moon"

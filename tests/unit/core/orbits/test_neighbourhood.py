@@ -200,3 +200,16 @@ def test_a_two_minute_arc_gets_a_verdict_not_a_hang() -> None:
     facts = tracklet_facts(ast)
     assert 0.0 <= facts["geocentric_score"] <= 100.0
     assert facts["distance_min_au"] < facts["distance_max_au"]
+
+
+def test_an_orbit_into_the_moon_is_stopped() -> None:
+    from core.orbits.ephemeris import moon_state_au
+
+    epoch = 2460600.5
+    mp, mv = moon_state_au(epoch)
+    ep, _ = earth_state_au(epoch)
+    out = (mp - ep) / np.linalg.norm(mp - ep)
+    start = np.concatenate([mp + out * 5000.0 / 1.495978707e8, mv])  # 5,000 km, at rest
+    with pytest.raises(ImpactError) as err:
+        propagate(start, epoch, epoch + np.array([0.5, 1.0, 2.0]))
+    assert err.value.body == "Moon"
