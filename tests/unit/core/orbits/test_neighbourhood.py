@@ -213,3 +213,23 @@ def test_an_orbit_into_the_moon_is_stopped() -> None:
     with pytest.raises(ImpactError) as err:
         propagate(start, epoch, epoch + np.array([0.5, 1.0, 2.0]))
     assert err.value.body == "Moon"
+
+
+def test_the_fit_facts_declare_the_verdict_fields() -> None:
+    from core.contract.records import RecordError, record_from_obj
+
+    orbit = {"e": 0.1, "i_deg": 5.0, "a_au": 1.1, "source": "fit"}
+    facts = {
+        "geocentric_score": 87.5,
+        "distance_min_au": 0.001,
+        "distance_max_au": 0.002,
+        "n_through_body": 3,
+        "failed": "fit failed: a single night",
+    }
+    rec = record_from_obj({"designation": "X", "orbit": {**orbit, "fit": facts}})
+    assert rec.orbit is not None and rec.orbit.fit is not None
+    assert rec.orbit.fit.geocentric_score == 87.5 and rec.orbit.fit.n_through_body == 3
+    with pytest.raises(RecordError):
+        record_from_obj(
+            {"designation": "X", "orbit": {**orbit, "fit": {"geocentric_score": 101.0}}}
+        )
