@@ -43,7 +43,7 @@ from core.orbits.srp import (
 )
 
 if TYPE_CHECKING:
-    from core.orbits.fit import Solution
+    from core.orbits.lsq import Solution
 
 __all__ = ["ELEMENT_NAMES", "OrbitFit", "build_result"]
 

@@ -182,7 +182,7 @@ def test_the_change_of_frame_keeps_the_orbit(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_fit_is_bounded_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    import core.orbits.fit as fit_module
+    import core.orbits.lsq as fit_module
 
     _, _, ast = _arc("heo")
     monkeypatch.setattr(fit_module, "MAX_FIT_SECONDS", 0.0)
