@@ -93,6 +93,12 @@ class FitFacts(
     bound_to_earth: bool | None = None
     min_geo_dist_au: Annotated[float, msgspec.Meta(ge=0.0, le=MAX_AU)] | None = None
     v_inf_kms: Annotated[float, msgspec.Meta(ge=0.0, le=MAX_SPEED_KMS)] | None = None
+    # issue 28: a tracklet's verdict, the trial orbits through the Earth/Moon, a failure's cause
+    geocentric_score: Annotated[float, msgspec.Meta(ge=0.0, le=100.0)] | None = None
+    distance_min_au: Annotated[float, msgspec.Meta(ge=0.0, le=MAX_AU)] | None = None
+    distance_max_au: Annotated[float, msgspec.Meta(ge=0.0, le=MAX_AU)] | None = None
+    n_through_body: _Count | None = None
+    failed: Annotated[str, msgspec.Meta(max_length=500)] | None = None
 
 
 _T = TypeVar("_T", OrbitSigma, Covariance, FitFacts)

@@ -27,187 +27,60 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
-import msgspec
 import numpy as np
 
-from core._types import BoolArray, FloatArray
+from core._types import FloatArray
 from core.errors import FitError
 from core.orbits.astrometry import Astrometry
 from core.orbits.ephemeris import utc_to_tdb
-from core.orbits.observers import observatory, observer_positions_au
-from core.orbits.predict import radec_from_states, radec_partials
-from core.orbits.propagate import NongravParam, PropagationError, propagate, propagate_with_partials
+from core.orbits.lsq import (
+    _SEED_AU_D2,
+    ARCSEC_RAD,
+    Solution,
+    _Budget,
+    _Observations,
+    _with_rejection,
+)
+from core.orbits.observers import observatory, observers_of
+from core.orbits.propagate import NongravParam
 from core.orbits.result import OrbitFit, build_result
-from core.orbits.weights import MIN_OBSERVATIONS, count_nights, prepare, sigmas_arcsec
+from core.orbits.starts import _fit_start, _initial_orbits, _Start, _start
+from core.orbits.weights import count_nights, prepare, sigmas_arcsec
 
 __all__ = ["Nongrav", "fit_orbit"]
 
 Nongrav = Literal["auto", "none", "a1", "a1a2"]
-
-ARCSEC_RAD = math.pi / (180.0 * 3600.0)
-REJECT_CHI2 = 8.0
-RECOVER_CHI2 = 7.0
 SIGNIFICANCE = 3.0
 DELTA_CHI2 = 9.0
-MAX_ITERATIONS = 30
-MAX_REJECTION_ROUNDS = 10
-_SEED_AU_D2 = 1e-15
-"""Start value of a fitted non-grav term: ASSIST skips the non-gravitational force (and its
-partials) while A1 = A2 = A3 = 0, so the first iteration needs a negligible non-zero value."""
-MAX_STARTS = 4
-"""Initial orbits tried (best first): the differential correction picks the lowest chi-square."""
-WINDOW_DAYS = (40.0, 5.0)
-"""Longer arcs start from a fit to their densest 40 days, else 5 days (``_initial_orbits``)."""
-START_RMS_FACTOR = 10.0
-START_RMS_FLOOR_ARCSEC = 10.0
-"""A candidate whose two-body RMS exceeds 10x the best one's (and 10 arcsec) is not tried."""
-MAX_NORMALISED_RMS = 5.0
-"""Beyond this, the observations do not fit one orbit (a mix, or a diverged fit)."""
 
 
-class _Observations(msgspec.Struct, frozen=True):
-    tdb: FloatArray
-    observer: FloatArray
-    ra_deg: FloatArray
-    dec_deg: FloatArray
-    sigma_ra_rad: FloatArray
-    sigma_dec_rad: FloatArray
-
-
-class Solution(msgspec.Struct, frozen=True):
-    """One converged least-squares solution."""
-
-    state6: FloatArray
-    epoch_jd_tdb: float
-    nongrav: dict[str, float]
-    params: tuple[str, ...]
-    covariance: FloatArray
-    residuals: FloatArray
-    """(n, 2): (O - C) / sigma for RA cos Dec and Dec, every observation."""
-    used: BoolArray
-    iterations: int
-
-    def chi2(self, mask: BoolArray | None = None) -> float:
-        m = self.used if mask is None else mask
-        return float(np.sum(self.residuals[m] ** 2))
-
-
-def _residuals(
-    state: FloatArray,
-    epoch: float,
-    obs: _Observations,
-    nongrav: dict[str, float],
-    fit: tuple[NongravParam, ...],
-) -> tuple[FloatArray, FloatArray]:
-    states, partials = propagate_with_partials(state, epoch, obs.tdb, fit=fit, **nongrav)
-    ra, dec = radec_from_states(states, obs.observer)
-    d_ra = np.radians((obs.ra_deg - ra + 180.0) % 360.0 - 180.0) * np.cos(np.radians(obs.dec_deg))
-    d_dec = np.radians(obs.dec_deg - dec)
-    res = np.stack([d_ra / obs.sigma_ra_rad, d_dec / obs.sigma_dec_rad], axis=1)
-    design = radec_partials(states, partials, obs.observer)
-    design[:, 0, :] /= obs.sigma_ra_rad[:, None]
-    design[:, 1, :] /= obs.sigma_dec_rad[:, None]
-    return res, design
-
-
-def _solve(res: FloatArray, design: FloatArray, used: BoolArray) -> tuple[FloatArray, FloatArray]:
-    a = design[used].reshape(-1, design.shape[2])
-    b = res[used].reshape(-1)
-    scale = np.linalg.norm(a, axis=0)
-    if not np.all(np.isfinite(a)) or np.any(scale == 0.0):
-        raise FitError("the fit diverged (degenerate partial derivatives)")
-    a_s = a / scale
-    step, *_ = np.linalg.lstsq(a_s, b, rcond=None)
-    cov_s = np.linalg.pinv(a_s.T @ a_s)
-    return step / scale, cov_s / np.outer(scale, scale)
-
-
-def _converge(
-    state: FloatArray,
-    epoch: float,
-    obs: _Observations,
-    *,
-    params: tuple[NongravParam, ...],
-    nongrav: dict[str, float],
-    used: BoolArray,
-) -> Solution:
-    values = np.concatenate([state, [nongrav.get(p, 0.0) for p in params]])
-
-    def unpack(v: FloatArray) -> tuple[FloatArray, dict[str, float]]:
-        ng = dict(nongrav)
-        ng.update({p: float(x) for p, x in zip(params, v[6:], strict=True)})
-        return v[:6], ng
-
-    def evaluate(v: FloatArray) -> tuple[FloatArray, FloatArray]:
-        s, ng = unpack(v)
-        try:
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                res, design = _residuals(s, epoch, obs, ng, params)
-        except (PropagationError, ValueError) as exc:
-            raise FitError(f"the fit diverged: {exc}") from None
-        if not (np.all(np.isfinite(res)) and np.all(np.isfinite(design))):
-            raise FitError("the fit diverged (non-finite residuals)")
-        return res, design
-
-    res, design = evaluate(values)
-    for iteration in range(1, MAX_ITERATIONS + 1):
-        step, cov = _solve(res, design, used)
-        chi2 = float(np.sum(res[used] ** 2))
-        shrink = 1.0
-        while True:
-            trial = values + shrink * step
-            try:
-                t_res, t_design = evaluate(trial)
-                t_chi2 = float(np.sum(t_res[used] ** 2))
-            except FitError:
-                t_chi2 = math.inf
-            if t_chi2 <= chi2 * (1.0 + 1e-9) or shrink < 1.0 / 256:
-                break
-            shrink /= 4.0
-        if not math.isfinite(t_chi2):
-            raise FitError("the fit diverged (the orbit could not be propagated)")
-        values, res, design = trial, t_res, t_design
-        sigma = np.sqrt(np.maximum(np.diag(cov), 1e-300))
-        if np.max(np.abs(shrink * step) / sigma) < 1e-2:
-            _, cov = _solve(res, design, used)
-            s, ng = unpack(values)
-            return Solution(s, epoch, ng, tuple(params), cov, res, used.copy(), iteration)
-    raise FitError(f"no convergence in {MAX_ITERATIONS} iterations")
-
-
-def _with_rejection(
-    state: FloatArray,
-    epoch: float,
-    obs: _Observations,
-    params: tuple[NongravParam, ...],
-    nongrav: dict[str, float],
-) -> Solution:
-    n = obs.tdb.size
-    used: BoolArray = np.ones(n, dtype=bool)
-    floor = max(MIN_OBSERVATIONS, math.ceil(n / 2))
-    sol = _converge(state, epoch, obs, params=params, nongrav=nongrav, used=used)
-    for _ in range(MAX_REJECTION_ROUNDS):
-        chi2_each = np.sum(sol.residuals**2, axis=1)
-        # worst first: a blunder pulls the fit, so its neighbours are judged after it is gone
-        threshold = max(REJECT_CHI2, 0.25 * float(np.max(np.where(used, chi2_each, 0.0))))
-        new_used = (used & (chi2_each <= threshold)) | (~used & (chi2_each < RECOVER_CHI2))
-        if np.count_nonzero(new_used) < floor:  # reject the worst only, down to the floor
-            worst = np.flatnonzero(used & (chi2_each > threshold))
-            worst = worst[np.argsort(-chi2_each[worst])]
-            new_used = used | (chi2_each < RECOVER_CHI2)
-            new_used[worst[: max(0, int(np.count_nonzero(used)) - floor)]] = False
-        if np.array_equal(new_used, used):
-            break
-        used = new_used
-        sol = _converge(sol.state6, epoch, obs, params=params, nongrav=sol.nongrav, used=used)
-    dof = max(1, 2 * int(np.count_nonzero(sol.used)) - len(sol.state6) - len(params))
-    rms = math.sqrt(sol.chi2() / dof)
-    if rms > MAX_NORMALISED_RMS:
-        raise FitError(
-            f"the residuals stay {rms:.1f} times their sigmas after {sol.iterations} iterations: "
-            "the observations do not fit one orbit (two objects mixed, or a wrong start)"
+def _required_a1(
+    base: Solution, obs: _Observations, mode: Nongrav, budget: _Budget
+) -> tuple[Solution, dict[str, bool]]:
+    """A1 came in because no gravity-only orbit fits (:func:`_fit_start`): it is significant
+    when |A1| / sigma > 3 (there is no gravity-only chi-square to compare with); A2 on top as
+    for any other fit."""
+    k = base.params.index("a1")
+    sigma = math.sqrt(max(base.covariance[6 + k, 6 + k], 0.0))
+    flags = {"a1": sigma > 0.0 and abs(base.nongrav["a1"]) / sigma > SIGNIFICANCE}
+    if mode == "a1":
+        return base, flags
+    try:
+        sol2 = _with_rejection(
+            base.state6,
+            base.epoch_jd_tdb,
+            obs,
+            ("a1", "a2"),
+            {"a2": _SEED_AU_D2, **base.nongrav},
+            budget=budget,
         )
-    return sol
+    except FitError:
+        if mode == "a1a2":
+            raise
+        return base, flags
+    if mode == "a1a2" or _significant(sol2, base, "a2"):
+        return sol2, {"a1": flags["a1"], "a2": _significant(sol2, base, "a2")}
+    return base, flags
 
 
 def _significant(sol: Solution, base: Solution, param: str) -> bool:
@@ -220,74 +93,6 @@ def _significant(sol: Solution, base: Solution, param: str) -> bool:
 
 def _reduced_chi2(sol: Solution) -> float:
     return sol.chi2() / max(1, int(np.count_nonzero(sol.used)))
-
-
-def _start(state6: FloatArray, epoch0: float, epoch: float) -> FloatArray:
-    if epoch0 == epoch:
-        return np.asarray(state6, dtype=np.float64)
-    try:
-        start: FloatArray = propagate(state6, epoch0, np.array([epoch]))[0]
-    except PropagationError as exc:
-        raise FitError(f"the initial orbit cannot be carried to the epoch: {exc}") from None
-    return start
-
-
-def _iod(obs: _Observations, idx: np.ndarray) -> list[tuple[FloatArray, float]]:
-    from core.orbits.iod import initial_orbits
-
-    candidates = initial_orbits(
-        obs.tdb[idx],
-        obs.ra_deg[idx],
-        obs.dec_deg[idx],
-        obs.observer[idx],
-        max_candidates=MAX_STARTS,
-    )
-    worst = max(START_RMS_FACTOR * candidates[0].rms_arcsec, START_RMS_FLOOR_ARCSEC)
-    return [
-        (np.asarray(c.state6, dtype=np.float64), float(c.epoch_jd_tdb))
-        for c in candidates
-        if c.rms_arcsec <= worst
-    ]
-
-
-def _densest_window(tdb: FloatArray, days: float) -> np.ndarray:
-    """Indices of the observations in the ``days``-long window that holds the most of them."""
-    ends = np.searchsorted(tdb, tdb + days, side="right")
-    first = int(np.argmax(ends - np.arange(tdb.size)))
-    return np.arange(first, int(ends[first]))
-
-
-def _initial_orbits(obs: _Observations) -> list[tuple[FloatArray, float]]:
-    """Starting orbits (heliocentric states), best first; FitError when there is none.
-
-    An arc longer than 40 days starts from the orbit fitted (6 parameters, full force model)
-    to its densest 40 days of observations (else its densest 5 days: a close approach bends a
-    two-body orbit within weeks), itself started by
-    :func:`core.orbits.iod.initial_orbits` (heliocentric states, also for the candidates bound to
-    the Earth): two-body initial orbits do not reach across years of perturbations.
-    """
-    if obs.tdb[-1] - obs.tdb[0] <= WINDOW_DAYS[0]:
-        return _iod(obs, np.arange(obs.tdb.size))
-    errors = []
-    for days in WINDOW_DAYS:
-        idx = _densest_window(obs.tdb, days)
-        if idx.size < MIN_OBSERVATIONS or obs.tdb[idx[-1]] - obs.tdb[idx[0]] < 0.5:
-            continue
-        sub = _Observations(*(getattr(obs, f)[idx] for f in _Observations.__struct_fields__))
-        epoch = float(round(0.5 * (sub.tdb[0] + sub.tdb[-1]) - 0.5) + 0.5)
-        try:
-            starts = _iod(sub, np.arange(idx.size))
-        except FitError as exc:
-            errors.append(f"{days:.0f} d: {exc.reason}")
-            continue
-        for state0, epoch0 in starts:
-            try:
-                sol = _with_rejection(_start(state0, epoch0, epoch), epoch, sub, (), {})
-            except FitError as exc:
-                errors.append(f"{days:.0f} d: {exc.reason}")
-                continue
-            return [(sol.state6, epoch)]
-    raise FitError(f"no orbit fits the densest part of the arc ({'; '.join(errors)})")
 
 
 def _drop_unplaced(a: Astrometry) -> tuple[Astrometry, int]:
@@ -333,12 +138,7 @@ def fit_orbit(
     """
     astrometry, unplaced = _drop_unplaced(astrometry)
     a, duplicates = prepare(astrometry)
-    if a.observer_pos_au is not None:
-        observer = a.observer_pos_au
-    else:
-        observer = observer_positions_au(
-            a.station, a.time_jd_utc, a.space_pos_au, a.roving_geodetic
-        )
+    observer = observers_of(a)
     sig_ra, sig_dec = sigmas_arcsec(a)
     tdb = np.asarray(utc_to_tdb(a.time_jd_utc))
     obs = _Observations(
@@ -346,12 +146,17 @@ def fit_orbit(
     )
     mid = 0.5 * (tdb[0] + tdb[-1])
     epoch = float(epoch_jd) if epoch_jd is not None else round(mid - 0.5) + 0.5
-    starts = list(initial) if initial is not None else _initial_orbits(obs)
+    budget = _Budget(allow_a1=nongrav != "none")
+    if initial is not None:
+        starts: list[_Start] = [(st, ep, {}) for st, ep in initial]
+    else:
+        starts = _initial_orbits(obs, budget)
     best: Solution | None = None
     errors: list[str] = []
-    for state0, epoch0 in starts:
+    for state0, epoch0, ng0 in starts:
         try:
-            sol = _with_rejection(_start(state0, epoch0, epoch), epoch, obs, (), {})
+            start = _start(state0, epoch0, epoch, ng0.get("a1", 0.0))
+            sol = _fit_start(start, epoch, obs, ng0, budget)
         except FitError as exc:
             errors.append(exc.reason)
             continue
@@ -363,7 +168,7 @@ def fit_orbit(
             if len(errors) == 1
             else f"no start converged ({'; '.join(sorted(set(errors)))})"
         )
-    final, significant = _nongrav(best, obs, nongrav)
+    final, significant = _nongrav(best, obs, nongrav, budget)
     return build_result(
         final,
         a,
@@ -374,16 +179,21 @@ def fit_orbit(
         duplicates=duplicates,
         nights=count_nights(a.time_jd_utc),
         unplaced=unplaced,
+        through_body=budget.through_body,
     )
 
 
-def _nongrav(base: Solution, obs: _Observations, mode: Nongrav) -> tuple[Solution, dict[str, bool]]:
+def _nongrav(
+    base: Solution, obs: _Observations, mode: Nongrav, budget: _Budget
+) -> tuple[Solution, dict[str, bool]]:
     if mode == "none":
         return base, {}
+    if "a1" in base.params:  # the gravity-only fit failed: A1 is in any case
+        return _required_a1(base, obs, mode, budget)
     wanted: tuple[NongravParam, ...] = ("a1",) if mode in ("a1", "auto") else ("a1", "a2")
     seed: dict[str, float] = {p: _SEED_AU_D2 for p in wanted}
     try:
-        sol = _with_rejection(base.state6, base.epoch_jd_tdb, obs, wanted, seed)
+        sol = _with_rejection(base.state6, base.epoch_jd_tdb, obs, wanted, seed, budget=budget)
     except FitError:
         if mode == "auto":
             return base, {}
@@ -395,7 +205,12 @@ def _nongrav(base: Solution, obs: _Observations, mode: Nongrav) -> tuple[Solutio
         return base, {}
     try:
         sol2 = _with_rejection(
-            sol.state6, sol.epoch_jd_tdb, obs, ("a1", "a2"), {"a2": _SEED_AU_D2, **sol.nongrav}
+            sol.state6,
+            sol.epoch_jd_tdb,
+            obs,
+            ("a1", "a2"),
+            {"a2": _SEED_AU_D2, **sol.nongrav},
+            budget=budget,
         )
     except FitError:
         return sol, {"a1": True}

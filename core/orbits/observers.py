@@ -24,6 +24,7 @@ import functools
 import json
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import erfa
 import numpy as np
@@ -35,7 +36,10 @@ from core.orbits.constants import EARTH_EQUATORIAL_RADIUS_KM
 from core.orbits.elements import equatorial_to_ecliptic
 from core.orbits.ephemeris import earth_state_au, utc_to_tdb
 
-__all__ = ["ObservatorySite", "observatory", "observer_positions_au"]
+__all__ = ["ObservatorySite", "observatory", "observer_positions_au", "observers_of"]
+
+if TYPE_CHECKING:
+    from core.orbits.astrometry import Astrometry
 
 ObservatorySite = tuple[float, float, float]
 """(longitude east deg, rho cos phi', rho sin phi') in Earth equatorial radii."""
@@ -154,3 +158,11 @@ def _optional(values: FloatArray | None, n: int) -> FloatArray:
     if arr.shape != (n, 3):
         raise ValueError(f"expected shape ({n}, 3), got {arr.shape}")
     return arr
+
+
+def observers_of(a: Astrometry) -> FloatArray:
+    """The observer positions of ``a``: those it carries, else :func:`observer_positions_au` of
+    its stations (with its space-based and roving positions)."""
+    if a.observer_pos_au is not None:
+        return a.observer_pos_au
+    return observer_positions_au(a.station, a.time_jd_utc, a.space_pos_au, a.roving_geodetic)

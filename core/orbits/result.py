@@ -43,7 +43,7 @@ from core.orbits.srp import (
 )
 
 if TYPE_CHECKING:
-    from core.orbits.fit import Solution
+    from core.orbits.lsq import Solution
 
 __all__ = ["ELEMENT_NAMES", "OrbitFit", "build_result"]
 
@@ -96,6 +96,8 @@ class OrbitFit(msgspec.Struct, frozen=True, kw_only=True):
     amr_sigma_m2_kg: float | None
     h_mag: float | None
     """Estimated from the astrometry's magnitudes (None without any)."""
+    n_through_body: int = 0
+    """Trial orbits of the fit that ran into the Earth or the Moon (rejected, the fit went on)."""
 
     def density_kg_m3(
         self, h_mag: float | None = None, albedo: float | None = None
@@ -155,6 +157,8 @@ class OrbitFit(msgspec.Struct, frozen=True, kw_only=True):
         }
         if self.v_inf_kms is not None:
             orbit["fit"]["v_inf_kms"] = self.v_inf_kms
+        if self.n_through_body:
+            orbit["fit"]["n_through_body"] = self.n_through_body
         obj: dict[str, Any] = {"designation": designation, "orbit": orbit}
         nongrav = {}
         for name, value, sigma in (
@@ -261,6 +265,7 @@ def build_result(
     duplicates: int,
     nights: int,
     unplaced: int = 0,
+    through_body: int = 0,
 ) -> OrbitFit:
     """Assemble the :class:`OrbitFit` of a converged solution (derived quantities included)."""
     state = np.asarray(sol.state6)
@@ -347,4 +352,5 @@ def build_result(
         amr_range_m2_kg=None if a1 is None else area_to_mass_range_m2_kg(a1),
         amr_sigma_m2_kg=None if a1_sigma is None else a1_sigma / SRP_AU_D2_PER_M2_KG,
         h_mag=_h_estimate(a, helio[at_obs], observer),
+        n_through_body=through_body,
     )

@@ -8,12 +8,12 @@ import numpy as np
 
 from core._types import FloatArray
 from core.orbits.astrometry import Astrometry
-from core.orbits.ephemeris import utc_to_tdb
+from core.orbits.ephemeris import earth_state_au, utc_to_tdb
 from core.orbits.observers import observer_positions_au
 from core.orbits.predict import radec_from_states
 from core.orbits.propagate import propagate
 
-__all__ = ["simulate_astrometry"]
+__all__ = ["nightly_times", "simulate_astrometry"]
 
 
 def simulate_astrometry(
@@ -43,3 +43,47 @@ def simulate_astrometry(
     return Astrometry.from_columns(
         times, ra, dec, stations, rms_ra_arcsec=sigma, rms_dec_arcsec=sigma, designation=designation
     )
+
+
+def nightly_times(
+    state6: FloatArray,
+    epoch_jd_tdb: float,
+    first_jd_utc: float,
+    nights: int,
+    stations: Sequence[str],
+    *,
+    per_night: int = 3,
+    spacing_days: float = 20.0 / 1440.0,
+    a1: float = 0.0,
+    min_altitude_deg: float = 20.0,
+) -> tuple[FloatArray, list[str]]:
+    """Nightly tracklets (``per_night`` exposures ``spacing_days`` apart) from real stations.
+
+    Each night, each station in turn (one a night, round robin) observes when the Sun is
+    below -12 deg and the object above ``min_altitude_deg`` (elevations from the geocentric
+    zenith of the station, enough for a cadence), at the first such hour of the night. A night
+    where no station sees the object is skipped. Returns (UTC times, station codes).
+    """
+    hours = np.arange(0.0, 1.0, 1.0 / 48.0)
+    times: list[float] = []
+    codes: list[str] = []
+    for night in range(nights):
+        grid = first_jd_utc + night + hours
+        for j in range(len(stations)):
+            code = stations[(night + j) % len(stations)]
+            obs = observer_positions_au([code] * grid.size, grid)
+            earth, _ = earth_state_au(utc_to_tdb(grid))
+            zen = obs - earth
+            zen /= np.linalg.norm(zen, axis=1, keepdims=True)
+            obj = propagate(state6, epoch_jd_tdb, utc_to_tdb(grid), a1=a1)[:, :3] - obs
+            obj /= np.linalg.norm(obj, axis=1, keepdims=True)
+            sun = -obs / np.linalg.norm(obs, axis=1, keepdims=True)
+            alt = np.degrees(np.arcsin(np.sum(obj * zen, axis=1)))
+            sun_alt = np.degrees(np.arcsin(np.sum(sun * zen, axis=1)))
+            ok = np.flatnonzero((alt > min_altitude_deg) & (sun_alt < -12.0))
+            if ok.size:
+                start = grid[ok[0]]
+                times.extend(start + spacing_days * np.arange(per_night))
+                codes.extend([code] * per_night)
+                break
+    return np.array(times), codes

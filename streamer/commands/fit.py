@@ -19,7 +19,7 @@ import math
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from core.orbits.result import OrbitFit
@@ -79,19 +79,35 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None or not math.isfinite(value) else format(value, spec)
 
 
+def amr_text(fit: OrbitFit) -> tuple[str, str]:
+    """(A/M, density) texts of the summary: for a significant A1 (|A1| / sigma > 3) the A/M's
+    1-sigma range from A1's sigma at C_R = 1, with the C_R 1..2 range of the nominal value
+    beside it, and the implied density; otherwise the 3-sigma upper bound of A/M (C_R = 1)
+    and no density (issue 28: an insignificant A1 says nothing about the density)."""
+    from core.orbits.srp import C_R_RANGE, SRP_AU_D2_PER_M2_KG
+
+    a1, sigma = fit.a1_au_d2, fit.a1_sigma_au_d2
+    if a1 is None or sigma is None or not math.isfinite(sigma) or sigma <= 0.0:
+        return "-", "-"
+    if abs(a1) / sigma <= 3.0:
+        return f"<{(abs(a1) + 3.0 * sigma) / SRP_AU_D2_PER_M2_KG:.2g}", "-"
+    lo, hi = (a1 - sigma) / SRP_AU_D2_PER_M2_KG, (a1 + sigma) / SRP_AU_D2_PER_M2_KG
+    c_lo, c_hi = (
+        a1 / (SRP_AU_D2_PER_M2_KG * C_R_RANGE[1]),
+        a1 / (SRP_AU_D2_PER_M2_KG * C_R_RANGE[0]),
+    )
+    amr = f"{lo:.2g}..{hi:.2g} (C_R 1-2: {c_lo:.2g}..{c_hi:.2g})"
+    density = fit.density_kg_m3()
+    return amr, "-" if density is None else f"{density[1]:.0f}..{density[2]:.0f}"
+
+
 def summary_line(designation: str, fit: OrbitFit) -> str:
     """One readable line per fitted object."""
     el = fit.elements
     a1 = "-"
     if fit.a1_au_d2 is not None:
         a1 = f"{fit.a1_au_d2:.2e}±{_fmt(fit.a1_sigma_au_d2, '.1e')}"
-    amr = (
-        "-"
-        if fit.amr_range_m2_kg is None
-        else f"{fit.amr_range_m2_kg[0]:.2g}..{fit.amr_range_m2_kg[1]:.2g}"
-    )
-    density = fit.density_kg_m3()
-    rho = "-" if density is None else f"{density[1]:.0f}..{density[2]:.0f}"
+    amr, rho = amr_text(fit)
     bound = "BOUND" if fit.bound_to_earth else "no"
     return (
         f"{designation:<14} {fit.n_used:>5}/{fit.n_used + fit.n_rejected:<5} {fit.arc_days:>8.1f} "
@@ -105,6 +121,34 @@ HEADER = (
     f"{'object':<14} {'used/obs':>11} {'arc_d':>8} {'rms″':>5} {'a_au':>8} {'e':>6} {'i_deg':>6} "
     f"{'MOID':>7} {'A1 au/d²':>17} {'A/M m²/kg':>13} {'ρ kg/m³':>11} {'Earth':>5} {'min_geo':>8}"
 )
+
+
+def failure_record(
+    designation: str, astrometry: object, exc: Exception
+) -> tuple[dict[str, Any], str]:
+    """The neo.v1 record of an object that was not fitted, and a note for the summary.
+
+    The record has no orbit (neo.v1's ``orbit`` needs elements); ``meta.fit`` carries
+    ``failed`` (the cause) and, for one night's tracklet, its verdict
+    (:func:`core.orbits.geoscore.tracklet_verdict`): ``geocentric_score``,
+    ``distance_min_au``/``distance_max_au``, and ``reasons`` with "possible artificial object"
+    above a score of 10.
+    """
+    from core.orbits.astrometry import Astrometry
+    from core.orbits.geoscore import tracklet_facts
+
+    facts: dict[str, Any] = {"failed": str(exc) or type(exc).__name__}
+    note = ""
+    if isinstance(astrometry, Astrometry):
+        facts.update(tracklet_facts(astrometry))
+        if "geocentric_score" in facts:
+            note = (
+                f" — geocentric score {facts['geocentric_score']:.0f}, distance "
+                f"{facts['distance_min_au']:.2g}..{facts['distance_max_au']:.2g} au"
+            )
+            if facts.get("reasons"):
+                note += f" ({'; '.join(facts['reasons'])})"
+    return {"designation": designation, "meta": {"source": "fit", "fit": facts}}, note
 
 
 def run(args: argparse.Namespace) -> int:
@@ -133,7 +177,9 @@ def run(args: argparse.Namespace) -> int:
                     fit = fit_orbit(astrometry, nongrav=args.nongrav, epoch_jd=args.epoch)
                 except FitError as exc:
                     failed += 1
-                    lines.append(f"{designation}: {exc}")
+                    record, note = failure_record(designation, astrometry, exc)
+                    lines.append(f"{designation}: {exc}{note}")
+                    out.write(orjson.dumps(record) + b"\n")
                     continue
                 fitted += 1
                 lines.append(summary_line(designation, fit))

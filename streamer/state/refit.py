@@ -112,8 +112,10 @@ def refit_and_score(
     try:
         result = fit_orbit(astrometry)
     except Exception as exc:  # the fit's own errors and the integrator's numerical ones
+        from core.orbits.geoscore import tracklet_facts
+
         obj: dict[str, Any] = {"designation": object_id}
-        fit = {"failed": str(exc) or type(exc).__name__}
+        fit = {"failed": str(exc) or type(exc).__name__, **tracklet_facts(astrometry)}
     else:
         obj = result.to_neo_obj(object_id)
         fit = result.summary()

@@ -24,8 +24,14 @@ def test_fit_writes_records_score_accepts(
     out = tmp_path / "fits.jsonl"
     assert main(["fit", "--input", str(FIXTURE), "--output", str(out)]) == 0
     records = [decode_record(line) for line in out.read_bytes().splitlines()]
-    assert [r.designation for r in records] == ["2010 JV181", "2020 NB1"]
-    assert all(r.orbit is not None and r.orbit.source == "fit" for r in records)
+    assert [r.designation for r in records] == ["2010 JV181", "2020 NB1", "2014 AA"]
+    assert all(r.orbit is not None and r.orbit.source == "fit" for r in records[:2])
+    # one night (2014 AA, an impactor on a heliocentric orbit): no orbit, the cause and the
+    # tracklet's geocentric score (issue 28), low: its admissible orbits are not Earth-bound
+    aa = records[2]
+    assert aa.orbit is None and aa.meta["fit"]["failed"].startswith("fit failed: a single night")
+    assert 0.0 <= aa.meta["fit"]["geocentric_score"] <= 10.0
+    assert 0.0 < aa.meta["fit"]["distance_min_au"] < aa.meta["fit"]["distance_max_au"] < 0.01
     nb1 = records[1].orbit
     assert nb1 is not None and nb1.sigma is not None and nb1.fit is not None
     # 37 observations over 41 days: a to better than 0.01 au, rms of a modern CCD arc
@@ -44,3 +50,20 @@ def test_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     garbage.write_text("not an astrometry file\n")
     assert main(["fit", "--input", str(garbage)]) == 2
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_area_to_mass_only_for_a_significant_a1() -> None:
+    from types import SimpleNamespace
+
+    from streamer.commands.fit import amr_text
+
+    def fake(a1: float, sigma: float) -> SimpleNamespace:
+        return SimpleNamespace(
+            a1_au_d2=a1, a1_sigma_au_d2=sigma, density_kg_m3=lambda: (10.0, 3.0, 19.0)
+        )
+
+    # issue 28's example: A1 = 3.3e-9 +- 7.1e-9 gave "A/M 0.0073..0.015, rho 3..19"
+    amr, rho = amr_text(fake(3.3e-9, 7.1e-9))  # type: ignore[arg-type]
+    assert amr == "<0.11" and rho == "-"  # (3.3 + 3 x 7.1)e-9 / 2.265e-7
+    amr, rho = amr_text(fake(2.265e-9, 2.5e-10))  # type: ignore[arg-type]
+    assert amr.startswith("0.0089..0.011 (C_R 1-2: 0.005..0.01)") and rho == "3..19"

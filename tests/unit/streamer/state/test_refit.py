@@ -108,3 +108,36 @@ def test_state_step_publishes_results_keyed_by_object_and_alerts_only_on_a_rise(
     assert last["arc"]["observations"] < len(messages)
     assert last["source"]["offset"] == last["arc"]["observations"] - 1
     assert 1 <= len(alerts) <= len(results)  # the first alerting result, then only rises
+
+
+def _simulated(name: str, nights: int, per_night: int = 3) -> tuple[Observation, ...]:
+    # simulated (core.orbits.scenarios: ASSIST truth, real stations, 0.3" noise), issue 28
+    from core.orbits.scenarios import SCENARIOS, scenario_state
+    from core.orbits.simulate import nightly_times, simulate_astrometry
+
+    state, epoch = scenario_state(name)
+    times, codes = nightly_times(
+        state, epoch, epoch + 0.1, nights, SCENARIOS[name].stations, per_night=per_night
+    )
+    ast = simulate_astrometry(state, epoch, times, codes)
+    return tuple(
+        Observation(float(t), float(r), float(d), str(s), rms_ra_arcsec=0.3, rms_dec_arcsec=0.3)
+        for t, r, d, s in zip(ast.time_jd_utc, ast.ra_deg, ast.dec_deg, ast.station, strict=True)
+    )
+
+
+def test_the_streamed_refit_of_an_earth_bound_object_succeeds(engine: InferenceEngine) -> None:
+    rescored = refit_and_score("SIMHEO", _simulated("heo", 14), engine)
+    doc = orjson.loads(rescored.document)
+    assert not rescored.failed and doc["fit"]["bound_to_earth"] is True
+
+
+def test_a_tracklet_result_carries_its_geocentric_score(engine: InferenceEngine) -> None:
+    tracklet = _simulated("heo", 3, per_night=4)[:4]
+    doc = orjson.loads(refit_and_score("SIMHEO", tracklet, engine).document)
+    assert (
+        doc["fit"]["failed"].startswith("fit failed: too few")
+        or "single night" in doc["fit"]["failed"]
+    )
+    assert doc["fit"]["geocentric_score"] > 10.0
+    assert doc["fit"]["reasons"] == ["possible artificial object (geocentric score above 10)"]
