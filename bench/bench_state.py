@@ -156,7 +156,7 @@ async def bench_restore(manager: StateManager, cfg: AppConfig, n: int) -> dict[s
 
 
 def bench_refit(times: int) -> dict[str, Any]:
-    from core.contract.obsstream import decode_obs_message
+    from core.contract.obs import decode_obs_message
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
     from streamer.commands.produce import iter_observation_messages

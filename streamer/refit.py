@@ -6,7 +6,11 @@ object's observations are fitted with :func:`core.orbits.fit.fit_orbit`; the fit
 becomes a ``neo.v1`` record (:meth:`~core.orbits.result.OrbitFit.to_neo_obj`) that also
 carries the observations as ADES rows, and the model scores that record as it scores any
 other. A fit that fails leaves the record with the observations alone (the result's ``"fit"``
-is ``{"failed": reason}``). :func:`needs_refit` is the rule for when to do it.
+is ``{"failed": reason}``). The observations are the contract's
+(:class:`core.contract.obs.Observation`) as the state stored them: a space-based or roving
+observer's position goes into the fit (:func:`to_astrometry`) and into the record's ADES rows.
+:func:`needs_refit` is the rule for when to do it; :func:`result_document` builds the streamed
+result once.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 import orjson
 
-from core.contract.obsstream import Observation, jd_to_iso
+from core.contract.obs import Observation, observation_to_obj
 from core.contract.records import record_from_obj
 from core.serving.arcstate import ArcSummary, ObjectState
 from streamer.batch import Scorer
@@ -25,17 +29,19 @@ from streamer.batch import Scorer
 if TYPE_CHECKING:  # imported where a fit runs: the daemon process never loads ASSIST
     from core.orbits.astrometry import Astrometry
 
-__all__ = ["Rescored", "needs_refit", "refit_and_score", "to_astrometry"]
+__all__ = ["Rescored", "needs_refit", "refit_and_score", "result_document", "to_astrometry"]
 
 MIN_NIGHTS = 2
 """An arc of one night gives no orbit worth scoring (the fit refuses it)."""
 
 
 class Rescored(msgspec.Struct, frozen=True):
-    """What :func:`refit_and_score` sends back: the scored document (``neo.anomaly.v1`` with
-    ``"fit"``), its score and category, the model version."""
+    """What :func:`refit_and_score` sends back: the scorer's document (``neo.anomaly.v1``
+    without ``"fit"``), the fit's summary as JSON (``{"failed": reason}`` for a failed fit),
+    the score and category, the model version. :func:`result_document` joins them."""
 
     document: bytes
+    fit: bytes
     anomaly_score: float
     category: str
     model_version: str
@@ -52,48 +58,50 @@ def needs_refit(state: ObjectState, arc: ArcSummary, growth: float) -> bool:
     return arc.nights > state.fit_nights or arc.days >= growth * state.fit_arc_days
 
 
-def _ades_rows(object_id: str, observations: Sequence[Observation]) -> list[dict[str, Any]]:
-    id_field = "permID" if object_id.isdigit() else "provID"
-    rows = []
-    for o in observations:
-        row: dict[str, Any] = {
-            id_field: object_id,
-            "obsTime": jd_to_iso(o.time_jd_utc),
-            "ra": o.ra_deg,
-            "dec": o.dec_deg,
-            "stn": o.stn,
-        }
-        for key, value in (
-            ("mag", o.mag),
-            ("band", o.band),
-            ("rmsRA", o.rms_ra_arcsec),
-            ("rmsDec", o.rms_dec_arcsec),
-        ):
-            if value is not None:
-                row[key] = value
-        rows.append(row)
-    return rows
+_OBSERVER_TYPE = {"ICRF_KM": "S", "ICRF_AU": "S", "WGS84": "V"}  # obs80 column 15
+
+
+def to_astrometry(object_id: str, observations: Sequence[Observation]) -> Astrometry:
+    """The :class:`~core.orbits.astrometry.Astrometry` of one object's stored observations,
+    a space-based observer's geocentric position (``sys`` ``ICRF_KM``/``ICRF_AU``, ``ctr``
+    399) and a roving one's longitude, latitude and altitude (``WGS84``) included."""
+    import numpy as np
+
+    from core.constants import AU_KM
+    from core.orbits.astrometry import Astrometry
+
+    n = len(observations)
+    space = np.full((n, 3), np.nan)
+    roving = np.full((n, 3), np.nan)
+    types = []
+    for k, o in enumerate(observations):
+        kind = _OBSERVER_TYPE.get(o.sys or "", "P" if o.mode == "PHO" else "C")
+        types.append(kind)
+        if kind == "V":
+            roving[k] = (o.pos1, o.pos2, o.pos3)  # all three given: the contract checked
+        elif kind == "S" and o.ctr == 399:
+            # another centre stays NaN: the fit leaves it out as unplaced (n_unplaced)
+            space[k] = (o.pos1, o.pos2, o.pos3)
+            if o.sys == "ICRF_KM":
+                space[k] /= AU_KM
+    return Astrometry.from_columns(
+        [o.time_jd_utc for o in observations],
+        [o.ra for o in observations],
+        [o.dec for o in observations],
+        [o.stn for o in observations],
+        rms_ra_arcsec=[_nan(o.rmsRA) for o in observations],
+        rms_dec_arcsec=[_nan(o.rmsDec) for o in observations],
+        mag=[_nan(o.mag) for o in observations],
+        band=[o.band for o in observations],
+        space_pos_au=space,
+        roving_geodetic=roving,
+        obs_type=types,
+        designation=object_id,
+    )
 
 
 def _nan(value: float | None) -> float:
     return float("nan") if value is None else value
-
-
-def to_astrometry(object_id: str, observations: Sequence[Observation]) -> Astrometry:
-    """The :class:`~core.orbits.astrometry.Astrometry` of one object's stored observations."""
-    from core.orbits.astrometry import Astrometry
-
-    return Astrometry.from_columns(
-        [o.time_jd_utc for o in observations],
-        [o.ra_deg for o in observations],
-        [o.dec_deg for o in observations],
-        [o.stn for o in observations],
-        rms_ra_arcsec=[_nan(o.rms_ra_arcsec) for o in observations],
-        rms_dec_arcsec=[_nan(o.rms_dec_arcsec) for o in observations],
-        mag=[_nan(o.mag) for o in observations],
-        band=[o.band for o in observations],
-        designation=object_id,
-    )
 
 
 def refit_and_score(
@@ -117,15 +125,34 @@ def refit_and_score(
     else:
         obj = result.to_neo_obj(object_id)
         fit = result.summary()
-    obj["observations"] = {"ades": _ades_rows(object_id, observations)}
+    # the record's rows are the stored observations as the contract writes them (an
+    # observer's sys/ctr/pos1..3 included)
+    obj["observations"] = {"ades": [observation_to_obj(o) for o in observations]}
     record = record_from_obj(obj)
     (scored,) = scorer.predict_encoded([record])
-    document = orjson.loads(scored.document)
-    document["fit"] = fit
     return Rescored(
-        orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY),
+        scored.document,
+        orjson.dumps(fit, option=orjson.OPT_SERIALIZE_NUMPY),
         scored.anomaly_score,
         scored.category,
         scored.model_version,
         "failed" in fit,
     )
+
+
+def result_document(rescored: Rescored, members: Sequence[tuple[str, Any]]) -> bytes:
+    """The streamed result: the scorer's ``neo.anomaly.v1`` object with ``"fit"`` and then
+    ``members`` (``arc``, ``update``, ``source``) appended, in one pass over the bytes.
+
+    The object is the scorer's own encoding (it starts with ``{`` and ends with ``}``, and
+    holds none of these keys), so the members are spliced in rather than the whole result
+    decoded and encoded again.
+    """
+    document = rescored.document
+    if document[:1] != b"{" or document[-1:] != b"}":
+        raise ValueError("a scored document must be a JSON object")
+    parts = [document[:-1], b"," if len(document) > 2 else b"", b'"fit":', rescored.fit]
+    for name, value in members:
+        parts += (b',"', name.encode(), b'":', orjson.dumps(value))
+    parts.append(b"}")
+    return b"".join(parts)

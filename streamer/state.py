@@ -8,7 +8,7 @@ object's :class:`~core.serving.arcstate.ObjectState`, and writes every change to
 tombstone).
 
 Applying (:meth:`StateManager.apply`, called by the workers in batch order, run in a thread):
-observation messages are decoded (:func:`core.contract.obsstream.decode_obs_message`; bad ones
+observation messages are decoded (:func:`core.contract.obs.decode_obs_message`; bad ones
 become dead letters and change nothing), merged per object (duplicates dropped, the oldest trimmed
 beyond ``max_observations_per_object``), written to the store in one write batch, and each
 changed object's new state becomes one changelog output of the batch. The changelog records
@@ -44,11 +44,10 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rocksdict import Options, Rdict, WriteBatch
 
-from core.contract.obsstream import ObsMessage, decode_obs_message
+from core.contract.obs import ObsMessage, decode_obs_message
 from core.errors import RecordError
 from core.serving.arcstate import (
     ObjectState,
@@ -62,7 +61,7 @@ from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
-from streamer.refit import Rescored, needs_refit, refit_and_score
+from streamer.refit import Rescored, needs_refit, refit_and_score, result_document
 
 __all__ = ["PartitionStore", "StateManager"]
 
@@ -450,15 +449,9 @@ class StateManager:
             state.update += 1
             state.fit_observations, state.fit_nights = arc.observations, arc.nights
             state.fit_arc_days = arc.days
-            document = orjson.loads(rescored.document)
-            document["arc"] = {
-                "observations": arc.observations,
-                "nights": arc.nights,
-                "days": arc.days,
-            }
-            document["update"] = state.update
-            document["source"] = item.source()
-            key, value = oid.encode(), orjson.dumps(document)
+            arc_obj = {"observations": arc.observations, "nights": arc.nights, "days": arc.days}
+            members = (("arc", arc_obj), ("update", state.update), ("source", item.source()))
+            key, value = oid.encode(), result_document(rescored, members)
             outcome.outputs.append(Output("result", key, value))
             outcome.designation, outcome.model_version = oid, rescored.model_version
             rank = _RANKS.get(rescored.category, -1)

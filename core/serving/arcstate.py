@@ -1,12 +1,14 @@
 """What the daemon remembers of one object between observation messages: pure and synchronous.
 
-An :class:`ObjectState` holds the object's distinct observations in time order and the
-bookkeeping of its results. :func:`merge_observations` adds new observations to it,
-dropping duplicates: two observations are one when they come from the same station, their
-times differ by at most ``time_tol_s`` and their positions by at most ``pos_tol_arcsec`` in
-RA·cos(Dec) and in Dec (defaults 1 ms and 0.01", below the precision MPC and ADES records
-carry: 1e-6 day = 86 ms and 0.001 s of RA = 0.015"). States are stored and sent to the
-changelog as MessagePack (:func:`encode_state` / :func:`decode_state`).
+An :class:`ObjectState` holds the object's distinct observations in time order, as the
+``neo.obs.v1`` contract declares them (:class:`core.contract.obs.Observation`: a space-based or
+roving observer's position and frame included), and the bookkeeping of its results.
+:func:`merge_observations` adds new observations to it, dropping duplicates: two observations
+are one when they come from the same station, their times differ by at most ``time_tol_s``
+and their positions by at most ``pos_tol_arcsec`` in RA·cos(Dec) and in Dec (defaults 1 ms
+and 0.01", below the precision MPC and ADES records carry: 1e-6 day = 86 ms and 0.001 s of
+RA = 0.015"). States are stored and sent to the changelog as MessagePack
+(:func:`encode_state` / :func:`decode_state`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Iterable, Sequence
 
 import msgspec
 
-from core.contract.obsstream import Observation
+from core.contract.obs import Observation
 
 __all__ = [
     "NIGHT_GAP_DAYS",
@@ -98,11 +100,11 @@ def decode_state(data: bytes) -> ObjectState:
 
 
 def _same(a: Observation, b: Observation, time_tol_d: float, pos_tol_deg: float) -> bool:
-    if a.stn != b.stn or abs(a.dec_deg - b.dec_deg) > pos_tol_deg:
+    if a.stn != b.stn or abs(a.dec - b.dec) > pos_tol_deg:
         return False
-    d_ra = abs(a.ra_deg - b.ra_deg)
+    d_ra = abs(a.ra - b.ra)
     d_ra = min(d_ra, 360.0 - d_ra)  # across 0h
-    cos_dec = math.cos(math.radians(0.5 * (a.dec_deg + b.dec_deg)))
+    cos_dec = math.cos(math.radians(0.5 * (a.dec + b.dec)))
     return d_ra * cos_dec <= pos_tol_deg and abs(a.time_jd_utc - b.time_jd_utc) <= time_tol_d
 
 

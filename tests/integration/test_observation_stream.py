@@ -32,7 +32,7 @@ from daemon_harness import (
     write_config,
 )
 
-from core.contract.obsstream import decode_obs_message
+from core.contract.obs import decode_obs_message
 from core.serving.arcstate import ObjectState, decode_state, merge_observations
 from streamer.commands.produce import iter_observation_messages
 
@@ -65,7 +65,7 @@ def expected_states(messages: list[tuple[bytes | None, bytes]]) -> dict[str, Obj
 
 
 def observations(state: ObjectState) -> list[tuple[float, float, float, str]]:
-    return [(o.time_jd_utc, o.ra_deg, o.dec_deg, o.stn) for o in state.observations]
+    return [(o.time_jd_utc, o.ra, o.dec, o.stn) for o in state.observations]
 
 
 async def read_states(
@@ -423,3 +423,90 @@ async def test_objects_are_rescored_as_their_arcs_grow_and_alert_only_on_a_rise(
         assert last["category"] == expected["category"]
         mine_alerts = [a for a in alerts if a["designation"] == oid]
         assert 1 <= len(mine_alerts) <= len({r["category"] for r in mine})
+
+
+QR6 = ROOT / "tests" / "fixtures" / "orbits" / "2023qr6.txt"
+NB1_FILE = ROOT / "tests" / "fixtures" / "orbits" / "nb1_and_2014aa.txt"
+
+
+def _ades_stream(path: Path, object_id: str) -> list[tuple[bytes | None, bytes]]:
+    """The object's observations of an 80-column file as ADES JSON messages, one each, a
+    satellite's two-line record becoming ``sys``/``ctr``/``pos1..3`` (as a survey writes
+    them); the contract reads the 80-column text, its observation is written back as JSON."""
+    from core.contract.obs import observation_to_obj
+
+    lines = path.read_text().splitlines()
+    out: list[tuple[bytes | None, bytes]] = []
+    k = 0
+    while k < len(lines):
+        two = lines[k][14] in "SV"
+        text = "\n".join(lines[k : k + 2]) if two else lines[k]
+        k += 2 if two else 1
+        msg = decode_obs_message(text.encode())
+        if msg.object_id == object_id:
+            (obs,) = msg.observations
+            out.append((object_id.encode(), orjson.dumps(observation_to_obj(obs))))
+    return out
+
+
+def _observers(state: ObjectState) -> list[tuple[str, tuple[Any, ...]]]:
+    return [(o.stn, (o.sys, o.ctr, o.pos1, o.pos2, o.pos3)) for o in state.observations]
+
+
+async def test_space_based_observations_keep_their_observer_through_the_state_and_a_restart(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    """Issue 27: the state stored an observation without ``sys``/``pos``, so every refit of an
+    object seen from space lost those observations. 2023 QR6 (tests/fixtures/orbits/
+    2023qr6.txt, real MPC astrometry: 22 WISE observations (C51) with their geocentric
+    positions over 4 nights, 9 from the ground) and 2010 JV181's 7 WISE observations (one
+    night: stored, never refitted) go in as ADES JSON with ``sys``/``pos``. The WISE nights
+    of 2023 QR6 come first; the daemon is killed; the rest goes in and a new daemon, whose
+    state is rebuilt from the changelog, refits the object: every fit uses every observation,
+    WISE included (nothing unplaced), and the last is the offline fit of the 80-column file."""
+    from core.orbits.astrometry import Astrometry
+    from core.orbits.fit import fit_orbit
+
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    cfg["state"]["rescore"] = True
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    config = write_config(tmp_path / "c.toml", **cfg)
+    qr6 = _ades_stream(QR6, "2023 QR6")
+    jv181 = _ades_stream(NB1_FILE, "2010 JV181")
+    assert len(qr6) == 31 and len(jv181) == 7
+    assert all(b'"sys":"ICRF_KM"' in v for _, v in jv181)
+    first = qr6[:15] + jv181  # 2023 QR6's WISE observations of Aug 17-18: one night
+    want_first = expected_states(first)
+    daemon = Daemon(config, tmp_path / "d1.log").start()
+    try:
+        daemon.wait_event("daemon started")
+        await produce(kafka_bootstrap, cfg["topics"]["input"], first)
+        stored = await read_states(kafka_bootstrap, _changelog(cfg), want_first)
+        daemon.kill()
+        for oid, state in want_first.items():
+            found = stored[oid]
+            assert found is not None
+            # stored with the observer: frame, centre and position of each WISE observation
+            assert _observers(found) == _observers(state), oid
+            assert all(o.sys == "ICRF_KM" and o.ctr == 399 for o in found.observations)
+        await produce(kafka_bootstrap, cfg["topics"]["input"], qr6[15:])
+        daemon = Daemon(config, tmp_path / "d2.log").start()
+        results = await read_topic(
+            kafka_bootstrap,
+            cfg["topics"]["results"],
+            until=lambda m: any(r["arc"]["observations"] == 31 for r in m),
+            within=120,
+        )
+        restored = daemon.events("state restored")
+        assert restored and not any(e["incremental"] for e in restored)  # rebuilt
+    finally:
+        daemon.stop()
+    assert {r["designation"] for r in results} == {"2023 QR6"}  # JV181: one night, no refit
+    assert results and all("failed" not in r["fit"] for r in results), results[-1]["fit"]
+    for r in results:
+        # every observation of the arc in the fit: the WISE ones placed from their positions
+        assert r["fit"]["n_unplaced"] == 0
+        assert r["fit"]["n_used"] + r["fit"]["n_rejected"] == r["arc"]["observations"]
+    last = results[-1]
+    offline = fit_orbit(Astrometry.from_obs80(QR6.read_text().splitlines(), "2023 QR6"))
+    assert last["fit"]["elements"] == pytest.approx(offline.summary()["elements"], rel=1e-6)

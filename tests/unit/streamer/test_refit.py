@@ -13,7 +13,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.contract.obsstream import Observation, decode_obs_message
+from core.contract.obs import Observation, decode_obs_message
+from core.contract.obsstream import jd_to_iso
 from core.contract.records import record_from_obj
 from core.orbits.fit import fit_orbit
 from core.serving.arcstate import ObjectState, arc_summary, merge_observations
@@ -40,7 +41,8 @@ def _vv7() -> list[tuple[bytes | None, bytes]]:
 
 
 def _obs(day: float) -> Observation:
-    return Observation(2_454_410.5 + day, 10.0, 20.0, "G96")
+    jd = 2_454_410.5 + day
+    return Observation(obsTime=jd_to_iso(jd), ra=10.0, dec=20.0, stn="G96", time_jd_utc=jd)
 
 
 def test_refit_when_the_arc_gains_a_night_or_grows_by_the_factor() -> None:
@@ -61,6 +63,7 @@ def test_the_streamed_result_is_the_offline_fit_and_score(engine: InferenceEngin
     observations = tuple(o for _, v in _vv7() for o in decode_obs_message(v).observations)
     rescored = refit_and_score("2007 VV7", observations, engine)
     doc = orjson.loads(rescored.document)
+    doc["fit"] = orjson.loads(rescored.fit)
     # offline: the same observations fitted and scored directly
     fit = fit_orbit(to_astrometry("2007 VV7", observations))
     assert doc["fit"]["elements"] == pytest.approx(fit.summary()["elements"], rel=1e-9)
@@ -73,6 +76,7 @@ def test_a_one_night_arc_fails_to_fit_and_is_still_scored(engine: InferenceEngin
     one_night = tuple(decode_obs_message(v).observations[0] for _, v in _vv7()[:3])
     rescored = refit_and_score("2007 VV7", one_night, engine)
     doc = orjson.loads(rescored.document)
+    doc["fit"] = orjson.loads(rescored.fit)
     assert rescored.failed and doc["fit"]["failed"].startswith("fit failed")
     assert record_from_obj({"designation": "x"}) is not None
     assert 0.0 <= doc["anomaly_score"] <= 1.0

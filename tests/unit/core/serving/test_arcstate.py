@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.contract.obsstream import Observation
+from core.contract.obs import Observation
+from core.contract.obsstream import jd_to_iso
 from core.serving.arcstate import (
     ObjectState,
     arc_summary,
@@ -15,7 +16,11 @@ _S = 1.0 / 86_400.0  # one second in days
 
 
 def _obs(t: float, ra: float = 10.0, dec: float = 20.0, stn: str = "G96") -> Observation:
-    return Observation(2_460_000.5 + t, ra, dec, stn, 19.5, "G")
+    jd = 2_460_000.5 + t
+    obs_time = jd_to_iso(jd)
+    return Observation(
+        obsTime=obs_time, ra=ra, dec=dec, stn=stn, mag=19.5, band="G", time_jd_utc=jd
+    )
 
 
 def test_merge_keeps_time_order_and_drops_duplicates_within_the_tolerance() -> None:
