@@ -23,7 +23,7 @@ import orjson
 
 from core.contract.obs import Observation, observation_to_obj
 from core.contract.records import record_from_obj
-from core.serving.arcstate import ArcSummary, ObjectState
+from core.serving.arcstate import ArcSummary, ObjectState, ObjectSummary
 from streamer.batch import Scorer
 
 if TYPE_CHECKING:  # imported where a fit runs: the daemon process never loads ASSIST
@@ -48,7 +48,7 @@ class Rescored(msgspec.Struct, frozen=True):
     failed: bool
 
 
-def needs_refit(state: ObjectState, arc: ArcSummary, growth: float) -> bool:
+def needs_refit(state: ObjectSummary | ObjectState, arc: ArcSummary, growth: float) -> bool:
     """Whether ``state``'s orbit is refitted now: the arc has at least :data:`MIN_NIGHTS`
     nights and, since the last fit, gained a night or grew ``growth`` times in length."""
     if arc.nights < MIN_NIGHTS:

@@ -3,15 +3,18 @@
 Keyed state as Kafka Streams and Quix Streams keep it. Messages are keyed by object id, so
 all of an object's observations land on one input partition; the daemon keeps, for each
 assigned partition, a RocksDB store (``rocksdict``) under ``[state] dir`` holding each
-object's :class:`~core.serving.arcstate.ObjectState`, and writes every change to the compacted topic
-``<group>.state.changelog`` (partition p = state of input partition p; a deletion is a
+object's summary and its observations, one key each (:mod:`streamer.objectstore`: an
+observation costs the same at any arc length), and writes every changed key to the compacted
+topic ``<group>.state.changelog`` (partition p = state of input partition p; a deletion is a
 tombstone).
 
 Applying (:meth:`StateManager.apply`, called by the workers in batch order, run in a thread):
 observation messages are decoded (:func:`core.contract.obs.decode_obs_message`; bad ones
 become dead letters and change nothing), merged per object (duplicates dropped, the oldest trimmed
-beyond ``max_observations_per_object``), written to the store in one write batch, and each
-changed object's new state becomes one changelog output of the batch. The changelog records
+beyond ``max_observations_per_object``), each new observation written to the store as its own
+key and each changed object's summary once per batch; every key written or deleted becomes a
+changelog output of the input that caused it (the partition's store is marked untrusted first,
+until those outputs are delivered). The changelog records
 therefore go through the :class:`~streamer.checkpoint.Checkpoint` with the batch's other
 outputs: acknowledged before the input offsets are committed (at-least-once) or in the same
 transaction (exactly-once).
@@ -49,18 +52,13 @@ from rocksdict import Options, Rdict, WriteBatch
 
 from core.contract.obs import ObsMessage, decode_obs_message
 from core.errors import RecordError
-from core.serving.arcstate import (
-    ObjectState,
-    arc_summary,
-    decode_state,
-    encode_state,
-    merge_observations,
-)
+from core.serving.arcstate import ObjectSummary
 from streamer.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
 from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
+from streamer.objectstore import ObjectStore, Row, check_layout
 from streamer.refit import Rescored, needs_refit, refit_and_score, result_document
 
 __all__ = ["PartitionStore", "StateManager"]
@@ -361,9 +359,13 @@ class StateManager:
         self, tp: TP, store: PartitionStore, items: list[InputItem]
     ) -> list[ItemOutcome]:
         s, m = self._state, self._metrics
+        objects = ObjectStore(store.db)
+        # written at once, delivered later: the store is untrusted until the outputs are
+        self._pending.setdefault(tp, set()).update(item.offset for item in items)
         outcomes: dict[int, ItemOutcome] = {}
-        changed: dict[str, tuple[ObjectState, InputItem]] = {}
-        loaded: dict[str, ObjectState] = {}
+        changed: dict[str, tuple[ObjectSummary, InputItem]] = {}
+        loaded: dict[str, ObjectSummary] = {}
+        rows: dict[str, list[Row]] = {}
         for item in items:
             message = self._decode(item)
             if isinstance(message, ItemOutcome):
@@ -371,52 +373,55 @@ class StateManager:
                 continue
             outcomes[id(item)] = ItemOutcome(item, [])
             oid = message.object_id
-            state = loaded.get(oid)
-            if state is None:
-                raw = store.db.get(oid.encode())
-                state = ObjectState() if raw is None else decode_state(raw)
-                loaded[oid] = state
-            merged = merge_observations(
-                state,
+            summary = loaded.get(oid)
+            if summary is None:
+                summary = loaded[oid] = objects.summary(oid)
+            mine = rows.setdefault(oid, [])
+            before = len(mine)
+            merged = objects.merge(
+                oid,
+                summary,
                 message.observations,
+                mine,
                 time_tol_s=s.dedup_time_ms / 1000.0,
                 pos_tol_arcsec=s.dedup_arcsec,
                 max_observations=s.max_observations_per_object,
             )
+            outputs = outcomes[id(item)].outputs
+            outputs += (Output("changelog", k, v, tp[1]) for k, v in mine[before:])
             m.observations_applied.inc(merged.added)
             if merged.duplicates:
                 m.duplicates_dropped.inc(merged.duplicates)
             if merged.added or merged.trimmed:
-                state.updated_ms = max(state.updated_ms, item.timestamp_ms)
-                changed[oid] = (state, item)
+                summary.updated_ms = max(summary.updated_ms, item.timestamp_ms)
+                changed[oid] = (summary, item)
         if self._scorer is not None and changed:
-            self._rescore(changed, outcomes)
-        wb = WriteBatch(raw_mode=True)
-        for oid, (state, item) in changed.items():
-            key, value = oid.encode(), encode_state(state)
-            wb.put(key, value)
+            self._rescore(objects, changed, outcomes)
+        for oid, (summary, item) in changed.items():
+            key, value = objects.put_summary(oid, summary)
             outcomes[id(item)].outputs.append(Output("changelog", key, value, tp[1]))
-        tombstones = self._expire(store, items[-1], changed)
-        for key in tombstones:
-            wb.delete(key)
-            outcomes[id(items[-1])].outputs.append(Output("changelog", key, None, tp[1]))
-        if len(wb):
-            store.db.write(wb)
-            self._pending.setdefault(tp, set()).update(item.offset for item in items)
+        gone: list[Row] = []
+        self._expire(store, objects, items[-1], changed, gone)
+        outcomes[id(items[-1])].outputs += (Output("changelog", k, v, tp[1]) for k, v in gone)
+        if changed or gone:
             m.state_bytes.labels(partition=str(tp[1])).set(store.size_bytes())
         return list(outcomes.values())
 
     def _rescore(
-        self, changed: dict[str, tuple[ObjectState, InputItem]], outcomes: dict[int, ItemOutcome]
+        self,
+        objects: ObjectStore,
+        changed: dict[str, tuple[ObjectSummary, InputItem]],
+        outcomes: dict[int, ItemOutcome],
     ) -> None:
         """Refit and score the changed objects whose arc grew enough (:func:`needs_refit`),
         all of them at once in the scoring processes; their results and alerts join the
-        outcome of each object's last changed input."""
+        outcome of each object's last changed input. Only these objects' observations are
+        read from the store."""
         assert self._scorer is not None
         growth = self._state.refit_arc_growth
         todo = []
         for oid, (state, item) in changed.items():
-            arc = arc_summary(state.observations)
+            arc = state.arc()
             if needs_refit(state, arc, growth):
                 todo.append((oid, state, item, arc))
         if not todo:
@@ -424,8 +429,8 @@ class StateManager:
         scorer = self._scorer()
         pool = self._fit_executor
         runs: list[Future[Rescored] | Rescored | BaseException] = []
-        for oid, state, _, _ in todo:
-            observations = tuple(state.observations)
+        for oid, _, _, _ in todo:
+            observations = tuple(objects.observations(oid))
             if pool is not None:
                 runs.append(pool.submit(refit_and_score, oid, observations, scorer))
                 continue
@@ -473,26 +478,27 @@ class StateManager:
     def _expire(
         self,
         store: PartitionStore,
+        objects: ObjectStore,
         item: InputItem,
-        changed: dict[str, tuple[ObjectState, InputItem]],
-    ) -> list[bytes]:
+        changed: dict[str, tuple[ObjectSummary, InputItem]],
+        rows: list[Row],
+    ) -> None:
         s = self._state
         now = time.monotonic()
         if now - store.last_expiry < s.expire_check_interval_s:
-            return []
+            return
         store.last_expiry = now
         reference_ms = item.timestamp_ms if item.timestamp_ms > 0 else time.time() * 1000.0
         cutoff_ms = reference_ms - s.expire_days * _DAY_MS
-        gone: list[bytes] = []
-        for key, raw in store.db.items():
-            assert isinstance(key, bytes) and isinstance(raw, bytes)  # a raw-mode store
-            if key.decode() in changed:
-                continue
-            if decode_state(raw).updated_ms < cutoff_ms:
-                gone.append(key)
+        gone = [
+            oid
+            for oid, summary in objects.summaries()
+            if oid not in changed and summary.updated_ms < cutoff_ms
+        ]
+        for oid in gone:
+            objects.delete(oid, rows)
         if gone:
             self._metrics.objects_expired.inc(len(gone))
-        return gone
 
 
 def _count(db: Rdict, stop_at: int | None = None) -> int:
@@ -511,6 +517,7 @@ def _write_restored(db: Rdict, records: list[tuple[bytes | None, bytes | None]])
     for key, value in records:
         if key is None:
             continue
+        check_layout(key)  # an older version's changelog stops the restore, with its reason
         if value is None:
             wb.delete(key)
         else:

@@ -27,10 +27,14 @@ __all__ = [
     "ArcSummary",
     "MergeResult",
     "ObjectState",
+    "ObjectSummary",
     "arc_summary",
     "decode_state",
     "encode_state",
     "merge_observations",
+    "nights_after_insert",
+    "nights_after_trim",
+    "same_observation",
 ]
 
 NIGHT_GAP_DAYS = 1.0 / 3.0
@@ -84,6 +88,59 @@ class ArcSummary(msgspec.Struct, frozen=True):
     days: float
 
 
+class ObjectSummary(msgspec.Struct, array_like=True, gc=False):
+    """One object's state without its observations: what the store keeps beside them so
+    that an observation costs the same however long the arc (see :mod:`streamer.objectstore`).
+
+    ``observations``, ``nights``, ``first_jd``/``last_jd`` (UTC Julian dates) describe the arc
+    held (:func:`nights_after_insert` and :func:`nights_after_trim` keep ``nights`` as
+    :func:`arc_summary` counts it); the other fields are :class:`ObjectState`'s.
+    """
+
+    observations: int = 0
+    nights: int = 0
+    first_jd: float = 0.0
+    last_jd: float = 0.0
+    updated_ms: int = 0
+    update: int = 0
+    alert_rank: int = -1
+    fit_observations: int = 0
+    fit_nights: int = 0
+    fit_arc_days: float = 0.0
+
+    def arc(self) -> ArcSummary:
+        """The arc held: as :func:`arc_summary` of the observations gives it."""
+        days = self.last_jd - self.first_jd if self.observations else 0.0
+        return ArcSummary(self.observations, self.nights, days)
+
+
+def nights_after_insert(nights: int, before: float | None, t: float, after: float | None) -> int:
+    """Nights of an arc after an observation at ``t`` is inserted between its neighbours
+    ``before`` and ``after`` (None: none on that side): a night is one more than the gaps
+    longer than :data:`NIGHT_GAP_DAYS`, so only the gaps around ``t`` change."""
+    if before is None and after is None:
+        return 1
+    if before is None:
+        assert after is not None
+        return nights + (after - t > NIGHT_GAP_DAYS)
+    if after is None:
+        return nights + (t - before > NIGHT_GAP_DAYS)
+    return (
+        nights
+        + (t - before > NIGHT_GAP_DAYS)
+        + (after - t > NIGHT_GAP_DAYS)
+        - (after - before > NIGHT_GAP_DAYS)
+    )
+
+
+def nights_after_trim(nights: int, first: float, second: float | None) -> int:
+    """Nights of an arc after its first observation (at ``first``; ``second`` the next one,
+    None: it was the only one) is dropped."""
+    if second is None:
+        return 0
+    return nights - (second - first > NIGHT_GAP_DAYS)
+
+
 _ENCODER = msgspec.msgpack.Encoder()
 _DECODER = msgspec.msgpack.Decoder(ObjectState)
 
@@ -99,7 +156,9 @@ def decode_state(data: bytes) -> ObjectState:
     return _DECODER.decode(data)
 
 
-def _same(a: Observation, b: Observation, time_tol_d: float, pos_tol_deg: float) -> bool:
+def same_observation(a: Observation, b: Observation, time_tol_d: float, pos_tol_deg: float) -> bool:
+    """Whether ``a`` and ``b`` are one observation (the module docstring's tolerances, in
+    days and degrees)."""
     if a.stn != b.stn or abs(a.dec - b.dec) > pos_tol_deg:
         return False
     d_ra = abs(a.ra - b.ra)
@@ -130,7 +189,7 @@ def merge_observations(
     for o in new:
         lo = bisect.bisect_left(times, o.time_jd_utc - time_tol_d)
         hi = bisect.bisect_right(times, o.time_jd_utc + time_tol_d)
-        if any(_same(o, obs[j], time_tol_d, pos_tol_deg) for j in range(lo, hi)):
+        if any(same_observation(o, obs[j], time_tol_d, pos_tol_deg) for j in range(lo, hi)):
             duplicates += 1
             continue
         at = bisect.bisect_right(times, o.time_jd_utc)

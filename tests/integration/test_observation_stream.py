@@ -33,8 +33,9 @@ from daemon_harness import (
 )
 
 from core.contract.obs import decode_obs_message
-from core.serving.arcstate import ObjectState, decode_state, merge_observations
+from core.serving.arcstate import ObjectState, merge_observations
 from streamer.commands.produce import iter_observation_messages
+from streamer.objectstore import fold_changelog
 
 pytestmark = [pytest.mark.kafka]
 
@@ -65,7 +66,11 @@ def expected_states(messages: list[tuple[bytes | None, bytes]]) -> dict[str, Obj
 
 
 def observations(state: ObjectState) -> list[tuple[float, float, float, str]]:
-    return [(o.time_jd_utc, o.ra, o.dec, o.stn) for o in state.observations]
+    """The state's observations in time order; two at one time (from two stations) in a fixed
+    order, as the store keeps them by time and then a digest, not by arrival."""
+    times = [o.time_jd_utc for o in state.observations]
+    assert times == sorted(times)
+    return sorted((o.time_jd_utc, o.ra, o.dec, o.stn) for o in state.observations)
 
 
 async def read_states(
@@ -77,16 +82,18 @@ async def read_states(
     read_committed: bool = False,
     to_end: bool = False,
 ) -> dict[str, ObjectState | None]:
-    """The last changelog record per object, read until every object of ``want`` holds as
-    many observations as it should (``to_end``: and up to the end offsets as the reading
-    started), or ``within`` seconds pass."""
+    """Each object's state folded from its changelog records (a summary and one key per
+    observation), read until every object of ``want`` holds as many observations as it
+    should (``to_end``: and up to the end offsets as the reading started), or ``within``
+    seconds pass."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         isolation_level="read_committed" if read_committed else "read_uncommitted",
     )
     await consumer.start()
-    latest: dict[str, ObjectState | None] = {}
+    rows: list[tuple[bytes, bytes | None]] = []
+    latest: dict[str, ObjectState] = {}
     try:
         tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         deadline = time.monotonic() + within
@@ -110,10 +117,11 @@ async def read_states(
         while not await complete() and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
-                for r in records:
-                    key = r.key.decode()
-                    latest[key] = None if r.value is None else decode_state(r.value)
-        return latest
+                rows += ((r.key, r.value) for r in records)
+            if batch:
+                # the store's keys (a summary and one key per observation) folded per object
+                latest = fold_changelog(rows)
+        return dict(latest)
     finally:
         await consumer.stop()
 
