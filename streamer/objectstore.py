@@ -31,6 +31,7 @@ from rocksdict import Rdict
 
 from core.contract.obs import Observation
 from core.serving.arcstate import (
+    Bookkeeping,
     ObjectState,
     ObjectSummary,
     nights_after_insert,
@@ -261,15 +262,8 @@ def fold_changelog(rows: Iterable[Row]) -> dict[str, ObjectState]:
         oid = key[3 : 3 + size].decode()
         if key[:1] == _HEAD:
             s = _SUM_DEC.decode(value)
-            states[oid] = ObjectState(
-                [],
-                s.updated_ms,
-                s.update,
-                s.alert_rank,
-                s.fit_observations,
-                s.fit_nights,
-                s.fit_arc_days,
-            )
+            fields = {f: getattr(s, f) for f in Bookkeeping.__struct_fields__}
+            states[oid] = ObjectState(**fields)
         else:
             observations.setdefault(oid, []).append((key, _OBS_DEC.decode(value)))
     for oid, pairs in observations.items():

@@ -25,6 +25,7 @@ from core.contract.obs import Observation
 __all__ = [
     "NIGHT_GAP_DAYS",
     "ArcSummary",
+    "Bookkeeping",
     "MergeResult",
     "ObjectState",
     "ObjectSummary",
@@ -44,13 +45,11 @@ tracklet spans minutes to hours, and counting gaps needs no station longitude.""
 _DEG_PER_ARCSEC = 1.0 / 3600.0
 
 
-class ObjectState(msgspec.Struct):
-    """One object's state.
+class Bookkeeping(msgspec.Struct):
+    """What an object's state records of its results, beside its observations.
 
     Attributes
     ----------
-    observations : list of Observation
-        Distinct observations, ascending time.
     updated_ms : int
         Time (ms since the Unix epoch, of the input message) of the last change; expiry
         counts from it.
@@ -62,13 +61,19 @@ class ObjectState(msgspec.Struct):
         The arc at the last orbit fit (0: never fitted).
     """
 
-    observations: list[Observation] = msgspec.field(default_factory=list)
     updated_ms: int = 0
     update: int = 0
     alert_rank: int = -1
     fit_observations: int = 0
     fit_nights: int = 0
     fit_arc_days: float = 0.0
+
+
+class ObjectState(Bookkeeping):
+    """One object's state: its distinct observations (ascending time) and the
+    :class:`Bookkeeping`."""
+
+    observations: list[Observation] = msgspec.field(default_factory=list)
 
 
 class MergeResult(msgspec.Struct, frozen=True):
@@ -88,25 +93,19 @@ class ArcSummary(msgspec.Struct, frozen=True):
     days: float
 
 
-class ObjectSummary(msgspec.Struct, array_like=True, gc=False):
+class ObjectSummary(Bookkeeping, array_like=True):
     """One object's state without its observations: what the store keeps beside them so
     that an observation costs the same however long the arc (see :mod:`streamer.objectstore`).
 
     ``observations``, ``nights``, ``first_jd``/``last_jd`` (UTC Julian dates) describe the arc
     held (:func:`nights_after_insert` and :func:`nights_after_trim` keep ``nights`` as
-    :func:`arc_summary` counts it); the other fields are :class:`ObjectState`'s.
+    :func:`arc_summary` counts it); the rest is the :class:`Bookkeeping`.
     """
 
     observations: int = 0
     nights: int = 0
     first_jd: float = 0.0
     last_jd: float = 0.0
-    updated_ms: int = 0
-    update: int = 0
-    alert_rank: int = -1
-    fit_observations: int = 0
-    fit_nights: int = 0
-    fit_arc_days: float = 0.0
 
     def arc(self) -> ArcSummary:
         """The arc held: as :func:`arc_summary` of the observations gives it."""
