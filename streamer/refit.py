@@ -9,14 +9,16 @@ other. A fit that fails leaves the record with the observations alone (the resul
 is ``{"failed": reason}``). The observations are the contract's
 (:class:`core.contract.obs.Observation`) as the state stored them: a space-based or roving
 observer's position goes into the fit (:func:`to_astrometry`) and into the record's ADES rows.
-:func:`needs_refit` is the rule for when to do it; :func:`result_document` builds the streamed
-result once.
+:func:`refit_kind` is the policy for when and how (the README's "Refit policy");
+:func:`refit_many` runs a group of objects in one task; :func:`result_document` builds the
+streamed result once.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 import orjson
@@ -25,20 +27,44 @@ from core.contract.obs import Observation, observation_to_obj
 from core.contract.records import record_from_obj
 from core.serving.arcstate import ArcSummary, ObjectState, ObjectSummary
 from streamer.batch import Scorer
+from streamer.config import StateConfig
 
 if TYPE_CHECKING:  # imported where a fit runs: the daemon process never loads ASSIST
     from core.orbits.astrometry import Astrometry
+    from core.orbits.result import OrbitFit
 
-__all__ = ["Rescored", "needs_refit", "refit_and_score", "result_document", "to_astrometry"]
+__all__ = [
+    "OrbitFacts",
+    "RefitJob",
+    "RefitKind",
+    "Rescored",
+    "refit_and_score",
+    "refit_kind",
+    "refit_many",
+    "result_document",
+    "to_astrometry",
+]
 
 MIN_NIGHTS = 2
 """An arc of one night gives no orbit worth scoring (the fit refuses it)."""
 
 
+class OrbitFacts(msgspec.Struct, frozen=True):
+    """What the state keeps of a fitted orbit: where the next fit starts and what the refit
+    policy reads (:func:`refit_kind`)."""
+
+    state6: tuple[float, ...]
+    epoch_jd: float
+    q_au: float | None
+    moid_au: float | None
+    sigma_a_rel: float | None
+
+
 class Rescored(msgspec.Struct, frozen=True):
     """What :func:`refit_and_score` sends back: the scorer's document (``neo.anomaly.v1``
     without ``"fit"``), the fit's summary as JSON (``{"failed": reason}`` for a failed fit),
-    the score and category, the model version. :func:`result_document` joins them."""
+    the score and category, the model version, the kind of refit and the orbit (None: the
+    fit failed). :func:`result_document` joins the document's parts."""
 
     document: bytes
     fit: bytes
@@ -46,16 +72,62 @@ class Rescored(msgspec.Struct, frozen=True):
     category: str
     model_version: str
     failed: bool
+    kind: RefitKind = "full"
+    orbit: OrbitFacts | None = None
 
 
-def needs_refit(state: ObjectSummary | ObjectState, arc: ArcSummary, growth: float) -> bool:
-    """Whether ``state``'s orbit is refitted now: the arc has at least :data:`MIN_NIGHTS`
-    nights and, since the last fit, gained a night or grew ``growth`` times in length."""
+RefitKind = Literal["full", "light"]
+"""``full``: every term the data support (radiation pressure, ``nongrav="auto"``); ``light``:
+gravity only (``nongrav="none"``). Both start from the stored orbit when there is one."""
+
+
+def refit_kind(
+    state: ObjectSummary | ObjectState, arc: ArcSummary, cfg: StateConfig
+) -> RefitKind | None:
+    """Which refit ``state``'s object needs now, by its last fitted orbit and its data (never
+    its designation); None: none yet.
+
+    * No orbit yet (never fitted, or the last fit failed): ``full`` once the arc has
+      :data:`MIN_NIGHTS` nights, then whenever it gains a night or grows ``refit_arc_growth``
+      times in length.
+    * A light refit changed the verdict (``full_due``): ``full``.
+    * An orbit near the Earth (perihelion within ``refit_near_q_au`` or MOID within
+      ``refit_near_moid_au``), or not well determined (sigma(a)/a of ``refit_sigma_a_rel`` or
+      more): ``full`` at every night gained or growth of the arc.
+    * Far from the Earth and well determined: ``light``, once ``refit_far_nights`` nights were
+      gained or the arc grew ``refit_arc_growth`` times.
+    """
     if arc.nights < MIN_NIGHTS:
-        return False
+        return None
     if state.fit_nights == 0:
-        return True
-    return arc.nights > state.fit_nights or arc.days >= growth * state.fit_arc_days
+        return "full"
+    gained = arc.nights - state.fit_nights
+    grown = arc.days >= cfg.refit_arc_growth * state.fit_arc_days
+    if state.fit_state6 is None:
+        return "full" if gained > 0 or grown else None
+    if state.full_due:
+        return "full"
+    q, moid, sigma = state.fit_q_au, state.fit_moid_au, state.fit_sigma_a_rel
+    far = (
+        q is not None
+        and q > cfg.refit_near_q_au
+        and moid is not None
+        and moid > cfg.refit_near_moid_au
+    )
+    determined = sigma is not None and sigma < cfg.refit_sigma_a_rel
+    if not (far and determined):
+        return "full" if gained > 0 or grown else None
+    return "light" if gained >= cfg.refit_far_nights or grown else None
+
+
+class RefitJob(msgspec.Struct, frozen=True):
+    """One object to refit (what crosses to a scoring process): its id, its observations in
+    time order, the kind of refit and the stored orbit to start from (None: a new one)."""
+
+    object_id: str
+    observations: tuple[Observation, ...]
+    kind: RefitKind
+    start: tuple[tuple[float, ...], float] | None = None
 
 
 _OBSERVER_TYPE = {"ICRF_KM": "S", "ICRF_AU": "S", "WGS84": "V"}  # obs80 column 15
@@ -105,26 +177,51 @@ def _nan(value: float | None) -> float:
 
 
 def refit_and_score(
-    object_id: str, observations: Sequence[Observation], scorer: Scorer
+    object_id: str,
+    observations: Sequence[Observation],
+    scorer: Scorer,
+    *,
+    kind: RefitKind = "full",
+    start: tuple[Sequence[float], float] | None = None,
 ) -> Rescored:
     """Fit ``observations`` (one object's, time order), build its record and score it.
 
-    Any exception of the fit (a :class:`~core.errors.FitError`, or a numerical failure of the
-    integrator) becomes ``{"failed": reason}``; a scoring failure propagates (the caller
-    dead-letters it).
+    ``kind`` picks the fit's terms (:data:`RefitKind`); ``start`` (state6, TDB epoch) is the
+    stored orbit the fit starts from, a new initial orbit being computed only when that fit
+    does not converge. Any exception of the fit (a :class:`~core.errors.FitError`, or a
+    numerical failure of the integrator) becomes ``{"failed": reason}``; a scoring failure
+    propagates (the caller dead-letters it).
     """
     from core.orbits.fit import fit_orbit
 
     astrometry = to_astrometry(object_id, observations)
+    nongrav: Literal["auto", "none"] = "auto" if kind == "full" else "none"
     fit: dict[str, Any]
-    try:
-        result = fit_orbit(astrometry)
-    except Exception as exc:  # the fit's own errors and the integrator's numerical ones
+    result = None
+    failure = ""
+    if start is not None:
+        import numpy as np
+
+        try:
+            result = fit_orbit(
+                astrometry, nongrav=nongrav, initial=[(np.asarray(start[0]), start[1])]
+            )
+        except Exception:  # the stored orbit no longer fits: start afresh
+            result = None
+    if result is None:
+        try:
+            result = fit_orbit(astrometry, nongrav=nongrav)
+        except Exception as exc:  # the fit's own errors and the integrator's numerical ones
+            failure = str(exc) or type(exc).__name__
+    if result is None:
         obj: dict[str, Any] = {"designation": object_id}
-        fit = {"failed": str(exc) or type(exc).__name__}
+        fit = {"failed": failure}
+        orbit = None
     else:
         obj = result.to_neo_obj(object_id)
         fit = result.summary()
+        fit["refit"] = kind
+        orbit = _orbit_facts(result)
     # the record's rows are the stored observations as the contract writes them (an
     # observer's sys/ctr/pos1..3 included)
     obj["observations"] = {"ades": [observation_to_obj(o) for o in observations]}
@@ -136,8 +233,35 @@ def refit_and_score(
         scored.anomaly_score,
         scored.category,
         scored.model_version,
-        "failed" in fit,
+        orbit is None,
+        kind,
+        orbit,
     )
+
+
+def refit_many(jobs: Sequence[RefitJob], scorer: Scorer) -> list[Rescored | Exception]:
+    """:func:`refit_and_score` of each job, in one task (one hop to a scoring process for a
+    group of objects); a job's scoring failure is its entry, the others go on."""
+    out: list[Rescored | Exception] = []
+    for job in jobs:
+        try:
+            out.append(
+                refit_and_score(
+                    job.object_id, job.observations, scorer, kind=job.kind, start=job.start
+                )
+            )
+        except Exception as exc:  # dead-lettered by the caller
+            out.append(exc)
+    return out
+
+
+def _orbit_facts(result: OrbitFit) -> OrbitFacts:
+    a = result.elements.get("a_au")
+    sigma_a = result.sigma.get("a_au")
+    rel = abs(sigma_a / a) if a and sigma_a is not None and math.isfinite(sigma_a) else None
+    q = result.elements.get("q_au")
+    moid = result.moid_au if math.isfinite(result.moid_au) else None
+    return OrbitFacts(tuple(result.state6), result.epoch_jd, q, moid, rel)
 
 
 def result_document(rescored: Rescored, members: Sequence[tuple[str, Any]]) -> bytes:

@@ -43,7 +43,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,14 +52,14 @@ from rocksdict import Options, Rdict, WriteBatch
 
 from core.contract.obs import ObsMessage, decode_obs_message
 from core.errors import RecordError
-from core.serving.arcstate import ObjectSummary
+from core.serving.arcstate import ArcSummary, ObjectSummary
 from streamer.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
 from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.objectstore import ObjectStore, Row, check_layout
-from streamer.refit import Rescored, needs_refit, refit_and_score, result_document
+from streamer.refit import RefitJob, Rescored, refit_kind, refit_many, result_document
 
 __all__ = ["PartitionStore", "StateManager"]
 
@@ -68,6 +68,8 @@ log = get_logger(__name__)
 TP = tuple[str, int]
 
 _MARKER = "neo-streamer-clean.json"
+REFIT_GROUP = 8
+"""Objects refitted per task sent to a scoring process (one hop for the group)."""
 _DAY_MS = 86_400_000.0
 # the result categories in rising order (an alert is published when an object's rises)
 _RANKS = {"natural": 0, "suspicious": 1, "highly_suspicious": 2, "artificial_candidate": 3}
@@ -413,53 +415,67 @@ class StateManager:
         changed: dict[str, tuple[ObjectSummary, InputItem]],
         outcomes: dict[int, ItemOutcome],
     ) -> None:
-        """Refit and score the changed objects whose arc grew enough (:func:`needs_refit`),
-        all of them at once in the scoring processes; their results and alerts join the
-        outcome of each object's last changed input. Only these objects' observations are
-        read from the store."""
+        """Refit and score the changed objects the policy picks (:func:`refit_kind`), in
+        groups of :data:`REFIT_GROUP` objects per task to the scoring processes; their
+        results and alerts join the outcome of each object's last changed input. Only these
+        objects' observations are read from the store."""
         assert self._scorer is not None
-        growth = self._state.refit_arc_growth
-        todo = []
+        todo: list[tuple[str, ObjectSummary, InputItem, ArcSummary]] = []
+        jobs: list[RefitJob] = []
         for oid, (state, item) in changed.items():
             arc = state.arc()
-            if needs_refit(state, arc, growth):
-                todo.append((oid, state, item, arc))
+            kind = refit_kind(state, arc, self._state)
+            if kind is None:
+                continue
+            start = None
+            if state.fit_state6 is not None:
+                start = (tuple(state.fit_state6), state.fit_epoch_jd)
+            jobs.append(RefitJob(oid, tuple(objects.observations(oid)), kind, start))
+            todo.append((oid, state, item, arc))
         if not todo:
             return
         scorer = self._scorer()
         pool = self._fit_executor
-        runs: list[Future[Rescored] | Rescored | BaseException] = []
-        for oid, _, _, _ in todo:
-            observations = tuple(objects.observations(oid))
-            if pool is not None:
-                runs.append(pool.submit(refit_and_score, oid, observations, scorer))
-                continue
-            try:
-                runs.append(refit_and_score(oid, observations, scorer))
-            except Exception as exc:  # dead-lettered below
-                runs.append(exc)
-        for (oid, state, item, arc), run in zip(todo, runs, strict=True):
+        groups = [jobs[i : i + REFIT_GROUP] for i in range(0, len(jobs), REFIT_GROUP)]
+        runs: list[Rescored | Exception] = []
+        if pool is None:
+            for group in groups:
+                runs += refit_many(group, scorer)
+        else:
+            futures = [pool.submit(refit_many, group, scorer) for group in groups]
+            for future, group in zip(futures, groups, strict=True):
+                try:
+                    runs += future.result()
+                except Exception as exc:  # the task itself failed (a process lost)
+                    runs += [exc] * len(group)
+        for (oid, state, item, arc), rescored in zip(todo, runs, strict=True):
             outcome = outcomes[id(item)]
-            try:
-                rescored = run.result() if isinstance(run, Future) else run
-                if isinstance(rescored, BaseException):
-                    raise rescored
-            except Exception as exc:  # this object's result is a dead letter, the rest goes on
+            if isinstance(rescored, Exception):  # a dead letter, the rest goes on
                 self._metrics.fits.labels(outcome="error").inc()
-                failed = dead_letter(item, "$", f"re-scoring failed: {exc}", type(exc).__name__)
+                reason, name = f"re-scoring failed: {rescored}", type(rescored).__name__
+                failed = dead_letter(item, "$", reason, name)
                 outcome.outputs += failed.outputs
                 outcome.error_type = failed.error_type
                 continue
             self._metrics.fits.labels(outcome="failed" if rescored.failed else "ok").inc()
+            self._metrics.refits.labels(kind=rescored.kind).inc()
             state.update += 1
             state.fit_observations, state.fit_nights = arc.observations, arc.nights
             state.fit_arc_days = arc.days
+            orbit = rescored.orbit
+            state.fit_state6 = None if orbit is None else list(orbit.state6)
+            if orbit is not None:
+                state.fit_epoch_jd, state.fit_q_au = orbit.epoch_jd, orbit.q_au
+                state.fit_moid_au, state.fit_sigma_a_rel = orbit.moid_au, orbit.sigma_a_rel
+            rank = _RANKS.get(rescored.category, -1)
+            # a light refit that changes the verdict is followed by a full one
+            state.full_due = rescored.kind == "light" and rank != state.category_rank
+            state.category_rank = rank
             arc_obj = {"observations": arc.observations, "nights": arc.nights, "days": arc.days}
             members = (("arc", arc_obj), ("update", state.update), ("source", item.source()))
             key, value = oid.encode(), result_document(rescored, members)
             outcome.outputs.append(Output("result", key, value))
             outcome.designation, outcome.model_version = oid, rescored.model_version
-            rank = _RANKS.get(rescored.category, -1)
             alerting = self._rule.matches_score(rescored.anomaly_score, rescored.category)
             if alerting and rank > state.alert_rank:
                 # first reaching an alerting category, or rising to a higher one

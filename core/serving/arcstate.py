@@ -59,6 +59,16 @@ class Bookkeeping(msgspec.Struct):
         Rank of the highest alerting category reached (-1: none).
     fit_observations, fit_nights, fit_arc_days
         The arc at the last orbit fit (0: never fitted).
+    fit_state6, fit_epoch_jd
+        The last fitted orbit (heliocentric ecliptic J2000 state, au and au/day, at TDB
+        ``fit_epoch_jd``): the next fit starts from it. None: never fitted, or it failed.
+    fit_q_au, fit_moid_au, fit_sigma_a_rel
+        Perihelion distance, Earth MOID (au) and relative uncertainty of the semi-major axis
+        of that orbit (None: unknown): what the refit policy reads.
+    category_rank : int
+        Rank of the last result's category (-1: no result yet).
+    full_due : bool
+        A light refit changed the verdict: the next refit is a full one.
     """
 
     updated_ms: int = 0
@@ -67,6 +77,13 @@ class Bookkeeping(msgspec.Struct):
     fit_observations: int = 0
     fit_nights: int = 0
     fit_arc_days: float = 0.0
+    fit_state6: list[float] | None = None
+    fit_epoch_jd: float = 0.0
+    fit_q_au: float | None = None
+    fit_moid_au: float | None = None
+    fit_sigma_a_rel: float | None = None
+    category_rank: int = -1
+    full_due: bool = False
 
 
 class ObjectState(Bookkeeping):

@@ -17,14 +17,20 @@ from core.contract.obs import Observation, decode_obs_message
 from core.contract.obsstream import jd_to_iso
 from core.contract.records import record_from_obj
 from core.orbits.fit import fit_orbit
-from core.serving.arcstate import ObjectState, arc_summary, merge_observations
+from core.serving.arcstate import (
+    ArcSummary,
+    ObjectState,
+    ObjectSummary,
+    arc_summary,
+    merge_observations,
+)
 from core.serving.inference import InferenceEngine
 from core.serving.registry import load_model
 from streamer.batch import InputItem
 from streamer.commands.produce import iter_observation_messages
 from streamer.config import load_config
 from streamer.metrics import Metrics
-from streamer.refit import needs_refit, refit_and_score, to_astrometry
+from streamer.refit import refit_and_score, refit_kind, to_astrometry
 from streamer.state import PartitionStore, StateManager
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -46,17 +52,83 @@ def _obs(day: float) -> Observation:
 
 
 def test_refit_when_the_arc_gains_a_night_or_grows_by_the_factor() -> None:
+    cfg = load_config(None, env={}, overrides={}).state
     state = ObjectState()
     merge_observations(state, [_obs(0.0), _obs(0.01)])
-    assert not needs_refit(state, arc_summary(state.observations), 1.5)  # one night
+    assert refit_kind(state, arc_summary(state.observations), cfg) is None  # one night
     merge_observations(state, [_obs(1.0)])
     arc = arc_summary(state.observations)
-    assert needs_refit(state, arc, 1.5)  # two nights, never fitted
+    assert refit_kind(state, arc, cfg) == "full"  # two nights, never fitted
     state.fit_nights, state.fit_arc_days = arc.nights, arc.days
     merge_observations(state, [_obs(1.02)])  # same night, 2 % longer: no
-    assert not needs_refit(state, arc_summary(state.observations), 1.5)
+    assert refit_kind(state, arc_summary(state.observations), cfg) is None
     merge_observations(state, [_obs(2.0)])  # a third night: yes
-    assert needs_refit(state, arc_summary(state.observations), 1.5)
+    assert refit_kind(state, arc_summary(state.observations), cfg) == "full"
+
+
+def _fitted(q: float, moid: float, sigma_a_rel: float) -> ObjectSummary:
+    return ObjectSummary(
+        fit_observations=20,
+        fit_nights=4,
+        fit_arc_days=10.0,
+        fit_state6=[1.0, 0.0, 0.0, 0.0, 0.017, 0.0],
+        fit_epoch_jd=2_460_000.5,
+        fit_q_au=q,
+        fit_moid_au=moid,
+        fit_sigma_a_rel=sigma_a_rel,
+        category_rank=0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("orbit", "nights", "days", "want"),
+    [
+        # a well-determined main-belt orbit (q 2.1 au, MOID 1.1 au): a new night waits ...
+        ((2.1, 1.1, 1e-5), 5, 11.0, None),
+        ((2.1, 1.1, 1e-5), 6, 11.0, None),
+        # ... until refit_far_nights (3) nights were gained, or the arc grew 1.5 times
+        ((2.1, 1.1, 1e-5), 7, 11.0, "light"),
+        ((2.1, 1.1, 1e-5), 5, 15.0, "light"),
+        # Earth-approaching (perihelion within 1.3 au, or MOID within 0.05 au): every night
+        ((1.05, 0.2, 1e-5), 5, 11.0, "full"),
+        ((1.6, 0.01, 1e-5), 5, 11.0, "full"),
+        # far but poorly determined: every night
+        ((2.1, 1.1, 0.05), 5, 11.0, "full"),
+        ((2.1, 1.1, 0.05), 4, 11.0, None),
+    ],
+)
+def test_the_refit_policy_reads_the_orbit_and_the_data(
+    orbit: tuple[float, float, float], nights: int, days: float, want: str | None
+) -> None:
+    cfg = load_config(None, env={}, overrides={}).state
+    state = _fitted(*orbit)
+    assert refit_kind(state, ArcSummary(30, nights, days), cfg) == want
+
+
+def test_a_failed_fit_or_a_changed_verdict_asks_for_a_full_refit() -> None:
+    cfg = load_config(None, env={}, overrides={}).state
+    far = _fitted(2.1, 1.1, 1e-5)
+    far.full_due = True  # a light refit changed the category
+    assert refit_kind(far, ArcSummary(21, 5, 11.0), cfg) == "full"
+    failed = _fitted(2.1, 1.1, 1e-5)
+    failed.fit_state6 = None  # the last fit failed: no orbit to judge by
+    assert refit_kind(failed, ArcSummary(21, 5, 11.0), cfg) == "full"
+    assert refit_kind(failed, ArcSummary(21, 4, 11.0), cfg) is None
+
+
+def test_a_warm_start_from_the_stored_orbit_gives_the_cold_fit(engine: InferenceEngine) -> None:
+    observations = tuple(o for _, v in _vv7() for o in decode_obs_message(v).observations)
+    cold = refit_and_score("2007 VV7", observations, engine)
+    assert cold.orbit is not None and cold.kind == "full"
+    start = (cold.orbit.state6, cold.orbit.epoch_jd)
+    warm = refit_and_score("2007 VV7", observations, engine, start=start)
+    light = refit_and_score("2007 VV7", observations, engine, kind="light", start=start)
+    cold_fit, warm_fit = orjson.loads(cold.fit), orjson.loads(warm.fit)
+    assert warm_fit["elements"] == pytest.approx(cold_fit["elements"], rel=1e-8)
+    assert orjson.loads(light.fit)["refit"] == "light" and warm_fit["refit"] == "full"
+    # 2007 VV7: a = 1.78 au, q 1.0 au, MOID 0.013 au: Earth-approaching, so refitted in full
+    assert cold.orbit.q_au is not None and cold.orbit.q_au < 1.3
+    assert cold.orbit.moid_au is not None and cold.orbit.moid_au < 0.05
 
 
 def test_the_streamed_result_is_the_offline_fit_and_score(engine: InferenceEngine) -> None:
