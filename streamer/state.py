@@ -56,12 +56,13 @@ from core.serving.arcstate import ArcSummary, ObjectSummary
 from streamer.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
 from streamer.checkpoint import isolation_level
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
+from streamer.errors import StreamerError
 from streamer.logging import get_logger
 from streamer.metrics import Metrics
 from streamer.objectstore import ObjectStore, Row, check_layout
 from streamer.refit import RefitJob, Rescored, refit_kind, refit_many, result_document
 
-__all__ = ["PartitionStore", "StateManager"]
+__all__ = ["ChangelogLostError", "PartitionStore", "StateManager"]
 
 log = get_logger(__name__)
 
@@ -245,6 +246,8 @@ class StateManager:
             ctps = {TopicPartition(self._topic, tp[1]): tp for tp in todo}
             consumer.assign(list(ctps))
             ends = await consumer.end_offsets(list(ctps))
+            for ctp, tp in ctps.items():
+                _check_changelog(opened[tp], ctp, ends[ctp])
             rebuild = [ctp for ctp, tp in ctps.items() if opened[tp].resume_offset is None]
             for ctp, tp in ctps.items():
                 resume = opened[tp].resume_offset
@@ -515,6 +518,23 @@ class StateManager:
             objects.delete(oid, rows)
         if gone:
             self._metrics.objects_expired.inc(len(gone))
+
+
+class ChangelogLostError(StreamerError):
+    """The changelog holds less than a store closed cleanly was complete up to: it was
+    deleted or truncated under a stopped daemon. Going on would keep the local state while
+    the changelog, which every other restore reads, lacks it: a silent divergence."""
+
+
+def _check_changelog(store: PartitionStore, ctp: TopicPartition, end: int) -> None:
+    if store.resume_offset is not None and end < store.resume_offset:
+        raise ChangelogLostError(
+            f"state changelog {ctp.topic} partition {ctp.partition} ends at offset {end}, "
+            f"below the {store.resume_offset} its local store was closed at: the changelog "
+            "was deleted or truncated. The state cannot be trusted; to rebuild it from the "
+            "input, start with a new kafka.group_id and state.dir (input read from the "
+            "beginning)"
+        )
 
 
 def _count(db: Rdict, stop_at: int | None = None) -> int:

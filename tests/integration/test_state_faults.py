@@ -1,0 +1,175 @@
+"""Faults of the per-object state on the real broker, each a row of ``docs/reliability.md``.
+
+The stream is ``tests/data/neos_multinight_obs80.txt`` one observation per message, as in
+``test_observation_stream.py`` (whose helpers these tests use). A row counts observations:
+**sent** messages, **results** the distinct observations the object states hold at the end
+(read from the changelog, which is what any restore reads), **lost** the distinct
+observations sent that no state holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import signal
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from daemon_harness import HANDED_OUT, Daemon, produce, write_config
+from reliability_report import Account, add_row
+from test_observation_stream import (
+    _changelog,
+    _config,
+    _create_input,
+    expected_states,
+    observations,
+    read_states,
+    stream,
+)
+
+from core.serving.arcstate import ObjectState
+
+pytestmark = [pytest.mark.kafka]
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from daemon_harness import make_registry
+
+    root = tmp_path_factory.mktemp("registry")
+    make_registry(root)
+    return root
+
+
+def _account(
+    sent: int, got: dict[str, ObjectState | None], want: dict[str, ObjectState]
+) -> Account:
+    found = {k: set(observations(s)) for k, s in got.items() if s is not None}
+    wanted = {k: set(observations(s)) for k, s in want.items()}
+    held = sum(len(v) for v in found.values())
+    lost = sum(len(v - found.get(k, set())) for k, v in wanted.items())
+    extra = sum(len(v - wanted.get(k, set())) for k, v in found.items())
+    return Account(sent=sent, results=held, dead_letters=0, duplicates=extra, lost=lost)
+
+
+async def _committed(bootstrap: str, group: str) -> dict[int, int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return {tp.partition: meta.offset for tp, meta in offsets.items()}
+
+
+async def test_the_state_directory_deleted_under_a_stopped_daemon_is_restored(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    config = write_config(tmp_path / "c.toml", **cfg)
+    messages = stream()
+    half = len(messages) // 2
+    want = expected_states(messages)
+    daemon = Daemon(config, tmp_path / "d1.log").start()
+    try:
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
+        await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages[:half]))
+        daemon.signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+        stores = sorted((tmp_path / "state").glob("*/*"))
+        assert stores  # the stores were there, closed cleanly ...
+        shutil.rmtree(tmp_path / "state")  # ... and are gone
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[half:])
+        daemon = Daemon(config, tmp_path / "d2.log").start()
+        got = await read_states(kafka_bootstrap, _changelog(cfg), want)
+        restored = daemon.events("state restored")
+    finally:
+        daemon.stop()
+    acc = _account(len(messages), got, want)
+    assert acc.lost == 0 and acc.duplicates == 0
+    assert acc.results == sum(len(s.observations) for s in want.values())
+    # rebuilt from the changelog: every partition read from its start, none incrementally
+    assert restored and not any(e["incremental"] for e in restored)
+    assert sum(e["changelog_records"] for e in restored) > 0
+    add_row(
+        "state-dir-deleted",
+        "state",
+        "state directory deleted under a stopped daemon",
+        acc,
+        f"{half:,} observations of 4 objects on 6 partitions, SIGTERM (exit 0), `rm -rf` of the "
+        f"state directory ({len(stores)} stores), {len(messages) - half:,} more observations, "
+        f"restart: {len(restored)} partitions rebuilt from the changelog "
+        f"({sum(e['changelog_records'] for e in restored):,} records); results = distinct "
+        "observations held, as the changelog has them",
+    )
+
+
+async def test_the_changelog_deleted_under_a_stopped_daemon_stops_it_with_the_reason(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    config = write_config(tmp_path / "c.toml", **cfg)
+    messages = stream()
+    half = len(messages) // 2
+    want = expected_states(messages)
+    group = cfg["kafka"]["group_id"]
+    daemon = Daemon(config, tmp_path / "d1.log").start()
+    try:
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
+        await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages[:half]))
+        daemon.signal(signal.SIGTERM)
+        assert daemon.wait(30) == 0
+        before = await _committed(kafka_bootstrap, group)
+        assert sum(before.values()) == half
+        admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+        await admin.start()
+        try:
+            await admin.delete_topics([_changelog(cfg)])
+            deadline = time.monotonic() + 30
+            while _changelog(cfg) in await admin.list_topics():
+                assert time.monotonic() < deadline
+                await asyncio.sleep(0.5)
+        finally:
+            await admin.close()
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[half:])
+        # the daemon recreates the (empty) topic at start, then refuses to trust its stores
+        daemon = Daemon(config, tmp_path / "d2.log").start()
+        code = daemon.wait(90)
+        failed = daemon.events("state restore failed")
+        text = daemon.tail(200)
+    finally:
+        daemon.stop()
+    assert code == 1, text
+    assert failed and "was deleted or truncated" in text and "ChangelogLostError" in text
+    # nothing consumed past what was stored: the committed offsets did not move
+    assert await _committed(kafka_bootstrap, group) == before
+    # rebuilt from the input: a new group and state directory read the input from its start
+    fresh = {
+        **cfg,
+        "kafka": {**cfg["kafka"], "group_id": f"{group}-rebuilt-{uuid.uuid4().hex[:6]}"},
+    }
+    fresh["state"] = {**cfg["state"], "dir": str(tmp_path / "state-rebuilt")}
+    HANDED_OUT.append(_changelog(fresh))
+    rebuilt = Daemon(write_config(tmp_path / "c2.toml", **fresh), tmp_path / "d3.log").start()
+    try:
+        got = await read_states(kafka_bootstrap, _changelog(fresh), want)
+    finally:
+        rebuilt.stop()
+    acc = _account(len(messages), got, want)
+    assert acc.lost == 0 and acc.duplicates == 0
+    add_row(
+        "state-changelog-deleted",
+        "state",
+        "state changelog deleted under a stopped daemon",
+        acc,
+        f"{half:,} observations, SIGTERM, changelog topic deleted, {len(messages) - half:,} more "
+        "observations; restart: exit 1, `ChangelogLostError` naming the topic and partition "
+        "(the stores were closed at offsets the recreated changelog lacks), committed offsets "
+        f"unchanged ({sum(before.values()):,}); then a new group and state directory rebuilt "
+        "every state from the input",
+    )
