@@ -307,21 +307,36 @@ def _owned(daemon: Daemon) -> set[int]:
     return {p for _, p in events[-1]["partitions"]} if events else set()
 
 
-@pytest.mark.slow
-async def test_a_damaged_store_is_rebuilt_from_the_changelog_with_a_warning(
-    tmp_path: Path, kafka_bootstrap: str, registry: Path
-) -> None:
-    cfg = _config(kafka_bootstrap, registry, tmp_path)
-    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+async def first_half_then_sigterm(
+    bootstrap: str, registry: Path, tmp_path: Path
+) -> tuple[dict[str, Any], Path, list[tuple[bytes | None, bytes]], Daemon]:
+    """A daemon on a new input topic fed the first half of :func:`stream`, its state in the
+    changelog, then stopped by SIGTERM (exit 0): ``(config, its file, the stream, daemon)``."""
+    cfg = _config(bootstrap, registry, tmp_path)
+    await _create_input(bootstrap, cfg["topics"]["input"])
     config = write_config(tmp_path / "c.toml", **cfg)
     messages = stream()
     half = len(messages) // 2
     daemon = Daemon(config, tmp_path / "d1.log").start()
     try:
-        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
-        await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages[:half]))
+        await produce(bootstrap, cfg["topics"]["input"], messages[:half])
+        await read_states(bootstrap, _changelog(cfg), expected_states(messages[:half]))
         daemon.signal(signal.SIGTERM)
         assert daemon.wait(30) == 0
+    finally:
+        daemon.stop()
+    return cfg, config, messages, daemon
+
+
+@pytest.mark.slow
+async def test_a_damaged_store_is_rebuilt_from_the_changelog_with_a_warning(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    cfg, config, messages, daemon = await first_half_then_sigterm(
+        kafka_bootstrap, registry, tmp_path
+    )
+    half = len(messages) // 2
+    try:
         closed = daemon.events("state closed")
         assert closed and all(e["resumable"] for e in closed)
         stores = sorted((tmp_path / "state").glob("*/*"))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import signal
 import time
 import uuid
 from pathlib import Path
@@ -22,12 +21,10 @@ from daemon_harness import HANDED_OUT, Daemon, produce, write_config
 from reliability_report import Account, add_row
 from test_observation_stream import (
     _changelog,
-    _config,
-    _create_input,
     expected_states,
+    first_half_then_sigterm,
     observations,
     read_states,
-    stream,
 )
 
 from core.serving.arcstate import ObjectState
@@ -68,18 +65,12 @@ async def _committed(bootstrap: str, group: str) -> dict[int, int]:
 async def test_the_state_directory_deleted_under_a_stopped_daemon_is_restored(
     tmp_path: Path, kafka_bootstrap: str, registry: Path
 ) -> None:
-    cfg = _config(kafka_bootstrap, registry, tmp_path)
-    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
-    config = write_config(tmp_path / "c.toml", **cfg)
-    messages = stream()
+    cfg, config, messages, daemon = await first_half_then_sigterm(
+        kafka_bootstrap, registry, tmp_path
+    )
     half = len(messages) // 2
     want = expected_states(messages)
-    daemon = Daemon(config, tmp_path / "d1.log").start()
     try:
-        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
-        await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages[:half]))
-        daemon.signal(signal.SIGTERM)
-        assert daemon.wait(30) == 0
         stores = sorted((tmp_path / "state").glob("*/*"))
         assert stores  # the stores were there, closed cleanly ...
         shutil.rmtree(tmp_path / "state")  # ... and are gone
@@ -111,19 +102,13 @@ async def test_the_state_directory_deleted_under_a_stopped_daemon_is_restored(
 async def test_the_changelog_deleted_under_a_stopped_daemon_stops_it_with_the_reason(
     tmp_path: Path, kafka_bootstrap: str, registry: Path
 ) -> None:
-    cfg = _config(kafka_bootstrap, registry, tmp_path)
-    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
-    config = write_config(tmp_path / "c.toml", **cfg)
-    messages = stream()
+    cfg, config, messages, daemon = await first_half_then_sigterm(
+        kafka_bootstrap, registry, tmp_path
+    )
     half = len(messages) // 2
     want = expected_states(messages)
     group = cfg["kafka"]["group_id"]
-    daemon = Daemon(config, tmp_path / "d1.log").start()
     try:
-        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
-        await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages[:half]))
-        daemon.signal(signal.SIGTERM)
-        assert daemon.wait(30) == 0
         before = await _committed(kafka_bootstrap, group)
         assert sum(before.values()) == half
         admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
