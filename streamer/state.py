@@ -229,7 +229,10 @@ class StateManager:
         """Open the stores of newly assigned partitions and restore them from the changelog,
         all partitions in one pass (run as a task beside the fetch loop: a restore inside the
         rebalance callback would hold up aiokafka's heartbeats). Cancelled (the partitions
-        revoked meanwhile), the stores opened so far are closed without a marker."""
+        revoked meanwhile) or failed, each store opened so far is closed with a marker at the
+        changelog offset its restore reached (it holds the changelog, in order, up to there),
+        so that the next restore resumes from that offset; a store that read nothing keeps
+        the marker it was opened with, or none."""
         assert self._consumer is not None
         todo = sorted(tp for tp in tps if tp not in self._stores)
         if not todo:
@@ -238,6 +241,7 @@ class StateManager:
         started = time.perf_counter()
         self.restoring |= set(todo)
         opened: dict[TP, PartitionStore] = {}
+        reached: dict[TP, int] = {}  # the changelog offset each store holds records up to
         consumer = self._consumer
         try:
             for tp in todo:
@@ -277,14 +281,21 @@ class StateManager:
                     for ctp, records in batches.items():
                         tp = ctps[ctp]
                         rows = [(r.key, r.value) for r in records]
+                        upto = (tp, records[-1].offset + 1)
                         await loop.run_in_executor(
-                            self._executor, _write_restored, opened[tp].db, rows
+                            self._executor, self._write_restored, opened[tp].db, rows, reached, upto
                         )
                         read[tp] += len(records)
                     left = {ctp for ctp in left if await consumer.position(ctp) < ends[ctp]}
         except BaseException:
-            for store in opened.values():
-                await loop.run_in_executor(self._executor, store.close, None)
+            for tp, store in opened.items():
+                # shielded: a second cancellation must not leave a store open
+                resume = await asyncio.shield(
+                    loop.run_in_executor(self._executor, self._close_restore, tp, store, reached)
+                )
+                log.info(
+                    "state restore interrupted", topic=tp[0], partition=tp[1], resume_from=resume
+                )
             raise
         finally:
             consumer.assign([])
@@ -321,6 +332,25 @@ class StateManager:
             await loop.run_in_executor(self._executor, self._close, store, offset)
             self._metrics.state_bytes.remove(str(tp[1]))
             log.info("state closed", topic=tp[0], partition=tp[1], resumable=offset is not None)
+
+    def _write_restored(
+        self,
+        db: Rdict,
+        records: list[tuple[bytes | None, bytes | None]],
+        reached: dict[TP, int],
+        upto: tuple[TP, int],
+    ) -> None:
+        # under the lock, with the offset it reaches: the close of an interrupted restore
+        # (_close_restore) waits for a write under way and then sees where it got to
+        with self._lock:
+            _write_restored(db, records)
+            reached[upto[0]] = upto[1]
+
+    def _close_restore(self, tp: TP, store: PartitionStore, reached: dict[TP, int]) -> int | None:
+        with self._lock:
+            resume = reached.get(tp, store.resume_offset)
+            store.close(resume)
+            return resume
 
     def _close(self, store: PartitionStore, offset: int | None) -> None:
         with self._lock:  # not while a batch is being applied to it
@@ -549,6 +579,7 @@ def _count(db: Rdict, stop_at: int | None = None) -> int:
 
 
 def _write_restored(db: Rdict, records: list[tuple[bytes | None, bytes | None]]) -> None:
+    """Write changelog records into a store, in order, in one batch."""
     wb = WriteBatch(raw_mode=True)
     for key, value in records:
         if key is None:

@@ -10,10 +10,13 @@ observations sent that no state holds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import shutil
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
@@ -157,4 +160,109 @@ async def test_the_changelog_deleted_under_a_stopped_daemon_stops_it_with_the_re
         "(the stores were closed at offsets the recreated changelog lacks), committed offsets "
         f"unchanged ({sum(before.values()):,}); then a new group and state directory rebuilt "
         "every state from the input",
+    )
+
+
+async def test_a_restore_cancelled_by_a_revocation_resumes_where_it_stopped(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    """The restore of a partition is cancelled (as a revocation mid-restore cancels it) after
+    its first batch of changelog records is written: the store is closed with a marker at the
+    offset reached, and the next assignment reads only the rest."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import msgspec
+    from aiokafka import AIOKafkaProducer
+    from aiokafka.admin import NewTopic
+
+    from core.serving.arcstate import ObjectSummary
+    from streamer.config import changelog_topic, load_config
+    from streamer.metrics import Metrics
+    from streamer.objectstore import head_key
+    from streamer.state import StateManager
+
+    n = 40_000
+    cfg = load_config(
+        None,
+        env={},
+        overrides={
+            "kafka.bootstrap_servers": kafka_bootstrap,
+            "kafka.group_id": f"restore-cut-{uuid.uuid4().hex[:8]}",
+            "state.enabled": True,
+            "state.dir": str(tmp_path / "state"),
+            "state.rescore": False,
+        },
+    )
+    topic = changelog_topic(cfg)
+    HANDED_OUT.append(topic)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics(
+            [NewTopic(topic, 1, 1, topic_configs={"cleanup.policy": "compact"})]
+        )
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, linger_ms=20)
+    await producer.start()
+    try:
+        for i in range(n):
+            value = msgspec.msgpack.encode(ObjectSummary(updated_ms=i))
+            await producer.send(topic, key=head_key(f"object {i}"), value=value, partition=0)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    tp = ("input", 0)
+
+    def counting(manager: StateManager, rows: list[int], pause: float) -> None:
+        write = manager._write_restored
+
+        def counted(db: Any, records: list[Any], *args: Any) -> None:
+            write(db, records, *args)
+            rows.append(len(records))
+            time.sleep(pause)  # room for the cancellation between two batches
+
+        manager._write_restored = counted  # type: ignore[method-assign]
+
+    first, second = StateManager(cfg, Metrics(), ThreadPoolExecutor(2)), None
+    cut: list[int] = []
+    counting(first, cut, 0.5)
+    await first.start()
+    try:
+        task = asyncio.create_task(first.assign({tp}))
+        deadline = time.monotonic() + 60
+        while not cut:
+            assert time.monotonic() < deadline and not task.done()
+            await asyncio.sleep(0.05)
+        task.cancel()  # the revocation
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        assert tp not in first._stores
+    finally:
+        await first.stop(clean=False)
+    marker = tmp_path / "state" / cfg.kafka.group_id / "input-0" / "neo-streamer-clean.json"
+    resume = json.loads(marker.read_text())["changelog_offset"]
+    assert 0 < sum(cut) <= resume < n
+    second = StateManager(cfg, Metrics(), ThreadPoolExecutor(2))
+    rest: list[int] = []
+    counting(second, rest, 0.0)
+    await second.start()
+    try:
+        await second.assign({tp})
+        store = second._stores[tp]
+        assert store.resume_offset == resume  # resumed, not rebuilt
+        assert sum(rest) == n - resume  # only what the first restore had not read
+        keys = sum(1 for _ in store.db.keys())  # noqa: SIM118 (an Rdict)
+    finally:
+        await second.stop(clean=False)
+    assert keys == n
+    add_row(
+        "state-restore-cancelled",
+        "state",
+        "restore cancelled by a revocation, then resumed",
+        Account(sent=n, results=keys, dead_letters=0, duplicates=0, lost=n - keys),
+        f"{n:,} changelog records on one partition; the restore cancelled after its first "
+        f"batch ({sum(cut):,} records written): store closed with a marker at offset "
+        f"{resume:,}; the next assignment resumed there and read {sum(rest):,} records; "
+        "results = keys in the store (sent = changelog records)",
     )
