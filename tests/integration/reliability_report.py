@@ -321,7 +321,8 @@ def write_if_complete(passed: bool) -> bool:
         rows += [r for r in earlier if r.section in _KEPT_SECTIONS and r.section not in ran]
     else:
         when = dates.get("when") or now
-        rows = [r for r in earlier if r.section not in alone]
+        # this run's rows of those sections replace the same cases; the others are kept
+        rows = [r for r in earlier if r.section not in alone or r.case not in cases]
         rows += [r for r in ROWS if r.section in alone]
     DOC.write_text(render(rows, when, dates), encoding="utf-8")
     return True

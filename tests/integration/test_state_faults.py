@@ -23,11 +23,15 @@ from aiokafka.admin import AIOKafkaAdminClient
 from daemon_harness import HANDED_OUT, Daemon, produce, write_config
 from reliability_report import Account, add_row
 from test_observation_stream import (
+    PARTITIONS,
     _changelog,
+    _config,
+    _create_input,
     expected_states,
     first_half_then_sigterm,
     observations,
     read_states,
+    stream,
 )
 
 from core.serving.arcstate import ObjectState
@@ -266,3 +270,113 @@ async def test_a_restore_cancelled_by_a_revocation_resumes_where_it_stopped(
         f"{resume:,}; the next assignment resumed there and read {sum(rest):,} records; "
         "results = keys in the store (sent = changelog records)",
     )
+
+
+def _mount_small(path: Path, size: str) -> bool:
+    import subprocess
+
+    path.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        check=False,
+    )
+    return done.returncode == 0
+
+
+async def test_the_state_disk_full_stops_the_daemon_before_any_offset_past_it(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    """The state directory on a 16 MiB tmpfs, filled up under the running daemon: the write of
+    the next observations fails, the daemon exits 1 naming the cause, and no input offset is
+    committed past an observation the changelog lacks; with space again, a restart takes up
+    the stream and nothing is lost."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    if not _mount_small(disk, "16m"):
+        pytest.skip("needs to mount a tmpfs (root)")
+    try:
+        cfg = _config(kafka_bootstrap, registry, tmp_path)
+        cfg["state"]["dir"] = str(disk / "state")
+        await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+        config = write_config(tmp_path / "c.toml", **cfg)
+        messages = stream()
+        half = len(messages) // 2
+        want = expected_states(messages)
+        group = cfg["kafka"]["group_id"]
+        daemon = Daemon(config, tmp_path / "d1.log").start()
+        try:
+            await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
+            await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages[:half]))
+            filler = disk / "filler"
+            await asyncio.to_thread(
+                subprocess.run,
+                ["dd", "if=/dev/zero", f"of={filler}", "bs=64k"],
+                capture_output=True,
+                check=False,
+            )
+            await produce(kafka_bootstrap, cfg["topics"]["input"], messages[half:])
+            code = daemon.wait(90)
+            text = daemon.tail(300)
+        finally:
+            daemon.stop()
+        assert code == 1, text
+        assert "No space left on device" in text or "ENOSPC" in text, text
+        committed = await _committed(kafka_bootstrap, group)
+        stored = await read_states(kafka_bootstrap, _changelog(cfg), {}, to_end=True)
+        held = {k: set(observations(s)) for k, s in stored.items() if s is not None}
+        # every input below a committed offset has its observation in the changelog
+        by_tp: dict[int, list[tuple[bytes | None, bytes]]] = {}
+        sent = await _sent_by_partition(kafka_bootstrap, cfg["topics"]["input"])
+        for p, offset in committed.items():
+            for key, value in sent.get(p, [])[:offset]:
+                by_tp.setdefault(p, []).append((key, value))
+        before = expected_states([m for ms in by_tp.values() for m in ms])
+        for oid, state in before.items():
+            assert set(observations(state)) <= held.get(oid, set()), oid
+        filler.unlink()
+        daemon = Daemon(config, tmp_path / "d2.log").start()
+        try:
+            got = await read_states(kafka_bootstrap, _changelog(cfg), want)
+        finally:
+            daemon.stop()
+    finally:
+        await asyncio.to_thread(
+            subprocess.run, ["umount", "-l", str(disk)], capture_output=True, check=False
+        )
+    acc = _account(len(messages), got, want)
+    assert acc.lost == 0 and acc.duplicates == 0
+    add_row(
+        "state-disk-full",
+        "state",
+        "state disk full under a running daemon",
+        acc,
+        f"state on a 16 MiB tmpfs; {half:,} observations, the disk then filled, "
+        f"{len(messages) - half:,} more: exit 1 naming 'No space left on device'; committed "
+        f"offsets ({sum(committed.values()):,}) only below inputs whose observations are in "
+        "the changelog; space freed, restart: every state complete",
+    )
+
+
+async def _sent_by_partition(
+    bootstrap: str, topic: str
+) -> dict[int, list[tuple[bytes | None, bytes]]]:
+    """Every message of ``topic`` per partition, in offset order (key, value)."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    out: dict[int, list[tuple[bytes | None, bytes]]] = {}
+    try:
+        tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, records in batch.items():
+                out.setdefault(tp.partition, []).extend((r.key, r.value) for r in records)
+    finally:
+        await consumer.stop()
+    return out
