@@ -117,13 +117,22 @@ async def read_states(
         while not await complete() and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
-                rows += ((r.key, r.value) for r in records)
+                rows += ((r.key, r.value) for r in records if _wanted(r.key, want))
             if batch:
                 # the store's keys (a summary and one key per observation) folded per object
                 latest = fold_changelog(rows)
         return dict(latest)
     finally:
         await consumer.stop()
+
+
+def _wanted(key: bytes, want: dict[str, ObjectState]) -> bool:
+    # a changelog key of one of the objects of ``want`` (all of them when ``want`` is empty):
+    # other objects' records are not folded (a changelog may hold many)
+    if not want:
+        return True
+    size = int.from_bytes(key[1:3], "big")
+    return key[3 : 3 + size].decode() in want
 
 
 async def _has_partitions(consumer: AIOKafkaConsumer, topic: str) -> bool:
