@@ -7,8 +7,9 @@ roving observer's position and frame included), and the bookkeeping of its resul
 are one when they come from the same station, their times differ by at most ``time_tol_s``
 and their positions by at most ``pos_tol_arcsec`` in RA·cos(Dec) and in Dec (defaults 1 ms
 and 0.01", below the precision MPC and ADES records carry: 1e-6 day = 86 ms and 0.001 s of
-RA = 0.015"). States are stored and sent to the changelog as MessagePack
-(:func:`encode_state` / :func:`decode_state`).
+RA = 0.015"). The daemon stores an object as its :class:`ObjectSummary` and one key per
+observation (:mod:`streamer.objectstore`); :func:`nights_after_insert` and
+:func:`nights_after_trim` keep the summary's arc as :func:`arc_summary` counts it.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ __all__ = [
     "ObjectState",
     "ObjectSummary",
     "arc_summary",
-    "decode_state",
-    "encode_state",
     "merge_observations",
     "nights_after_insert",
     "nights_after_trim",
@@ -155,21 +154,6 @@ def nights_after_trim(nights: int, first: float, second: float | None) -> int:
     if second is None:
         return 0
     return nights - (second - first > NIGHT_GAP_DAYS)
-
-
-_ENCODER = msgspec.msgpack.Encoder()
-_DECODER = msgspec.msgpack.Decoder(ObjectState)
-
-
-def encode_state(state: ObjectState) -> bytes:
-    """MessagePack bytes of ``state`` (what the store and the changelog hold)."""
-    return _ENCODER.encode(state)
-
-
-def decode_state(data: bytes) -> ObjectState:
-    """The :class:`ObjectState` of :func:`encode_state`'s bytes; raises
-    ``msgspec.DecodeError`` (a ``ValueError``) for anything else."""
-    return _DECODER.decode(data)
 
 
 def same_observation(a: Observation, b: Observation, time_tol_d: float, pos_tol_deg: float) -> bool:
