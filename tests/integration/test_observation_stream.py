@@ -531,8 +531,13 @@ async def test_space_based_observations_keep_their_observer_through_the_state_an
         )
         restored = daemon.events("state restored")
         assert restored and not any(e["incremental"] for e in restored)  # rebuilt
+        text = daemon.http_get("/metrics")[1].decode()
     finally:
         daemon.stop()
+    # 2023 QR6: q 0.55 au, an Earth-approaching orbit: every refit a full one, counted
+    assert all(r["fit"]["refit"] == "full" for r in results)
+    assert _metric(text, 'neo_streamer_refits_total{kind="full"}') >= len(results)
+    assert _metric(text, 'neo_streamer_refits_total{kind="light"}') == 0
     assert {r["designation"] for r in results} == {"2023 QR6"}  # JV181: one night, no refit
     assert results and all("failed" not in r["fit"] for r in results), results[-1]["fit"]
     for r in results:
