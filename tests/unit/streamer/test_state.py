@@ -201,3 +201,57 @@ def test_a_changelog_of_the_older_one_value_per_object_layout_stops_the_restore(
     with pytest.raises(StateLayoutError, match="older neo-streamer"):
         _write_restored(store.db, [(head_key("2023 DW"), b"\x90"), (b"2023 DW", b"\x97")])
     assert store.db.get(head_key("2023 DW")) is None  # nothing of the batch written
+
+
+def test_a_light_refit_that_changes_the_verdict_asks_for_a_full_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the fits are stood in for: this is the state step's bookkeeping of kinds and verdicts
+    import streamer.state as state_module
+    from core.serving.arcstate import ObjectSummary
+    from streamer.refit import OrbitFacts, RefitJob, Rescored
+
+    kinds: list[str] = []
+    categories = iter(["natural", "suspicious", "suspicious"])
+
+    def fake_refit_many(jobs: list[RefitJob], scorer: object) -> list[Rescored]:
+        out = []
+        for job in jobs:
+            kinds.append(job.kind)
+            assert job.start is not None  # started from the stored orbit
+            orbit = OrbitFacts(tuple(job.start[0]), job.start[1], 2.6, 1.6, 1e-5)
+            doc = b'{"designation":"%s","anomaly_score":0.1}' % job.object_id.encode()
+            category = next(categories)
+            out.append(Rescored(doc, b"{}", 0.1, category, "v", False, job.kind, orbit))
+        return out
+
+    monkeypatch.setattr(state_module, "refit_many", fake_refit_many)
+    cfg = _cfg(tmp_path, refit_far_nights=1)
+    metrics = Metrics()
+    manager = StateManager(cfg, metrics, ThreadPoolExecutor(1), scorer=lambda: None)  # type: ignore[arg-type, return-value]
+    store = PartitionStore.open(Path(cfg.state.dir) / "p0")
+    manager._stores[("in", 0)] = store
+    objects = ObjectStore(store.db)
+    # a main-belt object fitted before: far from the Earth, well determined, category natural
+    objects.put_summary(
+        "2023 DW",
+        ObjectSummary(
+            fit_observations=1,
+            fit_nights=1,
+            fit_arc_days=0.0,
+            fit_state6=[2.0, 1.0, 0.0, -0.005, 0.01, 0.0],
+            fit_epoch_jd=2_460_000.5,
+            fit_q_au=2.6,
+            fit_moid_au=1.6,
+            fit_sigma_a_rel=1e-5,
+            category_rank=0,
+        ),
+    )
+    for k, day in enumerate((1, 2, 3, 4)):  # a night each
+        manager._apply([_item(k, {**_ROW, "obsTime": jd_to_iso(2_460_001.5 + day)})])
+    # night 1: one night held, no refit; night 2: light, verdict unchanged; night 3: light,
+    # natural -> suspicious; night 4: full
+    assert kinds == ["light", "light", "full"]
+    assert metrics.refits.labels(kind="light")._value.get() == 2
+    assert metrics.refits.labels(kind="full")._value.get() == 1
+    assert not objects.summary("2023 DW").full_due
