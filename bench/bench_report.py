@@ -22,14 +22,14 @@ from pathlib import Path
 
 import orjson
 
-from core.contract.obsstream import decode_obs_message
+from core.contract.obs import decode_obs_message
 from core.orbits.astrometry import Astrometry, read_astrometry
 from core.report import build_page
 from core.report.track import compute_track
 from core.serving.inference import InferenceEngine
 from core.serving.registry import load_model
 from streamer.commands.produce import iter_observation_messages
-from streamer.state.refit import refit_and_score
+from streamer.state.refit import refit_and_score, result_document
 
 ROOT = Path(__file__).resolve().parents[1]
 ASTROMETRY = ROOT / "tests" / "data" / "neos_multinight_obs80.txt"
@@ -48,7 +48,7 @@ def main() -> None:
     for name, obs in observations.items():
         a = astrometry[name]
         assert isinstance(a, Astrometry)
-        result = orjson.loads(refit_and_score(name, obs, engine).document)
+        result = orjson.loads(result_document(refit_and_score(name, obs, engine), ()))
         build_page(result, a)  # warm-up: imports, the ephemeris, GCAT
         track_s, page_s = [], []
         size = 0

@@ -2,13 +2,14 @@
 
 Three measurements, each printed as one JSON line:
 
-* ``apply``: :meth:`streamer.state.store.StateManager.apply`'s work (decode each ``neo.obs.v1``
-  message, merge into its object's state with deduplication, one RocksDB write batch and one
-  changelog output per changed object) on batches of 1,024 one-observation messages, in the
+* ``apply``: :meth:`streamer.state.store.StateManager.apply`'s work (decode each
+  ``neo.obs.v1`` message, merge into its object's state with deduplication: one key per
+  observation and the object's summary, each a changelog output;
+  :mod:`streamer.state.objectstore`) on batches of 1,024 one-observation messages, in the
   process, without Kafka: the state path's ceiling. Observations are synthetic (``--objects``
   objects, one observation each per round, real-looking values), so every message adds one.
-* ``restore``: the stores' changelog written to a real broker (one record per object, the
-  state after the run above), then :meth:`StateManager.assign` timed on a fresh directory:
+* ``restore``: the stores' changelog written to a real broker (one record per key of the
+  store after the run above), then :meth:`StateManager.assign` timed on a fresh directory:
   seconds per million stored observations.
 * ``disk``: the RocksDB files after the run (flushed), bytes per million observations.
 * ``refit`` (``--refits N``): :func:`streamer.state.refit.refit_and_score` on the real 2007 VV7 arc
@@ -156,7 +157,7 @@ async def bench_restore(manager: StateManager, cfg: AppConfig, n: int) -> dict[s
 
 
 def bench_refit(times: int) -> dict[str, Any]:
-    from core.contract.obsstream import decode_obs_message
+    from core.contract.obs import decode_obs_message
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
     from streamer.commands.produce import iter_observation_messages

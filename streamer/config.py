@@ -199,6 +199,15 @@ class StateConfig:
     dedup_arcsec: float = field(default=0.01, metadata=_rng(0.0, 3_600.0))
     rescore: bool = True
     refit_arc_growth: float = field(default=1.5, metadata=_rng(1.0, 1_000.0))
+    # the refit policy (streamer/state/refit.py, refit_kind): an orbit is far from the Earth when
+    # its perihelion is beyond refit_near_q_au and its MOID beyond refit_near_moid_au, and
+    # well determined when sigma(a)/a is below refit_sigma_a_rel; such an object gets a
+    # light refit (gravity only) after refit_far_nights new nights, the others a full one
+    # (radiation pressure where the data show it) at every new night
+    refit_near_q_au: float = field(default=1.3, metadata=_rng(0.0, 1_000.0))
+    refit_near_moid_au: float = field(default=0.05, metadata=_rng(0.0, 100.0))
+    refit_sigma_a_rel: float = field(default=1e-3, metadata=_rng(0.0, 1.0))
+    refit_far_nights: int = field(default=3, metadata=_rng(1, 10_000))
 
 
 @dataclass(frozen=True, slots=True)

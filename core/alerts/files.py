@@ -102,7 +102,7 @@ def _ztf(k: int, alert: dict[str, Any], schema: Any, limit: float) -> FileAlert:
         return FileAlert(k, "ztf", skipped=tracklet.reason, key=encoded, value=value)
     import orjson
 
-    from core.contract.obsstream import decode_obs_message
+    from core.contract.obs import decode_obs_message
 
     message = decode_obs_message(orjson.dumps(tracklet))  # the contract's checks, as the daemon
     return FileAlert(k, "ztf", obj=tracklet, key=message.object_id.encode(), value=value)

@@ -32,7 +32,7 @@ from core.alerts.container import (
 )
 from core.alerts.rubin import is_rubin_alert, rubin_alert
 from core.alerts.ztf import DEFAULT_MAX_SSDISTNR_ARCSEC, Unassociated, is_ztf_alert, ztf_tracklet
-from core.contract.obsstream import ObsMessage, decode_obs_message
+from core.contract.obs import ObsMessage, decode_obs_message
 from core.errors import RecordError
 
 __all__ = [

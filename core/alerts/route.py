@@ -17,7 +17,8 @@ import orjson
 
 from core.alerts.message import container_kind, decode_ztf_message, sniff
 from core.alerts.ztf import DEFAULT_MAX_SSDISTNR_ARCSEC, Unassociated
-from core.contract.obsstream import ObsMessage, decode_obs_message, is_obs_message
+from core.contract.obs import ObsMessage, decode_obs_message
+from core.contract.obsstream import is_obs_message
 
 if TYPE_CHECKING:
     from core.contract.records import NeoRecord

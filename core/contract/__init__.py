@@ -7,8 +7,9 @@
   into arrays (vectorised in ``_obs_fast``).
 * :mod:`core.contract.designations`: packed and canonical designations, the join key.
 * :mod:`core.contract.obs`: the ``neo.obs.v1`` observation message (:class:`Observation`,
-  :class:`ObsMessage`, :func:`decode_obs_message`, :func:`is_obs_message`), and
-  :mod:`core.contract.obsstream`, the per-object state's view of it.
+  :class:`ObsMessage`, :func:`decode_obs_message`, :func:`is_obs_message`): what messages
+  decode into and what the per-object state stores; :mod:`core.contract.obsstream` writes
+  messages (``produce --per observation``).
 * :mod:`core.contract.uncertainty`: the uncertainty blocks of ``neo.v1`` (``orbit.sigma``,
   ``orbit.covariance``, ``orbit.fit``), which both decoders of :mod:`core.contract.records` use.
 """

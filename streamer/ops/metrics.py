@@ -119,6 +119,13 @@ class Metrics:
             ["cause"],
             registry=r,
         )
+        self.refits = Counter(
+            "neo_streamer_refits",
+            "Refits of objects in state by kind (full: radiation pressure where the data show "
+            "it; light: gravity only, for well-determined orbits far from the Earth)",
+            ["kind"],
+            registry=r,
+        )
         self.state_restore_seconds = Histogram(
             "neo_streamer_state_restore_seconds",
             "Time to open and restore one partition's state from the changelog",

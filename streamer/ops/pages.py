@@ -24,7 +24,7 @@ from urllib.parse import quote
 
 import orjson
 
-from core.contract.obsstream import Observation
+from core.contract.obs import Observation
 from streamer.pipeline.batch import ItemOutcome
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class ObjectPages:
         observations: Sequence[Observation] = ()
         if self.state is not None:
             stored = await self.state.lookup(object_id)
-            observations = tuple(stored.observations) if stored is not None else ()
+            observations = tuple(stored) if stored is not None else ()
         if result is None and not observations:
             return None
         loop = asyncio.get_running_loop()

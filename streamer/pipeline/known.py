@@ -33,7 +33,7 @@ from streamer.ops.logging import get_logger
 from streamer.ops.metrics import Metrics
 
 if TYPE_CHECKING:
-    from core.contract.obsstream import Observation
+    from core.contract.obs import Observation
     from core.known.catalogue import KnownCatalogue
 
 __all__ = ["KnownObjects", "Review"]

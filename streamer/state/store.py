@@ -3,15 +3,18 @@
 Keyed state as Kafka Streams and Quix Streams keep it. Messages are keyed by object id, so
 all of an object's observations land on one input partition; the daemon keeps, for each
 assigned partition, a RocksDB store (``rocksdict``) under ``[state] dir`` holding each
-object's :class:`~core.serving.arcstate.ObjectState`, and writes every change to the compacted topic
-``<group>.state.changelog`` (partition p = state of input partition p; a deletion is a
+object's summary and its observations, one key each (:mod:`streamer.state.objectstore`: an
+observation costs the same at any arc length), and writes every changed key to the compacted
+topic ``<group>.state.changelog`` (partition p = state of input partition p; a deletion is a
 tombstone).
 
 Applying (:meth:`StateManager.apply`, called by the workers in batch order, run in a thread):
-observation messages are decoded (:func:`core.contract.obsstream.decode_obs_message`; bad ones
+observation messages are decoded (:func:`core.contract.obs.decode_obs_message`; bad ones
 become dead letters and change nothing), merged per object (duplicates dropped, the oldest trimmed
-beyond ``max_observations_per_object``), written to the store in one write batch, and each
-changed object's new state becomes one changelog output of the batch. The changelog records
+beyond ``max_observations_per_object``), each new observation written to the store as its own
+key and each changed object's summary once per batch; every key written or deleted becomes a
+changelog output of the input that caused it (the partition's store is marked untrusted first,
+until those outputs are delivered). The changelog records
 therefore go through the :class:`~streamer.delivery.checkpoint.Checkpoint` with the batch's other
 outputs: acknowledged before the input offsets are committed (at-least-once) or in the same
 transaction (exactly-once).
@@ -40,9 +43,10 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import orjson
@@ -50,31 +54,29 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from rocksdict import Options, Rdict, WriteBatch
 
 from core.alerts.route import StateInput, Unassociated, decode_state_input
-from core.contract.obsstream import ObsMessage
+from core.contract.obs import Observation, ObsMessage
 from core.errors import RecordError
-from core.serving.arcstate import (
-    ObjectState,
-    arc_summary,
-    decode_state,
-    encode_state,
-    merge_observations,
-)
+from core.serving.arcstate import ArcSummary, ObjectSummary
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.delivery.checkpoint import isolation_level
+from streamer.errors import StreamerError
 from streamer.ops.logging import get_logger
 from streamer.ops.metrics import Metrics
 from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
 from streamer.pipeline.known import KnownObjects
 from streamer.state.fitcause import fit_failure_cause
-from streamer.state.refit import Rescored, needs_refit, refit_and_score
+from streamer.state.objectstore import ObjectStore, Row, check_layout, head_key
+from streamer.state.refit import RefitJob, Rescored, refit_kind, refit_many, result_document
 
-__all__ = ["PartitionStore", "StateManager"]
+__all__ = ["ChangelogLostError", "PartitionStore", "StateManager"]
 
 log = get_logger(__name__)
 
 TP = tuple[str, int]
 
 _MARKER = "neo-streamer-clean.json"
+REFIT_GROUP = 8
+"""Objects refitted per task sent to a scoring process (one hop for the group)."""
 _DAY_MS = 86_400_000.0
 # the result categories in rising order (an alert is published when an object's rises)
 _RANKS = {"natural": 0, "suspicious": 1, "highly_suspicious": 2, "artificial_candidate": 3}
@@ -236,7 +238,10 @@ class StateManager:
         """Open the stores of newly assigned partitions and restore them from the changelog,
         all partitions in one pass (run as a task beside the fetch loop: a restore inside the
         rebalance callback would hold up aiokafka's heartbeats). Cancelled (the partitions
-        revoked meanwhile), the stores opened so far are closed without a marker."""
+        revoked meanwhile) or failed, each store opened so far is closed with a marker at the
+        changelog offset its restore reached (it holds the changelog, in order, up to there),
+        so that the next restore resumes from that offset; a store that read nothing keeps
+        the marker it was opened with, or none."""
         assert self._consumer is not None
         todo = sorted(tp for tp in tps if tp not in self._stores)
         if not todo:
@@ -245,6 +250,7 @@ class StateManager:
         started = time.perf_counter()
         self.restoring |= set(todo)
         opened: dict[TP, PartitionStore] = {}
+        reached: dict[TP, int] = {}  # the changelog offset each store holds records up to
         consumer = self._consumer
         try:
             for tp in todo:
@@ -253,6 +259,8 @@ class StateManager:
             ctps = {TopicPartition(self._topic, tp[1]): tp for tp in todo}
             consumer.assign(list(ctps))
             ends = await consumer.end_offsets(list(ctps))
+            for ctp, tp in ctps.items():
+                _check_changelog(opened[tp], ctp, ends[ctp])
             rebuild = [ctp for ctp, tp in ctps.items() if opened[tp].resume_offset is None]
             for ctp, tp in ctps.items():
                 resume = opened[tp].resume_offset
@@ -282,14 +290,21 @@ class StateManager:
                     for ctp, records in batches.items():
                         tp = ctps[ctp]
                         rows = [(r.key, r.value) for r in records]
+                        upto = (tp, records[-1].offset + 1)
                         await loop.run_in_executor(
-                            self._executor, _write_restored, opened[tp].db, rows
+                            self._executor, self._write_restored, opened[tp].db, rows, reached, upto
                         )
                         read[tp] += len(records)
                     left = {ctp for ctp in left if await consumer.position(ctp) < ends[ctp]}
         except BaseException:
-            for store in opened.values():
-                await loop.run_in_executor(self._executor, store.close, None)
+            for tp, store in opened.items():
+                # shielded: a second cancellation must not leave a store open
+                resume = await asyncio.shield(
+                    loop.run_in_executor(self._executor, self._close_restore, tp, store, reached)
+                )
+                log.info(
+                    "state restore interrupted", topic=tp[0], partition=tp[1], resume_from=resume
+                )
             raise
         finally:
             consumer.assign([])
@@ -326,6 +341,25 @@ class StateManager:
             await loop.run_in_executor(self._executor, self._close, store, offset)
             self._metrics.state_bytes.remove(str(tp[1]))
             log.info("state closed", topic=tp[0], partition=tp[1], resumable=offset is not None)
+
+    def _write_restored(
+        self,
+        db: Rdict,
+        records: list[tuple[bytes | None, bytes | None]],
+        reached: dict[TP, int],
+        upto: tuple[TP, int],
+    ) -> None:
+        # under the lock, with the offset it reaches: the close of an interrupted restore
+        # (_close_restore) waits for a write under way and then sees where it got to
+        with self._lock:
+            _write_restored(db, records)
+            reached[upto[0]] = upto[1]
+
+    def _close_restore(self, tp: TP, store: PartitionStore, reached: dict[TP, int]) -> int | None:
+        with self._lock:
+            resume = reached.get(tp, store.resume_offset)
+            store.close(resume)
+            return resume
 
     def _close(self, store: PartitionStore, offset: int | None) -> None:
         with self._lock:  # not while a batch is being applied to it
@@ -386,9 +420,13 @@ class StateManager:
         self, tp: TP, store: PartitionStore, items: list[InputItem]
     ) -> list[ItemOutcome]:
         s, m = self._state, self._metrics
+        objects = ObjectStore(store.db)
+        # written at once, delivered later: the store is untrusted until the outputs are
+        self._pending.setdefault(tp, set()).update(item.offset for item in items)
         outcomes: dict[int, ItemOutcome] = {}
-        changed: dict[str, tuple[ObjectState, InputItem]] = {}
-        loaded: dict[str, ObjectState] = {}
+        changed: dict[str, tuple[ObjectSummary, InputItem]] = {}
+        loaded: dict[str, ObjectSummary] = {}
+        rows: dict[str, list[Row]] = {}
         for item in items:
             message = self._decode(item)
             if isinstance(message, ItemOutcome):
@@ -396,104 +434,122 @@ class StateManager:
                 continue
             outcomes[id(item)] = ItemOutcome(item, [])
             oid = message.object_id
-            state = loaded.get(oid)
-            if state is None:
-                raw = store.db.get(oid.encode())
-                state = ObjectState() if raw is None else decode_state(raw)
-                loaded[oid] = state
-            merged = merge_observations(
-                state,
+            summary = loaded.get(oid)
+            if summary is None:
+                summary = loaded[oid] = objects.summary(oid)
+            mine = rows.setdefault(oid, [])
+            before = len(mine)
+            merged = objects.merge(
+                oid,
+                summary,
                 message.observations,
+                mine,
                 time_tol_s=s.dedup_time_ms / 1000.0,
                 pos_tol_arcsec=s.dedup_arcsec,
                 max_observations=s.max_observations_per_object,
             )
+            outputs = outcomes[id(item)].outputs
+            outputs += (Output("changelog", k, v, tp[1]) for k, v in mine[before:])
             m.observations_applied.inc(merged.added)
             if merged.duplicates:
                 m.duplicates_dropped.inc(merged.duplicates)
             if merged.added or merged.trimmed:
-                state.updated_ms = max(state.updated_ms, item.timestamp_ms)
-                changed[oid] = (state, item)
+                summary.updated_ms = max(summary.updated_ms, item.timestamp_ms)
+                changed[oid] = (summary, item)
         if self._scorer is not None and changed:
-            self._rescore(changed, outcomes)
-        wb = WriteBatch(raw_mode=True)
-        for oid, (state, item) in changed.items():
-            key, value = oid.encode(), encode_state(state)
-            wb.put(key, value)
+            self._rescore(objects, changed, outcomes)
+        for oid, (summary, item) in changed.items():
+            key, value = objects.put_summary(oid, summary)
             outcomes[id(item)].outputs.append(Output("changelog", key, value, tp[1]))
-        tombstones = self._expire(store, items[-1], changed)
-        for key in tombstones:
-            wb.delete(key)
-            outcomes[id(items[-1])].outputs.append(Output("changelog", key, None, tp[1]))
-        if len(wb):
-            store.db.write(wb)
-            self._pending.setdefault(tp, set()).update(item.offset for item in items)
+        gone: list[Row] = []
+        self._expire(store, objects, items[-1], changed, gone)
+        outcomes[id(items[-1])].outputs += (Output("changelog", k, v, tp[1]) for k, v in gone)
+        if changed or gone:
             m.state_bytes.labels(partition=str(tp[1])).set(store.size_bytes())
         return list(outcomes.values())
 
     def _rescore(
-        self, changed: dict[str, tuple[ObjectState, InputItem]], outcomes: dict[int, ItemOutcome]
+        self,
+        objects: ObjectStore,
+        changed: dict[str, tuple[ObjectSummary, InputItem]],
+        outcomes: dict[int, ItemOutcome],
     ) -> None:
-        """Refit and score the changed objects whose arc grew enough (:func:`needs_refit`),
-        all of them at once in the scoring processes; their results and alerts join the
-        outcome of each object's last changed input."""
+        """Refit and score the changed objects the policy picks (:func:`refit_kind`), in
+        groups of :data:`REFIT_GROUP` objects per task to the scoring processes; their
+        results and alerts join the outcome of each object's last changed input. Only these
+        objects' observations are read from the store."""
         assert self._scorer is not None
-        growth = self._state.refit_arc_growth
-        todo = []
+        todo: list[tuple[str, ObjectSummary, InputItem, ArcSummary]] = []
+        jobs: list[RefitJob] = []
         for oid, (state, item) in changed.items():
-            arc = arc_summary(state.observations)
-            if needs_refit(state, arc, growth):
-                todo.append((oid, state, item, arc))
+            arc = state.arc()
+            kind = refit_kind(state, arc, self._state)
+            if kind is None:
+                continue
+            start = None
+            if state.fit_state6 is not None:
+                start = (tuple(state.fit_state6), state.fit_epoch_jd)
+            jobs.append(RefitJob(oid, tuple(objects.observations(oid)), kind, start))
+            todo.append((oid, state, item, arc))
         if not todo:
             return
         scorer = self._scorer()
         pool = self._fit_executor
-        runs: list[Future[Rescored] | Rescored | BaseException] = []
-        for oid, state, _, _ in todo:
-            observations = tuple(state.observations)
-            if pool is not None:
-                runs.append(pool.submit(refit_and_score, oid, observations, scorer))
-                continue
-            try:
-                runs.append(refit_and_score(oid, observations, scorer))
-            except Exception as exc:  # dead-lettered below
-                runs.append(exc)
-        for (oid, state, item, arc), run in zip(todo, runs, strict=True):
+        groups = [jobs[i : i + REFIT_GROUP] for i in range(0, len(jobs), REFIT_GROUP)]
+        runs: list[Rescored | Exception] = []
+        if pool is None:
+            for group in groups:
+                runs += refit_many(group, scorer)
+        else:
+            futures = [pool.submit(refit_many, group, scorer) for group in groups]
+            for future, group in zip(futures, groups, strict=True):
+                try:
+                    runs += future.result()
+                except Exception as exc:  # the task itself failed (a process lost)
+                    runs += [exc] * len(group)
+        for (oid, state, item, arc), job, rescored in zip(todo, jobs, runs, strict=True):
             outcome = outcomes[id(item)]
-            try:
-                rescored = run.result() if isinstance(run, Future) else run
-                if isinstance(rescored, BaseException):
-                    raise rescored
-            except Exception as exc:  # this object's result is a dead letter, the rest goes on
+            if isinstance(rescored, Exception):  # a dead letter, the rest goes on
                 self._metrics.fits.labels(outcome="error").inc()
-                failed = dead_letter(item, "$", f"re-scoring failed: {exc}", type(exc).__name__)
+                reason, name = f"re-scoring failed: {rescored}", type(rescored).__name__
+                failed = dead_letter(item, "$", reason, name)
                 outcome.outputs += failed.outputs
                 outcome.error_type = failed.error_type
                 continue
             self._metrics.fits.labels(outcome="failed" if rescored.failed else "ok").inc()
+            self._metrics.refits.labels(kind=rescored.kind).inc()
             state.update += 1
             state.fit_observations, state.fit_nights = arc.observations, arc.nights
             state.fit_arc_days = arc.days
-            document = orjson.loads(rescored.document)
+            orbit = rescored.orbit
+            state.fit_state6 = None if orbit is None else list(orbit.state6)
+            if orbit is not None:
+                state.fit_epoch_jd, state.fit_q_au = orbit.epoch_jd, orbit.q_au
+                state.fit_moid_au, state.fit_sigma_a_rel = orbit.moid_au, orbit.sigma_a_rel
+            rank = _RANKS.get(rescored.category, -1)
+            # a light refit that changes the verdict is followed by a full one
+            state.full_due = rescored.kind == "light" and rank != state.category_rank
+            state.category_rank = rank
+            arc_obj = {"observations": arc.observations, "nights": arc.nights, "days": arc.days}
+            members: tuple[tuple[str, Any], ...] = (
+                ("arc", arc_obj),
+                ("update", state.update),
+                ("source", item.source()),
+            )
             if rescored.failed:
-                cause = fit_failure_cause(str(document.get("fit", {}).get("failed", "")))
-                self._metrics.fit_failures.labels(cause=cause).inc()
-            document["arc"] = {
-                "observations": arc.observations,
-                "nights": arc.nights,
-                "days": arc.days,
-            }
-            document["update"] = state.update
+                failed_reason = orjson.loads(rescored.fit).get("failed", "")
+                self._metrics.fit_failures.labels(cause=fit_failure_cause(str(failed_reason))).inc()
             review = None
             if self._known is not None:  # a known object is published with its match, no alert
-                review = self._known.review(oid, state.observations, document)
-            document["source"] = item.source()
-            key, value = oid.encode(), orjson.dumps(document)
+                checked: dict[str, Any] = {"fit": orjson.loads(rescored.fit)}
+                review = self._known.review(oid, job.observations, checked)
+                del checked["fit"]
+                members = (*members[:2], *checked.items(), members[2])
+            key, value = oid.encode(), result_document(rescored, members)
             outcome.outputs.append(Output("result", key, value))
             if review is not None and review.to_known_topic:
                 outcome.outputs.append(Output("known", key, value))
             outcome.designation, outcome.model_version = oid, rescored.model_version
-            rank = _RANKS.get(rescored.category, -1)
             alerting = self._rule.matches_score(rescored.anomaly_score, rescored.category)
             alerting = alerting and not (review is not None and review.matched)
             if alerting and rank > state.alert_rank:
@@ -501,17 +557,17 @@ class StateManager:
                 state.alert_rank = rank
                 outcome.outputs.append(Output("alert", key, value))
 
-    async def lookup(self, object_id: str) -> ObjectState | None:
-        """The stored state of ``object_id`` in any assigned partition (read in a thread;
-        None when no store holds it). For the object pages (:mod:`streamer.ops.pages`)."""
+    async def lookup(self, object_id: str) -> list[Observation] | None:
+        """The stored observations of ``object_id`` in any assigned partition, in time order
+        (read in a thread; None when no store holds it). For the object pages
+        (:mod:`streamer.ops.pages`)."""
 
-        def read() -> ObjectState | None:
-            key = object_id.encode()
+        def read() -> list[Observation] | None:
+            key = head_key(object_id)
             with self._lock:
                 for store in self._stores.values():
-                    raw = store.db.get(key)
-                    if raw is not None:
-                        return decode_state(raw)
+                    if store.db.get(key) is not None:
+                        return ObjectStore(store.db).observations(object_id)
             return None
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, read)
@@ -531,26 +587,44 @@ class StateManager:
     def _expire(
         self,
         store: PartitionStore,
+        objects: ObjectStore,
         item: InputItem,
-        changed: dict[str, tuple[ObjectState, InputItem]],
-    ) -> list[bytes]:
+        changed: dict[str, tuple[ObjectSummary, InputItem]],
+        rows: list[Row],
+    ) -> None:
         s = self._state
         now = time.monotonic()
         if now - store.last_expiry < s.expire_check_interval_s:
-            return []
+            return
         store.last_expiry = now
         reference_ms = item.timestamp_ms if item.timestamp_ms > 0 else time.time() * 1000.0
         cutoff_ms = reference_ms - s.expire_days * _DAY_MS
-        gone: list[bytes] = []
-        for key, raw in store.db.items():
-            assert isinstance(key, bytes) and isinstance(raw, bytes)  # a raw-mode store
-            if key.decode() in changed:
-                continue
-            if decode_state(raw).updated_ms < cutoff_ms:
-                gone.append(key)
+        gone = [
+            oid
+            for oid, summary in objects.summaries()
+            if oid not in changed and summary.updated_ms < cutoff_ms
+        ]
+        for oid in gone:
+            objects.delete(oid, rows)
         if gone:
             self._metrics.objects_expired.inc(len(gone))
-        return gone
+
+
+class ChangelogLostError(StreamerError):
+    """The changelog holds less than a store closed cleanly was complete up to: it was
+    deleted or truncated under a stopped daemon. Going on would keep the local state while
+    the changelog, which every other restore reads, lacks it: a silent divergence."""
+
+
+def _check_changelog(store: PartitionStore, ctp: TopicPartition, end: int) -> None:
+    if store.resume_offset is not None and end < store.resume_offset:
+        raise ChangelogLostError(
+            f"state changelog {ctp.topic} partition {ctp.partition} ends at offset {end}, "
+            f"below the {store.resume_offset} its local store was closed at: the changelog "
+            "was deleted or truncated. The state cannot be trusted; to rebuild it from the "
+            "input, start with a new kafka.group_id and state.dir (input read from the "
+            "beginning)"
+        )
 
 
 def _count(db: Rdict, stop_at: int | None = None) -> int:
@@ -565,10 +639,12 @@ def _count(db: Rdict, stop_at: int | None = None) -> int:
 
 
 def _write_restored(db: Rdict, records: list[tuple[bytes | None, bytes | None]]) -> None:
+    """Write changelog records into a store, in order, in one batch."""
     wb = WriteBatch(raw_mode=True)
     for key, value in records:
         if key is None:
             continue
+        check_layout(key)  # an older version's changelog stops the restore, with its reason
         if value is None:
             wb.delete(key)
         else:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "reliability.md"
 
 Source = tuple[int, int]  # (partition, offset) of an input
-Section = Literal["fault", "input", "soak", "container"]
+Section = Literal["fault", "input", "soak", "container", "state"]
 
 # The fault rows the normal suite must produce before the document is rewritten.
 REQUIRED = frozenset(
@@ -228,14 +228,17 @@ def _table(rows: list[Row]) -> list[str]:
 
 # Sections that only some runs produce (`make soak`; the container test, where podman runs):
 # a run without them keeps the committed document's rows of them, with their dates.
-_KEPT_SECTIONS = ("soak", "container")
+_KEPT_SECTIONS = ("soak", "container", "state")
+# Sections a run of their own tests rewrites alone (the rest of the document kept as it is).
+_ALONE = frozenset(("container", "state"))
 
 
 def render(rows: list[Row], when: str, dates: dict[str, str] | None = None) -> str:
     """The whole ``docs/reliability.md`` text; ``dates`` dates the soak and container rows
     (default: ``when``)."""
     dates = {section: (dates or {}).get(section) or when for section in _KEPT_SECTIONS}
-    by = {s: [r for r in rows if r.section == s] for s in ("fault", "soak", "container", "input")}
+    sections = ("fault", "soak", "container", "state", "input")
+    by = {s: [r for r in rows if r.section == s] for s in sections}
     parts = [_HEAD.rstrip("\n").replace("{when}", when), "", "## Faults", ""]
     parts += _table(by["fault"])
     parts += ["", "## Soak (`make soak`)", ""]
@@ -254,6 +257,18 @@ def render(rows: list[Row], when: str, dates: dict[str, str] | None = None) -> s
             "",
         ]
         parts += _table(by["container"])
+    if by["state"]:
+        parts += ["", "## Per-object state (observation streams)", ""]
+        parts += [
+            "`tests/integration/test_state_faults.py`: faults of the state of `[state]` "
+            "(RocksDB stores and their changelog), counted in observations: **sent** "
+            "observation messages, **results** the distinct observations the object states "
+            "hold at the end (read from the changelog), **duplicates** observations held that "
+            "were never sent, **lost** distinct observations sent that no state holds; "
+            f"last run {dates['state']}.",
+            "",
+        ]
+        parts += _table(by["state"])
     parts += ["", "## Hostile input", ""]
     parts += _table(by["input"])
     state = {
@@ -287,11 +302,12 @@ def _earlier() -> tuple[list[Row], dict[str, str]]:
 
 def write_if_complete(passed: bool) -> bool:
     """Rewrite :data:`DOC` when the session passed and either ran the full reliability set or
-    the container test (which then replaces only the container rows); returns whether."""
+    the container or the state tests (which then replace only their own rows); returns whether."""
     cases = {r.case for r in ROWS}
     ran = {r.section for r in ROWS}
     full = cases >= REQUIRED and "input" in ran
-    if not passed or not (full or "container" in ran):
+    alone = ran & _ALONE
+    if not passed or not (full or alone):
         return False
     now = (
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {platform.machine()}, "
@@ -305,7 +321,8 @@ def write_if_complete(passed: bool) -> bool:
         rows += [r for r in earlier if r.section in _KEPT_SECTIONS and r.section not in ran]
     else:
         when = dates.get("when") or now
-        rows = [r for r in earlier if r.section != "container"]
-        rows += [r for r in ROWS if r.section == "container"]
+        # this run's rows of those sections replace the same cases; the others are kept
+        rows = [r for r in earlier if r.section not in alone or r.case not in cases]
+        rows += [r for r in ROWS if r.section in alone]
     DOC.write_text(render(rows, when, dates), encoding="utf-8")
     return True

@@ -38,7 +38,7 @@ from daemon_harness import (
     write_config,
 )
 
-from core.contract.obsstream import Observation, decode_obs_message
+from core.contract.obs import Observation, decode_obs_message
 from core.contract.records import record_from_obj
 from core.report.index import page_name
 from streamer.cli import main
@@ -108,13 +108,13 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[
     """A results file (and the plots each page must show) for ``report``."""
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
-    from streamer.state.refit import refit_and_score
+    from streamer.state.refit import refit_and_score, result_document
 
     observations = streamed_observations()
     engine = InferenceEngine(load_model(ROOT / "models"), cache_size=0)
 
     def scored(name: str) -> dict[str, Any]:
-        doc = refit_and_score(name, observations[name], engine).document
+        doc = result_document(refit_and_score(name, observations[name], engine), ())
         result: dict[str, Any] = orjson.loads(doc)
         return result
 

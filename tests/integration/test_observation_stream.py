@@ -32,9 +32,10 @@ from daemon_harness import (
     write_config,
 )
 
-from core.contract.obsstream import decode_obs_message
-from core.serving.arcstate import ObjectState, decode_state, merge_observations
+from core.contract.obs import decode_obs_message
+from core.serving.arcstate import ObjectState, merge_observations
 from streamer.commands.produce import iter_observation_messages
+from streamer.state.objectstore import fold_changelog
 
 pytestmark = [pytest.mark.kafka]
 
@@ -65,7 +66,11 @@ def expected_states(messages: list[tuple[bytes | None, bytes]]) -> dict[str, Obj
 
 
 def observations(state: ObjectState) -> list[tuple[float, float, float, str]]:
-    return [(o.time_jd_utc, o.ra_deg, o.dec_deg, o.stn) for o in state.observations]
+    """The state's observations in time order; two at one time (from two stations) in a fixed
+    order, as the store keeps them by time and then a digest, not by arrival."""
+    times = [o.time_jd_utc for o in state.observations]
+    assert times == sorted(times)
+    return sorted((o.time_jd_utc, o.ra, o.dec, o.stn) for o in state.observations)
 
 
 async def read_states(
@@ -77,16 +82,18 @@ async def read_states(
     read_committed: bool = False,
     to_end: bool = False,
 ) -> dict[str, ObjectState | None]:
-    """The last changelog record per object, read until every object of ``want`` holds as
-    many observations as it should (``to_end``: and up to the end offsets as the reading
-    started), or ``within`` seconds pass."""
+    """Each object's state folded from its changelog records (a summary and one key per
+    observation), read until every object of ``want`` holds as many observations as it
+    should (``to_end``: and up to the end offsets as the reading started), or ``within``
+    seconds pass."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
         isolation_level="read_committed" if read_committed else "read_uncommitted",
     )
     await consumer.start()
-    latest: dict[str, ObjectState | None] = {}
+    rows: list[tuple[bytes, bytes | None]] = []
+    latest: dict[str, ObjectState] = {}
     try:
         tps = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         deadline = time.monotonic() + within
@@ -110,12 +117,22 @@ async def read_states(
         while not await complete() and time.monotonic() < deadline:
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
-                for r in records:
-                    key = r.key.decode()
-                    latest[key] = None if r.value is None else decode_state(r.value)
-        return latest
+                rows += ((r.key, r.value) for r in records if _wanted(r.key, want))
+            if batch:
+                # the store's keys (a summary and one key per observation) folded per object
+                latest = fold_changelog(rows)
+        return dict(latest)
     finally:
         await consumer.stop()
+
+
+def _wanted(key: bytes, want: dict[str, ObjectState]) -> bool:
+    # a changelog key of one of the objects of ``want`` (all of them when ``want`` is empty):
+    # other objects' records are not folded (a changelog may hold many)
+    if not want:
+        return True
+    size = int.from_bytes(key[1:3], "big")
+    return key[3 : 3 + size].decode() in want
 
 
 async def _has_partitions(consumer: AIOKafkaConsumer, topic: str) -> bool:
@@ -299,21 +316,36 @@ def _owned(daemon: Daemon) -> set[int]:
     return {p for _, p in events[-1]["partitions"]} if events else set()
 
 
-@pytest.mark.slow
-async def test_a_damaged_store_is_rebuilt_from_the_changelog_with_a_warning(
-    tmp_path: Path, kafka_bootstrap: str, registry: Path
-) -> None:
-    cfg = _config(kafka_bootstrap, registry, tmp_path)
-    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+async def first_half_then_sigterm(
+    bootstrap: str, registry: Path, tmp_path: Path
+) -> tuple[dict[str, Any], Path, list[tuple[bytes | None, bytes]], Daemon]:
+    """A daemon on a new input topic fed the first half of :func:`stream`, its state in the
+    changelog, then stopped by SIGTERM (exit 0): ``(config, its file, the stream, daemon)``."""
+    cfg = _config(bootstrap, registry, tmp_path)
+    await _create_input(bootstrap, cfg["topics"]["input"])
     config = write_config(tmp_path / "c.toml", **cfg)
     messages = stream()
     half = len(messages) // 2
     daemon = Daemon(config, tmp_path / "d1.log").start()
     try:
-        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:half])
-        await read_states(kafka_bootstrap, _changelog(cfg), expected_states(messages[:half]))
+        await produce(bootstrap, cfg["topics"]["input"], messages[:half])
+        await read_states(bootstrap, _changelog(cfg), expected_states(messages[:half]))
         daemon.signal(signal.SIGTERM)
         assert daemon.wait(30) == 0
+    finally:
+        daemon.stop()
+    return cfg, config, messages, daemon
+
+
+@pytest.mark.slow
+async def test_a_damaged_store_is_rebuilt_from_the_changelog_with_a_warning(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    cfg, config, messages, daemon = await first_half_then_sigterm(
+        kafka_bootstrap, registry, tmp_path
+    )
+    half = len(messages) // 2
+    try:
         closed = daemon.events("state closed")
         assert closed and all(e["resumable"] for e in closed)
         stores = sorted((tmp_path / "state").glob("*/*"))
@@ -423,3 +455,95 @@ async def test_objects_are_rescored_as_their_arcs_grow_and_alert_only_on_a_rise(
         assert last["category"] == expected["category"]
         mine_alerts = [a for a in alerts if a["designation"] == oid]
         assert 1 <= len(mine_alerts) <= len({r["category"] for r in mine})
+
+
+QR6 = ROOT / "tests" / "fixtures" / "orbits" / "2023qr6.txt"
+NB1_FILE = ROOT / "tests" / "fixtures" / "orbits" / "nb1_and_2014aa.txt"
+
+
+def _ades_stream(path: Path, object_id: str) -> list[tuple[bytes | None, bytes]]:
+    """The object's observations of an 80-column file as ADES JSON messages, one each, a
+    satellite's two-line record becoming ``sys``/``ctr``/``pos1..3`` (as a survey writes
+    them); the contract reads the 80-column text, its observation is written back as JSON."""
+    from core.contract.obs import observation_to_obj
+
+    lines = path.read_text().splitlines()
+    out: list[tuple[bytes | None, bytes]] = []
+    k = 0
+    while k < len(lines):
+        two = lines[k][14] in "SV"
+        text = "\n".join(lines[k : k + 2]) if two else lines[k]
+        k += 2 if two else 1
+        msg = decode_obs_message(text.encode())
+        if msg.object_id == object_id:
+            (obs,) = msg.observations
+            out.append((object_id.encode(), orjson.dumps(observation_to_obj(obs))))
+    return out
+
+
+def _observers(state: ObjectState) -> list[tuple[str, tuple[Any, ...]]]:
+    return [(o.stn, (o.sys, o.ctr, o.pos1, o.pos2, o.pos3)) for o in state.observations]
+
+
+async def test_space_based_observations_keep_their_observer_through_the_state_and_a_restart(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    """Issue 27: the state stored an observation without ``sys``/``pos``, so every refit of an
+    object seen from space lost those observations. 2023 QR6 (tests/fixtures/orbits/
+    2023qr6.txt, real MPC astrometry: 22 WISE observations (C51) with their geocentric
+    positions over 4 nights, 9 from the ground) and 2010 JV181's 7 WISE observations (one
+    night: stored, never refitted) go in as ADES JSON with ``sys``/``pos``. The WISE nights
+    of 2023 QR6 come first; the daemon is killed; the rest goes in and a new daemon, whose
+    state is rebuilt from the changelog, refits the object: every fit uses every observation,
+    WISE included (nothing unplaced), and the last is the offline fit of the 80-column file."""
+    from core.orbits.astrometry import Astrometry
+    from core.orbits.fit import fit_orbit
+
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    cfg["state"]["rescore"] = True
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    config = write_config(tmp_path / "c.toml", **cfg)
+    qr6 = _ades_stream(QR6, "2023 QR6")
+    jv181 = _ades_stream(NB1_FILE, "2010 JV181")
+    assert len(qr6) == 31 and len(jv181) == 7
+    assert all(b'"sys":"ICRF_KM"' in v for _, v in jv181)
+    first = qr6[:15] + jv181  # 2023 QR6's WISE observations of Aug 17-18: one night
+    want_first = expected_states(first)
+    daemon = Daemon(config, tmp_path / "d1.log").start()
+    try:
+        daemon.wait_event("daemon started")
+        await produce(kafka_bootstrap, cfg["topics"]["input"], first)
+        stored = await read_states(kafka_bootstrap, _changelog(cfg), want_first)
+        daemon.kill()
+        for oid, state in want_first.items():
+            found = stored[oid]
+            assert found is not None
+            # stored with the observer: frame, centre and position of each WISE observation
+            assert _observers(found) == _observers(state), oid
+            assert all(o.sys == "ICRF_KM" and o.ctr == 399 for o in found.observations)
+        await produce(kafka_bootstrap, cfg["topics"]["input"], qr6[15:])
+        daemon = Daemon(config, tmp_path / "d2.log").start()
+        results = await read_topic(
+            kafka_bootstrap,
+            cfg["topics"]["results"],
+            until=lambda m: any(r["arc"]["observations"] == 31 for r in m),
+            within=120,
+        )
+        restored = daemon.events("state restored")
+        assert restored and not any(e["incremental"] for e in restored)  # rebuilt
+        text = daemon.http_get("/metrics")[1].decode()
+    finally:
+        daemon.stop()
+    # 2023 QR6: q 0.55 au, an Earth-approaching orbit: every refit a full one, counted
+    assert all(r["fit"]["refit"] == "full" for r in results)
+    assert _metric(text, 'neo_streamer_refits_total{kind="full"}') >= len(results)
+    assert _metric(text, 'neo_streamer_refits_total{kind="light"}') == 0
+    assert {r["designation"] for r in results} == {"2023 QR6"}  # JV181: one night, no refit
+    assert results and all("failed" not in r["fit"] for r in results), results[-1]["fit"]
+    for r in results:
+        # every observation of the arc in the fit: the WISE ones placed from their positions
+        assert r["fit"]["n_unplaced"] == 0
+        assert r["fit"]["n_used"] + r["fit"]["n_rejected"] == r["arc"]["observations"]
+    last = results[-1]
+    offline = fit_orbit(Astrometry.from_obs80(QR6.read_text().splitlines(), "2023 QR6"))
+    assert last["fit"]["elements"] == pytest.approx(offline.summary()["elements"], rel=1e-6)

@@ -168,7 +168,7 @@ MULTINIGHT = ROOT / "tests" / "data" / "neos_multinight_obs80.txt"
 
 
 def test_per_observation_interleaves_objects_in_time_order_keyed_by_object() -> None:
-    from core.contract.obsstream import decode_obs_message
+    from core.contract.obs import decode_obs_message
 
     messages = list(produce.iter_observation_messages(MULTINIGHT))
     decoded = [decode_obs_message(value) for _, value in messages]
@@ -186,7 +186,7 @@ def test_per_observation_interleaves_objects_in_time_order_keyed_by_object() -> 
 
 
 def test_per_observation_reads_ades_rows(tmp_path: Path) -> None:
-    from core.contract.obsstream import decode_obs_message
+    from core.contract.obs import decode_obs_message
 
     path = ROOT / "tests" / "fixtures" / "ades" / "example_head.psv"
     messages = list(produce.iter_observation_messages(path))

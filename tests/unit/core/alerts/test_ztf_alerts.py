@@ -78,7 +78,7 @@ def test_three_real_alerts_field_by_field(
     assert not isinstance(message, Unassociated)
     (obs,) = message.observations
     assert message.object_id == object_id
-    assert (obs.ra_deg, obs.dec_deg, obs.mag, obs.band, obs.stn) == (ra, dec, mag, "g", "I41")
+    assert (obs.ra, obs.dec, obs.mag, obs.band, obs.stn) == (ra, dec, mag, "g", "I41")
     assert obs.time_jd_utc == pytest.approx(2458451.7528472 + 15 / 86400, abs=1e-8)
 
 

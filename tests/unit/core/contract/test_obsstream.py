@@ -7,13 +7,9 @@ from pathlib import Path
 import orjson
 import pytest
 
+from core.contract.obs import MAX_OBS_PER_MESSAGE, decode_obs_message
 from core.contract.observations import parse_obs80_line
-from core.contract.obsstream import (
-    MAX_ROWS_PER_MESSAGE,
-    decode_obs_message,
-    is_obs_message,
-    jd_to_iso,
-)
+from core.contract.obsstream import is_obs_message, jd_to_iso
 from core.errors import RecordError
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -35,8 +31,8 @@ def test_one_observation_decodes_with_its_object_id() -> None:
     msg = decode_obs_message(orjson.dumps(_ROW))
     assert msg.object_id == "2023 DW"
     (obs,) = msg.observations
-    assert (obs.stn, obs.ra_deg, obs.dec_deg, obs.mag, obs.band) == ("W68", 175.5, 3.25, 19.8, "G")
-    assert obs.rms_ra_arcsec == 0.3 and obs.rms_dec_arcsec is None
+    assert (obs.stn, obs.ra, obs.dec, obs.mag, obs.band) == ("W68", 175.5, 3.25, 19.8, "G")
+    assert obs.rmsRA == 0.3 and obs.rmsDec is None
     assert jd_to_iso(obs.time_jd_utc) == "2023-02-26T04:41:05.568Z"
 
 
@@ -67,7 +63,7 @@ def test_bad_values_name_their_field(change: dict[str, object], field: str) -> N
 
 
 def test_a_tracklet_over_the_row_limit_is_refused_whole() -> None:
-    rows = [_ROW] * (MAX_ROWS_PER_MESSAGE + 1)
+    rows = [_ROW] * (MAX_OBS_PER_MESSAGE + 1)
     with pytest.raises(RecordError, match=r"observations|exceeds"):
         decode_obs_message(orjson.dumps({"observations": rows}))
 

@@ -19,7 +19,8 @@ import numpy as np
 import orjson
 import pytest
 
-from core.contract.obsstream import Observation
+from core.contract.obs import Observation
+from core.contract.obsstream import jd_to_iso
 from core.orbits.astrometry import Astrometry, read_astrometry
 from core.report import build_page, read_facts
 from core.report.track import compute_track
@@ -70,9 +71,10 @@ def assert_offline(page: str) -> None:
 def _observations(a: Astrometry) -> list[Observation]:
     return [
         Observation(
+            obsTime=jd_to_iso(float(a.time_jd_utc[i])),
             time_jd_utc=float(a.time_jd_utc[i]),
-            ra_deg=float(a.ra_deg[i]),
-            dec_deg=float(a.dec_deg[i]),
+            ra=float(a.ra_deg[i]),
+            dec=float(a.dec_deg[i]),
             stn=a.station[i],
             mag=None if math.isnan(a.mag[i]) else float(a.mag[i]),
         )
@@ -90,13 +92,13 @@ def astrometry() -> dict[str, Astrometry]:
 def results(astrometry: dict[str, Astrometry]) -> dict[str, dict[str, Any]]:
     from core.serving.inference import InferenceEngine
     from core.serving.registry import load_model
-    from streamer.state.refit import refit_and_score
+    from streamer.state.refit import refit_and_score, result_document
 
     engine = InferenceEngine(load_model(MODEL), cache_size=0)
     out = {}
     for name in ("99942", "2005 TM173"):
         scored = refit_and_score(name, _observations(astrometry[name]), engine)
-        out[name] = orjson.loads(scored.document)
+        out[name] = orjson.loads(result_document(scored, ()))
     return out
 
 

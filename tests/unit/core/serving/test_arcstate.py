@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-from core.contract.obsstream import Observation
+from core.contract.obs import Observation
+from core.contract.obsstream import jd_to_iso
 from core.serving.arcstate import (
     ObjectState,
     arc_summary,
-    decode_state,
-    encode_state,
     merge_observations,
+    nights_after_insert,
+    nights_after_trim,
 )
 
 _S = 1.0 / 86_400.0  # one second in days
 
 
 def _obs(t: float, ra: float = 10.0, dec: float = 20.0, stn: str = "G96") -> Observation:
-    return Observation(2_460_000.5 + t, ra, dec, stn, 19.5, "G")
+    jd = 2_460_000.5 + t
+    obs_time = jd_to_iso(jd)
+    return Observation(
+        obsTime=obs_time, ra=ra, dec=dec, stn=stn, mag=19.5, band="G", time_jd_utc=jd
+    )
 
 
 def test_merge_keeps_time_order_and_drops_duplicates_within_the_tolerance() -> None:
@@ -66,7 +71,18 @@ def test_arc_counts_nights_by_gaps_longer_than_eight_hours() -> None:
     assert arc_summary([]).nights == 0
 
 
-def test_state_round_trips_through_its_encoding() -> None:
-    state = ObjectState(updated_ms=123, update=4, alert_rank=2)
-    merge_observations(state, [_obs(0.0), _obs(1.0, stn="W68")])
-    assert decode_state(encode_state(state)) == state
+def test_the_incremental_night_count_is_the_counted_one() -> None:
+    # inserting in any order and trimming the oldest keeps nights as arc_summary counts them
+    times = [5.5, 0.0, 1.05, 0.2, 1.0, 0.01, 3.3, 3.2]
+    held: list[float] = []
+    nights = 0
+    for t in times:
+        before = max((x for x in held if x <= t), default=None)
+        after = min((x for x in held if x > t), default=None)
+        nights = nights_after_insert(nights, before, t, after)
+        held = sorted([*held, t])
+        assert nights == arc_summary([_obs(x) for x in held]).nights
+    while held:
+        nights = nights_after_trim(nights, held[0], held[1] if len(held) > 1 else None)
+        held = held[1:]
+        assert nights == arc_summary([_obs(x) for x in held]).nights

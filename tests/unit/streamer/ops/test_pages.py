@@ -10,8 +10,8 @@ from urllib.parse import quote
 import orjson
 import pytest
 
-from core.contract.obsstream import Observation
-from core.serving.arcstate import ObjectState
+from core.contract.obs import Observation
+from core.contract.obsstream import jd_to_iso
 from streamer.ops.http import HealthServer
 from streamer.ops.pages import ObjectPages
 from streamer.pipeline.batch import InputItem, ItemOutcome, Output
@@ -55,10 +55,10 @@ async def _get(port: int, path: str, method: str = "GET") -> tuple[int, bytes, b
 class _State:
     """A StateManager's lookup, for one object."""
 
-    def __init__(self, name: str, state: ObjectState) -> None:
+    def __init__(self, name: str, state: list[Observation]) -> None:
         self._name, self._state = name, state
 
-    async def lookup(self, object_id: str) -> ObjectState | None:
+    async def lookup(self, object_id: str) -> list[Observation] | None:
         return self._state if object_id == self._name else None
 
 
@@ -69,11 +69,15 @@ async def test_object_page_index_and_404() -> None:
         pages.remember([_outcome(NAME, "suspicious", 0.9), _outcome("a", "natural", 0.1)])
         obs = [
             Observation(
-                time_jd_utc=2460000.5 + k / 100, ra_deg=10.0 + k / 50, dec_deg=5.0, stn="G96"
+                obsTime=jd_to_iso(2460000.5 + k / 100),
+                time_jd_utc=2460000.5 + k / 100,
+                ra=10.0 + k / 50,
+                dec=5.0,
+                stn="G96",
             )
             for k in range(5)
         ]
-        pages.state = _State("only-state", ObjectState(observations=obs))  # type: ignore[assignment]
+        pages.state = _State("only-state", obs)  # type: ignore[assignment]
         server = HealthServer("127.0.0.1", 0, lambda: (True, "ok"), lambda: b"", pages)
         await server.start()
         assert server.port is not None

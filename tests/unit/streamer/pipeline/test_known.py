@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from core.contract.obsstream import decode_obs_message, jd_to_iso
+from core.contract.obs import decode_obs_message
+from core.contract.obsstream import jd_to_iso
 from core.known.simulate import simulate_sgp4_astrometry
 from core.known.tle import read_tle
 from streamer.config import KnownConfig, load_config

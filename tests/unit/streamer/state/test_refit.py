@@ -13,17 +13,24 @@ from pathlib import Path
 import orjson
 import pytest
 
-from core.contract.obsstream import Observation, decode_obs_message
+from core.contract.obs import Observation, decode_obs_message
+from core.contract.obsstream import jd_to_iso
 from core.contract.records import record_from_obj
 from core.orbits.fit import fit_orbit
-from core.serving.arcstate import ObjectState, arc_summary, merge_observations
+from core.serving.arcstate import (
+    ArcSummary,
+    ObjectState,
+    ObjectSummary,
+    arc_summary,
+    merge_observations,
+)
 from core.serving.inference import InferenceEngine
 from core.serving.registry import load_model
 from streamer.commands.produce import iter_observation_messages
 from streamer.config import load_config
 from streamer.ops.metrics import Metrics
 from streamer.pipeline.batch import InputItem
-from streamer.state.refit import needs_refit, refit_and_score, to_astrometry
+from streamer.state.refit import refit_and_score, refit_kind, to_astrometry
 from streamer.state.store import PartitionStore, StateManager
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -40,27 +47,95 @@ def _vv7() -> list[tuple[bytes | None, bytes]]:
 
 
 def _obs(day: float) -> Observation:
-    return Observation(2_454_410.5 + day, 10.0, 20.0, "G96")
+    jd = 2_454_410.5 + day
+    return Observation(obsTime=jd_to_iso(jd), ra=10.0, dec=20.0, stn="G96", time_jd_utc=jd)
 
 
 def test_refit_when_the_arc_gains_a_night_or_grows_by_the_factor() -> None:
+    cfg = load_config(None, env={}, overrides={}).state
     state = ObjectState()
     merge_observations(state, [_obs(0.0), _obs(0.01)])
-    assert not needs_refit(state, arc_summary(state.observations), 1.5)  # one night
+    assert refit_kind(state, arc_summary(state.observations), cfg) is None  # one night
     merge_observations(state, [_obs(1.0)])
     arc = arc_summary(state.observations)
-    assert needs_refit(state, arc, 1.5)  # two nights, never fitted
+    assert refit_kind(state, arc, cfg) == "full"  # two nights, never fitted
     state.fit_nights, state.fit_arc_days = arc.nights, arc.days
     merge_observations(state, [_obs(1.02)])  # same night, 2 % longer: no
-    assert not needs_refit(state, arc_summary(state.observations), 1.5)
+    assert refit_kind(state, arc_summary(state.observations), cfg) is None
     merge_observations(state, [_obs(2.0)])  # a third night: yes
-    assert needs_refit(state, arc_summary(state.observations), 1.5)
+    assert refit_kind(state, arc_summary(state.observations), cfg) == "full"
+
+
+def _fitted(q: float, moid: float, sigma_a_rel: float) -> ObjectSummary:
+    return ObjectSummary(
+        fit_observations=20,
+        fit_nights=4,
+        fit_arc_days=10.0,
+        fit_state6=[1.0, 0.0, 0.0, 0.0, 0.017, 0.0],
+        fit_epoch_jd=2_460_000.5,
+        fit_q_au=q,
+        fit_moid_au=moid,
+        fit_sigma_a_rel=sigma_a_rel,
+        category_rank=0,
+    )
+
+
+@pytest.mark.parametrize(
+    ("orbit", "nights", "days", "want"),
+    [
+        # a well-determined main-belt orbit (q 2.1 au, MOID 1.1 au): a new night waits ...
+        ((2.1, 1.1, 1e-5), 5, 11.0, None),
+        ((2.1, 1.1, 1e-5), 6, 11.0, None),
+        # ... until refit_far_nights (3) nights were gained, or the arc grew 1.5 times
+        ((2.1, 1.1, 1e-5), 7, 11.0, "light"),
+        ((2.1, 1.1, 1e-5), 5, 15.0, "light"),
+        # Earth-approaching (perihelion within 1.3 au, or MOID within 0.05 au): every night
+        ((1.05, 0.2, 1e-5), 5, 11.0, "full"),
+        ((1.6, 0.01, 1e-5), 5, 11.0, "full"),
+        # far but poorly determined: every night
+        ((2.1, 1.1, 0.05), 5, 11.0, "full"),
+        ((2.1, 1.1, 0.05), 4, 11.0, None),
+    ],
+)
+def test_the_refit_policy_reads_the_orbit_and_the_data(
+    orbit: tuple[float, float, float], nights: int, days: float, want: str | None
+) -> None:
+    cfg = load_config(None, env={}, overrides={}).state
+    state = _fitted(*orbit)
+    assert refit_kind(state, ArcSummary(30, nights, days), cfg) == want
+
+
+def test_a_failed_fit_or_a_changed_verdict_asks_for_a_full_refit() -> None:
+    cfg = load_config(None, env={}, overrides={}).state
+    far = _fitted(2.1, 1.1, 1e-5)
+    far.full_due = True  # a light refit changed the category
+    assert refit_kind(far, ArcSummary(21, 5, 11.0), cfg) == "full"
+    failed = _fitted(2.1, 1.1, 1e-5)
+    failed.fit_state6 = None  # the last fit failed: no orbit to judge by
+    assert refit_kind(failed, ArcSummary(21, 5, 11.0), cfg) == "full"
+    assert refit_kind(failed, ArcSummary(21, 4, 11.0), cfg) is None
+
+
+def test_a_warm_start_from_the_stored_orbit_gives_the_cold_fit(engine: InferenceEngine) -> None:
+    observations = tuple(o for _, v in _vv7() for o in decode_obs_message(v).observations)
+    cold = refit_and_score("2007 VV7", observations, engine)
+    assert cold.orbit is not None and cold.kind == "full"
+    start = (cold.orbit.state6, cold.orbit.epoch_jd)
+    warm = refit_and_score("2007 VV7", observations, engine, start=start)
+    light = refit_and_score("2007 VV7", observations, engine, kind="light", start=start)
+    cold_fit, warm_fit = orjson.loads(cold.fit), orjson.loads(warm.fit)
+    assert warm_fit["elements"] == pytest.approx(cold_fit["elements"], rel=1e-8)
+    assert orjson.loads(light.fit)["refit"] == "light" and warm_fit["refit"] == "full"
+    # 2007 VV7: a = 1.78 au, q 1.0 au, MOID 0.013 au: Earth-approaching, so refitted in full
+    assert cold.orbit.q_au is not None and cold.orbit.q_au < 1.3
+    assert cold.orbit.moid_au is not None and cold.orbit.moid_au < 0.05
 
 
 def test_the_streamed_result_is_the_offline_fit_and_score(engine: InferenceEngine) -> None:
     observations = tuple(o for _, v in _vv7() for o in decode_obs_message(v).observations)
     rescored = refit_and_score("2007 VV7", observations, engine)
     doc = orjson.loads(rescored.document)
+    doc["fit"] = orjson.loads(rescored.fit)
     # offline: the same observations fitted and scored directly
     fit = fit_orbit(to_astrometry("2007 VV7", observations))
     assert doc["fit"]["elements"] == pytest.approx(fit.summary()["elements"], rel=1e-9)
@@ -73,6 +148,7 @@ def test_a_one_night_arc_fails_to_fit_and_is_still_scored(engine: InferenceEngin
     one_night = tuple(decode_obs_message(v).observations[0] for _, v in _vv7()[:3])
     rescored = refit_and_score("2007 VV7", one_night, engine)
     doc = orjson.loads(rescored.document)
+    doc["fit"] = orjson.loads(rescored.fit)
     assert rescored.failed and doc["fit"]["failed"].startswith("fit failed")
     assert record_from_obj({"designation": "x"}) is not None
     assert 0.0 <= doc["anomaly_score"] <= 1.0
@@ -98,7 +174,8 @@ def test_state_step_publishes_results_keyed_by_object_and_alerts_only_on_a_rise(
         for o in manager._apply([InputItem("in", 0, offset, key, value, 1)]):
             results += [orjson.loads(x.value or b"") for x in o.outputs if x.kind == "result"]
             alerts += [x for x in o.outputs if x.kind == "alert"]
-            assert all(x.key == b"2007 VV7" for x in o.outputs)
+            assert all(x.key == b"2007 VV7" for x in o.outputs if x.kind != "changelog")
+            assert all(b"2007 VV7" in (x.key or b"") for x in o.outputs)
     nights = [r["arc"]["nights"] for r in results]
     assert nights == sorted(set(nights)) and nights[0] == 2 and nights[-1] == 4
     assert [r["update"] for r in results] == list(range(1, len(results) + 1))
@@ -121,23 +198,28 @@ def _simulated(name: str, nights: int, per_night: int = 3) -> tuple[Observation,
     )
     ast = simulate_astrometry(state, epoch, times, codes)
     return tuple(
-        Observation(float(t), float(r), float(d), str(s), rms_ra_arcsec=0.3, rms_dec_arcsec=0.3)
+        Observation(
+            obsTime=jd_to_iso(float(t)),
+            time_jd_utc=float(t),
+            ra=float(r),
+            dec=float(d),
+            stn=str(s),
+            rmsRA=0.3,
+            rmsDec=0.3,
+        )
         for t, r, d, s in zip(ast.time_jd_utc, ast.ra_deg, ast.dec_deg, ast.station, strict=True)
     )
 
 
 def test_the_streamed_refit_of_an_earth_bound_object_succeeds(engine: InferenceEngine) -> None:
     rescored = refit_and_score("SIMHEO", _simulated("heo", 14), engine)
-    doc = orjson.loads(rescored.document)
-    assert not rescored.failed and doc["fit"]["bound_to_earth"] is True
+    fit = orjson.loads(rescored.fit)
+    assert not rescored.failed and fit["bound_to_earth"] is True
 
 
 def test_a_tracklet_result_carries_its_geocentric_score(engine: InferenceEngine) -> None:
     tracklet = _simulated("heo", 3, per_night=4)[:4]
-    doc = orjson.loads(refit_and_score("SIMHEO", tracklet, engine).document)
-    assert (
-        doc["fit"]["failed"].startswith("fit failed: too few")
-        or "single night" in doc["fit"]["failed"]
-    )
-    assert doc["fit"]["geocentric_score"] > 10.0
-    assert doc["fit"]["reasons"] == ["possible artificial object (geocentric score above 10)"]
+    fit = orjson.loads(refit_and_score("SIMHEO", tracklet, engine).fit)
+    assert fit["failed"].startswith("fit failed: too few") or "single night" in fit["failed"]
+    assert fit["geocentric_score"] > 10.0
+    assert fit["reasons"] == ["possible artificial object (geocentric score above 10)"]
