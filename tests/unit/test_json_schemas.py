@@ -96,3 +96,25 @@ def test_the_neo_obs_v1_schema_is_generated_from_its_declaration_and_holds() -> 
         with pytest.raises(RecordError):
             decode_obs_message(orjson.dumps(bad))
         assert not check.is_valid(bad)
+
+
+def test_the_generated_schemas_are_current() -> None:
+    # neo.v1 and neo.obs.v1 are generated from their declarations (scripts/build_schemas.py)
+    from scripts.build_schemas import schemas
+
+    for name, schema in schemas().items():
+        committed = orjson.loads((SCHEMAS / name).read_bytes())
+        assert committed == orjson.loads(orjson.dumps(schema)), (
+            f"docs/schemas/{name} is stale: run scripts/build_schemas.py"
+        )
+
+
+def test_every_record_the_typed_path_decodes_is_valid_neo_v1() -> None:
+    from core.contract.neo_v1 import decode_typed
+
+    check = validator("neo.v1")
+    lines = gzip.decompress((ROOT / "data" / "sample_stream.jsonl.gz").read_bytes()).splitlines()
+    typed = [line for line in lines if line.strip() and decode_typed(line) is not None]
+    assert len(typed) > len(lines) // 2  # the declaration answers for most of the stream
+    for line in typed:
+        check.validate(orjson.loads(line))
