@@ -4,7 +4,8 @@ Run from the project root::
 
     .venv/bin/python scripts/build_schemas.py
 
-``neo.v1.schema.json`` is generated from :class:`core.contract.neo_v1.Record` and
+``neo.v1.schema.json`` is generated from :class:`core.contract.neo_v1.Record`,
+``neo.deadletter.v1.schema.json`` from :class:`core.contract.deadletter.DeadLetter` and
 ``neo.obs.v1.schema.json`` from :class:`core.contract.obs.Observation`
 (:func:`scripts.build_obs_schema.obs_schema`), with msgspec's ``json.schema``, so the published
 contracts cannot drift from what the daemon reads; a unit test regenerates them and compares.
@@ -50,6 +51,8 @@ def neo_schema() -> dict[str, Any]:
     _, components = msgspec.json.schema_components([Record], ref_template="#/$defs/{name}")
     _open(components)
     top = components.pop("Record")
+    top.pop("title", None)
+    top.pop("description", None)
     top["properties"]["designation"]["pattern"] = r"\S"
     top["properties"]["meta"] = {"type": ["object", "null"]}
     components["AdesRow"]["additionalProperties"] = {
@@ -76,11 +79,44 @@ def neo_schema() -> dict[str, Any]:
     }
 
 
+def deadletter_schema() -> dict[str, Any]:
+    """The neo.deadletter.v1 JSON Schema (draft 2020-12) of one dead letter."""
+    import msgspec
+
+    from core.contract.deadletter import DeadLetter
+
+    _, components = msgspec.json.schema_components([DeadLetter], ref_template="#/$defs/{name}")
+    _open(components)
+    top = components.pop("DeadLetter")
+    top["required"] = list(top["properties"])  # the schema's name too: every letter has it
+    top.pop("title", None)
+    top.pop("description", None)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "neo.deadletter.v1.schema.json",
+        "title": (
+            "neo.deadletter.v1: an input the daemon could not score, with the reason "
+            "(dead-letter topic)"
+        ),
+        "description": (
+            "Why (field, reason, error_type: the exception's class), the message itself (base64, "
+            "its first 600,000 bytes), its key and the input it answers. Generated from "
+            "core.contract.deadletter.DeadLetter by scripts/build_schemas.py."
+        ),
+        **top,
+        "$defs": components,
+    }
+
+
 def schemas() -> dict[str, dict[str, Any]]:
     """Each generated schema by file name."""
     from scripts.build_obs_schema import obs_schema
 
-    return {"neo.v1.schema.json": neo_schema(), "neo.obs.v1.schema.json": obs_schema()}
+    return {
+        "neo.v1.schema.json": neo_schema(),
+        "neo.obs.v1.schema.json": obs_schema(),
+        "neo.deadletter.v1.schema.json": deadletter_schema(),
+    }
 
 
 def main() -> None:
