@@ -1,8 +1,10 @@
 """The message contracts: what a valid input is, declared once with its constraints.
 
-* :mod:`core.contract.records`: the ``neo.v1`` record contract (:class:`NeoRecord`,
-  :func:`record_from_obj`, :func:`decode_record`), with its private fast paths
-  ``_record_fast`` and ``_ades_fast`` and the shared limits and checks of ``_checks``.
+* :mod:`core.contract.neo_v1`: the ``neo.v1`` message declared as typed structs with their
+  bounds, which :func:`core.contract.records.decode_record` decodes into first;
+  :mod:`core.contract.records`: the record types (:class:`NeoRecord`), the checks across fields,
+  and :func:`record_from_obj`, which reads what the declaration does not answer for (unknown
+  fields, errors to word), with the limits and checks of ``_checks``.
 * :mod:`core.contract.observations`: MPC 80-column lines, ADES rows and ISO-8601 times parsed
   into arrays (vectorised in ``_obs_fast``).
 * :mod:`core.contract.designations`: packed and canonical designations, the join key.

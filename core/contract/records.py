@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
+import numpy as np
 import orjson
 
 from core._types import FloatArray
-from core.contract._ades_fast import decode_ades_message
+from core.contract import _obs_fast
 from core.contract._checks import (
     H_RANGE,
     MAX_ABS_NUMBER,
@@ -49,8 +50,13 @@ from core.contract._checks import (
     string,
     unknown,
 )
-from core.contract._record_fast import TypedApproach, TypedMessage, TypedOrbit, decode_typed
-from core.contract.observations import iso_to_jd, parse_ades_rows, parse_obs80_lines
+from core.contract.neo_v1 import Record, TypedApproach, TypedObservations, TypedOrbit, decode_typed
+from core.contract.observations import (
+    ades_time_jd,
+    iso_to_jd,
+    parse_ades_rows,
+    parse_obs80_lines,
+)
 from core.contract.uncertainty import (
     Covariance,
     FitFacts,
@@ -226,11 +232,12 @@ _OBS_KEYS = frozenset(("obs80", "ades"))
 def decode_record(data: object, *, unknown: list[str] | None = None) -> NeoRecord:
     """Decode and validate one ``neo.v1`` message.
 
-    The same as ``record_from_obj(orjson.loads(data))``. Two faster paths are tried first,
-    each giving the same record or handing the message back: a message with ADES rows
-    (:mod:`core.contract._ades_fast`: the rows decoded by msgspec into typed structs instead of
-    dicts), and one without observations (:mod:`core.contract._record_fast`: the whole message
-    decoded into typed structs, the per-field checks made by msgspec).
+    The same as ``record_from_obj(orjson.loads(data))``. A message is first decoded straight
+    into the contract's declaration (:mod:`core.contract.neo_v1`: types and bounds checked by
+    msgspec, the ADES rows into structs, not dicts) and checked across fields beside it; a
+    message that declaration does not answer for (an unknown field, a wrong value, bad JSON)
+    is read by :func:`record_from_obj`, which drops and reports unknown fields and words the
+    error.
 
     Parameters
     ----------
@@ -254,23 +261,11 @@ def decode_record(data: object, *, unknown: list[str] | None = None) -> NeoRecor
     if len(data) > MAX_RECORD_BYTES:
         raise RecordError("$", f"message of {len(data)} bytes exceeds {MAX_RECORD_BYTES}")
     if type(data) is bytes:
-        if b'"ades"' in data:
-            fast = decode_ades_message(data)  # None: not one it answers for: the reference way
-            if fast is not None:
-                obj, columns = fast
-                noted = 0 if unknown is None else len(unknown)
-                try:
-                    return _record(obj, Observations("ades", data, *columns), unknown)
-                except RecordError:
-                    if unknown is not None:
-                        del unknown[noted:]  # noted again by the reference path
-                    # the reference path reports the first problem, in its order
-        else:
-            typed = decode_typed(data)
-            if typed is not None:
-                record = _typed_record(typed)
-                if record is not None:
-                    return record
+        typed = decode_typed(data)  # None: not one the declaration answers for
+        if typed is not None:
+            record = _typed_record(typed, data)
+            if record is not None:
+                return record
     try:
         obj = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -278,9 +273,9 @@ def decode_record(data: object, *, unknown: list[str] | None = None) -> NeoRecor
     return _record(obj, None, unknown)
 
 
-def _typed_record(m: TypedMessage) -> NeoRecord | None:
-    # the checks of _record and the blocks that the typed structs do not make, with the same
-    # functions; None at the first problem (the reference path then words it)
+def _typed_record(m: Record, data: bytes) -> NeoRecord | None:
+    # the checks across fields, with the functions record_from_obj uses; None at the first
+    # problem (record_from_obj then words it)
     try:
         designation = string(m.designation, "designation")
         orbit = None if m.orbit is None else _typed_orbit(m.orbit)
@@ -302,9 +297,12 @@ def _typed_record(m: TypedMessage) -> NeoRecord | None:
         )
         approaches: tuple[CloseApproach, ...] = ()
         if m.close_approaches is not None:
-            if len(m.close_approaches) > MAX_CLOSE_APPROACHES:
-                return None
             approaches = tuple(map(_typed_approach, m.close_approaches))
+        observations = None
+        if m.observations is not None:
+            observations = _typed_observations(m.observations, data)
+            if observations is None:
+                return None
         meta: Any = {}
         if m.meta is not _UNSET:
             meta = orjson.loads(memoryview(m.meta))
@@ -316,7 +314,34 @@ def _typed_record(m: TypedMessage) -> NeoRecord | None:
                 check_json(meta, "meta", 1)
     except (RecordError, FormatError, orjson.JSONDecodeError):
         return None
-    return NeoRecord(designation, orbit, physical, nongrav, approaches, None, meta, trail)
+    return NeoRecord(designation, orbit, physical, nongrav, approaches, observations, meta, trail)
+
+
+def _typed_observations(o: TypedObservations, data: bytes) -> Observations | None:
+    if (o.obs80 is None) == (o.ades is None):
+        return None  # exactly one of them
+    if o.obs80 is not None:
+        arrays = parse_obs80_lines(o.obs80, "observations.obs80")
+        return Observations("obs80", tuple(o.obs80), *arrays)
+    rows = o.ades
+    assert rows is not None
+    numbers = (  # None -> NaN
+        np.array([row.ra for row in rows], dtype=np.float64),
+        np.array([row.dec for row in rows], dtype=np.float64),
+        np.array([row.mag for row in rows], dtype=np.float64),
+        np.array([row.rmsRA for row in rows], dtype=np.float64),
+        np.array([row.rmsDec for row in rows], dtype=np.float64),
+    )
+    columns = _obs_fast.ades_columns(
+        [row.obsTime for row in rows],
+        numbers,
+        [row.stn for row in rows],
+        [row.band for row in rows],
+        ades_time_jd,
+        typed=True,  # msgspec checked them: obsTime and stn strings, band a string or null
+    )
+    # the rows are decoded from the message's text only when asked for (Observations.raw)
+    return None if columns is None else Observations("ades", data, *columns)
 
 
 def _typed_orbit(o: TypedOrbit) -> Orbit:

@@ -19,6 +19,7 @@ import msgspec
 import orjson
 
 from core.alerts.route import alert_observations, to_state
+from core.contract.deadletter import MAX_ORIGINAL_BYTES, DeadLetter, DeadLetterSource
 from core.contract.records import NeoRecord
 from core.errors import RecordError
 from core.serving.inputs import InputFormat, decoder_for
@@ -192,7 +193,7 @@ def message_key(value: bytes) -> str:
 # refused on every retry and block its partition forever, so it is never produced: an oversized
 # result becomes a dead letter, and a dead letter keeps only a prefix of a huge original.
 MAX_OUTPUT_BYTES = 1_000_000
-_MAX_ORIGINAL_BYTES = 600_000  # base64 makes it 800,000
+_DEAD_LETTER = msgspec.json.Encoder()  # base64 makes the original up to 800,000 bytes
 _MAX_TEXT = 1_024  # reason, field and key inside a dead letter
 
 
@@ -206,21 +207,20 @@ def dead_letter(item: InputItem, field_: str, reason: str, error_type: str) -> I
     key = item.key if item.key is None or len(item.key) <= _MAX_TEXT else item.key[:_MAX_TEXT]
     key_text = None if key is None else key.decode("utf-8", "backslashreplace")
     reason, field_ = _clip(reason), _clip(field_)
-    body = {
-        "schema": "neo.deadletter.v1",
-        "reason": reason,
-        "field": field_,
-        "error_type": error_type,
-        "original": base64.b64encode(original[:_MAX_ORIGINAL_BYTES]).decode("ascii"),
-        "original_is_null": item.value is None,
-        "original_bytes": len(original),
-        "original_truncated": len(original) > _MAX_ORIGINAL_BYTES,
-        "source": item.source(),
-        "key": key_text,
-    }
+    body = DeadLetter(
+        reason=reason,
+        field=field_,
+        error_type=error_type,
+        original=base64.b64encode(original[:MAX_ORIGINAL_BYTES]).decode("ascii"),
+        original_is_null=item.value is None,
+        original_bytes=len(original),
+        original_truncated=len(original) > MAX_ORIGINAL_BYTES,
+        source=DeadLetterSource(item.topic, item.partition, item.offset),
+        key=key_text,
+    )
     return ItemOutcome(
         item,
-        [Output("dead_letter", key, _dumps(body))],
+        [Output("dead_letter", key, _DEAD_LETTER.encode(body))],
         error_type=error_type,
         error_field=field_,
         error_reason=reason,

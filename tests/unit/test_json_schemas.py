@@ -96,3 +96,43 @@ def test_the_neo_obs_v1_schema_is_generated_from_its_declaration_and_holds() -> 
         with pytest.raises(RecordError):
             decode_obs_message(orjson.dumps(bad))
         assert not check.is_valid(bad)
+
+
+def test_the_generated_schemas_are_current() -> None:
+    # neo.v1, neo.obs.v1 and neo.deadletter.v1: generated from their declarations
+    from scripts.build_schemas import schemas
+
+    for name, schema in schemas().items():
+        committed = orjson.loads((SCHEMAS / name).read_bytes())
+        assert committed == orjson.loads(orjson.dumps(schema)), (
+            f"docs/schemas/{name} is stale: run scripts/build_schemas.py"
+        )
+
+
+def test_every_record_the_typed_path_decodes_is_valid_neo_v1() -> None:
+    from core.contract.neo_v1 import decode_typed
+
+    check = validator("neo.v1")
+    lines = gzip.decompress((ROOT / "data" / "sample_stream.jsonl.gz").read_bytes()).splitlines()
+    typed = [line for line in lines if line.strip() and decode_typed(line) is not None]
+    assert len(typed) > len(lines) // 2  # the declaration answers for most of the stream
+    for line in typed:
+        check.validate(orjson.loads(line))
+
+
+def test_real_dead_letters_are_valid_neo_deadletter_v1_and_their_declaration() -> None:
+    import msgspec
+
+    from core.contract.deadletter import DeadLetter
+    from streamer.pipeline.batch import InputItem, dead_letter
+
+    check = validator("neo.deadletter.v1")
+    inputs = [(b"{not json", b"k\xff"), (None, None), (b"x" * 700_000, b"2024 PT5")]
+    for offset, (value, key) in enumerate(inputs):
+        item = InputItem("neo.input", 1, offset, key, value, 0)
+        (out,) = dead_letter(item, "orbit.e", "must be >= 0, got -1.0", "RecordError").outputs
+        check.validate(orjson.loads(out.value))
+        letter = msgspec.json.decode(out.value, type=DeadLetter)
+        assert (letter.field, letter.source.offset) == ("orbit.e", offset)
+        assert letter.original_truncated == (value is not None and len(value) > 600_000)
+    assert not check.is_valid({**orjson.loads(out.value), "original_bytes": -1})

@@ -1,5 +1,5 @@
-"""The typed path for messages without observations (core/contract/_record_fast.py) gives exactly
-what the reference path (orjson + record_from_obj) gives, or hands over to it.
+"""The declaration of neo.v1 (core/contract/neo_v1.py), for messages without observations,
+gives exactly what the reference path (orjson + record_from_obj) gives, or hands over to it.
 
 For every message below ``decode_record`` must answer as it does with the typed path switched
 off: the same record (compared as records and as canonical JSON bytes, so 1 and 1.0 or 0.0
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.contract import records
-from core.contract._record_fast import decode_typed
+from core.contract.neo_v1 import decode_typed
 from core.contract.records import NeoRecord, content_hash, decode_record, record_to_obj
 from core.errors import RecordError
 
@@ -48,7 +48,7 @@ def _outcome(data: bytes) -> tuple[Any, ...]:
 
 def _typed_answers(data: bytes) -> bool:
     typed = decode_typed(data)
-    return typed is not None and records._typed_record(typed) is not None
+    return typed is not None and records._typed_record(typed, data) is not None
 
 
 def _assert_same(data: bytes) -> tuple[Any, ...]:
@@ -326,7 +326,7 @@ def test_typed_records_are_the_reference_types() -> None:
 
 
 def test_the_typed_blocks_take_the_fields_of_the_record_types() -> None:
-    from core.contract import _record_fast as fast
+    from core.contract import neo_v1 as fast
 
     pairs = [
         (fast.TypedOrbit, records.Orbit),

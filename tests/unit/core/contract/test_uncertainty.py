@@ -14,7 +14,7 @@ import orjson
 import pytest
 
 from core.contract import records
-from core.contract._record_fast import decode_typed
+from core.contract.neo_v1 import decode_typed
 from core.contract.records import (
     Covariance,
     FitFacts,
@@ -73,7 +73,7 @@ def test_a_fitted_orbit_decodes_the_same_both_ways_and_round_trips() -> None:
     data = orjson.dumps(FITTED)
     typed = decode_typed(data)
     assert typed is not None
-    fast = records._typed_record(typed)
+    fast = records._typed_record(typed, data)
     assert fast is not None  # the typed path answers for it
     rec = record_from_obj(FITTED)
     assert fast == rec == decode_record(data)

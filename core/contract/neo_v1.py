@@ -1,22 +1,23 @@
-"""Typed decoding of ``neo.v1`` messages without observations (private).
+"""The ``neo.v1`` record contract declared once: typed msgspec structs with their bounds.
 
-Most messages carry an orbit, physical data and close approaches, and no observation block.
-The reference path decodes such a message into dicts (orjson) and then checks every field in
-Python: ~9 µs a message, ten times the JSON parse. Here msgspec decodes the message straight
-into typed structs and checks the types and the per-field ranges in C (~0.5 µs); what depends
-on several fields (a, q and e, the mean anomaly of an ellipse), the text fields and ``meta``
-are then checked in Python by :func:`core.contract.records.decode_record`, with the reference path's
-own functions.
+:func:`decode_typed` decodes a message straight into these structs, every type and per-field
+range checked by msgspec in C, in one pass (the ADES rows included: no dict per row). What
+spans fields (a and q with e, the mean anomaly of an ellipse, the covariance, times, the text
+of strings, ``meta``, the observations' columns) is checked beside them, by
+:func:`core.contract.records.decode_record`. The JSON Schema ``docs/schemas/neo.v1.schema.json``
+is generated from :class:`Record` (``scripts/build_schemas.py``); a test holds it current.
 
-The structs accept a subset of what the reference accepts: every top-level key but
-``observations``, every field of the contract with its JSON type (a number for a float field,
-an integer for ``condition_code``, null where the reference takes null for absent) and range.
-For anything else (an observation block, an unknown key, a wrong type or a value out of range,
-invalid JSON or UTF-8) :func:`decode_typed` returns None and the caller takes the reference
-path, which also words the error.
+These structs accept a subset of what :func:`core.contract.records.record_from_obj` accepts:
+every field with its JSON type (a number for a float field, an integer for
+``condition_code``, null where null counts as absent) and range, and no field the contract
+does not know. For anything else (an unknown key, which a newer producer may send, another
+ADES field, a wrong type or a value out of range, invalid JSON or UTF-8) :func:`decode_typed`
+returns None and the caller reads the message with ``record_from_obj``, which drops and
+reports unknown fields and words the error where users see it.
 
-The ranges are the reference's: ``tests/unit/core/contract/test_record_fast.py`` holds the two to
-the same records on the sample stream, hand-picked edge cases and generated hostile messages.
+Adding a field: declare it here with its bounds, in the record type of
+:mod:`core.contract.records` (whose validator reads its keys from there) and regenerate the
+schema.
 """
 
 from __future__ import annotations
@@ -29,17 +30,31 @@ from core.contract._checks import (
     H_RANGE,
     MAX_ABS_NUMBER,
     MAX_AU,
+    MAX_CLOSE_APPROACHES,
     MAX_DIAMETER_KM,
     MAX_ECCENTRICITY,
     MAX_JD,
     MAX_NONGRAV,
+    MAX_OBSERVATIONS,
     MAX_ROTATION_H,
     MAX_SPEED_KMS,
+    MAX_STRING,
     MAX_TRAIL_ARCSEC,
 )
+from core.contract._obs_fast import ADES_RANGES
 from core.contract.uncertainty import Covariance, FitFacts, OrbitSigma
 
-__all__ = ["TypedMessage", "TypedTrail", "decode_typed"]
+__all__ = [
+    "AdesRow",
+    "Record",
+    "TypedApproach",
+    "TypedNonGrav",
+    "TypedObservations",
+    "TypedOrbit",
+    "TypedPhysical",
+    "TypedTrail",
+    "decode_typed",
+]
 
 # (ge/gt, le): a float field of the contract, both ends as the reference checks them
 _Number = Annotated[float, msgspec.Meta(ge=-MAX_ABS_NUMBER, le=MAX_ABS_NUMBER)]
@@ -113,25 +128,69 @@ class TypedTrail(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=Fal
     glint: bool | None = None
 
 
+def _ades(key: str) -> Any:
+    lo, hi = ADES_RANGES[key]  # the ADES bounds: one source for neo.v1 and neo.obs.v1
+    return Annotated[float, msgspec.Meta(ge=lo, le=hi)]
+
+
+_NAN = float("nan")
+
+
+class AdesRow(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
+    """One ADES optical observation (``observations.ades[i]``): the fields the features read.
+
+    An absent optional number is NaN, a null one None (NaN once in the columns); defaults are
+    not range-checked, values are."""
+
+    obsTime: str  # noqa: N815  (the ADES field names)
+    ra: _ades("ra")  # type: ignore[valid-type]
+    dec: _ades("dec")  # type: ignore[valid-type]
+    stn: str
+    mag: _ades("mag") | None = _NAN  # type: ignore[valid-type]
+    band: str | None = None
+    rmsRA: _ades("rmsRA") | None = _NAN  # type: ignore[valid-type]  # noqa: N815
+    rmsDec: _ades("rmsDec") | None = _NAN  # type: ignore[valid-type]  # noqa: N815
+
+
+_Obs80Line = Annotated[str, msgspec.Meta(min_length=80, max_length=80)]
+
+
+class TypedObservations(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
+    """``observations``: 80-column lines or ADES rows (exactly one of them: checked beside)."""
+
+    obs80: (
+        Annotated[list[_Obs80Line], msgspec.Meta(min_length=1, max_length=MAX_OBSERVATIONS)] | None
+    ) = None
+    ades: (
+        Annotated[list[AdesRow], msgspec.Meta(min_length=1, max_length=MAX_OBSERVATIONS)] | None
+    ) = None
+
+
 _UNSET: Any = msgspec.UNSET
 
 
-class TypedMessage(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
-    """A message without observations, typed and range-checked field by field."""
+_Designation = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_STRING)]
 
-    designation: str
+
+class Record(msgspec.Struct, forbid_unknown_fields=True, frozen=True, gc=False):
+    """One ``neo.v1`` message, typed and range-checked field by field."""
+
+    designation: _Designation
     orbit: TypedOrbit | None = None
     physical: TypedPhysical | None = None
     nongrav: TypedNonGrav | None = None
-    close_approaches: list[TypedApproach] | None = None
-    meta: msgspec.Raw = _UNSET  # any JSON: decoded and checked as the reference does
+    close_approaches: (
+        Annotated[list[TypedApproach], msgspec.Meta(max_length=MAX_CLOSE_APPROACHES)] | None
+    ) = None
+    observations: TypedObservations | None = None
+    meta: msgspec.Raw = _UNSET  # any JSON object: decoded and checked beside
     trail: TypedTrail | None = None
 
 
-_DECODER = msgspec.json.Decoder(TypedMessage)
+_DECODER = msgspec.json.Decoder(Record)
 
 
-def decode_typed(data: bytes) -> TypedMessage | None:
+def decode_typed(data: bytes) -> Record | None:
     """The typed message, or None where it is not one this path answers for."""
     try:
         return _DECODER.decode(data)
