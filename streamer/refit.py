@@ -20,6 +20,7 @@ import orjson
 from core.contract.obsstream import Observation, jd_to_iso
 from core.contract.records import record_from_obj
 from core.serving.arcstate import ArcSummary, ObjectState
+from core.serving.verdict import failed_fit_verdict
 from streamer.batch import Scorer
 
 if TYPE_CHECKING:  # imported where a fit runs: the daemon process never loads ASSIST
@@ -40,6 +41,7 @@ class Rescored(msgspec.Struct, frozen=True):
     category: str
     model_version: str
     failed: bool
+    evidence: str = "none"
 
 
 def needs_refit(state: ObjectState, arc: ArcSummary, growth: float) -> bool:
@@ -122,10 +124,17 @@ def refit_and_score(
     (scored,) = scorer.predict_encoded([record])
     document = orjson.loads(scored.document)
     document["fit"] = fit
+    if "failed" in fit:  # every failure is a verdict, never "natural" (issue 28 item 4)
+        verdict = failed_fit_verdict(fit["failed"])
+        document["category"] = verdict.category
+        document["evidence"] = verdict.evidence
+        document["needs"] = list(verdict.needs)
+        document["cautions"] = [*document.get("cautions", ()), *verdict.cautions]
     return Rescored(
         orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY),
         scored.anomaly_score,
-        scored.category,
+        document["category"],
         scored.model_version,
         "failed" in fit,
+        document.get("evidence", "none"),
     )

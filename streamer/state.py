@@ -73,7 +73,13 @@ TP = tuple[str, int]
 _MARKER = "neo-streamer-clean.json"
 _DAY_MS = 86_400_000.0
 # the result categories in rising order (an alert is published when an object's rises)
-_RANKS = {"natural": 0, "suspicious": 1, "highly_suspicious": 2, "artificial_candidate": 3}
+_RANKS = {
+    "natural": 0,
+    "undetermined": 1,
+    "suspicious": 2,
+    "highly_suspicious": 3,
+    "artificial_candidate": 4,
+}
 
 
 def _options() -> Options:
@@ -186,7 +192,11 @@ class StateManager:
         self._scorer = scorer
         self._fit_executor = fit_executor
         p = cfg.processing
-        self._rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories))
+        self._rule = AlertRule(
+            p.alert_min_score,
+            frozenset(p.alert_categories),
+            frozenset(p.alert_evidence) if p.alert_evidence else None,
+        )
         self._state = cfg.state
         self._metrics = metrics
         self._executor = executor
@@ -462,7 +472,9 @@ class StateManager:
             outcome.outputs.append(Output("result", key, value))
             outcome.designation, outcome.model_version = oid, rescored.model_version
             rank = _RANKS.get(rescored.category, -1)
-            alerting = self._rule.matches_score(rescored.anomaly_score, rescored.category)
+            alerting = self._rule.matches_score(
+                rescored.anomaly_score, rescored.category, rescored.evidence
+            )
             if alerting and rank > state.alert_rank:
                 # first reaching an alerting category, or rising to a higher one
                 state.alert_rank = rank
