@@ -265,8 +265,9 @@ def decide(
             n_arc = float(arc[i]) if math.isfinite(arc[i]) else 0.0
             n_nights = float(nights[i]) if math.isfinite(nights[i]) else 0.0
             n = _nights_needed(n_arc, n_nights, sigma)
+            plural = "s" if n > 1 else ""
             needs.append(
-                f"astrometry over {n} more nights (an A1 that resolves a stage's A/M"
+                f"astrometry over {n} more night{plural} (an A1 that resolves a stage's A/M"
                 f" {STAGE_MIN_AMR_M2_KG} m^2/kg at {A1_SIGNIFICANCE:.0f} sigma)"
             )
         if needs:
@@ -280,6 +281,7 @@ def decide(
 
 def failed_fit_verdict(reason: str) -> Verdict:
     """The verdict of an object whose orbit fit failed (issue 28 item 4): never ``natural``."""
+    reason = reason.removeprefix("fit failed: ")
     return Verdict(
         UNDETERMINED,
         "none",

@@ -175,3 +175,4 @@ def test_failed_fit_is_undetermined_with_its_cause() -> None:
     v = failed_fit_verdict("the fit diverged: more than 20000 steps")
     assert v.category == UNDETERMINED and v.evidence == "none"
     assert "the fit diverged" in v.needs[0] and "the fit diverged" in v.cautions[0]
+    assert "fit failed: fit failed" not in failed_fit_verdict("fit failed: x").cautions[0]
