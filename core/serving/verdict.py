@@ -257,7 +257,11 @@ def decide(
             needs.append("a size (H from calibrated photometry) to turn the A/M into a density")
         if not has_orbit:
             needs.append(
-                "a second night" if not nights[i] >= 2.0 else "an orbit fitted to the astrometry"
+                "an orbit (the record has neither elements nor astrometry)"
+                if not math.isfinite(nights[i])
+                else "a second night"
+                if nights[i] < 2.0
+                else "an orbit fitted to the astrometry"
             )
         elif earth_like or math.isfinite(a):
             if any("contradicts" in c for c in cautions):

@@ -147,6 +147,8 @@ def test_no_orbit_one_night_needs_a_second_night() -> None:
     }
     (v,) = verdicts(obj)
     assert v.category == UNDETERMINED and v.needs == ("a second night",)
+    (bare,) = verdicts({"designation": "T0002", "physical": {"H": 25.0}})
+    assert bare.category == UNDETERMINED and bare.needs[0].startswith("an orbit (the record")
 
 
 @pytest.mark.parametrize(
