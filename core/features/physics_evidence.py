@@ -41,12 +41,16 @@ def _finite(x: float) -> float | None:
 
 def launch_sentence(match: dict[str, Any]) -> str:
     """One sentence for a launch match (keys as :mod:`core.orbits.linkage` gives them)."""
-    return (
+    text = (
         f"passed Earth at {match['min_dist_au']:.3f} au, {match['v_rel_kms']:.1f} km/s,"
         f" {match['days_after_launch']:.0f} days after the launch of {match['name']}"
         f" ({match['launch_tag']}, {match['launch_date']}) in"
         f" {100.0 * match['clone_fraction']:.0f} % of clones"
     )
+    rate = match.get("false_match_rate_earth_like")
+    if rate is not None:
+        text += f" (a natural Earth-like orbit gets such a match {100.0 * rate:.0f} % of the time)"
+    return text
 
 
 def physical_evidence(

@@ -123,6 +123,8 @@ def test_a_later_revisit_is_not_a_launch_and_the_earliest_departure_wins() -> No
     )
     assert both.launch_match is not None and both.launch_match["launch_tag"] == "1966-084"
     assert both.launch_match["departure_v_inf_kms"] == pytest.approx(1.9, abs=0.3)
+    # every match states how often a natural Earth-like orbit gets one (bench_linkage)
+    assert 0.0 < both.launch_match["false_match_rate_earth_like"] < 1.0
     assert departure_v_inf_kms(revisits[0]) > 0.0
 
 
