@@ -8,8 +8,8 @@ from its ``orbit.sigma``, integrates them back ``--years`` years at most (never 
 bundled GCAT deep-space launch, 1959) within ``--max-seconds`` of wall time, with a line on
 stderr as each object starts, and prints one JSON line: ``{"designation", "launch_match",
 "trustworthy_after_jd_tdb", "n_passages", "first_jd_tdb", "complete", "seconds"}``
-(:mod:`core.orbits.linkage`; the match is the earliest departure, never a later revisit). Invalid lines are reported on stderr and skipped. Exit code 0,
-2 when the file cannot be read.
+(:mod:`core.orbits.linkage`; the match is the earliest departure, never a later revisit).
+Invalid lines are reported on stderr and skipped. Exit code 0, 2 when the file cannot be read.
 """
 
 from __future__ import annotations
