@@ -243,8 +243,10 @@ def _with_synthetic(sample: list[Obj], catalog: list[Obj]) -> list[Obj]:
     """Insert :data:`SAMPLE_SYNTHETIC` injected objects at evenly spread positions.
 
     Templates are catalog records; the template's ``meta`` is replaced by the family list
-    (meta never reaches a score). Designations that exist in real data are skipped, so an
-    injected object never shares a name with a real one.
+    (meta never reaches a score). Each gets the designation ``SIM-NNNN`` (issue 33: a drawn
+    provisional designation such as ``2013 AY8`` looked like a real asteroid's on the
+    terminal; no MPC designation has a hyphen), so an injected object never shares a name
+    with a real one nor can be mistaken for one. A designation never changes a score.
     """
     templates = [record_from_obj(o) for o in catalog]
     taken = {o["designation"] for o in (*catalog, *sample)}
@@ -257,6 +259,7 @@ def _with_synthetic(sample: list[Obj], catalog: list[Obj]) -> list[Obj]:
             continue
         taken.add(rec.designation)
         obj = record_to_obj(rec)
+        obj["designation"] = f"SIM-{len(fresh) + 1:04d}"
         obj["meta"] = {"source": "synthetic", "family": list(families)}
         fresh.append(_ordered(obj))
     out = list(sample)
@@ -326,7 +329,8 @@ def _sources_md(raw: Path, builder: Builder, counts: Mapping[str, Any]) -> str:
         " 2024 carry its orbit."
         f" The {counts['sample_by_source'].get('synthetic', 0)} `synthetic` records are"
         " injected artificial objects (`core/training/synthetic.py`, seed"
-        f" {SYNTHETIC_SEED}, catalog records as templates, fresh designations), spread evenly"
+        f" {SYNTHETIC_SEED}, catalog records as templates, designations `SIM-0001`... that"
+        " no real object can have), spread evenly"
         ' through the stream and marked only in `meta` (`{"source": "synthetic", "family":'
         " [...]}`, the signal families each carries; meta never influences a score), so"
         " `make run` shows alerts arriving for them. Every other record is real.",

@@ -298,7 +298,11 @@ class Daemon:
             workers=p.worker_count(),
             batch_max_size=p.batch_max_size,
             batch_max_wait_s=p.batch_max_wait_ms / 1000.0,
-            rule=AlertRule(p.alert_min_score, frozenset(p.alert_categories)),
+            rule=AlertRule(
+                p.alert_min_score,
+                frozenset(p.alert_categories),
+                frozenset(p.alert_evidence) if p.alert_evidence else None,
+            ),
             input_format=cfg.input.format,
             metrics=self.metrics,
             retry_backoff_s=p.publish_retry_backoff_s,

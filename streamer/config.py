@@ -50,7 +50,10 @@ LogFormat = Literal["json", "console", "auto"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 OffsetReset = Literal["earliest", "latest"]
 Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
-Category = Literal["natural", "suspicious", "highly_suspicious", "artificial_candidate"]
+Category = Literal[
+    "natural", "undetermined", "suspicious", "highly_suspicious", "artificial_candidate"
+]
+Evidence = Literal["physics", "orbit", "none"]
 KnownRouting = Literal["results", "topic"]
 
 
@@ -161,6 +164,8 @@ class ProcessingConfig:
     # 1.0: the categories alone decide by default (config.toml says why)
     alert_min_score: float = field(default=1.0, metadata=_rng(0.0, 1.0))
     alert_categories: tuple[Category, ...] = ("highly_suspicious", "artificial_candidate")
+    # what an alert's verdict must rest on (issue 33); empty: any evidence
+    alert_evidence: tuple[Evidence, ...] = ("physics",)
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,6 +224,24 @@ _SPECS: tuple[IndicatorSpec, ...] = (
         ("srp_log10_density_kg_m3", "srp_log10_density_sigma_dex", "phys_d_best_assumed"),
     ),
     IndicatorSpec(
+        "high_area_to_mass",
+        "nongravitational",
+        0.5,
+        "An area-to-mass ratio far above every natural body's needs a hollow body whatever its"
+        " size: natural bodies with a measured A/M span ~1e-5 to 1e-3 m^2/kg (2009 BD 3.0e-4,"
+        " Micheli et al. 2012; 2020 CD3 6.9e-4, Fedorets et al. 2020), spent stages 0.006-0.025"
+        " (GCAT dry masses and dimensions), and a rock of density 2,000 kg/m^3 with A/M 0.01"
+        " would be D = 3 / (2 rho A/M) ~ 8 cm, far too faint to be seen. Counted where the A/M"
+        " is (|A1|/sigma > 3, outward, body not known to exceed 150 m), with or without a size;"
+        " the value is the A/M's 1-sigma lower bound (C_R = 1: a fitted A1 reads C_R A/M, and a"
+        " rock's C_R reaches ~1.5, hence 0 at 2e-3, 1 at 5e-3), so a poorly measured A1 does not"
+        " fire. Confidence 1 with a size <= 150 m, 0.8 without one (the A/M stands alone).",
+        {"lo": 2.0e-3, "hi": 5.0e-3},
+        "A/M >= {value:.2g} m^2/kg (1 sigma), above every natural body measured (<= 1e-3):"
+        " hollow, not a rock",
+        ("srp_log10_amr_m2_kg", "srp_log10_amr_sigma_dex", "phys_log10_d_best_km"),
+    ),
+    IndicatorSpec(
         "launch_compatible_orbit",
         "velocity",
         0.2,
@@ -306,6 +324,14 @@ def _low_density(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, Float
     return _ramp(upper, t["lo"], t["hi"]), _present(upper) * _size_confidence(b), upper
 
 
+def _high_area_to_mass(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
+    lower = 10.0 ** (b["srp_log10_amr_m2_kg"] - b["srp_log10_amr_sigma_dex"])
+    with np.errstate(invalid="ignore"):
+        raw = _ramp(np.log10(lower), math.log10(t["lo"]), math.log10(t["hi"]))
+    sized = np.where(np.isfinite(b["phys_log10_d_best_km"]), 1.0, 0.8)
+    return raw, _present(lower) * sized, lower
+
+
 def _launch_compatible(b: Base, t: _Thresholds) -> tuple[FloatArray, FloatArray, FloatArray]:
     v, apsis = b["orb_v_inf_tisserand_kms"], b["orb_apsis_1au_au"]
     slow = _ramp(v, t["lo"], t["hi"])
@@ -344,6 +370,7 @@ _RULES: dict[str, _Rule] = {
     "a2_excess": _a2_excess,
     "a1_excess": _ratio_rule("ng_log10_a1_ratio"),
     "low_density": _low_density,
+    "high_area_to_mass": _high_area_to_mass,
     "launch_compatible_orbit": _launch_compatible,
 }
 

@@ -14,12 +14,13 @@ A/M = A1 / (C_R * 2.265e-7) (C_R = 1, the largest A/M the A1 allows) and, with t
 diameter, the implied bulk density rho = 3 / (2 D A/M) of a sphere (Micheli et al. 2012).
 They are **counted only where A1 is a detection**: |A1| / sigma(A1) > 3 (the record's own
 ``nongrav.A1_sigma``, else :data:`~core.constants.A1_SIGMA_DEFAULT_AU_D2`) and the body is
-small enough for radiation pressure to be measurable, D <= 150 m
-(:data:`~core.constants.SRP_MAX_DIAMETER_KM`); elsewhere they are NaN, and so are the raw A1
-columns, so that a kilometre-size body's fitted A1 (Yarkovsky drift, a model term or noise)
-never looks like low density. Uncertainties are in dex: sigma(log10 A/M) = sigma(A1) /
-(A1 ln 10), and the density adds the diameter's (measured 0.04, from H and albedo 0.08,
-assumed albedo 0.25 dex) in quadrature.
+not known to be too large for radiation pressure to be measurable: D <= 150 m
+(:data:`~core.constants.SRP_MAX_DIAMETER_KM`) or D unknown (no H, no diameter: the A/M is
+counted alone, without a density, issue 33); for a larger body they are NaN, and so are the
+raw A1 columns, so that a kilometre-size body's fitted A1 (Yarkovsky drift, a model term or
+noise) never looks like low density. A sigma of exactly 0 gives no significance (NaN).
+Uncertainties are in dex: sigma(log10 A/M) = sigma(A1) / (A1 ln 10), and the density adds
+the diameter's (measured 0.04, from H and albedo 0.08, assumed albedo 0.25 dex) in quadrature.
 """
 
 from __future__ import annotations
@@ -172,11 +173,15 @@ def nongrav_features(g: Gathered) -> dict[str, FloatArray]:
     """
     best, _ = best_log10_diameter(g)
     with np.errstate(invalid="ignore", divide="ignore"):
-        sigma_a1 = np.where(
-            np.isfinite(g.A1_sigma) & (g.A1_sigma > 0), g.A1_sigma, A1_SIGMA_DEFAULT_AU_D2
-        )
-        snr = np.abs(g.A1) / sigma_a1
-        counted = (snr > A1_SIGNIFICANCE) & (best <= np.log10(SRP_MAX_DIAMETER_KM))
+        given = np.isfinite(g.A1_sigma)
+        sigma_a1 = np.where(given, g.A1_sigma, A1_SIGMA_DEFAULT_AU_D2)
+        # a sigma of 0 is no uncertainty at all: no significance (the verdict says why)
+        snr = np.where(given & (g.A1_sigma <= 0.0), np.nan, np.abs(g.A1) / sigma_a1)
+        # An unknown size does not disqualify: only a body known to be larger than 150 m
+        # (the km-size guard) has its A1 dropped. Without a size the A/M stands alone (no
+        # density), judged against the natural range by the high_area_to_mass indicator.
+        small_or_unknown = (best <= np.log10(SRP_MAX_DIAMETER_KM)) | np.isnan(best)
+        counted = (snr > A1_SIGNIFICANCE) & small_or_unknown
         a1 = np.where(counted, g.A1, np.nan)
         log_a1 = np.log10(np.maximum(np.abs(a1), _A_FLOOR))
         log_a2 = np.log10(np.maximum(np.abs(g.A2), _A_FLOOR))

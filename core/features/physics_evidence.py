@@ -30,6 +30,9 @@ _HOLLOW_KG_M3 = (
     300.0  # the low_density indicator's upper threshold region (core.features.indicators)
 )
 _ROCK_KG_M3 = 800.0  # every natural body with a measured A/M is above (640-3,900)
+_NATURAL_AMR_MAX = 1.0e-3  # largest natural A/M measured (2020 CD3 6.9e-4, Fedorets et al. 2020)
+_ROCK_DENSITY_KG_M3 = 2000.0
+_HOLLOW_AMR = 3.0e-3  # core.serving.verdict.HOLLOW_AMR_M2_KG: 3x the natural maximum
 
 
 def _finite(x: float) -> float | None:
@@ -38,12 +41,16 @@ def _finite(x: float) -> float | None:
 
 def launch_sentence(match: dict[str, Any]) -> str:
     """One sentence for a launch match (keys as :mod:`core.orbits.linkage` gives them)."""
-    return (
+    text = (
         f"passed Earth at {match['min_dist_au']:.3f} au, {match['v_rel_kms']:.1f} km/s,"
         f" {match['days_after_launch']:.0f} days after the launch of {match['name']}"
         f" ({match['launch_tag']}, {match['launch_date']}) in"
         f" {100.0 * match['clone_fraction']:.0f} % of clones"
     )
+    rate = match.get("false_match_rate_earth_like")
+    if rate is not None:
+        text += f" (a natural Earth-like orbit gets such a match {100.0 * rate:.0f} % of the time)"
+    return text
 
 
 def physical_evidence(
@@ -103,9 +110,28 @@ def physical_evidence(
                 f"{10.0 ** (a + sa):.2g}), bulk density {10.0**r:.0f} kg/m^3 (1 sigma"
                 f" {10.0 ** (r - sr):.0f}-{10.0 ** (r + sr):.0f}): {verdict}"
             )
+        elif math.isfinite(amr[i]):
+            # An A/M without a size (issue 33): judged against the natural range alone.
+            a, sa = float(amr[i]), float(amr_sig[i])
+            entry["area_to_mass_m2_kg"] = 10.0**a
+            entry["area_to_mass_range_m2_kg"] = [10.0 ** (a - sa), 10.0 ** (a + sa)]
+            # D = 3 / (2 rho A/M) of a rock of 2,000 kg/m^3 with this A/M, in cm
+            d_cm = 100.0 * 3.0 / (2.0 * _ROCK_DENSITY_KG_M3 * 10.0**a)
+            verdict = (
+                f"hollow, not a rock (natural bodies: <= {_NATURAL_AMR_MAX:.0e} m^2/kg; a"
+                f" rock with this A/M would be {d_cm:.2g} cm across, too faint to be seen)"
+                if 10.0 ** (a - sa) > _HOLLOW_AMR
+                else "a rock's A/M (natural bodies: 1e-5 to 1e-3 m^2/kg; stages >= 0.006)"
+                if 10.0 ** (a + sa) < _NATURAL_AMR_MAX
+                else "between a rock and a stage within its uncertainty; a size would decide"
+            )
+            parts.append(
+                f"A/M {10.0**a:.2g} m^2/kg (1 sigma {10.0 ** (a - sa):.2g}-"
+                f"{10.0 ** (a + sa):.2g}), size unknown: {verdict}"
+            )
         if match is not None:
             parts.append(launch_sentence(match))
-        if not math.isfinite(rho[i]) and match is None:
+        if not math.isfinite(amr[i]) and match is None:
             speed = (
                 f"v_inf {float(v_inf[i]):.1f} km/s from the Tisserand parameter"
                 if math.isfinite(v_inf[i])

@@ -23,7 +23,7 @@ __all__ = [
     "FeatureSchema",
 ]
 
-VERSION = "neo-features/2"
+VERSION = "neo-features/3"
 
 PRESENCE_NAMES: tuple[str, ...] = (
     "has_orbit",

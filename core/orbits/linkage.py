@@ -14,15 +14,25 @@ backward, a spent stage's orbit comes back to Earth, slowly, on the date it left
 3. **Earth passages**: every local minimum of a clone's geocentric distance below
    ``encounter_au`` (0.03 au), refined by a parabola through the three samples around it,
    with its time, distance and speed relative to Earth.
-4. **Matching**: a passage within ``window_days`` of a launch date (default -30 to +90 days:
+4. **Departures** (issue 33): only a passage a launch could have begun is matched: within
+   ``departure_au`` (0.015 au: Earth's Hill sphere, 0.0098 au, plus the daily sampling's and
+   the clones' slack) at a speed that escapes with at most ``max_departure_v_inf_kms``
+   (v_inf^2 = v^2 - 2 GM_E / r: 5 km/s, C3 25 km^2/s^2, above every deep-space launch's C3 of
+   a few to ~20 km^2/s^2). A later passage farther out, or too fast for a launch, is a
+   revisit, never a launch; among the launches matched, the **earliest** wins (an object
+   that revisits the Earth existed at its first departure: 2020 SO's 2020 return is not its
+   launch, its 1966 departure is).
+5. **Matching**: a departure within ``window_days`` of a launch date (default -30 to +90 days:
    a stage can linger in the Earth-Moon system for weeks before it escapes, as J002E3 did,
    and after decades the clones' passage times scatter by weeks: +-15 days after 50 years
    for sigma 1e-7 au, 1e-9 au/d in the test) matches that launch. The launch matched by the
-   largest share of clones wins:
+   earliest launch with at least ``min_clone_fraction`` of the clones wins (the share of
+   clones, then how closely the passages follow it, break ties):
    ``launch_match {launch_date, launch_tag, name, clone_fraction, min_dist_au, v_rel_kms,
-   days_after_launch}`` (medians over the matching clones), or None below
-   ``min_clone_fraction``.
-5. **Trust horizon**: the nominal orbit's most recent passage within Earth's Hill sphere
+   days_after_launch, departure_v_inf_kms}`` (medians over the matching clones), or None.
+6. **Time bound**: ``max_seconds`` of wall time per object (default 120); the integration
+   stops there and the result says how far back it got (``first_jd_tdb``, ``complete``).
+7. **Trust horizon**: the nominal orbit's most recent passage within Earth's Hill sphere
    (``deep_au`` = 0.01 au) going back from the epoch is the first deep encounter; before it
    the clones scatter and a match rests on the clone fraction alone
    (``trustworthy_after_jd_tdb``; None when there is none).
@@ -33,6 +43,8 @@ it (``neo-streamer link``) runs only for launch-compatible orbits, never on the 
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -43,18 +55,21 @@ import numpy as np
 from core._types import FloatArray
 from core.constants import AU_KM, DAY_S
 from core.contract.records import NeoRecord
-from core.orbits.constants import JD_J2000
+from core.orbits.constants import GM_EARTH_AU3_D2, JD_J2000
 from core.orbits.elements import elements_to_state, equatorial_to_ecliptic
 from core.orbits.ephemeris import earth_state_au, load_ephemeris, sun_state_au
 from core.orbits.launches import DeepSpacePiece, load_deep_space
 from core.orbits.propagate import DE440_FIRST_JD, PropagationError
 
 __all__ = [
+    "FALSE_MATCH_RATE_EARTH_LIKE",
     "EarthPassage",
     "LinkageConfig",
     "LinkageResult",
     "clones_from_record",
+    "departure_v_inf_kms",
     "draw_clones",
+    "is_departure",
     "jd_of_date",
     "link_launch",
 ]
@@ -62,6 +77,14 @@ __all__ = [
 _AU_D_TO_KMS = AU_KM / DAY_S
 _FORCES = ["SUN", "PLANETS", "NON_GRAVITATIONAL", "EARTH_HARMONICS", "SUN_HARMONICS", "GR_EIH"]
 _ELEMENT_KEYS = ("a_au", "e", "i_deg", "node_deg", "peri_deg", "M_deg")
+_SAME_DEPARTURE_DAYS = 60.0
+
+FALSE_MATCH_RATE_EARTH_LIKE = 17 / 39
+"""Share of the bundled catalogue's natural Earth-like orbits (a within 0.1 au of 1, e < 0.1,
+i < 2 deg: 39) that the default rule links to a launch, nominal orbit, back to 1959:
+``bench/bench_linkage.py --clones 1 --max-seconds 15`` (docs/performance.md; 23 of 39 with
+the rule before departures). Every match states it: on such an orbit a match alone is weak
+evidence (~650 launches with a 120-day window each cover a third of all dates)."""
 
 
 def jd_of_date(day: date) -> float:
@@ -81,6 +104,9 @@ class LinkageConfig:
     min_clone_fraction: float = 0.05
     max_years: float = 70.0
     seed: int = 0
+    departure_au: float = 0.015
+    max_departure_v_inf_kms: float = 5.0
+    max_seconds: float = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +129,8 @@ class LinkageResult:
     n_clones: int
     first_jd_tdb: float
     candidates: list[dict[str, Any]] = field(default_factory=list)
+    complete: bool = True
+    """False when ``max_seconds`` stopped the integration before ``first_jd_tdb`` was asked."""
 
 
 def draw_clones(
@@ -185,8 +213,10 @@ def _integrate_back(
     epoch_jd_tdb: float,
     times: FloatArray,
     a123: tuple[float, float, float],
+    max_seconds: float = float("inf"),
 ) -> FloatArray:
-    """Geocentric ecliptic states (n_times, n_clones, 6) of all clones, one simulation."""
+    """Geocentric ecliptic states (n_times', n_clones, 6) of all clones, one simulation;
+    n_times' < n_times when ``max_seconds`` of wall time ran out first."""
     import assist
     import rebound
 
@@ -205,10 +235,18 @@ def _integrate_back(
     n = len(clones)
     bary_eq = np.empty((times.size, n, 6))
     buf = np.empty(n * 6)
+    deadline = time.perf_counter() + max_seconds
+    done = times.size
     for k, jd in enumerate(times):
+        # checked at every sample: one sample (a day) deep in the Earth's well can take
+        # seconds of IAS15 steps, so the bound is that coarse (issue 28)
+        if k and time.perf_counter() > deadline:
+            done = k
+            break
         extras.integrate_or_interpolate(float(jd) - JD_J2000)
         sim.serialize_particle_data(xyzvxvyvz=buf)
         bary_eq[k] = buf.reshape(n, 6)
+    bary_eq, times = bary_eq[:done], times[:done]
     if not np.all(np.isfinite(bary_eq)):
         raise PropagationError("the backward integration produced non-finite states")
     ecl = equatorial_to_ecliptic(bary_eq.reshape(-1, 6)).reshape(times.size, n, 6)
@@ -280,8 +318,13 @@ def link_launch(
         first_jd_tdb = max(first_launch - 10.0, epoch_jd_tdb - 365.25 * cfg.max_years)
     first_jd_tdb = max(first_jd_tdb, DE440_FIRST_JD + 1.0)
     times = np.arange(epoch_jd_tdb, first_jd_tdb - cfg.step_days, -cfg.step_days)
-    geo = _integrate_back(np.asarray(clones, dtype=np.float64), epoch_jd_tdb, times, a123)
+    asked = times.size
+    geo = _integrate_back(
+        np.asarray(clones, dtype=np.float64), epoch_jd_tdb, times, a123, cfg.max_seconds
+    )
+    times = times[: geo.shape[0]]
     passages = _passages(geo, times, cfg.encounter_au)
+    departures = [p for p in passages if is_departure(p, cfg)]
     deep = [p.jd_tdb for p in passages if p.clone == 0 and p.dist_au < cfg.deep_au]
     trust = max(deep) if deep else None
     n = len(clones)
@@ -290,7 +333,7 @@ def link_launch(
     for piece in pieces:
         launch_jd = jd_of_date(piece.launch_date)
         hits: dict[int, EarthPassage] = {}
-        for p in passages:
+        for p in departures:
             if lo <= p.jd_tdb - launch_jd <= hi:
                 best = hits.get(p.clone)
                 if best is None or p.dist_au < best.dist_au:
@@ -314,20 +357,23 @@ def link_launch(
             "min_dist_au": float(np.median([p.dist_au for p in matched])),
             "v_rel_kms": float(np.median([p.v_rel_kms for p in matched])),
             "days_after_launch": float(np.median([p.jd_tdb - launch_jd for p in matched])),
+            "departure_v_inf_kms": float(np.median([departure_v_inf_kms(p) for p in matched])),
+            "departure_jd_tdb": float(np.median([p.jd_tdb for p in matched])),
+            "false_match_rate_earth_like": FALSE_MATCH_RATE_EARTH_LIKE,
         }
-    # Most clones first; among equals the launch the passages follow most closely (a launch
-    # months earlier also falls in the window), then the closest passage.
-    candidates = sorted(
-        by_launch.values(),
-        key=lambda c: (-c["n"], abs(c["days_after_launch"]), c["min_dist_au"]),
-    )
+    # The earliest departure wins (later ones are revisits); among the launches matched to
+    # that departure (within _SAME_DEPARTURE_DAYS), most clones first, then the launch the
+    # passages follow most closely (a launch months earlier also falls in the window), then
+    # the closest passage.
+    eligible = [c for c in by_launch.values() if c["clone_fraction"] >= cfg.min_clone_fraction]
+    best_match = None
+    if eligible:
+        first = min(c["departure_jd_tdb"] for c in eligible)
+        same = [c for c in eligible if c["departure_jd_tdb"] - first < _SAME_DEPARTURE_DAYS]
+        best_match = sorted(same, key=_launch_order)[0]
+    candidates = sorted(by_launch.values(), key=lambda c: c["departure_jd_tdb"])
     for c in candidates:
         del c["n"], c["rank"]
-    best_match = (
-        candidates[0]
-        if candidates and candidates[0]["clone_fraction"] >= cfg.min_clone_fraction
-        else None
-    )
     return LinkageResult(
         launch_match=best_match,
         trustworthy_after_jd_tdb=trust,
@@ -335,4 +381,26 @@ def link_launch(
         n_clones=n,
         first_jd_tdb=float(times[-1]),
         candidates=candidates[:5],
+        complete=geo.shape[0] == asked,
+    )
+
+
+def _launch_order(c: dict[str, Any]) -> tuple[float, float, float]:
+    return (-c["n"], abs(c["days_after_launch"]), c["min_dist_au"])
+
+
+def departure_v_inf_kms(passage: EarthPassage) -> float:
+    """The hyperbolic excess speed of a passage, km/s: v_inf^2 = v^2 - 2 GM_E / r (0 when
+    bound to the Earth at that distance)."""
+    v = passage.v_rel_kms / _AU_D_TO_KMS
+    excess = v * v - 2.0 * GM_EARTH_AU3_D2 / max(passage.dist_au, 1e-9)
+    return math.sqrt(max(excess, 0.0)) * _AU_D_TO_KMS
+
+
+def is_departure(passage: EarthPassage, config: LinkageConfig) -> bool:
+    """Whether a launch could have begun ``passage``: within ``departure_au`` of the Earth at
+    an escape speed of at most ``max_departure_v_inf_kms`` (the module docstring)."""
+    return (
+        passage.dist_au <= config.departure_au
+        and departure_v_inf_kms(passage) <= config.max_departure_v_inf_kms
     )

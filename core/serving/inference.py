@@ -40,6 +40,7 @@ from core.contract.records import NeoRecord, content_hash
 from core.features import extract_features
 from core.features.physics_evidence import physical_evidence
 from core.serving.model import TrainedModel
+from core.serving.verdict import decide
 
 __all__ = ["RESULT_SCHEMA", "EncodedResult", "InferenceEngine"]
 
@@ -55,6 +56,9 @@ class EncodedResult(NamedTuple):
     anomaly_score: float
     category: str
     model_version: str
+    evidence: str = "none"
+    """What the verdict rests on: ``physics``, ``orbit`` or ``none``
+    (:mod:`core.serving.verdict`)."""
 
 
 class InferenceEngine:
@@ -192,7 +196,9 @@ class InferenceEngine:
     def _encode(self, results: list[dict[str, Any]]) -> list[EncodedResult]:
         version = self._model.version
         return [
-            EncodedResult(orjson.dumps(r), r["anomaly_score"], r["category"], version)
+            EncodedResult(
+                orjson.dumps(r), r["anomaly_score"], r["category"], version, r["evidence"]
+            )
             for r in results
         ]
 
@@ -230,9 +236,13 @@ class InferenceEngine:
         fm = extract_features(records)
         out = model.score_matrix(fm.values)
         contributions = model.contributions.explain(out.X, fm.values, out.scores, self._top)
-        categories = model.cuts.categorize(out.scores, fm.indicators.overall)
-        scores = out.scores.tolist()
         probs = out.probabilities.tolist()
+        # the verdict: what the category rests on, undetermined where nothing decides
+        verdicts = decide(
+            fm.column, records, model.cuts.categorize(out.scores, fm.indicators.overall), probs
+        )
+        categories = [v.category for v in verdicts]
+        scores = out.scores.tolist()
         conf = out.confidence.tolist()
         anomalous = (out.scores >= model.threshold).tolist()
         failed = list(out.failed)
@@ -281,8 +291,20 @@ class InferenceEngine:
                 strict=True,
             )
         ]
+        for res, v in zip(results, verdicts, strict=True):
+            res["evidence"] = v.evidence
+            res["needs"] = list(v.needs)
+            res["cautions"] = list(v.cautions)
+            if v.probability is not None:  # the posterior from the measured A/M
+                res["anomaly_probability"] = v.probability
+            res["anomaly_probability_interval"] = list(v.interval) if v.interval else None
         # Alerts (a few percent of records) also say what physics can tell about them.
-        alerts = [i for i, flag in enumerate(anomalous) if flag]
+        # So do results whose verdict rests on physics or cannot be decided.
+        alerts = [
+            i
+            for i, (flag, v) in enumerate(zip(anomalous, verdicts, strict=True))
+            if flag or v.evidence == "physics" or v.needs
+        ]
         for i, evidence in zip(alerts, physical_evidence(fm, alerts), strict=True):
             results[i]["physics"] = evidence
         return results

@@ -64,6 +64,7 @@ from core.preprocessing import Preprocessor
 from core.serving.explain import ContributionModel, occlusion_sensitivity
 from core.serving.model import DENSITY_PRIOR, SIZE_PRIOR, CategoryCuts, TrainedModel, physics_prior
 from core.training.augment import COMPLETE, drop_parts
+from core.training.calibration import verdict_calibration
 from core.training.evaluation import (
     DetectorEvaluation,
     average_precision,
@@ -468,6 +469,8 @@ def train(config: TrainingConfig) -> TrainingResult:
     catalog_records = [*train_recs.records, *val_recs.records, *test_recs.records]
     catalog_scores = model.score_matrix(catalog_raw).scores
     metrics["km_size_ranks"] = _km_size_ranks(catalog_records, catalog_raw, catalog_scores)
+    verdict = verdict_calibration(model, test.raw, test.labels, test.hard)
+    metrics["verdict"] = verdict
     test_scores = _scores(ensemble, test)[0]
     plot = ReportPlotData(
         natural_scores=test_scores[test.labels == 0],
@@ -479,6 +482,7 @@ def train(config: TrainingConfig) -> TrainingResult:
         e=catalog_raw[:, FEATURE_SCHEMA.index("orb_e")],
         i_deg=catalog_raw[:, FEATURE_SCHEMA.index("orb_i_deg")],
         catalog_scores=catalog_scores,
+        verdict=verdict,
     )
     report = {
         "catalog": str(config.catalog),

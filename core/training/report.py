@@ -45,6 +45,8 @@ class ReportPlotData:
         Scores of the test's natural Earth-like objects (the hard negatives).
     hard_summary : dict or None
         ``metrics.hard_question`` of the report (ROC-AUC and AP with CIs per subset).
+    verdict : dict or None
+        ``metrics.verdict`` (:mod:`core.training.calibration`): the reliability diagram.
     """
 
     natural_scores: FloatArray
@@ -56,6 +58,7 @@ class ReportPlotData:
     catalog_scores: FloatArray
     top_k: int = 25
     hard_natural_scores: FloatArray | None = None
+    verdict: dict[str, Any] | None = None
     hard_summary: dict[str, Any] | None = None
 
 
@@ -77,7 +80,7 @@ def _plot(path: Path, plot: ReportPlotData) -> None:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    fig, axes = plt.subplots(1, 4, figsize=(21, 4.8))
+    fig, axes = plt.subplots(1, 5, figsize=(26, 4.8))
     try:
         ax = axes[0]
         bins = np.linspace(0.0, 1.0, 51)
@@ -101,6 +104,7 @@ def _plot(path: Path, plot: ReportPlotData) -> None:
             ax.set_title(f"Catalog, a-{label.split()[0]} plane")
             ax.legend(loc="upper right")
         _plot_hard(axes[3], plot, bins)
+        _plot_reliability(axes[4], plot.verdict)
         fig.tight_layout()
         fig.savefig(path, dpi=90)
     finally:
@@ -133,3 +137,28 @@ def _plot_hard(ax: Any, plot: ReportPlotData, bins: FloatArray) -> None:
     ax.set_yscale("log")
     ax.legend(loc="upper center", fontsize=8)
     ax.text(0.02, 0.02, "\n".join(lines), transform=ax.transAxes, fontsize=6.5, va="bottom")
+
+
+def _plot_reliability(ax: Any, verdict: dict[str, Any] | None) -> None:
+    """Panel 5: reliability diagram of the verdict's probability on the test split."""
+    ax.set_title("Verdict probability: reliability (test split)")
+    ax.set_xlabel("anomaly_probability (A/M posterior where measured)")
+    ax.set_ylabel("share artificial")
+    ax.plot([0, 1], [0, 1], color="0.5", linestyle=":")
+    if verdict is None:
+        ax.text(0.5, 0.5, "not computed", ha="center", transform=ax.transAxes)
+        return
+    pts = [b for b in verdict["reliability"] if b["n"]]
+    ax.plot([b["mean_p"] for b in pts], [b["artificial_share"] for b in pts], "o-", label="bins")
+    for b in pts:
+        ax.annotate(str(b["n"]), (b["mean_p"], b["artificial_share"]), fontsize=6)
+    el = verdict["earth_like_natural"]
+    text = [f"Brier {verdict['brier']:.3f} (model alone {verdict['brier_model_probability']:.3f})"]
+    if el["alert_share"] is not None:
+        text.append(
+            f"natural Earth-like alerting: {100 * el['alert_share']:.1f} % "
+            f"(category alone {100 * el['alert_share_category_alone']:.1f} %)"
+        )
+    ax.text(0.02, 0.9, "\n".join(text), transform=ax.transAxes, fontsize=7, va="top")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)

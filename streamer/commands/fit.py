@@ -5,7 +5,8 @@ fits each object's orbit (:func:`core.orbits.fit.fit_orbit`: initial orbit, then
 differential correction with DE440/ASSIST), and writes one neo.v1 record per fitted object to
 ``--output`` (stdout with ``-``), which ``neo-streamer score`` reads as is. A readable summary
 goes to stderr, with a progress bar when there are several objects and stderr is a terminal. An
-object that cannot be fitted is reported as ``DESIGNATION: fit failed: REASON`` on stderr and
+object that cannot be fitted is reported as ``DESIGNATION: fit failed: REASON -> verdict
+undetermined`` on stderr and
 the others go on.
 
 Exit code 0 when at least one object was fitted, 1 when none was, 2 when the input cannot be
@@ -178,7 +179,8 @@ def run(args: argparse.Namespace) -> int:
                 except FitError as exc:
                     failed += 1
                     record, note = failure_record(designation, astrometry, exc)
-                    lines.append(f"{designation}: {exc}{note}")
+                    # every failure is a verdict (issue 28 item 4): undetermined, not natural
+                    lines.append(f"{designation}: {exc}{note} -> verdict undetermined")
                     out.write(orjson.dumps(record) + b"\n")
                     continue
                 fitted += 1

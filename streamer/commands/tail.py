@@ -3,9 +3,11 @@
 Reads the results topic, or the alerts topic with ``--alerts``, outside any consumer
 group (nothing is committed, every partition is read) and with ``read_committed``, so in
 exactly-once mode only committed results are shown. Each neo.anomaly.v1 result is printed
-as two readable lines (designation, score with as many digits as tell it from 1, category,
+as readable lines (designation, score with as many digits as tell it from 1, category,
 then the top reasons: firing indicators, and the features that pushed the score up in words
-with their values and share of the score), or as one JSON line with ``--json``. On the
+with their values and share of the score; then the verdict: what it rests on or, when
+undetermined, what would decide it, the physics summary and a failed fit's cause), or as
+one JSON line with ``--json``. On the
 dead-letter topic (``--topic``) each dead letter shows its field, reason and source; on the
 input topic each neo.v1 record shows what it holds.
 
@@ -131,7 +133,17 @@ def format_result(result: Mapping[str, Any]) -> str:
     if isinstance(model, Mapping) and model.get("version") is not None:
         parts.append(f"model {model['version']}")
     reasons = _reasons(result)
-    return "  ".join(parts) + "\n  why: " + ("; ".join(reasons) if reasons else "-")
+    text = "  ".join(parts) + "\n  why: " + ("; ".join(reasons) if reasons else "-")
+    # the verdict (issue 33): what it rests on, what would decide it, what physics says
+    needs = result.get("needs")
+    if isinstance(needs, list) and needs:
+        text += "\n  undetermined: needs " + "; ".join(map(str, needs))
+    elif isinstance(result.get("evidence"), str):
+        text += f"\n  rests on: {result['evidence']}"
+    physics = result.get("physics")
+    if isinstance(physics, Mapping) and physics.get("summary"):
+        text += f"\n  physics: {physics['summary']}"
+    return text
 
 
 def _render(message: ConsumerRecord[bytes, bytes], as_json: bool) -> str:

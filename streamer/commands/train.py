@@ -222,3 +222,17 @@ def _print_hard(metrics: dict[str, Any]) -> None:
             f" {km['n_km_size']} (with A1/A2: {km['km_size_with_nongrav_in_top_1pct']} of"
             f" {km['n_km_size_with_nongrav']})"
         )
+    verdict = metrics.get("verdict")
+    if verdict:
+        el = verdict["earth_like_natural"]
+        print(
+            f"verdict probability (test split, {verdict['n']} records,"
+            f" {verdict['n_with_area_to_mass']} with an A/M): Brier {verdict['brier']:.4f}"
+            f" (model alone {verdict['brier_model_probability']:.4f})"
+        )
+        if el["alert_share"] is not None:
+            print(
+                f"natural Earth-like test objects alerting by default: {el['alert_share']:.2%}"
+                f" of {el['n']} (by category alone {el['alert_share_category_alone']:.2%});"
+                f" undetermined {el['undetermined_share']:.2%}"
+            )

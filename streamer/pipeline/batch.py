@@ -64,6 +64,11 @@ class Scored(Protocol):
         """The version of the model that scored it."""
         ...
 
+    @property
+    def evidence(self) -> str:
+        """Its ``evidence``: ``physics``, ``orbit`` or ``none``."""
+        ...
+
 
 class Scorer(Protocol):
     """What the workers need from :class:`core.serving.inference.InferenceEngine`."""
@@ -147,17 +152,33 @@ class ItemOutcome:
 
 @dataclass(frozen=True, slots=True)
 class AlertRule:
-    """A result is an alert when its score reaches ``min_score`` or its category is listed."""
+    """A result is an alert when its score reaches ``min_score`` or its category is listed,
+    and its verdict rests on evidence listed in ``evidence`` (None: any).
+
+    A result whose category is ``undetermined`` (an Earth-like orbit without physics, a
+    failed fit: :mod:`core.serving.verdict`) rests on no evidence by definition: it alerts
+    only where ``undetermined`` is listed in ``categories`` (the separate rule a subscriber
+    opts into) or its score reaches ``min_score`` with ``evidence`` None.
+    """
 
     min_score: float
     categories: frozenset[str] = frozenset()
+    evidence: frozenset[str] | None = None
 
     def matches(self, result: dict[str, Any]) -> bool:
         """Whether ``result`` (a neo.anomaly.v1 dict) goes to the alert topic."""
-        return self.matches_score(float(result["anomaly_score"]), result.get("category"))
+        return self.matches_score(
+            float(result["anomaly_score"]), result.get("category"), result.get("evidence")
+        )
 
-    def matches_score(self, anomaly_score: float, category: str | None) -> bool:
-        """:meth:`matches` for a result's score and category."""
+    def matches_score(
+        self, anomaly_score: float, category: str | None, evidence: str | None = None
+    ) -> bool:
+        """:meth:`matches` for a result's score, category and evidence."""
+        if category == "undetermined" and category in self.categories:
+            return True
+        if self.evidence is not None and evidence not in self.evidence:
+            return False
         return anomaly_score >= self.min_score or category in self.categories
 
 
@@ -301,7 +322,7 @@ def process_batch(
                 outcomes[i] = outcome
                 continue
             outs = [Output("result", key, value)]
-            if rule.matches_score(result.anomaly_score, result.category):
+            if rule.matches_score(result.anomaly_score, result.category, result.evidence):
                 outs.append(Output("alert", key, value))
             outcome = ItemOutcome(
                 item, outs, rec.designation, result.model_version, None, dropped.get(i, ())

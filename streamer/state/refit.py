@@ -25,6 +25,7 @@ import orjson
 
 from core.contract.obs import Observation, observation_to_obj
 from core.contract.records import record_from_obj
+from core.serving.verdict import failed_fit_verdict
 from core.serving.arcstate import ArcSummary, ObjectState, ObjectSummary
 from streamer.config import StateConfig
 from streamer.pipeline.batch import Scorer
@@ -74,6 +75,7 @@ class Rescored(msgspec.Struct, frozen=True):
     failed: bool
     kind: RefitKind = "full"
     orbit: OrbitFacts | None = None
+    evidence: str = "none"
 
 
 RefitKind = Literal["full", "light"]
@@ -229,15 +231,24 @@ def refit_and_score(
     obj["observations"] = {"ades": [observation_to_obj(o) for o in observations]}
     record = record_from_obj(obj)
     (scored,) = scorer.predict_encoded([record])
+    document, category, evidence = scored.document, scored.category, scored.evidence
+    if orbit is None:  # every failure is a verdict, never "natural" (issue 28 item 4)
+        verdict = failed_fit_verdict(failure)
+        doc = orjson.loads(document)
+        doc["category"], doc["evidence"] = verdict.category, verdict.evidence
+        doc["needs"] = list(verdict.needs)
+        doc["cautions"] = [*doc.get("cautions", ()), *verdict.cautions]
+        document, category, evidence = orjson.dumps(doc), verdict.category, verdict.evidence
     return Rescored(
-        scored.document,
+        document,
         orjson.dumps(fit, option=orjson.OPT_SERIALIZE_NUMPY),
         scored.anomaly_score,
-        scored.category,
+        category,
         scored.model_version,
         orbit is None,
         kind,
         orbit,
+        evidence,
     )
 
 

@@ -79,7 +79,13 @@ REFIT_GROUP = 8
 """Objects refitted per task sent to a scoring process (one hop for the group)."""
 _DAY_MS = 86_400_000.0
 # the result categories in rising order (an alert is published when an object's rises)
-_RANKS = {"natural": 0, "suspicious": 1, "highly_suspicious": 2, "artificial_candidate": 3}
+_RANKS = {
+    "natural": 0,
+    "undetermined": 1,
+    "suspicious": 2,
+    "highly_suspicious": 3,
+    "artificial_candidate": 4,
+}
 
 
 def _options() -> Options:
@@ -192,7 +198,11 @@ class StateManager:
         self._scorer = scorer
         self._fit_executor = fit_executor
         p = cfg.processing
-        self._rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories))
+        self._rule = AlertRule(
+            p.alert_min_score,
+            frozenset(p.alert_categories),
+            frozenset(p.alert_evidence) if p.alert_evidence else None,
+        )
         self._state = cfg.state
         self._input = StateInput(cfg.input.format, cfg.input.ztf_max_ssdistnr_arcsec)
         self._metrics = metrics
@@ -550,7 +560,9 @@ class StateManager:
             if review is not None and review.to_known_topic:
                 outcome.outputs.append(Output("known", key, value))
             outcome.designation, outcome.model_version = oid, rescored.model_version
-            alerting = self._rule.matches_score(rescored.anomaly_score, rescored.category)
+            alerting = self._rule.matches_score(
+                rescored.anomaly_score, rescored.category, rescored.evidence
+            )
             alerting = alerting and not (review is not None and review.matched)
             if alerting and rank > state.alert_rank:
                 # first reaching an alerting category, or rising to a higher one

@@ -76,6 +76,7 @@ async def test_end_to_end_results_alerts_dead_letters_and_http(
         registry,
         processing__alert_min_score=0.9,
         processing__alert_categories=[],
+        processing__alert_evidence=[],
         processing__executor=executor,
     )
     good = sample_records(300)

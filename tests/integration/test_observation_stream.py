@@ -418,6 +418,7 @@ async def test_objects_are_rescored_as_their_arcs_grow_and_alert_only_on_a_rise(
     cfg = _config(kafka_bootstrap, registry, tmp_path)
     cfg["state"]["rescore"] = True
     cfg["processing"]["alert_min_score"] = 0.0  # every result alerting: alerts mark rises
+    cfg["processing"]["alert_evidence"] = []  # whatever the verdict rests on
     await _create_input(kafka_bootstrap, cfg["topics"]["input"])
     daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
     short = [(k, v) for k, v in stream() if k in (b"2005 TM173", b"2007 VV7")]

@@ -189,7 +189,7 @@ async def test_deleted_alerts_and_dead_letter_topics_are_recreated(
     topics, cfg = await registry_and_config(tmp_path, kafka_bootstrap, topic_factory)
     cfg["kafka"]["request_timeout_ms"] = 5000
     # alerts from about a third of the inputs, so the deleted alerts topic is written to soon
-    cfg["processing"].update(alert_min_score=0.9, alert_categories=[])
+    cfg["processing"].update(alert_min_score=0.9, alert_categories=[], alert_evidence=[])
     daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()

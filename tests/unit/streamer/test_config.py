@@ -283,3 +283,22 @@ def test_the_default_alert_rule_alerts_on_the_two_top_categories_and_nothing_els
         for score, category in zip(scores.tolist(), categories, strict=True):
             expected = category in ("highly_suspicious", "artificial_candidate")
             assert rule.matches_score(score, category) is expected, (score, category)
+
+
+def test_the_default_alert_rule_needs_physics_and_undetermined_is_a_separate_opt_in() -> None:
+    # issue 33: an Earth-like orbit alone cannot decide; only physics-backed verdicts alert by
+    # default, undetermined ones only for a subscriber who lists the category
+    from streamer.batch import AlertRule
+
+    p = load_config(ROOT / "config.toml", env={}).processing
+    assert p.alert_evidence == ("physics",)
+    rule = AlertRule(p.alert_min_score, frozenset(p.alert_categories), frozenset(p.alert_evidence))
+    assert rule.matches_score(0.999, "highly_suspicious", "physics")
+    assert not rule.matches_score(0.999, "highly_suspicious", "orbit")
+    assert not rule.matches_score(0.999, "undetermined", "none")
+    opted = AlertRule(1.0, frozenset({*p.alert_categories, "undetermined"}), frozenset({"physics"}))
+    assert opted.matches_score(0.2, "undetermined", "none")
+    assert not opted.matches_score(0.999, "highly_suspicious", "orbit")
+    assert opted.matches({"anomaly_score": 0.5, "category": "undetermined", "evidence": "none"})
+    with pytest.raises(ConfigError, match=r"processing\.alert_evidence"):
+        load_config(None, env={}, overrides={"processing.alert_evidence": ["vibes"]})

@@ -39,6 +39,7 @@ def test_fit_writes_records_score_accepts(
     assert nb1.fit.rms_arcsec is not None and nb1.fit.rms_arcsec < 0.6
     err = capsys.readouterr().err
     assert "2014 AA: fit failed: a single night" in err
+    assert "-> verdict undetermined" in err  # a failure is a verdict, never natural
     assert "fitted 2 objects, 1 failed" in err
 
 

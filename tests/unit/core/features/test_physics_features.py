@@ -48,7 +48,7 @@ def raw(fm: FeatureMatrix, i: int) -> dict[str, float]:
 
 
 def test_schema_version_bumped_and_new_columns_present() -> None:
-    assert VERSION == "neo-features/2"
+    assert VERSION == "neo-features/3"
     for name in (
         "ng_a1_snr",
         "srp_log10_amr_m2_kg",

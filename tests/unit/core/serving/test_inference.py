@@ -12,7 +12,8 @@ import pytest
 
 from core.contract.records import NeoRecord
 from core.serving.inference import InferenceEngine
-from core.serving.model import CATEGORIES, TrainedModel
+from core.serving.model import TrainedModel
+from core.serving.verdict import CATEGORIES, EVIDENCE
 from core.training.pipeline import TrainingConfig, load_catalog, train
 from core.training.synthetic import generate_artificial
 
@@ -61,7 +62,11 @@ def test_result_follows_the_neo_anomaly_v1_contract(
         assert 0.0 <= res["confidence"] <= 1.0
         assert res["is_anomaly"] == (res["anomaly_score"] >= model.threshold)
         assert res["category"] in CATEGORIES
-        assert (res["category"] == "natural") == (not res["is_anomaly"])
+        assert res["evidence"] in EVIDENCE
+        # the verdict: undetermined says what would decide it; a decided one needs nothing
+        assert bool(res["needs"]) == (res["category"] == "undetermined")
+        if res["evidence"] == "orbit":  # the model's category as it is
+            assert (res["category"] == "natural") == (not res["is_anomaly"])
         assert res["model"] == {"id": model.model_id, "version": model.version}
         assert set(res["detectors"]) == {"iforest", "ocsvm", "autoencoder"}
         assert sum(d["weight"] for d in res["detectors"].values()) == pytest.approx(1.0)

@@ -224,3 +224,15 @@ def test_no_km_size_catalogue_object_in_the_top_percent(result: TrainingResult) 
     assert km["km_size_in_top_1pct"] == 0
     assert km["km_size_with_nongrav_in_top_1pct"] == 0
     assert all(e["rank"] > km["top_1pct_rank"] for e in km["km_size_with_nongrav_best"])
+
+
+def test_verdict_calibration_is_reported_on_the_test_split(result: TrainingResult) -> None:
+    # issue 33: Brier score, reliability diagram and the natural Earth-like alert share
+    v = result.report["metrics"]["verdict"]
+    assert v["n"] > 0
+    assert 0.0 <= v["brier"] <= 1.0 and 0.0 <= v["brier_model_probability"] <= 1.0
+    assert len(v["reliability"]) == 10 and sum(b["n"] for b in v["reliability"]) == v["n"]
+    el = v["earth_like_natural"]
+    assert el["n"] == result.report["hard_negatives"]["earth_like_test"]
+    if el["n"]:
+        assert 0.0 <= el["alert_share"] <= 1.0 and 0.0 <= el["undetermined_share"] <= 1.0

@@ -150,6 +150,10 @@ def test_a_one_night_arc_fails_to_fit_and_is_still_scored(engine: InferenceEngin
     doc = orjson.loads(rescored.document)
     doc["fit"] = orjson.loads(rescored.fit)
     assert rescored.failed and doc["fit"]["failed"].startswith("fit failed")
+    # a failed fit is a verdict: undetermined with its cause, never natural (issue 28 item 4)
+    assert doc["category"] == rescored.category == "undetermined"
+    assert doc["evidence"] == rescored.evidence == "none"
+    assert doc["fit"]["failed"].removeprefix("fit failed: ") in doc["needs"][0]
     assert record_from_obj({"designation": "x"}) is not None
     assert 0.0 <= doc["anomaly_score"] <= 1.0
 
@@ -164,6 +168,7 @@ def test_state_step_publishes_results_keyed_by_object_and_alerts_only_on_a_rise(
             "state.enabled": True,
             "state.dir": str(tmp_path),
             "processing.alert_min_score": 0.0,  # every result is alerting: alerts show rises
+            "processing.alert_evidence": [],  # whatever the verdict rests on
         },
     )
     manager = StateManager(cfg, Metrics(), ThreadPoolExecutor(1), scorer=lambda: engine)
