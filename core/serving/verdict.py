@@ -66,7 +66,7 @@ CATEGORIES: tuple[str, ...] = (
     "highly_suspicious",
     "artificial_candidate",
 )
-"""Every result category, in rising order (the alert rank of :mod:`streamer.state`)."""
+"""Every result category, in rising order (the alert rank of :mod:`streamer.state.store`)."""
 EVIDENCE: tuple[str, ...] = ("physics", "orbit", "none")
 
 NATURAL_AMR_MAX_M2_KG = 1.0e-3

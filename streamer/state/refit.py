@@ -25,8 +25,8 @@ import orjson
 
 from core.contract.obs import Observation, observation_to_obj
 from core.contract.records import record_from_obj
-from core.serving.verdict import failed_fit_verdict
 from core.serving.arcstate import ArcSummary, ObjectState, ObjectSummary
+from core.serving.verdict import failed_fit_verdict
 from streamer.config import StateConfig
 from streamer.pipeline.batch import Scorer
 

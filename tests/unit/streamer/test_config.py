@@ -288,7 +288,7 @@ def test_the_default_alert_rule_alerts_on_the_two_top_categories_and_nothing_els
 def test_the_default_alert_rule_needs_physics_and_undetermined_is_a_separate_opt_in() -> None:
     # issue 33: an Earth-like orbit alone cannot decide; only physics-backed verdicts alert by
     # default, undetermined ones only for a subscriber who lists the category
-    from streamer.batch import AlertRule
+    from streamer.pipeline.batch import AlertRule
 
     p = load_config(ROOT / "config.toml", env={}).processing
     assert p.alert_evidence == ("physics",)
