@@ -22,6 +22,7 @@ from core.alerts.route import alert_observations, to_state
 from core.contract.deadletter import MAX_ORIGINAL_BYTES, DeadLetter, DeadLetterSource
 from core.contract.records import NeoRecord
 from core.errors import RecordError
+from core.serving.categories import UNDETERMINED
 from core.serving.inputs import InputFormat, decoder_for
 
 __all__ = [
@@ -175,7 +176,7 @@ class AlertRule:
         self, anomaly_score: float, category: str | None, evidence: str | None = None
     ) -> bool:
         """:meth:`matches` for a result's score, category and evidence."""
-        if category == "undetermined" and category in self.categories:
+        if category == UNDETERMINED and category in self.categories:
             return True
         if self.evidence is not None and evidence not in self.evidence:
             return False
