@@ -28,14 +28,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import timeit
 from typing import Any
 
 import numpy as np
 
-
-def _best_us(stmt: Any, number: int, repeat: int) -> float:
-    return min(timeit.repeat(stmt, number=number, repeat=repeat)) / number * 1e6
+from bench.bench_contract_micro import best_us
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,8 +55,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         json.dumps(
             {
-                "iforest_own_us_per_record": _best_us(lambda: det._raw_scores(batch), 5, r) / n,
-                "iforest_sklearn_us_per_record": _best_us(
+                "iforest_own_us_per_record": best_us(lambda: det._raw_scores(batch), 5, r) / n,
+                "iforest_sklearn_us_per_record": best_us(
                     lambda: det.model_.score_samples(batch), 5, r
                 )
                 / n,
@@ -73,8 +70,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         json.dumps(
             {
-                "seg_nunique_grouped_us": _best_us(lambda: seg_nunique(seg, grouped, 1), 2000, r),
-                "seg_nunique_shuffled_us": _best_us(lambda: seg_nunique(seg, shuffled, 1), 2000, r),
+                "seg_nunique_grouped_us": best_us(lambda: seg_nunique(seg, grouped, 1), 2000, r),
+                "seg_nunique_shuffled_us": best_us(lambda: seg_nunique(seg, shuffled, 1), 2000, r),
             }
         )
     )
@@ -83,11 +80,11 @@ def main(argv: list[str] | None = None) -> None:
     print(
         json.dumps(
             {
-                "leap_seconds_uncached_us": _best_us(
+                "leap_seconds_uncached_us": best_us(
                     lambda: _tai_minus_utc_s.__wrapped__(60800), 2000, r
                 ),
-                "erfa_dat_us": _best_us(lambda: erfa.dat(2025, 6, 1, 0.0), 2000, r),
-                "leap_seconds_cached_us": _best_us(lambda: _tai_minus_utc_s(60800), 20000, r),
+                "erfa_dat_us": best_us(lambda: erfa.dat(2025, 6, 1, 0.0), 2000, r),
+                "leap_seconds_cached_us": best_us(lambda: _tai_minus_utc_s(60800), 20000, r),
             }
         )
     )
@@ -98,10 +95,10 @@ def main(argv: list[str] | None = None) -> None:
     print(
         json.dumps(
             {
-                "lagrange_floats_us": _best_us(
+                "lagrange_floats_us": best_us(
                     lambda: lagrange_coefficients(r0, v0, dt, mu), 2000, r
                 ),
-                "lagrange_arrays_us": _best_us(
+                "lagrange_arrays_us": best_us(
                     lambda: lagrange_coefficients(r0[None], v0[None], dt[None], mu), 2000, r
                 ),
             }
@@ -122,10 +119,10 @@ def main(argv: list[str] | None = None) -> None:
         frame.sim.integrate(t_days)
 
     run = lambda: prop.propagate(state, epoch, times)  # noqa: E731
-    fast_ms = _best_us(run, 3, r) / 1e3
+    fast_ms = best_us(run, 3, r) / 1e3
     with mock.patch.object(prop._Frame, "advance", exact):
         stopped = prop.propagate(state, epoch, times)
-        exact_ms = _best_us(run, 3, r) / 1e3
+        exact_ms = best_us(run, 3, r) / 1e3
     print(
         json.dumps(
             {
