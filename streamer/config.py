@@ -50,6 +50,7 @@ LogFormat = Literal["json", "console", "auto"]
 LogLevel = Literal["debug", "info", "warning", "error"]
 OffsetReset = Literal["earliest", "latest"]
 Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
+# core.serving.categories declares these; a Literal must spell them (a test checks they agree)
 Category = Literal[
     "natural", "undetermined", "suspicious", "highly_suspicious", "artificial_candidate"
 ]

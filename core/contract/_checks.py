@@ -134,7 +134,8 @@ def check_json(value: object, where: str, depth: int) -> None:
 
 def json_ok(value: object, depth: int) -> bool:
     """Whether :func:`check_json` accepts ``value``: the same checks, without building the
-    path of every member (1.9 -> 1.2 us for a sample record's meta)."""
+    path of every member (cheaper: docs/performance.md, "Design measurements of the daemon's
+    hot path")."""
     if depth > MAX_META_DEPTH:
         return False
     kind = type(value)

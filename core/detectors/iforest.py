@@ -67,7 +67,8 @@ class IsolationForestDetector(BaseDetector):
         # scikit-learn's score_samples is the negated isolation score (higher = normal); this
         # is that score, computed as scikit-learn computes it (``_compute_score_samples``) with
         # the per-tree overhead left out: its joblib dispatch and input checks cost twice the
-        # tree traversals themselves (4.2 against 1.4 us/record at batch 1,024 with 50 trees).
+        # tree traversals themselves (figures in docs/performance.md, "Design measurements of
+        # the scoring and orbit code").
         # Each tree adds (depth of the leaf + average path length of its samples - 1) to the
         # row's total, in tree order, exactly as scikit-learn adds them.
         forest = self.model_

@@ -77,8 +77,8 @@ def seg_nunique(seg: IntArray, codes: IntArray, n: int) -> FloatArray:
         return np.zeros(n)
     s, c = seg, codes
     # Already grouped by segment with the codes in order inside each (observations come in
-    # time order, so their nights do): count the changes without sorting. The sort costs
-    # ~20 us per ~450-row record of the sample stream.
+    # time order, so their nights do): count the changes without sorting (the sort's cost:
+    # docs/performance.md, "Design measurements of the scoring and orbit code").
     grouped = (s[1:] > s[:-1]) | ((s[1:] == s[:-1]) & (c[1:] >= c[:-1]))
     if not grouped.all():
         order = np.lexsort((codes, seg))

@@ -24,27 +24,16 @@ ztf       ZTF alert packets (Avro container; binary): ``neo.obs.v1``  :mod:`core
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from core.errors import FormatError
-from core.formats import ades, cad, nea, obs80, sbdb
 from core.formats._common import open_text
 from core.formats.detect import detect_format
+from core.formats.parsers import FORMATS
 
 __all__ = ["FORMATS", "detect_format", "read_records"]
-
-Parser = Callable[[TextIO], Iterator[dict[str, Any]]]
-
-FORMATS: Mapping[str, Parser] = {
-    "obs80": obs80.parse,
-    "ades": ades.parse,
-    "nea": nea.parse,
-    "sbdb": sbdb.parse,
-    "cad": cad.parse,
-}
-"""Format name → parser of an open text stream."""
 
 
 def _is_container(path: str | Path) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.errors import FormatError
 from core.formats._common import open_text
+from core.formats.parsers import FORMATS
 
 __all__ = ["detect_format"]
 
@@ -84,8 +85,6 @@ def detect_format(path: str | Path) -> str:
 
 
 def _names() -> str:
-    from core.formats import FORMATS  # the package imports this module first
-
     return ", ".join(FORMATS)
 
 

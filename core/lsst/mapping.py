@@ -228,8 +228,8 @@ def _tai_minus_utc_s(mjd_day: int) -> float:
 
 
 def _obs_time(mjd_tai: float) -> str:
-    # TAI -> UTC with the day's leap-second count (cached per day: ERFA's per-call cost is
-    # ~30 us). A detection inside a leap second itself (23:59:60) is shown as the next second.
+    # TAI -> UTC with the day's leap-second count (cached per day: docs/performance.md). A
+    # detection inside a leap second itself (23:59:60) is shown as the next second.
     offset_s = _tai_minus_utc_s(math.floor(mjd_tai))
     ms = round((mjd_tai * 86_400.0 - offset_s) * 1000.0)
     when = _MJD_EPOCH + timedelta(milliseconds=ms)

@@ -215,7 +215,7 @@ class _Frame:
 
     def advance(self, t_days: float) -> None:
         # ASSIST steps past the time and interpolates (real and variational particles alike):
-        # 3-4x faster than stopping IAS15 exactly at every observation.
+        # faster than stopping IAS15 exactly at every observation (docs/performance.md).
         self._t_out = t_days
         self.extras.integrate_or_interpolate(t_days)
 

@@ -60,7 +60,7 @@ def stumpff_c_s(z: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 
 def _stumpff_one(z: float) -> tuple[float, float]:
-    """:func:`stumpff_c_s` for one float (pure Python: ~20x faster than numpy on scalars)."""
+    """:func:`stumpff_c_s` for one float (pure Python: faster than numpy on scalars)."""
     if abs(z) < _SERIES_MAX_Z:
         c = s = 0.0
         for kc, ks in zip(_C_SERIES, _S_SERIES, strict=True):
@@ -186,7 +186,8 @@ def lagrange_coefficients(
     v0 = np.asarray(v0, dtype=float)
     dt = np.asarray(dt, dtype=float)
     if r0.ndim == 1 and v0.ndim == 1 and dt.size <= _SCALAR_MAX:
-        # One state at a few times (Gauss's method): plain floats are ~20x faster.
+        # One state at a few times (Gauss's method): plain floats are faster
+        # (docs/performance.md, "Design measurements of the scoring and orbit code").
         r0l, v0l = r0.tolist(), v0.tolist()
         out = np.array([_lagrange_one(r0l, v0l, d, mu) for d in dt.ravel().tolist()])
         return tuple(out[:, k].reshape(dt.shape) for k in range(4))  # type: ignore[return-value]

@@ -114,7 +114,7 @@ def prepare(astrometry: Astrometry) -> tuple[Astrometry, int]:
         raise FitError(
             f"{int(np.count_nonzero(~finite))} observations with a missing time or position"
         )
-    same_time = np.flatnonzero(np.abs(np.diff(a.time_jd_utc)) < 1e-7)  # 9 ms
+    same_time = np.flatnonzero(np.abs(np.diff(a.time_jd_utc)) < 1e-7)
     keep: BoolArray = np.ones(n, dtype=bool)
     for k in same_time:
         if a.station[k] != a.station[k + 1]:

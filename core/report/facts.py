@@ -15,15 +15,11 @@ from typing import Any
 
 import msgspec
 
+from core.serving.categories import CATEGORIES, CATEGORY_RANK
+
 __all__ = ["VERDICT_ORDER", "Facts", "dig", "number", "read_facts"]
 
-VERDICT_ORDER = {
-    "artificial_candidate": 0,
-    "highly_suspicious": 1,
-    "suspicious": 2,
-    "undetermined": 3,
-    "natural": 4,
-}
+VERDICT_ORDER = {c: len(CATEGORIES) - 1 - rank for c, rank in CATEGORY_RANK.items()}
 """Index order: the most suspicious first; an unknown verdict after these."""
 
 _VERDICT_WORDS = {

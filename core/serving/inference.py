@@ -12,11 +12,8 @@ encoding it again. Repeated content inside one batch is scored once.
 The cache is a ``cachetools.LRUCache`` whose entries carry their expiry time, checked at
 lookup against one clock reading per call: the behaviour of ``cachetools.TTLCache`` (least
 recently used evicted first, nothing older than the TTL ever returned) without its per-entry
-bookkeeping, which reads the clock and keeps a second linked list on every insert. Measured
-on 1,024-record batches of the sample stream, every record a miss, in one process: whole
-batches 60.0-61.7 us/record with ``TTLCache``, 53.9-58.9 with ``LRUCache``, 50.1-54.1 with
-no cache; in the daemon (``bench.compare``, 7 pairs) 81.4 -> 79.7 us of CPU per record, 5
-pairs of 7 cheaper. An expired entry keeps its slot until it is replaced or evicted.
+bookkeeping, which reads the clock and keeps a second linked list on every insert. An expired
+entry keeps its slot until it is replaced or evicted.
 
 Thread safety: one lock guards the cache and the statistics; feature extraction and scoring
 run outside it, so several executor threads can score concurrently. Every dict
@@ -93,8 +90,7 @@ class InferenceEngine:
         self._model = model
         self._top = top_contributions
         # Cached results are kept encoded: bytes are invisible to the garbage collector, while
-        # thousands of live result dicts made every collection re-scan them (measured: the
-        # cache cost ~21 us per scored record as dicts, ~3 us as bytes).
+        # thousands of live result dicts made every collection re-scan them.
         # entries are (expiry time, result); see the module docstring
         self._cache: LRUCache[tuple[str, str], tuple[float, EncodedResult]] | None = (
             LRUCache(maxsize=cache_size) if cache_size > 0 else None
@@ -249,8 +245,8 @@ class InferenceEngine:
         indicators = fm.indicators.as_dicts()
         model_info = self._model_info
         # The detectors' part of every result, built member by member (one comprehension per
-        # member over the batch, not a dict comprehension per record: 1.8 -> 1.3 us/record for
-        # this loop and the one below). A failed member scores NaN, reported as null.
+        # member over the batch, not a dict comprehension per record). A failed member scores
+        # NaN, reported as null.
         columns = []
         for member_scores, member_weights in zip(
             out.member_scores.T.tolist(), out.member_weights.T.tolist(), strict=True

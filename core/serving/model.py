@@ -55,6 +55,7 @@ import numpy as np
 from core._types import FloatArray
 from core.detectors.ensemble import EnsembleDetector
 from core.preprocessing import Preprocessor
+from core.serving.categories import CUT_LEVELS
 from core.serving.explain import ContributionModel
 
 __all__ = [
@@ -110,12 +111,8 @@ def size_prior(
     return _log_ramp_down(log10_d_km, d_full_km, d_floor_km, floor)
 
 
-CATEGORIES: tuple[str, ...] = (
-    "natural",
-    "suspicious",
-    "highly_suspicious",
-    "artificial_candidate",
-)
+CATEGORIES = CUT_LEVELS
+"""The categories the cuts give, lowest first (:data:`core.serving.categories.CUT_LEVELS`)."""
 
 
 @dataclass(frozen=True, slots=True)

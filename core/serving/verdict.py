@@ -46,6 +46,7 @@ from core._types import FloatArray
 from core.constants import A1_SIGMA_DEFAULT_AU_D2, A1_SIGNIFICANCE, SRP_MAX_DIAMETER_KM
 from core.contract.records import NeoRecord
 from core.orbits.srp import SRP_AU_D2_PER_M2_KG
+from core.serving.categories import CATEGORIES, CATEGORY_RANK, EVIDENCE, UNDETERMINED
 
 __all__ = [
     "CATEGORIES",
@@ -58,16 +59,6 @@ __all__ = [
     "stage_log10_amr",
 ]
 
-UNDETERMINED = "undetermined"
-CATEGORIES: tuple[str, ...] = (
-    "natural",
-    UNDETERMINED,
-    "suspicious",
-    "highly_suspicious",
-    "artificial_candidate",
-)
-"""Every result category, in rising order (the alert rank of :mod:`streamer.state.store`)."""
-EVIDENCE: tuple[str, ...] = ("physics", "orbit", "none")
 
 NATURAL_AMR_MAX_M2_KG = 1.0e-3
 """Largest A/M measured on a natural body (2020 CD3 6.9e-4 +- 2.4e-4, Fedorets et al. 2020)."""
@@ -245,7 +236,7 @@ def decide(
                     f" {A1_SIGNIFICANCE:.0f} sigma, below every rocket stage's (>= 0.006)"
                 )
         if hollow:
-            if CATEGORIES.index(category) < CATEGORIES.index("highly_suspicious"):
+            if CATEGORY_RANK[category] < CATEGORY_RANK["highly_suspicious"]:
                 category = "highly_suspicious"
             out.append(Verdict(category, "physics", (), tuple(cautions), prob_out, interval))
             continue

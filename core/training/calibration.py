@@ -24,12 +24,13 @@ import numpy as np
 
 from core._types import FloatArray, IntArray
 from core.features.schema import FEATURE_SCHEMA
+from core.serving.categories import ALERT_CATEGORIES, UNDETERMINED
 from core.serving.model import TrainedModel
 from core.serving.verdict import decide
 
 __all__ = ["DEFAULT_ALERT_CATEGORIES", "verdict_calibration"]
 
-DEFAULT_ALERT_CATEGORIES = frozenset({"highly_suspicious", "artificial_candidate"})
+DEFAULT_ALERT_CATEGORIES = frozenset(ALERT_CATEGORIES)
 _BINS = 10
 
 
@@ -76,7 +77,7 @@ def verdict_calibration(
         [v.category in DEFAULT_ALERT_CATEGORIES and v.evidence == "physics" for v in verdicts]
     )
     by_category = np.array([c in DEFAULT_ALERT_CATEGORIES for c in categories])
-    undetermined = np.array([v.category == "undetermined" for v in verdicts])
+    undetermined = np.array([v.category == UNDETERMINED for v in verdicts])
     n_hard = int(hard.sum())
     return {
         "n": len(y),

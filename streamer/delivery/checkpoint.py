@@ -137,18 +137,11 @@ class TransactionalPublisher(OutputSender):
         :class:`PublishError` when the broker cannot be reached (the publisher stays
         :attr:`broken`).
         """
-        old = self._producer
         fresh = build_producer(self._cfg, transactional_id(self._cfg))
-        try:
-            await fresh.start()
-        except KafkaError as exc:
-            with contextlib.suppress(KafkaError, OSError):
-                await fresh.stop()
-            what = "cannot start a new transactional producer"
-            raise publish_error(self._cfg, exc, what) from exc
-        self._producer, self.broken = fresh, False
-        with contextlib.suppress(KafkaError, OSError, TimeoutError, AssertionError):
-            await asyncio.wait_for(old.stop(), 5.0)
+        await self._renew_producer(fresh, "cannot start a new transactional producer")
+
+    def _renewed(self) -> None:
+        self.broken = False
 
 
 class Checkpoint(abc.ABC):

@@ -1,10 +1,11 @@
 """The partition of a keyed output: Kafka's default (murmur2) partitioner, in native code.
 
 aiokafka's :class:`~aiokafka.partitioner.DefaultPartitioner` hashes every key with a murmur2
-written in Python, ~3 µs a key, which was 6-7 % of the daemon's event loop under load. This
+written in Python, a visible share of the daemon's event loop under load. This
 is the same function (the Java client's ``Utils.murmur2`` with its seed, the sign bit
 cleared, modulo the partition count), computed by the ``murmurhash2`` package's native
-MurmurHash2: ~0.2 µs a key. A key lands on the partition any other Kafka client picks for
+MurmurHash2, several times cheaper a key (docs/performance.md, "Design measurements of the
+daemon's hot path"). A key lands on the partition any other Kafka client picks for
 it; a null key goes to a random available partition, as in aiokafka.
 """
 

@@ -94,6 +94,28 @@ class OutputSender:
         """The producer in use (the supervisor closes it at shutdown)."""
         return self._producer
 
+    async def _renew_producer(self, fresh: AIOKafkaProducer, what: str) -> None:
+        """Start ``fresh`` and put it in place of the producer in use, which is then stopped
+        (5 s at most, its errors ignored: it is broken). :meth:`_renewed` runs in between.
+
+        Raises the :func:`publish_error` of ``what`` when ``fresh`` cannot start (it is then
+        stopped and the old producer stays in place).
+        """
+        old = self._producer
+        try:
+            await fresh.start()
+        except KafkaError as exc:
+            with contextlib.suppress(KafkaError, OSError):
+                await fresh.stop()
+            raise publish_error(self._cfg, exc, what) from exc
+        self._producer = fresh
+        self._renewed()
+        with contextlib.suppress(KafkaError, OSError, TimeoutError, AssertionError):
+            await asyncio.wait_for(old.stop(), 5.0)
+
+    def _renewed(self) -> None:
+        """What a publisher resets once a fresh producer is in use (before the old one stops)."""
+
     async def _send_all(self, outcomes: Sequence[ItemOutcome]) -> list[asyncio.Future[Any]]:
         """Hand every output to the producer, one record batch per partition.
 
@@ -210,14 +232,10 @@ class AtLeastOncePublisher(OutputSender):
             old = self._broken
             if old is None or old is not self._producer:
                 return
-            fresh = build_producer(self._cfg, None)
-            try:
-                await fresh.start()
-            except KafkaError as exc:
-                with contextlib.suppress(KafkaError, OSError):
-                    await fresh.stop()
-                raise PublishError(f"cannot start a new producer: {exc!r}") from exc
-            self._producer, self._broken = fresh, None
-            log.warning("producer replaced after a sequence number gap")
-            with contextlib.suppress(KafkaError, OSError, TimeoutError):
-                await asyncio.wait_for(old.stop(), 5.0)
+            await self._renew_producer(
+                build_producer(self._cfg, None), "cannot start a new producer"
+            )
+
+    def _renewed(self) -> None:
+        self._broken = None
+        log.warning("producer replaced after a sequence number gap")

@@ -22,6 +22,7 @@ from core.alerts.route import alert_observations, to_state
 from core.contract.deadletter import MAX_ORIGINAL_BYTES, DeadLetter, DeadLetterSource
 from core.contract.records import NeoRecord
 from core.errors import RecordError
+from core.serving.categories import UNDETERMINED
 from core.serving.inputs import InputFormat, decoder_for
 
 __all__ = [
@@ -93,7 +94,8 @@ class InputItem(msgspec.Struct, frozen=True, gc=False):
     """One fetched input message; ``epoch`` is the assignment generation it was fetched in.
 
     A frozen msgspec struct (built in C): the daemon makes one per fetched message and each
-    scoring process one per message it scores; a frozen dataclass cost ~1.1 us each.
+    scoring process one per message it scores; a frozen dataclass costs ten times more
+    (docs/performance.md, "Design measurements of the daemon's hot path").
     """
 
     topic: str
@@ -118,9 +120,9 @@ class Output(msgspec.Struct, frozen=True, gc=False):
     """One message to publish.
 
     A frozen msgspec struct: outputs cross from the scoring processes to the daemon by pickle,
-    and a struct pickles through C (0.47 against 0.90 us per output for a named tuple, whose
-    ``__getnewargs__`` is Python; unpickling 0.31 against 0.47), where a dataclass would be
-    rebuilt field by field.
+    and a struct pickles through C (in half the time of a named tuple, whose
+    ``__getnewargs__`` is Python: docs/performance.md), where a dataclass would be rebuilt
+    field by field.
     """
 
     kind: OutputKind
@@ -175,7 +177,7 @@ class AlertRule:
         self, anomaly_score: float, category: str | None, evidence: str | None = None
     ) -> bool:
         """:meth:`matches` for a result's score, category and evidence."""
-        if category == "undetermined" and category in self.categories:
+        if category == UNDETERMINED and category in self.categories:
             return True
         if self.evidence is not None and evidence not in self.evidence:
             return False
@@ -203,8 +205,8 @@ def message_key(value: bytes) -> str:
 
     Cheaper than :func:`core.contract.records.content_hash` (no canonical re-encoding), at the price
     of treating two encodings of one record as different. sha256 rather than blake2b: hardware-
-    accelerated on current x86 and ARM CPUs (1.3 against 2.2 µs on a sample record here), and
-    collision-resistant, so crafted input cannot share another message's cache entry.
+    accelerated on current x86 and ARM CPUs (no slower on a sample record: docs/performance.md),
+    and collision-resistant, so crafted input cannot share another message's cache entry.
     """
     return hashlib.sha256(value).hexdigest()
 

@@ -5,8 +5,8 @@ bytes) to a :class:`~concurrent.futures.ProcessPoolExecutor`; the child decodes,
 encodes, and sends back the encoded outputs. Both directions travel as plain tuples
 (:func:`run_in_process`), the outputs inside them as msgspec structs, which pickle in C:
 pickling slotted dataclasses cost the parent more CPU than the Kafka I/O of the same records
-(input items as structs still cost more than tuples: 0.55 against 0.34 µs each, conversions
-included). What crosses the process boundary is a
+(input items as structs still cost more than tuples, conversions included: docs/performance.md,
+"Design measurements of the daemon's hot path"). What crosses the process boundary is a
 :class:`ModelRef` — the serving version's directory, not the model — so every child loads
 that version once (lazily, on its first batch) and a hot reload is a new reference: children
 load the new version on their next batch. A scoring process loads and verifies each version

@@ -302,3 +302,15 @@ def test_the_default_alert_rule_needs_physics_and_undetermined_is_a_separate_opt
     assert opted.matches({"anomaly_score": 0.5, "category": "undetermined", "evidence": "none"})
     with pytest.raises(ConfigError, match=r"processing\.alert_evidence"):
         load_config(None, env={}, overrides={"processing.alert_evidence": ["vibes"]})
+
+
+def test_the_config_choices_are_the_declared_categories() -> None:
+    """``Category``/``Evidence`` spell :mod:`core.serving.categories` (a Literal cannot derive)."""
+    import typing
+
+    from core.serving.categories import ALERT_CATEGORIES, CATEGORIES, EVIDENCE
+    from streamer.config import Category, Evidence, ProcessingConfig
+
+    assert typing.get_args(Category) == CATEGORIES
+    assert typing.get_args(Evidence) == EVIDENCE
+    assert ProcessingConfig().alert_categories == ALERT_CATEGORIES

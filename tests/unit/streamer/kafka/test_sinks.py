@@ -118,3 +118,27 @@ async def test_nothing_to_publish_needs_no_awaiting(
         del waiter
         gc.collect()
     assert producer.sent == []
+
+
+async def test_a_fresh_producer_that_cannot_start_leaves_the_broken_one_in_place(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The renewal both publishers share (``OutputSender._renew_producer``): a fresh producer
+    that cannot reach the broker is stopped, and the next retry builds another."""
+    from aiokafka.errors import KafkaConnectionError
+
+    class Unreachable(FakeProducer):
+        async def start(self) -> None:
+            raise KafkaConnectionError("no broker")
+
+    broken, dead, fresh = FakeProducer(OutOfOrderSequenceNumber), Unreachable(), FakeProducer()
+    candidates = [dead, fresh]
+    monkeypatch.setattr(streamer.kafka.sinks, "build_producer", lambda *_: candidates.pop(0))
+    publisher = AtLeastOncePublisher(broken, AppConfig())
+    with pytest.raises(PublishError):
+        await (await publisher.enqueue([_outcome(1)]))
+    with pytest.raises(PublishError, match="cannot start a new producer"):
+        await publisher.enqueue([_outcome(1)])
+    assert dead.stopped and publisher.producer is broken and not broken.stopped
+    await (await publisher.enqueue([_outcome(1)]))
+    assert publisher.producer is fresh and broken.stopped
