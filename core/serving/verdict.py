@@ -50,6 +50,7 @@ from core.orbits.srp import SRP_AU_D2_PER_M2_KG
 __all__ = [
     "CATEGORIES",
     "EVIDENCE",
+    "KNOWN_ARTIFICIAL",
     "UNDETERMINED",
     "Verdict",
     "amr_likelihood_ratio",
@@ -59,14 +60,19 @@ __all__ = [
 ]
 
 UNDETERMINED = "undetermined"
+KNOWN_ARTIFICIAL = "known_artificial"
+"""The category of an object matched to a known artificial one under ``[known] routing =
+"category"`` (:mod:`streamer.pipeline.known`): never a verdict of the model, never alerting."""
 CATEGORIES: tuple[str, ...] = (
     "natural",
     UNDETERMINED,
     "suspicious",
     "highly_suspicious",
     "artificial_candidate",
+    KNOWN_ARTIFICIAL,
 )
-"""Every result category, in rising order (the alert rank of :mod:`streamer.state.store`)."""
+"""Every result category: the model's verdicts in rising order (the alert rank of
+:mod:`streamer.state.store`), then :data:`KNOWN_ARTIFICIAL`, outside that order."""
 EVIDENCE: tuple[str, ...] = ("physics", "orbit", "none")
 
 NATURAL_AMR_MAX_M2_KG = 1.0e-3
