@@ -342,3 +342,23 @@ def test_a_discoverys_alert_says_no_known_object_and_a_known_one_is_known_artifi
     new = alerts["NEW1"]["physics"]["summary"]
     assert new == f"{_SUMMARY}; {results['NEW1']['known_check']['message']}"
     assert alerts["ORB1"]["physics"]["summary"] == _SUMMARY
+
+
+def test_the_linkage_crosses_to_a_scoring_process(stage_fit: dict[str, Any]) -> None:
+    # what the daemon's process pool does with it: the job, the bounds and the answer pickled
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from streamer.pipeline.batch import Output
+
+    outcome = ItemOutcome(InputItem("in", 0, 0, b"STAGE9", b"{}", 1), [])
+    alert = orjson.dumps({"designation": "STAGE9", "physics": {"summary": _SUMMARY}})
+    outcome.outputs.append(Output("alert", b"STAGE9", alert))
+    pending = [launch.PendingAlert("STAGE9", outcome, 0, stage_fit)]
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        launch.link_alerts(pending, pool, _bounds(wait_s=120.0))
+    (out,) = outcome.outputs
+    assert (out.kind, out.key) == ("alert", b"STAGE9")
+    linked = orjson.loads(out.value or b"")
+    assert linked["launch_linkage"]["launch_match"]["launch_tag"] == "1966-084"
+    assert linked["physics"]["launch_match"] == linked["launch_linkage"]["launch_match"]
