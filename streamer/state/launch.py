@@ -8,7 +8,8 @@ orbit's elements and their sigmas (``fit.elements``, ``fit.sigma``, the fit's A1
 edits each alert: ``launch_linkage`` says what was done and ``physics.launch_match`` is the
 match (or null).
 
-Bounds: the integration stops after ``max_seconds`` (the result's ``complete`` is then false);
+Bounds: the integration stops after ``max_seconds`` (checked at each daily sample, so one
+sample's IAS15 steps can overrun it; the result's ``complete`` is then false);
 the state step waits at most ``wait_s`` in all for a batch's linkages (one deadline, not one per
 object), after which a linkage not back says so (``reason``) and its alert goes out without a
 match; at most ``max_per_batch`` run per batch. A linkage that fails, times out or cannot be
