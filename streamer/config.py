@@ -30,6 +30,7 @@ __all__ = [
     "HttpConfig",
     "KafkaConfig",
     "KnownConfig",
+    "LaunchLinkageConfig",
     "LoggingConfig",
     "ModelConfig",
     "ProcessingConfig",
@@ -55,7 +56,7 @@ Category = Literal[
     "natural", "undetermined", "suspicious", "highly_suspicious", "artificial_candidate"
 ]
 Evidence = Literal["physics", "orbit", "none"]
-KnownRouting = Literal["results", "topic"]
+KnownRouting = Literal["results", "topic", "category"]
 
 
 def _rng(lo: float | None = None, hi: float | None = None) -> dict[str, Any]:
@@ -239,8 +240,10 @@ class KnownConfig:
     matched against the catalogue (the TLE/OMM/heliocentric-table files of ``paths`` and, with
     ``bundled``, ``data/known_heliocentric.jsonl``) before its result is published: a matched
     object carries ``known_match`` and never alerts; with ``routing = "topic"`` its result
-    also goes to ``topic``. The files are read again when they change (checked every
-    ``reload_interval_s``); a file that is half-written or gone keeps the previous catalogue.
+    also goes to ``topic``; with ``routing = "category"`` its result's ``category`` becomes
+    ``known_artificial`` (the model's is kept as ``model_category``). The files are read again
+    when they change (checked every ``reload_interval_s``); a file that is half-written or
+    gone keeps the previous catalogue.
     The other keys are :class:`core.known.tolerances.Tolerances`.
     """
 
@@ -262,6 +265,27 @@ class KnownConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class LaunchLinkageConfig:
+    """Launch linkage in the daemon (``[linkage]``; :mod:`streamer.state.launch`).
+
+    For each re-scored object whose alert rests on physics (``evidence = "physics"``), its
+    fitted orbit's ``n_clones`` clones are integrated back (at most ``max_years``, at most
+    ``max_seconds`` of wall time: :class:`core.orbits.linkage.LinkageConfig`) in the scoring
+    processes; the state step waits at most ``wait_s`` for all of a batch's linkages (the
+    bound on how long they can hold up other partitions), at most ``max_per_batch`` of them.
+    The alert carries ``launch_linkage`` (and ``physics.launch_match``) whatever happened.
+    """
+
+    enabled: bool = True
+    n_clones: int = field(default=8, metadata=_rng(1, 256))
+    max_years: float = field(default=70.0, metadata=_rng(0.0, 200.0))
+    max_seconds: float = field(default=20.0, metadata=_rng(0.0, 3_600.0))
+    wait_s: float = field(default=30.0, metadata=_rng(0.0, 3_600.0))
+    max_per_batch: int = field(default=4, metadata=_rng(0, 10_000))
+    seed: int = field(default=0, metadata=_rng(0, 2**32 - 1))
+
+
+@dataclass(frozen=True, slots=True)
 class AppConfig:
     """The whole configuration; one attribute per TOML section."""
 
@@ -274,6 +298,7 @@ class AppConfig:
     state: StateConfig = field(default_factory=StateConfig)
     input: InputConfig = field(default_factory=InputConfig)
     known: KnownConfig = field(default_factory=KnownConfig)
+    linkage: LaunchLinkageConfig = field(default_factory=LaunchLinkageConfig)
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -489,6 +514,10 @@ def _check_cross_fields(cfg: AppConfig) -> None:
         for name in ("input", "results", "alerts", "dead_letter"):
             if cfg.known.topic == getattr(t, name):
                 raise ConfigError("known.topic", f"must differ from topics.{name}")
+    if cfg.linkage.wait_s < cfg.linkage.max_seconds:
+        raise ConfigError(
+            "linkage.wait_s", "must be at least linkage.max_seconds (the integration's bound)"
+        )
     if cfg.state.enabled and not cfg.state.dir:
         raise ConfigError("state.dir", "must not be empty when state.enabled is true")
     k = cfg.kafka

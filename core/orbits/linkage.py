@@ -37,8 +37,10 @@ backward, a spent stage's orbit comes back to Earth, slowly, on the date it left
    the clones scatter and a match rests on the clone fraction alone
    (``trustworthy_after_jd_tdb``; None when there is none).
 
-Cost grows with clones x years; :class:`LinkageConfig` bounds both, and the command that runs
-it (``neo-streamer link``) runs only for launch-compatible orbits, never on the daemon's path.
+Cost grows with clones x years; :class:`LinkageConfig` bounds both. The command that runs it
+(``neo-streamer link``) runs only for launch-compatible orbits; the daemon runs it only for
+physics-backed alerts, in its scoring processes, within ``[linkage]``'s time bounds
+(``streamer/state/launch.py``), never for the other results.
 """
 
 from __future__ import annotations

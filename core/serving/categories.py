@@ -18,6 +18,8 @@ __all__ = [
     "CATEGORY_RANK",
     "CUT_LEVELS",
     "EVIDENCE",
+    "KNOWN_ARTIFICIAL",
+    "RESULT_CATEGORIES",
     "UNDETERMINED",
 ]
 
@@ -31,7 +33,15 @@ CATEGORIES: tuple[str, ...] = (
     "highly_suspicious",
     "artificial_candidate",
 )
-"""Every result category, in rising order: the index is the rank."""
+"""The verdicts, in rising order: the index is the rank."""
+
+KNOWN_ARTIFICIAL = "known_artificial"
+"""The category of an object matched to a known artificial one under ``[known] routing =
+"category"`` (:mod:`streamer.pipeline.known`): never a verdict of the model, outside the rising
+order, never alerting."""
+
+RESULT_CATEGORIES: tuple[str, ...] = (*CATEGORIES, KNOWN_ARTIFICIAL)
+"""Every ``category`` a result can carry (the ``neo.anomaly.v1`` schema's enum)."""
 
 CATEGORY_RANK: dict[str, int] = {c: i for i, c in enumerate(CATEGORIES)}
 """Category -> its rank (its index in :data:`CATEGORIES`)."""

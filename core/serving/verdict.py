@@ -46,11 +46,18 @@ from core._types import FloatArray
 from core.constants import A1_SIGMA_DEFAULT_AU_D2, A1_SIGNIFICANCE, SRP_MAX_DIAMETER_KM
 from core.contract.records import NeoRecord
 from core.orbits.srp import SRP_AU_D2_PER_M2_KG
-from core.serving.categories import CATEGORIES, CATEGORY_RANK, EVIDENCE, UNDETERMINED
+from core.serving.categories import (
+    CATEGORIES,
+    CATEGORY_RANK,
+    EVIDENCE,
+    KNOWN_ARTIFICIAL,
+    UNDETERMINED,
+)
 
 __all__ = [
     "CATEGORIES",
     "EVIDENCE",
+    "KNOWN_ARTIFICIAL",
     "UNDETERMINED",
     "Verdict",
     "amr_likelihood_ratio",

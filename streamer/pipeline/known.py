@@ -12,8 +12,12 @@ keeps serving; it is tried again when the files change again.
 (:func:`core.known.match.match_astrometry`) and edits its result: a matched object gets
 ``known_match`` (the best match) and ``known_matches`` (all), and must not alert; an unmatched
 one gets ``known_match: null`` and ``known_check``, whose ``message`` says
-``no known object within ...`` with the catalogue's size and date, what its alert shows.
-The score and category are never changed: a known object is still what the model says it is.
+``no known object within ...`` with the catalogue's size and date (every unmatched result
+carries it; a physics-backed alert also says it in ``physics.summary``:
+:mod:`streamer.state.launch`). The score is never changed: a known object is still what the
+model says it is; its category too, except under ``routing = "category"``, where a matched
+object's result category becomes ``known_artificial`` (:func:`known_category`; the model's
+category stays as ``model_category``).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+import orjson
 
+from core.serving.verdict import KNOWN_ARTIFICIAL
 from streamer.config import KnownConfig
 from streamer.errors import ConfigError
 from streamer.ops.logging import get_logger
@@ -36,17 +42,28 @@ if TYPE_CHECKING:
     from core.contract.obs import Observation
     from core.known.catalogue import KnownCatalogue
 
-__all__ = ["KnownObjects", "Review"]
+__all__ = ["KnownObjects", "Review", "known_category"]
 
 log = get_logger(__name__)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Review:
-    """What the check decided: ``matched`` (no alert), ``to_known_topic`` (routing "topic")."""
+    """What the check decided: ``matched`` (no alert), ``to_known_topic`` (routing "topic"),
+    ``recategorise`` (routing "category": the result's category becomes known_artificial)."""
 
     matched: bool
     to_known_topic: bool
+    recategorise: bool = False
+
+
+def known_category(document: bytes) -> bytes:
+    """A scored ``neo.anomaly.v1`` document with ``category`` ``known_artificial`` and the
+    model's own category as ``model_category`` (``[known] routing = "category"``)."""
+    doc = orjson.loads(document)
+    doc["model_category"] = doc.get("category")
+    doc["category"] = KNOWN_ARTIFICIAL
+    return orjson.dumps(doc)
 
 
 def _tolerances(cfg: KnownConfig) -> Any:
@@ -168,7 +185,8 @@ class KnownObjects:
         if best is not None:
             self._metrics.known_checks.labels(outcome="matched").inc()
             document["known_matches"] = msgspec.to_builtins(report.matches)
-            return Review(matched=True, to_known_topic=self._cfg.routing == "topic")
+            routing = self._cfg.routing
+            return Review(True, routing == "topic", recategorise=routing == "category")
         self._metrics.known_checks.labels(outcome="unmatched").inc()
         t = self._tolerances
         date = report.catalogue_date or "never"

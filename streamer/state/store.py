@@ -57,14 +57,16 @@ from core.alerts.route import StateInput, Unassociated, decode_state_input
 from core.contract.obs import Observation, ObsMessage
 from core.errors import RecordError
 from core.serving.arcstate import ArcSummary, ObjectSummary
+from core.serving.categories import CATEGORY_RANK
 from streamer.config import AppConfig, aiokafka_security_kwargs, changelog_topic
 from streamer.delivery.checkpoint import isolation_level
 from streamer.errors import StreamerError
 from streamer.ops.logging import get_logger
 from streamer.ops.metrics import Metrics
 from streamer.pipeline.batch import AlertRule, InputItem, ItemOutcome, Output, Scorer, dead_letter
-from streamer.pipeline.known import KnownObjects
+from streamer.pipeline.known import KnownObjects, known_category
 from streamer.state.fitcause import fit_failure_cause
+from streamer.state.launch import PendingAlert, link_alerts
 from streamer.state.objectstore import ObjectStore, Row, check_layout, head_key
 from streamer.state.refit import RefitJob, Rescored, refit_kind, refit_many, result_document
 
@@ -78,14 +80,6 @@ _MARKER = "neo-streamer-clean.json"
 REFIT_GROUP = 8
 """Objects refitted per task sent to a scoring process (one hop for the group)."""
 _DAY_MS = 86_400_000.0
-# the result categories in rising order (an alert is published when an object's rises)
-_RANKS = {
-    "natural": 0,
-    "undetermined": 1,
-    "suspicious": 2,
-    "highly_suspicious": 3,
-    "artificial_candidate": 4,
-}
 
 
 def _options() -> Options:
@@ -517,6 +511,7 @@ class StateManager:
                     runs += future.result()
                 except Exception as exc:  # the task itself failed (a process lost)
                     runs += [exc] * len(group)
+        physics_alerts: list[PendingAlert] = []  # finished by launch linkage, below
         for (oid, state, item, arc), job, rescored in zip(todo, jobs, runs, strict=True):
             outcome = outcomes[id(item)]
             if isinstance(rescored, Exception):  # a dead letter, the rest goes on
@@ -536,7 +531,7 @@ class StateManager:
             if orbit is not None:
                 state.fit_epoch_jd, state.fit_q_au = orbit.epoch_jd, orbit.q_au
                 state.fit_moid_au, state.fit_sigma_a_rel = orbit.moid_au, orbit.sigma_a_rel
-            rank = _RANKS.get(rescored.category, -1)
+            rank = CATEGORY_RANK.get(rescored.category, -1)  # an alert goes out when it rises
             # a light refit that changes the verdict is followed by a full one
             state.full_due = rescored.kind == "light" and rank != state.category_rank
             state.category_rank = rank
@@ -555,6 +550,9 @@ class StateManager:
                 review = self._known.review(oid, job.observations, checked)
                 del checked["fit"]
                 members = (*members[:2], *checked.items(), members[2])
+                if review.recategorise:  # [known] routing = "category"
+                    document = known_category(rescored.document)
+                    rescored = msgspec.structs.replace(rescored, document=document)
             key, value = oid.encode(), result_document(rescored, members)
             outcome.outputs.append(Output("result", key, value))
             if review is not None and review.to_known_topic:
@@ -568,6 +566,11 @@ class StateManager:
                 # first reaching an alerting category, or rising to a higher one
                 state.alert_rank = rank
                 outcome.outputs.append(Output("alert", key, value))
+                if rescored.evidence == "physics":
+                    fit = orjson.loads(rescored.fit)
+                    physics_alerts.append(PendingAlert(oid, outcome, len(outcome.outputs) - 1, fit))
+        if physics_alerts:  # bounded by [linkage] wait_s; an alert is never lost
+            link_alerts(physics_alerts, pool, self._cfg.linkage)
 
     async def lookup(self, object_id: str) -> list[Observation] | None:
         """The stored observations of ``object_id`` in any assigned partition, in time order

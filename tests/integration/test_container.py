@@ -43,7 +43,8 @@ PODMAN = ("podman", "--runtime", "runc", "--cgroup-manager", "cgroupfs")
 RUN_FLAGS = ("--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1000:1000", "--network", "host")
 DAEMON_IMAGE = "neo-streamer:latest"
 BROKER_IMAGE = "neo-streamer-kafka:latest"
-TRAIN_EXTRA = ("torch", "optuna", "matplotlib", "tqdm")
+# matplotlib is a runtime dependency since the object pages (core/report): not a training one
+TRAIN_EXTRA = ("torch", "optuna", "tqdm")
 PARTITIONS = 3
 
 

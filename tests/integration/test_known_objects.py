@@ -96,7 +96,8 @@ def _config(tmp_path: Path, bootstrap: str, catalogue: Path, **known: Any) -> di
     cfg: dict[str, Any] = base_config(bootstrap, registry, new_topics())
     cfg["state"] = {"enabled": True, "dir": str(tmp_path / "state"), "rescore": True}
     HANDED_OUT.append(f"{cfg['kafka']['group_id']}.state.changelog")
-    cfg["processing"]["alert_min_score"] = 0.0  # every re-scored result would alert
+    cfg["processing"]["alert_min_score"] = 0.0  # every re-scored result would alert,
+    cfg["processing"]["alert_evidence"] = []  # whatever its verdict rests on
     cfg["known"] = {"enabled": True, "paths": [str(catalogue)], "reload_interval_s": 0.5, **known}
     return cfg
 
@@ -149,6 +150,37 @@ async def test_a_known_object_is_published_with_its_match_and_an_unknown_stage_a
     assert check["catalogue_size"] == 12 and "among 12 known objects" in check["message"]
     assert check["catalogue_date"] == "2019-07-02T00:00:00.000Z"
     assert any(e.get("event") == "known-object catalogue loaded" for e in daemon.logs())
+
+
+async def test_routing_category_publishes_a_known_object_as_known_artificial(
+    tmp_path: Path, kafka_bootstrap: str
+) -> None:
+    cfg = _config(tmp_path, kafka_bootstrap, TLE, routing="category")
+    daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
+    try:
+        daemon.wait_event("daemon started")
+        await produce(kafka_bootstrap, cfg["topics"]["input"], _messages())
+        results = await read_topic(
+            kafka_bootstrap,
+            cfg["topics"]["results"],
+            until=lambda m: {"XMSIM", "STAGE1"} <= {r.get("designation") for r in m},
+            within=120,
+        )
+        alerts = await read_topic(
+            kafka_bootstrap,
+            cfg["topics"]["alerts"],
+            until=lambda m: any(a.get("designation") == "STAGE1" for a in m),
+            within=30,
+        )
+    finally:
+        daemon.stop()
+    known = [r for r in results if r["designation"] == "XMSIM"]
+    assert known and all(r["category"] == "known_artificial" for r in known)
+    assert all(r["model_category"] != "known_artificial" for r in known)
+    assert all(r["known_match"]["norad_id"] == 28626 for r in known)
+    assert "XMSIM" not in {a["designation"] for a in alerts}
+    stage = [r for r in results if r["designation"] == "STAGE1"]
+    assert stage and all(r["category"] != "known_artificial" for r in stage)
 
 
 def _bump(path: Path, seconds: int) -> None:

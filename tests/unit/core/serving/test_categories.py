@@ -16,6 +16,7 @@ from core.serving.categories import (
     CATEGORY_RANK,
     CUT_LEVELS,
     EVIDENCE,
+    RESULT_CATEGORIES,
     UNDETERMINED,
 )
 from core.training.calibration import DEFAULT_ALERT_CATEGORIES
@@ -33,7 +34,7 @@ def test_the_rank_is_the_order_and_cut_levels_skip_undetermined() -> None:
 
 def test_the_result_schema_enums_are_the_declaration() -> None:
     props = json.loads(_SCHEMA.read_text())["properties"]
-    assert tuple(props["category"]["enum"]) == CATEGORIES
+    assert tuple(props["category"]["enum"]) == RESULT_CATEGORIES
     assert tuple(props["evidence"]["enum"]) == EVIDENCE
 
 

@@ -132,3 +132,23 @@ def test_review_marks_a_known_object_and_words_an_unknown_one(tmp_path: Path) ->
     assert check["message"].startswith('no known object within 10"')
     # the newest epoch: the bundled 1991 VG orbit (2019 July 2), the element sets are of 2006
     assert "among 12 known objects (catalogue of 2019-07-02" in check["message"]
+
+
+def test_routing_category_makes_a_matched_result_known_artificial(tmp_path: Path) -> None:
+    import orjson
+
+    from streamer.pipeline.known import known_category
+
+    known, _ = _known(tmp_path, routing="category")
+    document: dict[str, Any] = {"designation": "X1", "category": "artificial_candidate"}
+    review = known.review("X1", _observations(), document)
+    assert review.matched and review.recategorise and not review.to_known_topic
+    scored = orjson.dumps({"designation": "X1", "category": "suspicious", "anomaly_score": 0.9})
+    out = orjson.loads(known_category(scored))
+    assert (out["category"], out["model_category"], out["anomaly_score"]) == (
+        "known_artificial",
+        "suspicious",
+        0.9,
+    )
+    unmatched = known.review("X2", _observations(shift_deg=1.0), {"designation": "X2"})
+    assert not unmatched.matched and not unmatched.recategorise
