@@ -105,7 +105,8 @@ def refit_kind(
       of the night: a verdict is ~20 ms).
     * No orbit yet (never fitted, or the last fit failed, a tracklet verdict included):
       ``full`` once the arc has :data:`MIN_NIGHTS` nights, then whenever it gains a night or
-      grows ``refit_arc_growth`` times in length.
+      grows ``refit_arc_growth`` times in length or in observations (a night's first
+      observation can leave a fit too few: the rest of that night retries it).
     * A light refit changed the verdict (``full_due``): ``full``.
     * An orbit near the Earth (perihelion within ``refit_near_q_au`` or MOID within
       ``refit_near_moid_au``), or not well determined (sigma(a)/a of ``refit_sigma_a_rel`` or
@@ -123,8 +124,9 @@ def refit_kind(
         return "full"
     gained = arc.nights - state.fit_nights
     grown = arc.days >= cfg.refit_arc_growth * state.fit_arc_days
-    if state.fit_state6 is None:
-        return "full" if gained > 0 or grown else None
+    if state.fit_state6 is None:  # no orbit: also once the observations grew as the arc may
+        more = arc.observations >= cfg.refit_arc_growth * state.fit_observations
+        return "full" if gained > 0 or grown or more else None
     if state.full_due:
         return "full"
     q, moid, sigma = state.fit_q_au, state.fit_moid_au, state.fit_sigma_a_rel

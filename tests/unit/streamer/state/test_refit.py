@@ -59,10 +59,17 @@ def test_refit_when_the_arc_gains_a_night_or_grows_by_the_factor() -> None:
     merge_observations(state, [_obs(1.0)])
     arc = arc_summary(state.observations)
     assert refit_kind(state, arc, cfg) == "full"  # two nights, never fitted
-    state.fit_nights, state.fit_arc_days = arc.nights, arc.days
+    state.fit_observations, state.fit_nights, state.fit_arc_days = 3, arc.nights, arc.days
     merge_observations(state, [_obs(1.02)])  # same night, 2 % longer: no
     assert refit_kind(state, arc_summary(state.observations), cfg) is None
-    merge_observations(state, [_obs(2.0)])  # a third night: yes
+    merge_observations(state, [_obs(1.03)])  # the fit failed (no orbit), 5/3 the observations
+    assert refit_kind(state, arc_summary(state.observations), cfg) == "full"
+    state.fit_state6 = [1.0, 0.0, 0.0, 0.0, 0.017, 0.0]  # an orbit: the night's growth waits
+    state.fit_q_au, state.fit_moid_au, state.fit_sigma_a_rel = 2.1, 1.1, 1e-5
+    merge_observations(state, [_obs(1.04), _obs(1.05)])
+    assert refit_kind(state, arc_summary(state.observations), cfg) is None
+    merge_observations(state, [_obs(2.0)])  # a third night, an Earth-approaching orbit: yes
+    state.fit_q_au = 1.0
     assert refit_kind(state, arc_summary(state.observations), cfg) == "full"
 
 
