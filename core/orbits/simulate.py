@@ -7,13 +7,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from core._types import FloatArray
+from core.contract.obs import Observation
+from core.contract.obsstream import jd_to_iso
 from core.orbits.astrometry import Astrometry
 from core.orbits.ephemeris import earth_state_au, utc_to_tdb
 from core.orbits.observers import observer_positions_au
 from core.orbits.predict import radec_from_states
 from core.orbits.propagate import propagate
 
-__all__ = ["nightly_times", "simulate_astrometry"]
+__all__ = ["as_observations", "nightly_times", "simulate_astrometry"]
 
 
 def simulate_astrometry(
@@ -87,3 +89,29 @@ def nightly_times(
                 codes.extend([code] * per_night)
                 break
     return np.array(times), codes
+
+
+def as_observations(astrometry: Astrometry) -> list[Observation]:
+    """Simulated ``astrometry`` as the ``neo.obs.v1`` contract's observations (time, RA, Dec,
+    station, ``rmsRA``/``rmsDec``; no id: the caller keys them), in its order."""
+    a = astrometry
+    return [
+        Observation(
+            obsTime=jd_to_iso(float(t)),
+            time_jd_utc=float(t),
+            ra=float(r),
+            dec=float(d),
+            stn=str(s),
+            rmsRA=float(sr),
+            rmsDec=float(sd),
+        )
+        for t, r, d, s, sr, sd in zip(
+            a.time_jd_utc,
+            a.ra_deg,
+            a.dec_deg,
+            a.station,
+            a.rms_ra_arcsec,
+            a.rms_dec_arcsec,
+            strict=True,
+        )
+    ]

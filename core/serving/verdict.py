@@ -63,6 +63,7 @@ __all__ = [
     "amr_likelihood_ratio",
     "decide",
     "failed_fit_verdict",
+    "one_night_verdict",
     "stage_log10_amr",
 ]
 
@@ -289,4 +290,19 @@ def failed_fit_verdict(reason: str) -> Verdict:
         "none",
         (f"an orbit: the fit failed ({reason}); astrometry over more nights or a refit",),
         (f"fit failed: {reason}",),
+    )
+
+
+def one_night_verdict(reason: str, geocentric_score: float, reasons: Sequence[str] = ()) -> Verdict:
+    """The verdict of an object seen on one night, whose tracklet got a geocentric score
+    (:func:`core.orbits.geoscore.tracklet_facts`) but no orbit: ``undetermined``, needing "a
+    second night", never ``natural`` however low the score (a low score rules out an orbit
+    about the Earth, not an artificial object about the Sun). ``reasons`` (the tracklet's,
+    "possible artificial object ..." above a score of 10) join the cautions."""
+    reason = reason.removeprefix("fit failed: ")
+    return Verdict(
+        UNDETERMINED,
+        "none",
+        ("a second night",),
+        (f"one night: geocentric score {geocentric_score:.0f}; no orbit ({reason})", *reasons),
     )

@@ -122,7 +122,8 @@ class Metrics:
         self.refits = Counter(
             "neo_streamer_refits",
             "Refits of objects in state by kind (full: radiation pressure where the data show "
-            "it; light: gravity only, for well-determined orbits far from the Earth)",
+            "it; light: gravity only, for well-determined orbits far from the Earth; "
+            "tracklet: one night's geocentric score)",
             ["kind"],
             registry=r,
         )

@@ -26,7 +26,7 @@ import orjson
 from core.contract.obs import Observation, observation_to_obj
 from core.contract.records import record_from_obj
 from core.serving.arcstate import ArcSummary, ObjectState, ObjectSummary
-from core.serving.verdict import failed_fit_verdict
+from core.serving.verdict import failed_fit_verdict, one_night_verdict
 from streamer.config import StateConfig
 from streamer.pipeline.batch import Scorer
 
@@ -47,7 +47,13 @@ __all__ = [
 ]
 
 MIN_NIGHTS = 2
-"""An arc of one night gives no orbit worth scoring (the fit refuses it)."""
+"""An arc of fewer nights is not refitted ``full``/``light``: it gets a ``tracklet`` verdict."""
+TRACKLET_MIN_OBSERVATIONS = 3
+"""A one-night arc gets its first ``tracklet`` verdict at this many observations (the fewest
+systematic ranging scores: :func:`core.orbits.geoscore.geocentric_score`)."""
+TRACKLET_GROWTH = 2
+"""A one-night arc's verdict is given again only once its observations have grown this many
+times since the last one: at most 1 + log2(n / 3) verdicts for a night of n observations."""
 
 
 class OrbitFacts(msgspec.Struct, frozen=True):
@@ -78,9 +84,13 @@ class Rescored(msgspec.Struct, frozen=True):
     evidence: str = "none"
 
 
-RefitKind = Literal["full", "light"]
+RefitKind = Literal["full", "light", "tracklet"]
 """``full``: every term the data support (radiation pressure, ``nongrav="auto"``); ``light``:
-gravity only (``nongrav="none"``). Both start from the stored orbit when there is one."""
+gravity only (``nongrav="none"``). Both start from the stored orbit when there is one.
+``tracklet``: an arc of one night, fitted as ``full`` (the fit refuses an arc under 12 h in
+milliseconds) and, where it fails, given the tracklet's geocentric score and distance range
+(:func:`core.orbits.geoscore.tracklet_facts`) and the verdict of
+:func:`core.serving.verdict.one_night_verdict`."""
 
 
 def refit_kind(
@@ -89,9 +99,14 @@ def refit_kind(
     """Which refit ``state``'s object needs now, by its last fitted orbit and its data (never
     its designation); None: none yet.
 
-    * No orbit yet (never fitted, or the last fit failed): ``full`` once the arc has
-      :data:`MIN_NIGHTS` nights, then whenever it gains a night or grows ``refit_arc_growth``
-      times in length.
+    * One night (fewer than :data:`MIN_NIGHTS`): ``tracklet`` once it has
+      :data:`TRACKLET_MIN_OBSERVATIONS` observations, then whenever its observations have
+      grown :data:`TRACKLET_GROWTH` times since the last verdict (not at every observation
+      of the night: a verdict is ~20 ms).
+    * No orbit yet (never fitted, or the last fit failed, a tracklet verdict included):
+      ``full`` once the arc has :data:`MIN_NIGHTS` nights, then whenever it gains a night or
+      grows ``refit_arc_growth`` times in length or in observations (a night's first
+      observation can leave a fit too few: the rest of that night retries it).
     * A light refit changed the verdict (``full_due``): ``full``.
     * An orbit near the Earth (perihelion within ``refit_near_q_au`` or MOID within
       ``refit_near_moid_au``), or not well determined (sigma(a)/a of ``refit_sigma_a_rel`` or
@@ -100,13 +115,18 @@ def refit_kind(
       gained or the arc grew ``refit_arc_growth`` times.
     """
     if arc.nights < MIN_NIGHTS:
-        return None
+        if arc.observations < TRACKLET_MIN_OBSERVATIONS:
+            return None
+        if state.fit_observations == 0 or state.fit_nights >= MIN_NIGHTS:
+            return "tracklet"  # the first verdict (or the older nights were trimmed away)
+        return "tracklet" if arc.observations >= TRACKLET_GROWTH * state.fit_observations else None
     if state.fit_nights == 0:
         return "full"
     gained = arc.nights - state.fit_nights
     grown = arc.days >= cfg.refit_arc_growth * state.fit_arc_days
-    if state.fit_state6 is None:
-        return "full" if gained > 0 or grown else None
+    if state.fit_state6 is None:  # no orbit: also once the observations grew as the arc may
+        more = arc.observations >= cfg.refit_arc_growth * state.fit_observations
+        return "full" if gained > 0 or grown or more else None
     if state.full_due:
         return "full"
     q, moid, sigma = state.fit_q_au, state.fit_moid_au, state.fit_sigma_a_rel
@@ -197,7 +217,7 @@ def refit_and_score(
     from core.orbits.fit import fit_orbit
 
     astrometry = to_astrometry(object_id, observations)
-    nongrav: Literal["auto", "none"] = "auto" if kind == "full" else "none"
+    nongrav: Literal["auto", "none"] = "none" if kind == "light" else "auto"
     fit: dict[str, Any]
     result = None
     failure = ""
@@ -233,7 +253,10 @@ def refit_and_score(
     (scored,) = scorer.predict_encoded([record])
     document, category, evidence = scored.document, scored.category, scored.evidence
     if orbit is None:  # every failure is a verdict, never "natural" (issue 28 item 4)
-        verdict = failed_fit_verdict(failure)
+        if "geocentric_score" in fit:  # one night: its tracklet's verdict (item 3)
+            verdict = one_night_verdict(failure, fit["geocentric_score"], fit.get("reasons", ()))
+        else:
+            verdict = failed_fit_verdict(failure)
         doc = orjson.loads(document)
         doc["category"], doc["evidence"] = verdict.category, verdict.evidence
         doc["needs"] = list(verdict.needs)

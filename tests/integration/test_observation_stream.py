@@ -493,7 +493,7 @@ async def test_space_based_observations_keep_their_observer_through_the_state_an
     object seen from space lost those observations. 2023 QR6 (tests/fixtures/orbits/
     2023qr6.txt, real MPC astrometry: 22 WISE observations (C51) with their geocentric
     positions over 4 nights, 9 from the ground) and 2010 JV181's 7 WISE observations (one
-    night: stored, never refitted) go in as ADES JSON with ``sys``/``pos``. The WISE nights
+    night: tracklet verdicts, no orbit) go in as ADES JSON with ``sys``/``pos``. The WISE nights
     of 2023 QR6 come first; the daemon is killed; the rest goes in and a new daemon, whose
     state is rebuilt from the changelog, refits the object: every fit uses every observation,
     WISE included (nothing unplaced), and the last is the offline fit of the 80-column file."""
@@ -535,6 +535,18 @@ async def test_space_based_observations_keep_their_observer_through_the_state_an
         text = daemon.http_get("/metrics")[1].decode()
     finally:
         daemon.stop()
+    # one night (2010 JV181; 2023 QR6 before its second): tracklet verdicts. WISE's "night"
+    # (no 8 h gap) spans up to 1.2 days: under 12 h a geocentric score, beyond it the fit's
+    # own result; each placing the WISE observations from their positions
+    tracklets = [r for r in results if r["arc"]["nights"] == 1]
+    # (the first daemon's results were published before it was killed; its last ones may not)
+    assert any(r["designation"] == "2023 QR6" for r in tracklets)
+    assert {r["designation"] for r in tracklets} <= {"2023 QR6", "2010 JV181"}
+    assert all(r["fit"].get("n_unplaced", 0) == 0 for r in tracklets)
+    for r in tracklets:
+        assert "geocentric_score" in r["fit"] or r["arc"]["days"] >= 0.5, r["fit"]
+        assert "elements" in r["fit"] or r["category"] == "undetermined", r["fit"]
+    results = [r for r in results if r["arc"]["nights"] > 1]
     # 2023 QR6: q 0.55 au, an Earth-approaching orbit: every refit a full one, counted
     assert all(r["fit"]["refit"] == "full" for r in results)
     assert _metric(text, 'neo_streamer_refits_total{kind="full"}') >= len(results)
@@ -548,3 +560,63 @@ async def test_space_based_observations_keep_their_observer_through_the_state_an
     last = results[-1]
     offline = fit_orbit(Astrometry.from_obs80(QR6.read_text().splitlines(), "2023 QR6"))
     assert last["fit"]["elements"] == pytest.approx(offline.summary()["elements"], rel=1e-6)
+
+
+async def test_an_earth_bound_object_gets_a_one_night_verdict_then_orbits(
+    tmp_path: Path, kafka_bootstrap: str, registry: Path
+) -> None:
+    """Issue 28: a stage on a 175,000 x 325,000 km Earth orbit (simulated:
+    ``core.orbits.scenarios`` "heo", ASSIST truth, real stations, 0.3" noise), streamed one
+    observation per message under a survey's tracklet name, 4 a night. Its first night gets a
+    result at 3 observations: a geocentric score above 10, "possible artificial object",
+    ``undetermined`` needing a second night; from then on the orbit refits, the last an orbit
+    bound to the Earth."""
+    from core.contract.obs import observation_to_obj
+    from core.orbits.scenarios import SCENARIOS, scenario_state
+    from core.orbits.simulate import as_observations, nightly_times, simulate_astrometry
+    from core.serving.arcstate import arc_summary
+
+    state, epoch = scenario_state("heo")
+    times, codes = nightly_times(
+        state, epoch, epoch + 0.1, 5, SCENARIOS["heo"].stations, per_night=4
+    )
+    sim = as_observations(simulate_astrometry(state, epoch, times, codes))
+    nights = arc_summary(sim).nights
+    assert (
+        nights >= 3
+        and arc_summary(sim[:4]).nights == 1
+        and sim[4].time_jd_utc - sim[3].time_jd_utc > 0.5
+    )
+    key = b"K7Q2X01"
+    messages = [(key, orjson.dumps({"trkSub": key.decode(), **observation_to_obj(o)})) for o in sim]
+    cfg = _config(kafka_bootstrap, registry, tmp_path)
+    cfg["state"]["rescore"] = True
+    await _create_input(kafka_bootstrap, cfg["topics"]["input"])
+    daemon = Daemon(write_config(tmp_path / "c.toml", **cfg), tmp_path / "d.log").start()
+    try:
+        daemon.wait_event("daemon started")
+        # the first night, then the rest once its verdict is out (a batch holding them all
+        # would be re-scored once, with the whole arc)
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[:4])
+        await read_topic(kafka_bootstrap, cfg["topics"]["results"], until=bool, within=60)
+        await produce(kafka_bootstrap, cfg["topics"]["input"], messages[4:])
+        results = await read_topic(
+            kafka_bootstrap,
+            cfg["topics"]["results"],
+            until=lambda m: any(r["arc"]["nights"] == nights for r in m),
+            within=120,
+        )
+    finally:
+        daemon.stop()
+    assert all(r["_key"] == key for r in results)
+    first = [r for r in results if r["arc"]["nights"] == 1]
+    # one verdict for the night: at 3 observations, or at 4 where they came in one batch
+    assert len(first) == 1 and first[0]["arc"]["observations"] in (3, 4), first
+    (tracklet,) = first
+    assert tracklet["fit"]["geocentric_score"] > 10.0
+    assert tracklet["fit"]["reasons"] == ["possible artificial object (geocentric score above 10)"]
+    assert tracklet["category"] == "undetermined" and tracklet["needs"] == ["a second night"]
+    assert all(r["category"] != "natural" for r in results)
+    last = max(results, key=lambda r: r["arc"]["nights"])
+    assert "failed" not in last["fit"] and last["fit"]["bound_to_earth"] is True, last["fit"]
+    assert last["fit"]["refit"] == "full"

@@ -59,10 +59,17 @@ def test_refit_when_the_arc_gains_a_night_or_grows_by_the_factor() -> None:
     merge_observations(state, [_obs(1.0)])
     arc = arc_summary(state.observations)
     assert refit_kind(state, arc, cfg) == "full"  # two nights, never fitted
-    state.fit_nights, state.fit_arc_days = arc.nights, arc.days
+    state.fit_observations, state.fit_nights, state.fit_arc_days = 3, arc.nights, arc.days
     merge_observations(state, [_obs(1.02)])  # same night, 2 % longer: no
     assert refit_kind(state, arc_summary(state.observations), cfg) is None
-    merge_observations(state, [_obs(2.0)])  # a third night: yes
+    merge_observations(state, [_obs(1.03)])  # the fit failed (no orbit), 5/3 the observations
+    assert refit_kind(state, arc_summary(state.observations), cfg) == "full"
+    state.fit_state6 = [1.0, 0.0, 0.0, 0.0, 0.017, 0.0]  # an orbit: the night's growth waits
+    state.fit_q_au, state.fit_moid_au, state.fit_sigma_a_rel = 2.1, 1.1, 1e-5
+    merge_observations(state, [_obs(1.04), _obs(1.05)])
+    assert refit_kind(state, arc_summary(state.observations), cfg) is None
+    merge_observations(state, [_obs(2.0)])  # a third night, an Earth-approaching orbit: yes
+    state.fit_q_au = 1.0
     assert refit_kind(state, arc_summary(state.observations), cfg) == "full"
 
 
@@ -153,7 +160,10 @@ def test_a_one_night_arc_fails_to_fit_and_is_still_scored(engine: InferenceEngin
     # a failed fit is a verdict: undetermined with its cause, never natural (issue 28 item 4)
     assert doc["category"] == rescored.category == "undetermined"
     assert doc["evidence"] == rescored.evidence == "none"
-    assert doc["fit"]["failed"].removeprefix("fit failed: ") in doc["needs"][0]
+    # one night: its tracklet's verdict needs a second night; the fit's cause in the cautions
+    assert 0.0 <= doc["fit"]["geocentric_score"] <= 100.0 and doc["needs"] == ["a second night"]
+    cause = doc["fit"]["failed"].removeprefix("fit failed: ")
+    assert any(cause in caution for caution in doc["cautions"])
     assert record_from_obj({"designation": "x"}) is not None
     assert 0.0 <= doc["anomaly_score"] <= 1.0
 
@@ -181,8 +191,11 @@ def test_state_step_publishes_results_keyed_by_object_and_alerts_only_on_a_rise(
             alerts += [x for x in o.outputs if x.kind == "alert"]
             assert all(x.key == b"2007 VV7" for x in o.outputs if x.kind != "changelog")
             assert all(b"2007 VV7" in (x.key or b"") for x in o.outputs)
-    nights = [r["arc"]["nights"] for r in results]
-    assert nights == sorted(set(nights)) and nights[0] == 2 and nights[-1] == 4
+    # the first night: a tracklet verdict at 3 observations, then when they have doubled
+    first = [r["arc"]["observations"] for r in results if r["arc"]["nights"] == 1]
+    assert first and first == [3 * 2**k for k in range(len(first))]
+    nights = [r["arc"]["nights"] for r in results if r["arc"]["nights"] > 1]
+    assert nights == [2, 3, 4]
     assert [r["update"] for r in results] == list(range(1, len(results) + 1))
     # the last refit came with the first observation of the fourth night; the night's later
     # observations neither add a night nor grow the arc 1.5 times: no refit for them
@@ -195,25 +208,13 @@ def test_state_step_publishes_results_keyed_by_object_and_alerts_only_on_a_rise(
 def _simulated(name: str, nights: int, per_night: int = 3) -> tuple[Observation, ...]:
     # simulated (core.orbits.scenarios: ASSIST truth, real stations, 0.3" noise), issue 28
     from core.orbits.scenarios import SCENARIOS, scenario_state
-    from core.orbits.simulate import nightly_times, simulate_astrometry
+    from core.orbits.simulate import as_observations, nightly_times, simulate_astrometry
 
     state, epoch = scenario_state(name)
     times, codes = nightly_times(
         state, epoch, epoch + 0.1, nights, SCENARIOS[name].stations, per_night=per_night
     )
-    ast = simulate_astrometry(state, epoch, times, codes)
-    return tuple(
-        Observation(
-            obsTime=jd_to_iso(float(t)),
-            time_jd_utc=float(t),
-            ra=float(r),
-            dec=float(d),
-            stn=str(s),
-            rmsRA=0.3,
-            rmsDec=0.3,
-        )
-        for t, r, d, s in zip(ast.time_jd_utc, ast.ra_deg, ast.dec_deg, ast.station, strict=True)
-    )
+    return tuple(as_observations(simulate_astrometry(state, epoch, times, codes)))
 
 
 def test_the_streamed_refit_of_an_earth_bound_object_succeeds(engine: InferenceEngine) -> None:
